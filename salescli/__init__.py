@@ -1,0 +1,3 @@
+"""salescli: a terminal-first sales pipeline manager."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,97 @@
+"""The application object every command receives: settings, the database (opened on first use), and the
+acting rep. Light to import; the database layer loads only when a command asks for ``app.store``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from salescli.domain.dates import local_now, parse_date, parse_datetime
+from salescli.errors import PolicyError
+from salescli.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from salescli.store import Store
+
+
+class App:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._store: Store | None = None
+        self._now = local_now()
+
+    @staticmethod
+    def of(ctx: typer.Context) -> App:
+        root = ctx.find_root()
+        if not isinstance(root.obj, App):  # a sub-app invoked on its own (tests, embedding)
+            root.obj = App(Settings.resolve(db=None, rep=None, debug=False, no_input=False))
+        return root.obj
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            from salescli.store import Store, resolve_url
+
+            self._store = Store(resolve_url(self.settings.db))
+        return self._store
+
+    # -- time ----------------------------------------------------------------------------------------
+
+    def moment(self, text: str | None, *, field: str = "--date") -> datetime:
+        """The ``--date`` of a state change: given, or now."""
+        return parse_datetime(text, now=self._now, field=field) if text else self._now
+
+    def day(self, text: str | None, *, field: str = "--date") -> date:
+        """A calendar day option: given (relative forms count from today), or today."""
+        return parse_date(text, today=self._now.date(), field=field) if text else self._now.date()
+
+    def parse_day(self, text: str, *, field: str, base: date | None = None) -> date:
+        """A day relative to ``base`` (the command's --date), e.g. ``--follow-up +3d``."""
+        return parse_date(text, today=base or self._now.date(), field=field)
+
+    # -- who is acting -------------------------------------------------------------------------------
+
+    def acting_rep(self, conn: Connection) -> dict[str, Any] | None:
+        """The rep named by --rep / SALESCLI_REP / config default_rep, or None for a single user."""
+        if not self.settings.rep:
+            return None
+        from salescli.services import reps
+
+        return reps.get(conn, self.settings.rep, field="--rep")
+
+    def require_manager(self, conn: Connection, action: str) -> dict[str, Any]:
+        rep = self.acting_rep(conn)
+        if rep is None or rep["role"] != "manager":
+            who = f"rep {rep['handle']!r}" if rep else "no rep (use --rep)"
+            raise PolicyError(f"{action} needs a manager; acting as {who}")
+        return rep
+
+    def owner_id(self, conn: Connection, owner: str | None) -> int | None:
+        """``--owner`` if given, else the acting rep, else nobody (single-user mode)."""
+        from salescli.services import reps
+
+        if owner:
+            return int(reps.get(conn, owner, field="--owner")["id"])
+        rep = self.acting_rep(conn)
+        return int(rep["id"]) if rep else None
+
+    def scope(self, conn: Connection, owner: str | None, everyone: bool) -> int | None:
+        """Whose records a listing shows: --owner's; else the acting rep's unless --all; else everyone's."""
+        if owner:
+            return self.owner_id(conn, owner)
+        if everyone:
+            return None
+        rep = self.acting_rep(conn)
+        return int(rep["id"]) if rep else None
+
+    def config(self, name: str) -> Any:
+        return self.settings.get(name)
+
+    def input_allowed(self) -> bool:
+        import sys
+
+        return not self.settings.no_input and sys.stdin.isatty() and sys.stdout.isatty()

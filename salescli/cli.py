@@ -1,0 +1,135 @@
+"""Root command: global options, the error contract, and one sub-app per command group.
+
+Kept light: importing this module (and so ``salescli --help``) must not import SQLAlchemy, Alembic or
+questionary. Command modules import those inside their functions.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from salescli import __version__
+from salescli.errors import SalesError, redact
+from salescli.settings import ENV_DB, ENV_DEBUG, ENV_NO_INPUT, ENV_REP, Settings
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    sys.stderr.write(f"error: {redact(message)}\n")
+    return typer.Exit(code)
+
+
+def _debug_on(ctx: Any) -> bool:
+    obj = ctx.find_root().obj if ctx is not None else None
+    if obj is not None and getattr(obj, "settings", None) is not None:
+        return bool(obj.settings.debug)
+    return os.environ.get(ENV_DEBUG, "") not in ("", "0", "false")
+
+
+class SalesGroup(TyperGroup):
+    """Turns every expected failure into one ``error: ...`` line and the contract's exit code."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        from typer._click.exceptions import NoArgsIsHelpError, UsageError
+
+        try:
+            return super().parse_args(ctx, args)
+        except NoArgsIsHelpError:
+            raise
+        except UsageError as error:
+            if error.ctx is None or ctx.resilient_parsing:
+                raise
+            raise _usage(error) from None
+
+    def invoke(self, ctx: Any) -> Any:
+        from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+
+        try:
+            return super().invoke(ctx)
+        except SalesError as error:
+            if _debug_on(ctx):
+                traceback.print_exc()
+            raise _fail(error.message, error.exit_code) from None
+        except NoArgsIsHelpError:
+            raise
+        except UsageError as error:
+            raise _usage(error) from None
+        except (ClickException, typer.Exit, typer.Abort):
+            raise
+        except KeyboardInterrupt:
+            raise _fail("interrupted; the current change was not saved", 130) from None
+        except BrokenPipeError:
+            sys.stderr.close()  # the reader went away (| head): not an error
+            raise typer.Exit(0) from None
+        except Exception as error:
+            if _debug_on(ctx):
+                raise
+            raise _fail(f"unexpected {type(error).__name__}: {error} (rerun with --debug for details)", 1) from None
+
+
+def _usage(error: Any) -> typer.Exit:
+    where = error.ctx.command_path if error.ctx is not None else "salescli"
+    return _fail(f"{error.format_message()} (see '{where} --help')", 2)
+
+
+app = typer.Typer(
+    cls=SalesGroup,
+    name="salescli",
+    help="Terminal-first sales pipeline manager: leads → deals → quotes → contracts → orders → KPIs.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"salescli {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Annotated[str | None, typer.Option(
+        "--db", envvar=ENV_DB, show_envvar=True, metavar="PATH|URL",
+        help="SQLite file path or SQLAlchemy URL (postgresql+psycopg://...). "
+             "Default: salescli.db in the user data directory.")] = None,
+    rep: Annotated[str | None, typer.Option(
+        "--rep", envvar=ENV_REP, show_envvar=True, metavar="HANDLE",
+        help="Act as this rep (default: the config's default_rep, or nobody for a single user).")] = None,
+    no_input: Annotated[bool, typer.Option(
+        "--no-input", envvar=ENV_NO_INPUT, help="Never prompt; fail naming the missing fields.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", envvar=ENV_DEBUG, help="Show tracebacks on errors.")] = False,
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    """Terminal-first sales pipeline manager over SQLite (default) or PostgreSQL."""
+    from salescli.app import App
+
+    os.umask(0o077)  # database, backups and exports are private to the user
+    ctx.obj = App(Settings.resolve(db=db, rep=rep, debug=debug, no_input=no_input))
+
+
+def _register() -> None:
+    from salescli.commands import COMMANDS
+
+    for module_name, name, help_text in COMMANDS:
+        module = __import__(f"salescli.commands.{module_name}", fromlist=["app", "register"])
+        if hasattr(module, "register"):
+            module.register(app)
+        else:
+            app.add_typer(module.app, name=name, help=help_text)
+
+
+_register()
+
+
+def main() -> None:
+    app(prog_name="salescli")

@@ -1,0 +1,159 @@
+"""customer add/list/show/update/analyze (step 1)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from salescli import output
+from salescli.app import App
+from salescli.domain.customers import TIER_RULE
+from salescli.options import FormatOpt, LimitOpt, OwnerOpt
+from salescli.output import Col
+
+app = typer.Typer(no_args_is_help=True)
+
+COLUMNS = [Col("id", "id", True), Col("name", "name"), Col("tier", "tier"), Col("industry", "industry"),
+           Col("size", "size"), Col("city", "city"), Col("budget", "budget", True), Col("owner", "owner")]
+CONTACT_COLUMNS = [Col("id", "id", True), Col("name", "name"), Col("title", "title"), Col("email", "email"),
+                   Col("phone", "phone")]
+
+Industry = Annotated[str | None, typer.Option("--industry", help="Industry, e.g. manufacturing or 制造业.")]
+Size = Annotated[str | None, typer.Option(
+    "--size", help="small (<50 staff), medium (50-249), large (250-999), enterprise (1000+), or a head count.")]
+City = Annotated[str | None, typer.Option("--city", help="City.")]
+Region = Annotated[str | None, typer.Option("--region", help="Region or province.")]
+Budget = Annotated[str | None, typer.Option("--budget", metavar="AMOUNT", help="Yearly budget, e.g. 250000.")]
+Preferences = Annotated[str | None, typer.Option("--preferences", help="What they care about.")]
+Competitors = Annotated[str | None, typer.Option("--competitors", metavar="A,B", help="Competing vendors.")]
+Notes = Annotated[str | None, typer.Option("--notes", help="Free notes.")]
+
+
+def _targets(a: App) -> list[str]:
+    from salescli.domain.customers import split_list
+
+    return split_list(a.config("target_industries"))
+
+
+@app.command("add", epilog=TIER_RULE)
+def add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Company name (中文 OK).")],
+    industry: Industry = None, size: Size = None, city: City = None, region: Region = None, budget: Budget = None,
+    preferences: Preferences = None, competitors: Competitors = None, notes: Notes = None, owner: OwnerOpt = None,
+    allow_duplicate: Annotated[bool, typer.Option("--allow-duplicate",
+                                                  help="Add even if a customer has the same name.")] = False,
+    fmt: FormatOpt = None,
+) -> None:
+    """Add a customer; prints its id. The tier (A/B/C) is computed from budget, size and fit."""
+    from salescli.services import customers
+
+    a = App.of(ctx)
+    values = {"name": name, "industry": industry, "size": size, "city": city, "region": region, "budget": budget,
+              "preferences": preferences, "competitors": competitors, "notes": notes}
+    with a.store.write() as conn:
+        customer_id = customers.add(conn, values=values, owner_id=a.owner_id(conn, owner), at=a.moment(None),
+                                    actor=a.settings.rep, targets=_targets(a), allow_duplicate=allow_duplicate)
+        record = customers.get(conn, customer_id) if fmt == output.Format.json else None
+    if record is not None:
+        output.render_record(record, fmt)
+    else:
+        output.emit_id(customer_id)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    tier: Annotated[str | None, typer.Option("--tier", help="Only tier A, B or C.")] = None,
+    industry: Industry = None, city: City = None, owner: OwnerOpt = None,
+    search: Annotated[str | None, typer.Option("--search", "-s", help="Text in name, industry or city.")] = None,
+    limit: LimitOpt = None, fmt: FormatOpt = None,
+) -> None:
+    """List customers, best tier and biggest budget first."""
+    from salescli.errors import InputError
+    from salescli.services import customers
+
+    if tier and tier.upper() not in ("A", "B", "C"):
+        raise InputError(f"--tier: {tier!r} is not A, B or C")
+    a = App.of(ctx)
+    with a.store.read() as conn:
+        owner_id = a.owner_id(conn, owner) if owner else None
+        rows = customers.listing(conn, tier=tier, industry=industry, city=city, owner_id=owner_id, search=search,
+                                 limit=limit)
+    output.render(rows, COLUMNS, fmt, empty="no customers")
+
+
+@app.command("show")
+def show(ctx: typer.Context, customer: Annotated[str, typer.Argument(help="Customer id.")],
+         fmt: FormatOpt = None) -> None:
+    """Show one customer with its contacts."""
+    from salescli.services import customers
+    from salescli.services.common import parse_id
+
+    with App.of(ctx).store.read() as conn:
+        record = customers.get(conn, parse_id(customer, "customer"))
+    output.render_record(record, fmt, sections={"contacts": (record["contacts"], CONTACT_COLUMNS)})
+
+
+@app.command("update", epilog=TIER_RULE)
+def update(
+    ctx: typer.Context,
+    customer: Annotated[str, typer.Argument(help="Customer id.")],
+    name: Annotated[str | None, typer.Option("--name", help="New name.")] = None,
+    industry: Industry = None, size: Size = None, city: City = None, region: Region = None, budget: Budget = None,
+    preferences: Preferences = None, competitors: Competitors = None, notes: Notes = None, owner: OwnerOpt = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Change a customer's fields (the tier is recomputed). An empty value clears a field: --city ''."""
+    from salescli.services import customers
+    from salescli.services.common import parse_id
+
+    a = App.of(ctx)
+    values = {"name": name, "industry": industry, "size": size, "city": city, "region": region, "budget": budget,
+              "preferences": preferences, "competitors": competitors, "notes": notes}
+    with a.store.write() as conn:
+        owner_id = a.owner_id(conn, owner) if owner else None
+        record = customers.update_customer(conn, parse_id(customer, "customer"), values=values, owner_id=owner_id,
+                                           at=a.moment(None), actor=a.settings.rep, targets=_targets(a))
+    output.render_record(record, fmt, sections={"contacts": (record["contacts"], CONTACT_COLUMNS)})
+
+
+@app.command("analyze", epilog=TIER_RULE)
+def analyze(
+    ctx: typer.Context,
+    by: Annotated[list[str] | None, typer.Option(
+        "--by", help="Breakdown(s): tier, industry, city, size, region, owner (default: tier, industry, city).")]
+    = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="Rows per breakdown in tables.")] = 10,
+    retier: Annotated[bool, typer.Option("--retier", help="Recompute every tier first (after a rule change).")]
+    = False,
+    fmt: FormatOpt = None,
+) -> None:
+    """Segment customers: counts and budget totals by tier, industry, city...; who is worth pursuing."""
+    from salescli.services import customers
+
+    a = App.of(ctx)
+    groups = by or ["tier", "industry", "city"]
+    if retier:
+        with a.store.write() as conn:
+            changed = customers.retier(conn, targets=_targets(a), at=a.moment(None))
+        output.message(f"tiers recomputed: {changed} changed")
+    with a.store.read() as conn:
+        report: dict[str, Any] = {g: customers.breakdown(conn, g) for g in groups}
+        report["worth_pursuing"] = customers.listing(conn, tier="A", limit=top)
+    kind = output.resolve_format(fmt)
+    if kind is output.Format.json:
+        output.render_record(report, kind)
+        return
+    for i, group in enumerate(groups):
+        if i:
+            output.newline()
+        columns = [Col(group, group), Col("customers", "customers", True), Col("share", "share", True, percent=True),
+                   Col("budget", "budget", True), Col("avg_budget", "avg budget", True)]
+        rows = report[group] if kind is output.Format.csv else report[group][:top]
+        output.render(rows, columns, kind, title=f"by {group}")
+    if kind is not output.Format.csv:
+        output.newline()
+        output.render(report["worth_pursuing"], COLUMNS, kind, title="worth pursuing (tier A, biggest budget)",
+                      empty="no tier A customers")

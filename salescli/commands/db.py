@@ -1,0 +1,76 @@
+"""db upgrade/backup/info."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from salescli import output
+from salescli.app import App
+from salescli.options import FormatOpt
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command("upgrade")
+def upgrade(ctx: typer.Context) -> None:
+    """Migrate the database schema to this version (done automatically on first use too).
+
+    On SQLite a backup copy is taken first, next to the database file.
+    """
+    from salescli.store import Store
+
+    store: Store = App.of(ctx).store
+    before, after = store.upgrade()
+    if before == after:
+        output.message(f"database is up to date (schema {after})")
+    else:
+        output.message(f"database upgraded from schema {before or '(empty)'} to {after}")
+
+
+@app.command("backup")
+def backup(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="File to write the copy to.")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the file if it exists.")] = False,
+) -> None:
+    """Copy the live SQLite database safely (online backup API, consistent even while others write)."""
+    from salescli.errors import InputError, PolicyError
+    from salescli.store import backup_sqlite, sqlite_path
+
+    store = App.of(ctx).store
+    source = sqlite_path(store.url)
+    if source is None:
+        raise PolicyError("db backup works on SQLite files; for PostgreSQL use pg_dump")
+    if path.exists() and not force:
+        raise PolicyError(f"{path} exists; use --force to overwrite it")
+    if path.resolve() == source.resolve():
+        raise InputError("the backup file must not be the database itself")
+    store.engine  # noqa: B018 - opens (and if needed creates and migrates) the database first
+    try:
+        size = backup_sqlite(source, path)
+    except OSError as error:
+        raise InputError(f"cannot write {path}: {error.strerror}") from None
+    output.message(f"backed up {source} to {path} ({size:,} bytes)")
+
+
+@app.command("info")
+def info(ctx: typer.Context, fmt: FormatOpt = None) -> None:
+    """Where the database is, its schema version and how many records it holds."""
+    from sqlalchemy import func, select
+
+    from salescli import models
+    from salescli.store import sqlite_path
+
+    store = App.of(ctx).store
+    with store.read() as conn:
+        record: dict[str, object] = {"database": store.display_url, "schema": store.current_revision(conn)}
+        for name in ("reps", "customers", "contacts", "leads", "deals", "products", "quotes", "orders"):
+            table = models.metadata.tables[name]
+            record[name] = conn.execute(select(func.count()).select_from(table)).scalar_one()
+    path = sqlite_path(store.url)
+    if path is not None:
+        record["size_bytes"] = path.stat().st_size
+    output.render_record(record, fmt)

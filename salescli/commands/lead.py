@@ -1,0 +1,228 @@
+"""lead add/list/show/update/log/convert/lose/due (step 2)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from salescli import output
+from salescli.app import App
+from salescli.domain.leads import SCORE_RULE, SOURCES
+from salescli.options import AllOpt, DateOpt, FormatOpt, LimitOpt, OwnerOpt
+from salescli.output import Col
+
+app = typer.Typer(no_args_is_help=True)
+
+COLUMNS = [Col("id", "id", True), Col("name", "name"), Col("company", "company"), Col("source", "source"),
+           Col("status", "status"), Col("score", "score", True), Col("owner", "owner"),
+           Col("follow_up", "follow-up")]
+DUE_COLUMNS = [Col("follow_up", "due"), Col("overdue_days", "late (days)", True), Col("id", "id", True),
+               Col("name", "name"), Col("company", "company"), Col("phone", "phone"), Col("status", "status"),
+               Col("score", "score", True), Col("owner", "owner")]
+ACTIVITY_COLUMNS = [Col("at", "at"), Col("kind", "kind"), Col("summary", "summary"), Col("next_step", "next"),
+                    Col("rep", "rep")]
+
+Company = Annotated[str | None, typer.Option("--company", help="Company (used to find or create the customer).")]
+Email = Annotated[str | None, typer.Option("--email", help="Email address.")]
+Phone = Annotated[str | None, typer.Option("--phone", help="Phone; without +country the config's region.")]
+Title = Annotated[str | None, typer.Option("--title", help="Job title.")]
+City = Annotated[str | None, typer.Option("--city", help="City.")]
+Notes = Annotated[str | None, typer.Option("--notes", help="Free notes.")]
+FollowUp = Annotated[str | None, typer.Option(
+    "--follow-up", metavar="DATE", help="Next follow-up: YYYY-MM-DD, today, tomorrow, +3d, +2w.")]
+LeadArg = Annotated[str, typer.Argument(help="Lead id.")]
+
+
+def _warn_duplicates(lead_id: int, dups: list[dict[str, Any]]) -> None:
+    for dup in dups:
+        if dup["id"] != lead_id:
+            output.warn(f"lead {dup['id']} ({dup['name']}) has the same email or phone")
+
+
+def _source_help() -> str:
+    return f"Channel: {', '.join(SOURCES)} (Chinese names like 展会, 转介绍 work too)."
+
+
+@app.command("add", epilog=SCORE_RULE)
+def add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Person's name (中文 OK).")],
+    source: Annotated[str, typer.Option("--source", help=_source_help())],
+    company: Company = None, email: Email = None, phone: Phone = None, title: Title = None, city: City = None,
+    notes: Notes = None, owner: OwnerOpt = None, follow_up: FollowUp = None, date: DateOpt = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Add a lead; prints its id. Warns (stderr) when the email or phone is already known."""
+    from salescli.services import leads
+
+    a = App.of(ctx)
+    at = a.moment(date)
+    due = a.parse_day(follow_up, field="--follow-up", base=at.date()) if follow_up else None
+    values = {"name": name, "source": source, "company": company, "email": email, "phone": phone, "title": title,
+              "city": city, "notes": notes}
+    with a.store.write() as conn:
+        lead_id, dups = leads.add(conn, values=values, owner_id=a.owner_id(conn, owner), follow_up=due, at=at,
+                                  actor=a.settings.rep, region=a.config("phone_region"))
+        record = leads.get(conn, lead_id) if fmt == output.Format.json else None
+    _warn_duplicates(lead_id, dups)
+    if record is not None:
+        output.render_record(record, fmt)
+    else:
+        output.emit_id(lead_id)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option("--status", help="new, contacted, qualified, converted, lost.")]
+    = None,
+    source: Annotated[str | None, typer.Option("--source", help="Only this channel.")] = None,
+    search: Annotated[str | None, typer.Option("--search", "-s", help="Text in name, company, email, phone.")]
+    = None,
+    open_only: Annotated[bool, typer.Option("--open", help="Only new, contacted and qualified leads.")] = False,
+    owner: OwnerOpt = None, everyone: AllOpt = False, limit: LimitOpt = None, fmt: FormatOpt = None,
+) -> None:
+    """List leads, newest first (the acting rep's, when a rep is set)."""
+    from salescli.services import leads
+
+    a = App.of(ctx)
+    with a.store.read() as conn:
+        rows = leads.listing(conn, status=status, source=source, owner_id=a.scope(conn, owner, everyone),
+                             search=search, open_only=open_only, limit=limit)
+    output.render(rows, COLUMNS, fmt, empty="no leads")
+
+
+@app.command("show")
+def show(ctx: typer.Context, lead: LeadArg, fmt: FormatOpt = None) -> None:
+    """Show a lead with its activity history."""
+    from salescli.services import leads
+    from salescli.services.common import parse_id
+
+    with App.of(ctx).store.read() as conn:
+        record = leads.get(conn, parse_id(lead, "lead"))
+    output.render_record(record, fmt, sections={"activities": (record["activities"], ACTIVITY_COLUMNS)})
+
+
+@app.command("update")
+def update(
+    ctx: typer.Context,
+    lead: LeadArg,
+    name: Annotated[str | None, typer.Option("--name", help="New name.")] = None,
+    source: Annotated[str | None, typer.Option("--source", help=_source_help())] = None,
+    status: Annotated[str | None, typer.Option("--status", help="contacted or qualified (forward only).")] = None,
+    company: Company = None, email: Email = None, phone: Phone = None, title: Title = None, city: City = None,
+    notes: Notes = None, owner: OwnerOpt = None, follow_up: FollowUp = None,
+    no_follow_up: Annotated[bool, typer.Option("--no-follow-up", help="Clear the follow-up date.")] = False,
+    date: DateOpt = None, fmt: FormatOpt = None,
+) -> None:
+    """Change a lead's fields, status (forward only), owner or follow-up date."""
+    from salescli.services import leads
+    from salescli.services.common import parse_id
+
+    a = App.of(ctx)
+    at = a.moment(date)
+    due = a.parse_day(follow_up, field="--follow-up", base=at.date()) if follow_up else None
+    values = {"name": name, "source": source, "company": company, "email": email, "phone": phone, "title": title,
+              "city": city, "notes": notes}
+    lead_id = parse_id(lead, "lead")
+    with a.store.write() as conn:
+        owner_id = a.owner_id(conn, owner) if owner else None
+        record, dups = leads.update_lead(conn, lead_id, values=values, status=status, owner_id=owner_id,
+                                         follow_up=due, clear_follow_up=no_follow_up, at=at, actor=a.settings.rep,
+                                         region=a.config("phone_region"))
+    _warn_duplicates(lead_id, dups)
+    output.render_record(record, fmt, sections={"activities": (record["activities"], ACTIVITY_COLUMNS)})
+
+
+@app.command("log")
+def log(
+    ctx: typer.Context,
+    lead: LeadArg,
+    kind: Annotated[str, typer.Option("--kind", help="call, email, meeting or note.")],
+    summary: Annotated[str, typer.Option("--summary", help="What was said or done.")],
+    next_: Annotated[str | None, typer.Option(
+        "--next", metavar="DATE", help="Next follow-up (sets the lead's follow-up): YYYY-MM-DD, +3d...")] = None,
+    date: DateOpt = None,
+) -> None:
+    """Record a call, email, meeting or note; the first real touch moves a new lead to contacted.
+
+    Prints the activity id.
+    """
+    from salescli.services import leads
+    from salescli.services.common import parse_id
+
+    a = App.of(ctx)
+    at = a.moment(date)
+    next_day = a.parse_day(next_, field="--next", base=at.date()) if next_ else None
+    with a.store.write() as conn:
+        rep = a.acting_rep(conn)
+        activity_id = leads.log(conn, parse_id(lead, "lead"), kind=kind, summary=summary, next_step=next_day,
+                                at=at, rep_id=int(rep["id"]) if rep else None, actor=a.settings.rep)
+    output.emit_id(activity_id)
+
+
+@app.command("convert")
+def convert(
+    ctx: typer.Context,
+    lead: LeadArg,
+    deal_title: Annotated[str | None, typer.Option("--deal-title", help="Deal title (default: company · name).")]
+    = None,
+    owner: OwnerOpt = None, date: DateOpt = None, fmt: FormatOpt = None,
+) -> None:
+    """Convert a lead: find or create the customer (by company), add the contact, open a deal.
+
+    Prints the deal id.
+    """
+    from salescli.domain.customers import split_list
+    from salescli.services import leads
+    from salescli.services.common import parse_id
+
+    a = App.of(ctx)
+    with a.store.write() as conn:
+        owner_id = a.owner_id(conn, owner) if owner else None
+        result = leads.convert(conn, parse_id(lead, "lead"), title=deal_title, owner_id=owner_id, at=a.moment(date),
+                               actor=a.settings.rep, targets=split_list(a.config("target_industries")),
+                               region=a.config("phone_region"))
+    if fmt == output.Format.json:
+        output.render_record(result, fmt)
+        return
+    made = "new customer" if result["customer_created"] else "existing customer"
+    output.message(f"lead {result['lead_id']} converted: {made} {result['customer_id']}, "
+                   f"contact {result['contact_id']}, deal {result['deal_id']}")
+    output.emit_id(result["deal_id"])
+
+
+@app.command("lose")
+def lose(
+    ctx: typer.Context,
+    lead: LeadArg,
+    reason: Annotated[str, typer.Option("--reason", help="Why it was lost (no budget, chose a competitor...).")],
+    date: DateOpt = None,
+) -> None:
+    """Mark an open lead lost, with the reason."""
+    from salescli.services import leads
+    from salescli.services.common import parse_id
+
+    a = App.of(ctx)
+    lead_id = parse_id(lead, "lead")
+    with a.store.write() as conn:
+        leads.lose(conn, lead_id, reason=reason, at=a.moment(date), actor=a.settings.rep)
+    output.message(f"lead {lead_id} lost")
+
+
+@app.command("due")
+def due(
+    ctx: typer.Context,
+    date: Annotated[str | None, typer.Option("--date", metavar="DATE", help="As of this day (default: today).")]
+    = None,
+    owner: OwnerOpt = None, everyone: AllOpt = False, limit: LimitOpt = None, fmt: FormatOpt = None,
+) -> None:
+    """Leads whose follow-up is due today or overdue, oldest first."""
+    from salescli.services import agenda
+
+    a = App.of(ctx)
+    today = a.day(date)
+    with a.store.read() as conn:
+        rows = agenda.due_leads(conn, today=today, owner_id=a.scope(conn, owner, everyone), limit=limit)
+    output.render(rows, DUE_COLUMNS, fmt, empty=f"nothing due by {today.isoformat()}")

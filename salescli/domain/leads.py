@@ -1,0 +1,60 @@
+"""Lead rules: channels, the score, and what is due for follow-up."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from salescli.errors import InputError
+
+SOURCES = ("phone", "email", "social", "exhibition", "referral", "web", "other")
+_SOURCE_ALIASES = {
+    "电话": "phone", "tel": "phone", "call": "phone", "cold call": "phone",
+    "邮件": "email", "邮箱": "email", "mail": "email", "e-mail": "email",
+    "社交": "social", "社交媒体": "social", "微信": "social", "wechat": "social", "linkedin": "social",
+    "展会": "exhibition", "expo": "exhibition", "trade show": "exhibition", "fair": "exhibition",
+    "转介绍": "referral", "推荐": "referral", "介绍": "referral",
+    "网站": "web", "官网": "web", "website": "web", "online": "web",
+    "其他": "other",
+}
+ACTIVITY_KINDS = ("call", "email", "meeting", "demo", "note")
+
+_SOURCE_POINTS = {"referral": 30, "exhibition": 20, "web": 15, "social": 10, "email": 10, "phone": 10, "other": 5}
+_STATUS_POINTS = {"new": 0, "contacted": 10, "qualified": 25, "converted": 25, "lost": 0}
+
+SCORE_RULE = ("score 0-100 = source (referral 30, exhibition 20, web 15, social/email/phone 10, other 5) "
+              "+ 10 each for company, email, phone + status (contacted 10, qualified 25) + 5 per logged "
+              "touch (at most 15)")
+
+
+def parse_source(text: str) -> str:
+    raw = text.strip().casefold()
+    source = _SOURCE_ALIASES.get(raw, raw)
+    if source not in SOURCES:
+        raise InputError(f"source: {text!r} is not a channel (one of {', '.join(SOURCES)})")
+    return source
+
+
+def parse_kind(text: str, *, allowed: tuple[str, ...] = ACTIVITY_KINDS) -> str:
+    kind = text.strip().casefold()
+    if kind not in allowed:
+        raise InputError(f"kind: {text!r} is not an activity kind (one of {', '.join(allowed)})")
+    return kind
+
+
+def score(*, source: str, company: str | None, email: str | None, phone: str | None, status: str,
+          touches: int = 0) -> int:
+    """The lead score by :data:`SCORE_RULE`; a higher score means a warmer lead."""
+    points = _SOURCE_POINTS.get(source, 0)
+    points += sum(10 for value in (company, email, phone) if value)
+    points += _STATUS_POINTS.get(status, 0)
+    points += min(touches, 3) * 5
+    return min(points, 100)
+
+
+def is_due(follow_up: date | None, status: str, today: date) -> bool:
+    """A follow-up is due when it is today or earlier and the lead is still open."""
+    return follow_up is not None and follow_up <= today and status in ("new", "contacted", "qualified")
+
+
+def overdue_days(follow_up: date, today: date) -> int:
+    return (today - follow_up).days

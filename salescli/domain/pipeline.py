@@ -1,0 +1,128 @@
+"""Stages and state machines of PRODUCT.md as transition tables, and the one function that checks a move."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from salescli.errors import InvalidTransition
+
+
+@dataclass(frozen=True)
+class Machine:
+    """Allowed moves of one kind of record. ``order`` lists the states in their forward order."""
+
+    name: str
+    order: tuple[str, ...]
+    edges: Mapping[str, frozenset[str]]
+
+    @property
+    def states(self) -> tuple[str, ...]:
+        return self.order
+
+    def is_terminal(self, state: str) -> bool:
+        return not self.edges.get(state)
+
+    def check(self, current: str, target: str) -> str:
+        """Return ``target`` if ``current → target`` is allowed, else raise InvalidTransition (exit 1)."""
+        if target not in self.order:
+            raise InvalidTransition(f"{self.name}: unknown status {target!r} (one of: {', '.join(self.order)})")
+        allowed = self.edges.get(current, frozenset())
+        if target in allowed:
+            return target
+        if current == target:
+            raise InvalidTransition(f"{self.name} is already {current}")
+        if not allowed:
+            raise InvalidTransition(f"{self.name} is {current}, which is final; it cannot become {target}")
+        options = ", ".join(s for s in self.order if s in allowed)
+        raise InvalidTransition(f"{self.name} is {current}; it cannot become {target} (allowed: {options})")
+
+    def promote(self, current: str, target: str) -> str:
+        """Move forward to ``target`` unless already there or beyond; a final state refuses.
+
+        Commands that imply progress (logging a demo, sending a quote) use this: they never move a record back.
+        """
+        if self.is_terminal(current):
+            raise InvalidTransition(f"{self.name} is {current}, which is final")
+        if self.order.index(current) >= self.order.index(target):
+            return current
+        return self.check(current, target)
+
+
+def _forward(states: Iterable[str], *, skips: bool = True) -> dict[str, set[str]]:
+    seq = list(states)
+    edges: dict[str, set[str]] = {}
+    for i, state in enumerate(seq):
+        later = seq[i + 1 :] if skips else seq[i + 1 : i + 2]
+        edges[state] = set(later)
+    return edges
+
+
+def _machine(name: str, order: tuple[str, ...], edges: dict[str, set[str]]) -> Machine:
+    return Machine(name, order, {state: frozenset(edges.get(state, set())) for state in order})
+
+
+def _lead() -> Machine:
+    flow = ("new", "contacted", "qualified", "converted")
+    edges = _forward(flow)
+    for state in flow[:-1]:
+        edges[state].add("lost")
+    return _machine("lead", (*flow, "lost"), edges)
+
+
+def _deal() -> Machine:
+    flow = ("qualification", "needs_confirmed", "demo", "proposal", "negotiation", "won")
+    edges = _forward(flow)
+    for state in flow[:-1]:
+        edges[state].add("lost")
+    return _machine("deal", (*flow, "lost"), edges)
+
+
+def _quote() -> Machine:
+    order = ("draft", "sent", "accepted", "rejected", "expired", "superseded")
+    edges = {"draft": {"sent", "superseded"}, "sent": {"accepted", "rejected", "expired", "superseded"}}
+    return _machine("quote", order, edges)
+
+
+def _contract() -> Machine:
+    order = ("draft", "signed", "completed", "cancelled")
+    edges = {"draft": {"signed", "cancelled"}, "signed": {"completed", "cancelled"}}
+    return _machine("contract", order, edges)
+
+
+def _order() -> Machine:
+    flow = ("submitted", "confirmed", "in_production", "shipped", "delivered", "closed")
+    edges = _forward(flow)
+    for state in ("submitted", "confirmed", "in_production"):
+        edges[state].add("cancelled")
+    return _machine("order", (*flow, "cancelled"), edges)
+
+
+def _ticket() -> Machine:
+    order = ("open", "in_progress", "resolved", "closed")
+    edges = {"open": {"in_progress", "resolved", "closed"}, "in_progress": {"resolved", "closed"},
+             "resolved": {"closed", "open"}}
+    return _machine("ticket", order, edges)
+
+
+LEAD = _lead()
+DEAL = _deal()
+QUOTE = _quote()
+CONTRACT = _contract()
+ORDER = _order()
+TICKET = _ticket()
+
+LEAD_OPEN = ("new", "contacted", "qualified")
+DEAL_OPEN = ("qualification", "needs_confirmed", "demo", "proposal", "negotiation")
+
+#: Chance that a deal in this stage is won; used for the weighted pipeline value.
+STAGE_PROBABILITY: Mapping[str, Decimal] = {
+    "qualification": Decimal("0.10"),
+    "needs_confirmed": Decimal("0.20"),
+    "demo": Decimal("0.40"),
+    "proposal": Decimal("0.60"),
+    "negotiation": Decimal("0.80"),
+    "won": Decimal("1"),
+    "lost": Decimal("0"),
+}

@@ -1,0 +1,380 @@
+"""The database tables (SQLAlchemy Core). Only store.py, services/ and migrations touch them.
+
+Money is integer minor units (``*_minor``), percentages are basis points (``*_bp``), dates are DATE,
+moments are DATETIME in local wall time. Core tables rather than SQLModel classes: measured here, SQLModel
+adds ~150 ms to every command's start and its table models do not validate (ENGINEERING.md, Known traps);
+validation lives in domain/.
+
+The first migration (0001) holds this whole model; later changes go through new migrations.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+
+def _id() -> Column:
+    return Column("id", Integer, primary_key=True)
+
+
+def _created() -> Column:
+    return Column("created_at", DateTime, nullable=False)
+
+
+def _fk(name: str, target: str, *, nullable: bool = True, index: bool = True) -> Column:
+    return Column(name, Integer, ForeignKey(f"{target}.id"), nullable=nullable, index=index)
+
+
+counters = Table(
+    "counters", metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("last", Integer, nullable=False),
+)
+
+reps = Table(
+    "reps", metadata, _id(),
+    Column("handle", String(40), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("email", String(254)),
+    Column("role", String(16), nullable=False, server_default="rep"),
+    Column("active", Boolean, nullable=False, server_default="1"),
+    _created(),
+)
+
+customers = Table(
+    "customers", metadata, _id(),
+    Column("name", String(200), nullable=False),
+    Column("name_key", String(200), nullable=False, index=True),
+    Column("industry", String(100)),
+    Column("size", String(20)),
+    Column("city", String(100)),
+    Column("region", String(100)),
+    Column("budget_minor", BigInteger),
+    Column("preferences", Text),
+    Column("competitors", Text),
+    Column("tier", String(1), nullable=False, server_default="C"),
+    _fk("owner_id", "reps"),
+    Column("notes", Text),
+    _created(),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+contacts = Table(
+    "contacts", metadata, _id(),
+    _fk("customer_id", "customers", nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("title", String(100)),
+    Column("email", String(254)),
+    Column("email_key", String(254), index=True),
+    Column("phone", String(40)),
+    Column("phone_key", String(20), index=True),
+    Column("language", String(8)),
+    _created(),
+)
+
+leads = Table(
+    "leads", metadata, _id(),
+    Column("name", String(200), nullable=False),
+    Column("company", String(200)),
+    Column("title", String(100)),
+    Column("email", String(254)),
+    Column("email_key", String(254), index=True),
+    Column("phone", String(40)),
+    Column("phone_key", String(20), index=True),
+    Column("city", String(100)),
+    Column("source", String(20), nullable=False),
+    Column("status", String(20), nullable=False, server_default="new"),
+    Column("score", Integer, nullable=False, server_default="0"),
+    _fk("owner_id", "reps"),
+    Column("follow_up", Date, index=True),
+    Column("notes", Text),
+    Column("lost_reason", Text),
+    _fk("customer_id", "customers"),
+    _fk("contact_id", "contacts", index=False),
+    _created(),
+    Column("updated_at", DateTime, nullable=False),
+    Column("closed_at", DateTime),
+)
+
+deals = Table(
+    "deals", metadata, _id(),
+    Column("title", String(200), nullable=False),
+    _fk("customer_id", "customers", nullable=False),
+    _fk("contact_id", "contacts", index=False),
+    _fk("lead_id", "leads"),
+    _fk("owner_id", "reps"),
+    Column("source", String(20)),
+    Column("stage", String(20), nullable=False, server_default="qualification", index=True),
+    Column("value_minor", BigInteger),
+    Column("expected_close", Date),
+    Column("lost_reason", Text),
+    _created(),
+    Column("updated_at", DateTime, nullable=False),
+    Column("stage_at", DateTime, nullable=False),
+    Column("closed_at", DateTime),
+)
+
+deal_events = Table(
+    "deal_events", metadata, _id(),
+    _fk("deal_id", "deals", nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("from_stage", String(20)),
+    Column("to_stage", String(20), nullable=False),
+    Column("note", Text),
+    _fk("rep_id", "reps", index=False),
+)
+
+activities = Table(
+    "activities", metadata, _id(),
+    _fk("lead_id", "leads"),
+    _fk("deal_id", "deals"),
+    Column("kind", String(16), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("next_step", Date),
+    _fk("rep_id", "reps", index=False),
+)
+
+products = Table(
+    "products", metadata, _id(),
+    Column("sku", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("category", String(100)),
+    Column("price_minor", BigInteger, nullable=False),
+    Column("cost_minor", BigInteger, nullable=False),
+    Column("lead_time_days", Integer, nullable=False, server_default="0"),
+    Column("active", Boolean, nullable=False, server_default="1"),
+    Column("description", Text),
+    _created(),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+needs = Table(
+    "needs", metadata, _id(),
+    _fk("deal_id", "deals", nullable=False),
+    Column("status", String(16), nullable=False, server_default="confirmed"),
+    Column("budget_minor", BigInteger),
+    Column("deliver_by", Date),
+    Column("decision_maker", String(200)),
+    Column("notes", Text),
+    Column("findings", Text),
+    Column("confirmed_at", DateTime, nullable=False),
+    _fk("rep_id", "reps", index=False),
+)
+
+need_items = Table(
+    "need_items", metadata, _id(),
+    _fk("needs_id", "needs", nullable=False),
+    _fk("product_id", "products", index=False),
+    Column("sku", String(64), nullable=False),
+    Column("spec", Text),
+    Column("qty", Integer, nullable=False),
+    Column("target_price_minor", BigInteger),
+)
+
+demos = Table(
+    "demos", metadata, _id(),
+    _fk("deal_id", "deals", nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("attendees", Text),
+    Column("products", Text),
+    Column("questions", Text),
+    Column("feedback", Text),
+    Column("outcome", String(16)),
+    _fk("rep_id", "reps", index=False),
+)
+
+quotes = Table(
+    "quotes", metadata, _id(),
+    Column("number", String(20), nullable=False),
+    Column("revision", Integer, nullable=False),
+    _fk("deal_id", "deals", nullable=False),
+    Column("status", String(16), nullable=False, server_default="draft"),
+    Column("currency", String(3), nullable=False),
+    Column("discount_bp", Integer, nullable=False, server_default="0"),
+    Column("tax_rate_bp", Integer, nullable=False),
+    Column("subtotal_minor", BigInteger, nullable=False),
+    Column("discount_minor", BigInteger, nullable=False),
+    Column("net_minor", BigInteger, nullable=False),
+    Column("tax_minor", BigInteger, nullable=False),
+    Column("total_minor", BigInteger, nullable=False),
+    Column("list_minor", BigInteger, nullable=False),
+    Column("cost_minor", BigInteger, nullable=False),
+    Column("valid_until", Date, nullable=False),
+    Column("needs_approval", Boolean, nullable=False, server_default="0"),
+    Column("approval_reason", Text),
+    _fk("approved_by", "reps", index=False),
+    Column("approved_at", DateTime),
+    Column("sent_at", DateTime),
+    Column("decided_at", DateTime),
+    Column("reject_reason", Text),
+    Column("note", Text),
+    _fk("rep_id", "reps", index=False),
+    _created(),
+    UniqueConstraint("number", "revision"),
+)
+
+quote_lines = Table(
+    "quote_lines", metadata, _id(),
+    _fk("quote_id", "quotes", nullable=False),
+    Column("position", Integer, nullable=False),
+    _fk("product_id", "products", index=False),
+    Column("sku", String(64), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("qty", Integer, nullable=False),
+    Column("unit_price_minor", BigInteger, nullable=False),
+    Column("list_price_minor", BigInteger, nullable=False),
+    Column("unit_cost_minor", BigInteger, nullable=False),
+    Column("line_discount_bp", Integer, nullable=False, server_default="0"),
+    Column("net_minor", BigInteger, nullable=False),
+)
+
+contracts = Table(
+    "contracts", metadata, _id(),
+    Column("number", String(20), nullable=False, unique=True),
+    _fk("quote_id", "quotes", nullable=False),
+    _fk("deal_id", "deals", nullable=False),
+    Column("status", String(16), nullable=False, server_default="draft"),
+    Column("currency", String(3), nullable=False),
+    Column("payment_terms", Text),
+    Column("terms", Text),
+    Column("discount_bp", Integer, nullable=False),
+    Column("tax_rate_bp", Integer, nullable=False),
+    Column("subtotal_minor", BigInteger, nullable=False),
+    Column("discount_minor", BigInteger, nullable=False),
+    Column("net_minor", BigInteger, nullable=False),
+    Column("tax_minor", BigInteger, nullable=False),
+    Column("total_minor", BigInteger, nullable=False),
+    Column("units", Integer, nullable=False),
+    Column("signed_at", DateTime, index=True),
+    Column("signed_by", String(200)),
+    Column("closed_at", DateTime),
+    _created(),
+)
+
+contract_lines = Table(
+    "contract_lines", metadata, _id(),
+    _fk("contract_id", "contracts", nullable=False),
+    Column("position", Integer, nullable=False),
+    _fk("product_id", "products", index=False),
+    Column("sku", String(64), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("qty", Integer, nullable=False),
+    Column("unit_price_minor", BigInteger, nullable=False),
+    Column("line_discount_bp", Integer, nullable=False),
+    Column("net_minor", BigInteger, nullable=False),
+)
+
+orders = Table(
+    "orders", metadata, _id(),
+    Column("number", String(20), nullable=False, unique=True),
+    _fk("contract_id", "contracts", nullable=False),
+    _fk("deal_id", "deals", nullable=False),
+    Column("status", String(16), nullable=False, server_default="submitted"),
+    Column("promised", Date, nullable=False),
+    Column("shipped_at", DateTime),
+    Column("delivered_at", DateTime, index=True),
+    Column("closed_at", DateTime),
+    _created(),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+order_events = Table(
+    "order_events", metadata, _id(),
+    _fk("order_id", "orders", nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("from_status", String(16)),
+    Column("to_status", String(16), nullable=False),
+    Column("note", Text),
+    _fk("rep_id", "reps", index=False),
+)
+
+tickets = Table(
+    "tickets", metadata, _id(),
+    _fk("order_id", "orders"),
+    _fk("customer_id", "customers", nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("priority", String(10), nullable=False, server_default="normal"),
+    Column("status", String(16), nullable=False, server_default="open"),
+    Column("opened_at", DateTime, nullable=False),
+    Column("sla_due_at", DateTime, nullable=False),
+    Column("resolved_at", DateTime),
+    Column("closed_at", DateTime),
+    _fk("rep_id", "reps", index=False),
+)
+
+ticket_events = Table(
+    "ticket_events", metadata, _id(),
+    _fk("ticket_id", "tickets", nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("from_status", String(16)),
+    Column("to_status", String(16), nullable=False),
+    Column("note", Text),
+    _fk("rep_id", "reps", index=False),
+)
+
+surveys = Table(
+    "surveys", metadata, _id(),
+    _fk("customer_id", "customers", nullable=False),
+    _fk("order_id", "orders"),
+    _fk("contact_id", "contacts", index=False),
+    Column("channel", String(10), nullable=False),
+    Column("token", String(64), nullable=False, unique=True),
+    Column("email", String(254)),
+    Column("language", String(8)),
+    Column("status", String(12), nullable=False, server_default="pending"),
+    Column("error", Text),
+    Column("sent_at", DateTime),
+    Column("responded_at", DateTime, index=True),
+    Column("nps", Integer),
+    Column("csat", Integer),
+    Column("comment", Text),
+    _created(),
+)
+
+targets = Table(
+    "targets", metadata, _id(),
+    _fk("rep_id", "reps", nullable=False, index=False),
+    Column("period", String(10), nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("revenue_minor", BigInteger, nullable=False),
+    Column("units", Integer),
+    UniqueConstraint("rep_id", "period"),
+)
+
+audit_log = Table(
+    "audit_log", metadata, _id(),
+    Column("at", DateTime, nullable=False),
+    Column("rep", String(40)),
+    Column("entity", String(20), nullable=False),
+    Column("entity_id", String(40), nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("before", Text),
+    Column("after", Text),
+    Index("ix_audit_log_entity", "entity", "entity_id"),
+)

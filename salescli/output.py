@@ -1,0 +1,229 @@
+"""The one renderer: table (Rich) | plain / markdown (tabulate) | csv | json; messages go to stderr.
+
+Commands hand over rows as dicts of plain values (str, int, Decimal money, date, datetime, None) and a list
+of columns to show. Human formats (table, plain, markdown) show those columns; machine formats (csv, json)
+carry every field of the row so scripts get the whole record. Heavy libraries load only for their format.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, TextIO
+
+
+class Format(StrEnum):
+    table = "table"
+    plain = "plain"
+    markdown = "markdown"
+    csv = "csv"
+    json = "json"
+
+
+@dataclass(frozen=True)
+class Col:
+    """A column of a human table: the row key, its header, and whether it is a number (right-aligned)."""
+
+    key: str
+    header: str
+    numeric: bool = False
+    percent: bool = False  # a 0..1 ratio shown as 12.5% in human formats
+
+
+def _cell(row: Mapping[str, Any], col: Col) -> str:
+    value = row.get(col.key)
+    if col.percent and isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return f"{float(value) * 100:.1f}%"
+    return text_value(value)
+
+
+def resolve_format(fmt: Format | str | None, stream: TextIO | None = None) -> Format:
+    """``--format`` (or SALESCLI_FORMAT, folded in by typer) else table on a terminal, plain when piped."""
+    if fmt:
+        return Format(fmt)
+    stream = stream or sys.stdout
+    return Format.table if stream.isatty() else Format.plain
+
+
+def text_value(value: Any) -> str:
+    """How a value reads in text formats: money with two decimals, dates ISO, None empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="minutes" if value.second == 0 else "seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}" if value.as_tuple().exponent == -2 else str(value)
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(text_value(v) for v in value)
+    return str(value)
+
+
+def json_value(value: Any) -> Any:
+    """JSON form: money as a string with its two decimals ("1234.50"), dates ISO, nested records kept."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {k: json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_value(v) for v in value]
+    return value
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_value(value: Any) -> str:
+    """CSV cell: text that a spreadsheet would run as a formula is prefixed with ' (numbers are left alone)."""
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (datetime, date)):
+        return json_value(value)  # type: ignore[no-any-return]
+    if isinstance(value, (list, tuple, Mapping)):
+        return json.dumps(json_value(value), ensure_ascii=False)
+    text = text_value(value)
+    if text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(json_value(value), ensure_ascii=False, indent=2)
+
+
+def json_line(value: Any) -> str:
+    """One record as compact JSON on one line (JSON Lines, export)."""
+    return json.dumps(json_value(value), ensure_ascii=False, separators=(",", ":"))
+
+
+def _console(stream: TextIO) -> Any:
+    from rich.console import Console
+
+    width = None if stream.isatty() else int(os.environ.get("COLUMNS", "0") or 0) or 160
+    return Console(file=stream, markup=False, highlight=False, emoji=False, soft_wrap=False, width=width)
+
+
+def render(rows: Sequence[Mapping[str, Any]], columns: Sequence[Col], fmt: Format | str | None = None, *,
+           title: str | None = None, stream: TextIO | None = None, empty: str = "no records") -> None:
+    """Print a list of records in the chosen format to stdout."""
+    out = stream or sys.stdout
+    kind = resolve_format(fmt, out)
+    if kind is Format.json:
+        out.write(dumps(list(rows)) + "\n")
+        return
+    if kind is Format.csv:
+        write_csv(out, rows, columns)
+        return
+    if not rows:
+        message(empty)
+        return
+    if kind is Format.table:
+        from rich.table import Table
+
+        table = Table(title=title, title_justify="left", header_style="bold")
+        for col in columns:
+            table.add_column(col.header, justify="right" if col.numeric else "left", overflow="fold")
+        for row in rows:
+            table.add_row(*(_cell(row, col) for col in columns))
+        _console(out).print(table)
+        return
+    _tabulate(out, [[_cell(row, c) for c in columns] for row in rows], columns, kind)
+
+
+def _tabulate(out: TextIO, body: list[list[str]], columns: Sequence[Col], kind: Format) -> None:
+    from tabulate import tabulate
+
+    aligns = ["right" if c.numeric else "left" for c in columns]
+    tablefmt = "github" if kind is Format.markdown else "plain"
+    text = tabulate(body, headers=[c.header for c in columns], tablefmt=tablefmt, colalign=aligns,
+                    disable_numparse=True)
+    out.write(text + "\n")
+
+
+def write_csv(out: TextIO, rows: Iterable[Mapping[str, Any]], columns: Sequence[Col] | None = None) -> int:
+    """Every field of every row, header from the first row's keys; returns the number of rows written."""
+    writer = None
+    count = 0
+    for row in rows:
+        if writer is None:
+            writer = csv.writer(out, lineterminator="\n")
+            writer.writerow(list(row.keys()))
+        writer.writerow([csv_value(v) for v in row.values()])
+        count += 1
+    if writer is None and columns is not None:
+        csv.writer(out, lineterminator="\n").writerow([c.key for c in columns])
+    return count
+
+
+def render_record(record: Mapping[str, Any], fmt: Format | str | None = None, *,
+                  labels: Mapping[str, str] | None = None, stream: TextIO | None = None,
+                  sections: Mapping[str, tuple[Sequence[Mapping[str, Any]], Sequence[Col]]] | None = None) -> None:
+    """Print one record: a field/value table for people, the object itself for machines.
+
+    ``sections`` are nested lists (a lead's activities, a customer's contacts) shown as tables after the
+    fields; in JSON they are part of the record already.
+    """
+    out = stream or sys.stdout
+    kind = resolve_format(fmt, out)
+    if kind is Format.json:
+        out.write(dumps(record) + "\n")
+        return
+    if kind is Format.csv:
+        write_csv(out, [{k: v for k, v in record.items() if k not in (sections or {})}])
+        return
+    labels = labels or {}
+    fields = [(labels.get(k, k), text_value(v)) for k, v in record.items()
+              if k not in (sections or {}) and not isinstance(v, (list, dict))]
+    if kind is Format.table:
+        from rich.table import Table
+
+        table = Table(show_header=False, box=None, pad_edge=False)
+        table.add_column(style="bold")
+        table.add_column(overflow="fold")
+        for name, value in fields:
+            table.add_row(name, value)
+        _console(out).print(table)
+    else:
+        _tabulate(out, [list(f) for f in fields], [Col("field", "field"), Col("value", "value")], kind)
+    for name, (rows, columns) in (sections or {}).items():
+        out.write("\n")
+        if kind is Format.markdown:
+            out.write(f"### {name}\n\n")
+        elif kind is Format.plain:
+            out.write(f"{name}:\n")
+        render(rows, columns, kind, title=name if kind is Format.table else None, stream=out,
+               empty=f"no {name}")
+
+
+def emit_id(value: object) -> None:
+    """An id or number alone on stdout, so ``$(salescli lead add ...)`` captures it."""
+    sys.stdout.write(f"{value}\n")
+
+
+def message(text: str) -> None:
+    """A note for the person at the terminal (stderr, so pipes stay clean)."""
+    sys.stderr.write(text + "\n")
+
+
+def newline() -> None:
+    sys.stdout.write("\n")
+
+
+def warn(text: str) -> None:
+    sys.stderr.write(f"warning: {text}\n")

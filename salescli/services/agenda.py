@@ -1,0 +1,23 @@
+"""The rep's day: what is due now. Later steps add expiring quotes, late orders and SLA breaches."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection
+
+from salescli.domain.leads import overdue_days
+from salescli.services import leads
+
+
+def due_leads(conn: Connection, *, today: date, owner_id: int | None, limit: int | None = None) -> list[dict[str, Any]]:
+    rows = leads.listing(conn, due_by=today, owner_id=owner_id, limit=limit)
+    for row in rows:
+        row["overdue_days"] = overdue_days(row["follow_up"], today)
+    return rows
+
+
+def today(conn: Connection, *, today: date, owner_id: int | None) -> dict[str, Any]:
+    """Sections of the agenda, each a list of rows; JSON prints this dict as is."""
+    return {"date": today, "follow_ups": due_leads(conn, today=today, owner_id=owner_id)}

@@ -1,0 +1,59 @@
+"""Small helpers every service uses: fetch-or-NotFound, ids, the audit trail, record conversion."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table, insert, select
+
+from salescli import models
+from salescli.domain.money import from_minor
+from salescli.errors import InputError, NotFound
+
+
+def parse_id(text: str | int, entity: str) -> int:
+    """A record id from the command line: a positive whole number (``#12`` is accepted too)."""
+    raw = str(text).strip().lstrip("#")
+    if not raw.isdigit() or int(raw) <= 0 or len(raw) > 18:
+        raise InputError(f"{entity} id: {str(text)!r} is not an id (expected a number such as 12)")
+    return int(raw)
+
+
+def fetch(conn: Connection, table: Table, record_id: int, entity: str) -> dict[str, Any]:
+    row = conn.execute(select(table).where(table.c.id == record_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"{entity} {record_id} not found")
+    return dict(row)
+
+
+def money_fields(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Copy a row, turning every ``x_minor`` column into ``x`` as Decimal money."""
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        if key.endswith("_minor"):
+            out[key[: -len("_minor")]] = from_minor(value)
+        else:
+            out[key] = value
+    return out
+
+
+def _jsonable(values: Mapping[str, Any] | None) -> str | None:
+    if values is None:
+        return None
+    return json.dumps({k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items()},
+                      ensure_ascii=False, default=str, sort_keys=True)
+
+
+def audit(conn: Connection, *, at: datetime, rep: str | None, entity: str, entity_id: object, action: str,
+          before: Mapping[str, Any] | None = None, after: Mapping[str, Any] | None = None) -> None:
+    """Record who changed what (only the fields that changed, for updates)."""
+    if before is not None and after is not None:
+        changed = [k for k in after if before.get(k) != after.get(k)]
+        before = {k: before.get(k) for k in changed}
+        after = {k: after.get(k) for k in changed}
+    conn.execute(insert(models.audit_log).values(
+        at=at, rep=rep, entity=entity, entity_id=str(entity_id), action=action,
+        before=_jsonable(before), after=_jsonable(after)))

@@ -1,0 +1,252 @@
+"""Leads (step 2): capture, follow-up, activities, conversion to customer + contact + deal, loss."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Select, func, insert, or_, select, update
+
+from salescli import models
+from salescli.domain import leads as rules
+from salescli.domain.identity import clean_text, normalize_email, normalize_phone
+from salescli.domain.pipeline import LEAD, LEAD_OPEN
+from salescli.errors import InputError, InvalidTransition
+from salescli.services import customers, deals
+from salescli.services.common import audit, fetch
+
+L = models.leads
+R = models.reps
+A = models.activities
+D = models.deals
+
+EDITABLE = ("name", "company", "title", "email", "phone", "city", "source", "notes")
+
+
+def clean_fields(values: Mapping[str, Any], *, region: str) -> dict[str, Any]:
+    """Validate lead fields as a user typed them; returns column values including the dedupe keys."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if value is None:
+            continue
+        text = str(value)
+        if key == "name":
+            out["name"] = clean_text(text, field="name")
+        elif key in ("company", "title", "city"):
+            out[key] = clean_text(text, field=f"--{key}", required=False) or None
+        elif key == "email":
+            out["email"], out["email_key"] = normalize_email(text, field="--email") if text.strip() else (None, None)
+        elif key == "phone":
+            out["phone"], out["phone_key"] = (normalize_phone(text, region=region, field="--phone")
+                                              if text.strip() else (None, None))
+        elif key == "source":
+            out["source"] = rules.parse_source(text)
+        elif key == "notes":
+            out["notes"] = clean_text(text, field="--notes", max_len=4000, required=False, multiline=True) or None
+        else:
+            raise InputError(f"unknown lead field {key!r}")
+    return out
+
+
+def duplicates(conn: Connection, *, email_key: str | None, phone_key: str | None,
+               exclude: int | None = None) -> list[dict[str, Any]]:
+    """Leads that share the normalized email or phone."""
+    conditions = []
+    if email_key:
+        conditions.append(L.c.email_key == email_key)
+    if phone_key:
+        conditions.append(L.c.phone_key == phone_key)
+    if not conditions:
+        return []
+    query = select(L.c.id, L.c.name, L.c.email, L.c.phone).where(or_(*conditions)).order_by(L.c.id)
+    if exclude is not None:
+        query = query.where(L.c.id != exclude)
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def _rescore(row: Mapping[str, Any], touches: int) -> int:
+    return rules.score(source=row["source"], company=row.get("company"), email=row.get("email"),
+                       phone=row.get("phone"), status=row["status"], touches=touches)
+
+
+def _touches(conn: Connection, lead_id: int) -> int:
+    return int(conn.execute(select(func.count()).where(A.c.lead_id == lead_id,
+                                                       A.c.kind.in_(("call", "email", "meeting")))).scalar_one())
+
+
+def add(conn: Connection, *, values: Mapping[str, Any], owner_id: int | None, follow_up: date | None,
+        at: datetime, actor: str | None, region: str) -> tuple[int, list[dict[str, Any]]]:
+    """Create a lead; returns its id and the existing leads it duplicates (a warning, not a refusal)."""
+    row = clean_fields(values, region=region)
+    for required in ("name", "source"):
+        if required not in row:
+            raise InputError(f"{required} is required")
+    dups = duplicates(conn, email_key=row.get("email_key"), phone_key=row.get("phone_key"))
+    row.update(status="new", owner_id=owner_id, follow_up=follow_up, created_at=at, updated_at=at)
+    row["score"] = _rescore(row, 0)
+    lead_id = int(conn.execute(insert(L).values(**row)).inserted_primary_key[0])
+    audit(conn, at=at, rep=actor, entity="lead", entity_id=lead_id, action="create", after=row)
+    return lead_id, dups
+
+
+def _select() -> Select[Any]:
+    deal_id = select(D.c.id).where(D.c.lead_id == L.c.id).order_by(D.c.id).limit(1).scalar_subquery()
+    return (select(L.c.id, L.c.name, L.c.company, L.c.title, L.c.email, L.c.phone, L.c.city, L.c.source,
+                   L.c.status, L.c.score, R.c.handle.label("owner"), L.c.follow_up, L.c.notes, L.c.lost_reason,
+                   L.c.customer_id, deal_id.label("deal_id"), L.c.created_at, L.c.updated_at, L.c.closed_at)
+            .select_from(L.outerjoin(R, R.c.id == L.c.owner_id)))
+
+
+def get(conn: Connection, lead_id: int, *, with_activities: bool = True) -> dict[str, Any]:
+    fetch(conn, L, lead_id, "lead")
+    record = dict(conn.execute(_select().where(L.c.id == lead_id)).mappings().one())
+    if with_activities:
+        record["activities"] = activities(conn, lead_id=lead_id)
+    return record
+
+
+def listing(conn: Connection, *, status: str | None = None, source: str | None = None,
+            owner_id: int | None = None, search: str | None = None, due_by: date | None = None,
+            open_only: bool = False, limit: int | None = None) -> list[dict[str, Any]]:
+    query = _select()
+    if status:
+        if status not in LEAD.states:
+            raise InputError(f"--status: {status!r} is not a lead status (one of {', '.join(LEAD.states)})")
+        query = query.where(L.c.status == status)
+    if open_only or due_by is not None:
+        query = query.where(L.c.status.in_(LEAD_OPEN))
+    if source:
+        query = query.where(L.c.source == rules.parse_source(source))
+    if owner_id is not None:
+        query = query.where(L.c.owner_id == owner_id)
+    if due_by is not None:
+        query = query.where(L.c.follow_up <= due_by).order_by(L.c.follow_up, L.c.score.desc(), L.c.id)
+    else:
+        query = query.order_by(L.c.id.desc())
+    if search:
+        like = f"%{search.strip()}%"
+        query = query.where(or_(L.c.name.ilike(like), L.c.company.ilike(like), L.c.email.ilike(like),
+                                L.c.phone.like(like), L.c.city.ilike(like)))
+    if limit:
+        query = query.limit(limit)
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def update_lead(conn: Connection, lead_id: int, *, values: Mapping[str, Any], status: str | None,
+                owner_id: int | None, follow_up: date | None, clear_follow_up: bool, at: datetime,
+                actor: str | None, region: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    before = fetch(conn, L, lead_id, "lead")
+    changes = clean_fields(values, region=region)
+    if status is not None:
+        if status in ("converted", "lost"):
+            raise InvalidTransition(f"use 'salescli lead {'convert' if status == 'converted' else 'lose'}' "
+                                    f"to make a lead {status}")
+        changes["status"] = LEAD.check(before["status"], status)
+    if owner_id is not None:
+        changes["owner_id"] = owner_id
+    if follow_up is not None or clear_follow_up:
+        changes["follow_up"] = follow_up
+    if not changes:
+        raise InputError("nothing to update: give at least one field option (see --help)")
+    dups = duplicates(conn, email_key=changes.get("email_key"), phone_key=changes.get("phone_key"),
+                      exclude=lead_id)
+    merged = {**before, **changes}
+    changes["score"] = _rescore(merged, _touches(conn, lead_id))
+    changes["updated_at"] = at
+    conn.execute(update(L).where(L.c.id == lead_id).values(**changes))
+    audit(conn, at=at, rep=actor, entity="lead", entity_id=lead_id, action="update", before=before,
+          after={**before, **changes})
+    return get(conn, lead_id), dups
+
+
+def log(conn: Connection, lead_id: int, *, kind: str, summary: str, next_step: date | None, at: datetime,
+        rep_id: int | None, actor: str | None) -> int:
+    """Record a touch; a call, email or meeting moves a new lead to contacted; ``next_step`` sets the
+    follow-up date."""
+    lead = fetch(conn, L, lead_id, "lead")
+    kind = rules.parse_kind(kind, allowed=("call", "email", "meeting", "note"))
+    summary = clean_text(summary, field="--summary", max_len=4000, multiline=True)
+    if lead["status"] not in LEAD_OPEN:
+        raise InvalidTransition(f"lead {lead_id} is {lead['status']}; log activity on its deal instead"
+                                if lead["status"] == "converted" else f"lead {lead_id} is {lead['status']}")
+    activity_id = int(conn.execute(insert(A).values(
+        lead_id=lead_id, kind=kind, at=at, summary=summary, next_step=next_step, rep_id=rep_id,
+    )).inserted_primary_key[0])
+    changes: dict[str, Any] = {"updated_at": at}
+    if kind != "note" and lead["status"] == "new":
+        changes["status"] = LEAD.check("new", "contacted")
+    if next_step is not None:
+        changes["follow_up"] = next_step
+    changes["score"] = _rescore({**lead, **changes}, _touches(conn, lead_id))
+    conn.execute(update(L).where(L.c.id == lead_id).values(**changes))
+    audit(conn, at=at, rep=actor, entity="lead", entity_id=lead_id, action=f"log:{kind}", before=lead,
+          after={**lead, **changes})
+    return activity_id
+
+
+def activities(conn: Connection, *, lead_id: int | None = None, deal_id: int | None = None) -> list[dict[str, Any]]:
+    query = (select(A.c.id, A.c.at, A.c.kind, A.c.summary, A.c.next_step, R.c.handle.label("rep"))
+             .select_from(A.outerjoin(R, R.c.id == A.c.rep_id)).order_by(A.c.at, A.c.id))
+    if lead_id is not None:
+        query = query.where(A.c.lead_id == lead_id)
+    if deal_id is not None:
+        query = query.where(A.c.deal_id == deal_id)
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def lose(conn: Connection, lead_id: int, *, reason: str, at: datetime, actor: str | None) -> None:
+    lead = fetch(conn, L, lead_id, "lead")
+    reason = clean_text(reason, field="--reason", max_len=1000)
+    LEAD.check(lead["status"], "lost")
+    conn.execute(update(L).where(L.c.id == lead_id).values(status="lost", lost_reason=reason, closed_at=at,
+                                                           updated_at=at, follow_up=None))
+    audit(conn, at=at, rep=actor, entity="lead", entity_id=lead_id, action="lose", before=lead,
+          after={**lead, "status": "lost", "lost_reason": reason})
+
+
+def convert(conn: Connection, lead_id: int, *, title: str | None, owner_id: int | None, at: datetime,
+            actor: str | None, targets: list[str], region: str) -> dict[str, Any]:
+    """Lead → customer (found by company name, else created) + contact + deal in stage qualification."""
+    lead = fetch(conn, L, lead_id, "lead")
+    LEAD.check(lead["status"], "converted")
+    company = lead["company"] or lead["name"]
+    customer = customers.find_by_name(conn, company)
+    created_customer = customer is None
+    owner = owner_id if owner_id is not None else lead["owner_id"]
+    if customer is None:
+        customer_id = customers.add(conn, values={"name": company, "city": lead["city"]}, owner_id=owner, at=at,
+                                    actor=actor, targets=targets)
+    else:
+        customer_id = int(customer["id"])
+    contact_id = _contact_for(conn, lead, customer_id, at=at, actor=actor, region=region)
+    deal_title = clean_text(title, field="--deal-title") if title else f"{company} · {lead['name']}"
+    deal_id = deals.create(conn, customer_id=customer_id, contact_id=contact_id, lead_id=lead_id, owner_id=owner,
+                           title=deal_title, source=lead["source"], at=at, actor=actor)
+    conn.execute(update(L).where(L.c.id == lead_id).values(
+        status="converted", customer_id=customer_id, contact_id=contact_id, closed_at=at, updated_at=at,
+        follow_up=None))
+    conn.execute(update(A).where(A.c.lead_id == lead_id).values(deal_id=deal_id))
+    audit(conn, at=at, rep=actor, entity="lead", entity_id=lead_id, action="convert", before=lead,
+          after={**lead, "status": "converted", "customer_id": customer_id})
+    return {"lead_id": lead_id, "deal_id": deal_id, "customer_id": customer_id, "contact_id": contact_id,
+            "customer_created": created_customer}
+
+
+def _contact_for(conn: Connection, lead: Mapping[str, Any], customer_id: int, *, at: datetime,
+                 actor: str | None, region: str) -> int:
+    K = models.contacts
+    match = None
+    if lead["email_key"]:
+        match = conn.execute(select(K.c.id).where(K.c.customer_id == customer_id,
+                                                  K.c.email_key == lead["email_key"])).first()
+    if match is None and lead["phone_key"]:
+        match = conn.execute(select(K.c.id).where(K.c.customer_id == customer_id,
+                                                  K.c.phone_key == lead["phone_key"])).first()
+    if match is None:
+        match = conn.execute(select(K.c.id).where(K.c.customer_id == customer_id, K.c.email_key.is_(None),
+                                                  K.c.phone_key.is_(None), K.c.name == lead["name"])).first()
+    if match is not None:
+        return int(match[0])
+    return customers.add_contact(conn, customer_id=customer_id, region=region, at=at, actor=actor, values={
+        "name": lead["name"], "title": lead["title"], "email": lead["email"], "phone": lead["phone"]})

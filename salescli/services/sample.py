@@ -1,0 +1,270 @@
+"""A realistic, deterministic sample data set: reps, customers (Chinese and English), contacts, leads with
+activities and follow-ups, and deals across the pipeline. Later steps extend it (catalog, quotes, orders...).
+
+Loaded once per database: a marker in the audit log makes a second run a no-op.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from salescli import models
+from salescli.domain import customers as customer_rules
+from salescli.domain import leads as lead_rules
+from salescli.domain.identity import name_key
+from salescli.domain.pipeline import DEAL_OPEN
+from salescli.services import customers, deals
+from salescli.services.common import audit
+
+REPS = (
+    ("chen.jing", "陈静", "chen.jing@example.cn", "manager"),
+    ("wang.fang", "王芳", "wang.fang@example.cn", "rep"),
+    ("li.wei", "李伟", "li.wei@example.cn", "rep"),
+    ("zhang.min", "张敏", "zhang.min@example.cn", "rep"),
+    ("emily.chen", "Emily Chen", "emily.chen@example.com", "rep"),
+    ("james.liu", "James Liu", "james.liu@example.com", "rep"),
+)
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
+GIVEN = ("伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "艳", "勇", "杰", "娟", "涛", "明", "超", "秀英",
+         "华", "建国", "晓东", "雪梅", "志强", "海燕", "子涵", "浩然")
+PINYIN = {"王": "wang", "李": "li", "张": "zhang", "刘": "liu", "陈": "chen", "杨": "yang", "黄": "huang",
+          "赵": "zhao", "吴": "wu", "周": "zhou", "徐": "xu", "孙": "sun", "马": "ma", "朱": "zhu", "胡": "hu",
+          "郭": "guo", "何": "he", "林": "lin", "罗": "luo", "高": "gao"}
+FIRST = ("Emma", "Liam", "Olivia", "Noah", "Ava", "Lucas", "Mia", "Ethan", "Sophia", "Daniel", "Grace", "Henry",
+         "Chloe", "Jack", "Hannah", "Ryan", "Zoe", "Owen", "Lily", "Adam")
+LAST = ("Smith", "Johnson", "Brown", "Taylor", "Miller", "Wilson", "Moore", "Clark", "Lewis", "Walker", "Hall",
+        "Young", "King", "Wright", "Scott", "Green", "Baker", "Adams", "Nelson", "Carter")
+TITLES = ("采购经理", "总经理", "IT Director", "Operations Manager", "财务总监")
+CN_CITIES = ("上海", "北京", "深圳", "广州", "杭州", "苏州", "成都", "武汉", "南京", "西安", "天津", "宁波")
+EN_CITIES = ("Singapore", "Hong Kong", "Kuala Lumpur", "Sydney", "London", "Hamburg")
+CN_WORDS = ("华信", "东方", "恒通", "宏达", "瑞丰", "新锐", "中科", "天成", "金桥", "长城", "鼎盛", "博远",
+            "汇川", "启明", "正泰", "联创")
+EN_WORDS = ("Northwind", "Bluepeak", "Silverline", "Redwood", "Ironbridge", "Brightwater", "Summit", "Evergreen",
+            "Harbor", "Atlas", "Keystone", "Pioneer")
+INDUSTRIES = {
+    "manufacturing": ("精密机械", "Precision Manufacturing"), "retail": ("商贸", "Retail Group"),
+    "healthcare": ("医疗科技", "Health"), "education": ("教育科技", "Learning"), "logistics": ("物流", "Logistics"),
+    "software": ("软件", "Software"), "finance": ("金融服务", "Capital"), "energy": ("新能源", "Energy"),
+    "construction": ("建设工程", "Construction"), "food": ("食品", "Foods"),
+}
+COMPETITORS = ("Salesforce", "HubSpot", "纷享销客", "销售易", "Zoho", "用友", "金蝶")
+PREFERENCES = ("价格敏感", "重视售后服务", "需要本地化部署", "fast delivery", "prefers annual contracts",
+               "需要开具增值税专用发票", "values integrations")
+CALL_NOTES = ("初次电话沟通，对方有兴趣，约下周详谈", "Intro call; asked for pricing sheet", "发送了产品资料",
+              "Met at booth, wants a demo for the ops team", "客户在比较竞品，关注交付周期", "Left voicemail",
+              "采购经理确认今年有预算", "Follow-up email with case studies")
+LOST_REASONS = ("no budget this year", "chose a competitor", "项目延期", "no response after 5 touches", "需求不匹配")
+SOURCE_WEIGHTS = (("referral", 12), ("exhibition", 18), ("web", 25), ("phone", 15), ("email", 12), ("social", 13),
+                  ("other", 5))
+
+
+@dataclass(frozen=True)
+class Summary:
+    reps: int
+    customers: int
+    contacts: int
+    leads: int
+    activities: int
+    deals: int
+
+
+def loaded_at(conn: Connection) -> datetime | None:
+    A = models.audit_log
+    row = conn.execute(select(A.c.at).where(A.c.entity == "sample", A.c.action == "load")).first()
+    return row[0] if row else None
+
+
+class _Maker:
+    def __init__(self, seed: int, today: date) -> None:
+        self.rnd = random.Random(seed)
+        self.today = today
+        self.used_phones: set[str] = set()
+
+    def person(self) -> tuple[str, str]:
+        """(display name, email local part)."""
+        if self.rnd.random() < 0.7:
+            surname, given = self.rnd.choice(SURNAMES), self.rnd.choice(GIVEN)
+            return surname + given, f"{PINYIN[surname]}{self.rnd.randint(1, 999)}"
+        first, last = self.rnd.choice(FIRST), self.rnd.choice(LAST)
+        return f"{first} {last}", f"{first.lower()}.{last.lower()}"
+
+    def company(self, industry: str) -> tuple[str, str]:
+        """(company name, city)."""
+        cn_word, en_word = INDUSTRIES[industry]
+        if self.rnd.random() < 0.75:
+            city = self.rnd.choice(CN_CITIES)
+            return f"{city}{self.rnd.choice(CN_WORDS)}{cn_word}有限公司", city
+        return f"{self.rnd.choice(EN_WORDS)} {en_word} Ltd", self.rnd.choice(EN_CITIES)
+
+    def phone(self) -> str:
+        while True:
+            number = f"1{self.rnd.choice('3589')}{self.rnd.randint(0, 9)}{self.rnd.randint(0, 99999999):08d}"
+            if number not in self.used_phones:
+                self.used_phones.add(number)
+                return number
+
+    def moment(self, days_back_max: int, days_back_min: int = 0) -> datetime:
+        day = self.today - timedelta(days=self.rnd.randint(days_back_min, days_back_max))
+        return datetime.combine(day, time(self.rnd.randint(9, 18), self.rnd.choice((0, 15, 30, 45))))
+
+    def source(self) -> str:
+        names, weights = zip(*SOURCE_WEIGHTS, strict=True)
+        return self.rnd.choices(names, weights)[0]
+
+
+def load(conn: Connection, *, today: date, seed: int = 20261129, n_customers: int = 200, n_leads: int = 1000,
+         actor: str | None = None) -> Summary:
+    """Insert the sample set in the caller's transaction (all or nothing)."""
+    mk = _Maker(seed, today)
+    now = datetime.combine(today, time(8, 0))
+
+    rep_ids = []
+    for handle, name, email, role in REPS:
+        existing = conn.execute(select(models.reps.c.id).where(models.reps.c.handle == handle)).first()
+        if existing:
+            rep_ids.append(int(existing[0]))
+            continue
+        rep_ids.append(int(conn.execute(insert(models.reps).values(
+            handle=handle, name=name, email=email, role=role, active=True, created_at=now - timedelta(days=400),
+        )).inserted_primary_key[0]))
+    sellers = rep_ids[1:]
+    targets = list(customer_rules.DEFAULT_TARGET_INDUSTRIES)
+
+    pool: list[dict[str, Any]] = []
+    names_seen: set[str] = set()
+    contacts = 0
+    while len(pool) < n_customers:
+        industry = mk.rnd.choice(list(INDUSTRIES))
+        name, city = mk.company(industry)
+        if name_key(name) in names_seen:
+            continue
+        names_seen.add(name_key(name))
+        head_count = int(mk.rnd.lognormvariate(4.5, 1.3)) + 1
+        budget = mk.rnd.choice((None, 30_000, 80_000, 150_000, 300_000, 600_000, 1_200_000, 2_500_000))
+        competitors = ", ".join(mk.rnd.sample(COMPETITORS, mk.rnd.choice((0, 0, 1, 1, 2))))
+        row = {
+            "name": name, "name_key": name_key(name), "industry": industry,
+            "size": customer_rules.parse_size(str(head_count)), "city": city, "region": None,
+            "budget_minor": budget * 100 if budget else None, "preferences": mk.rnd.choice(PREFERENCES),
+            "competitors": competitors or None, "owner_id": mk.rnd.choice(sellers),
+            "created_at": mk.moment(400, 200),
+        }
+        row["updated_at"] = row["created_at"]
+        row["tier"] = customers.tier_of(row, targets)
+        row["id"] = int(conn.execute(insert(models.customers).values(
+            **{k: v for k, v in row.items() if k != "id"})).inserted_primary_key[0])
+        pool.append(row)
+        people = []
+        for _ in range(mk.rnd.choice((1, 1, 2, 3))):
+            person, local = mk.person()
+            phone = mk.phone()
+            people.append({"customer_id": row["id"], "name": person, "title": mk.rnd.choice(TITLES),
+                           "email": f"{local}@{'example.cn' if ord(person[0]) > 127 else 'example.com'}",
+                           "phone": phone, "phone_key": f"+86{phone}", "created_at": row["created_at"]})
+        for p in people:
+            p["email_key"] = p["email"].casefold()
+        conn.execute(insert(models.contacts), people)
+        contacts += len(people)
+
+    lead_rows = []
+    for i in range(n_leads):
+        person, local = mk.person()
+        from_pool = mk.rnd.random() < 0.35
+        if from_pool:
+            company_row = mk.rnd.choice(pool)
+            company, city = company_row["name"], company_row["city"]
+        else:
+            company, city = mk.company(mk.rnd.choice(list(INDUSTRIES)))
+        created = mk.moment(180)
+        source = mk.source()
+        has_email, has_phone = mk.rnd.random() < 0.8, mk.rnd.random() < 0.85
+        email = f"{local}{i}@{'example.cn' if ord(person[0]) > 127 else 'example.com'}" if has_email else None
+        phone = mk.phone() if has_phone else None
+        lead_rows.append({
+            "name": person, "company": company, "title": None, "email": email,
+            "email_key": email.casefold() if email else None, "phone": phone,
+            "phone_key": f"+86{phone}" if phone else None, "city": city, "source": source, "status": "new",
+            "owner_id": mk.rnd.choice(sellers), "follow_up": None, "notes": None, "lost_reason": None,
+            "customer_id": None, "_customer": company_row["id"] if from_pool else None,
+            "created_at": created, "updated_at": created,
+            "closed_at": None, "_pool": from_pool,
+        })
+
+    activity_rows: list[dict[str, Any]] = []
+    convert: list[int] = []
+    for index, lead in enumerate(lead_rows):
+        roll = mk.rnd.random()
+        status = ("new" if roll < 0.30 else "contacted" if roll < 0.58 else "qualified" if roll < 0.72
+                  else "lost" if roll < 0.85 else "converted")
+        if status == "converted" and not lead["_pool"]:
+            status = "qualified"
+        touches = 0 if status == "new" else mk.rnd.randint(1, 4)
+        at = lead["created_at"]
+        for _ in range(touches):
+            at = min(at + timedelta(days=mk.rnd.randint(1, 12), hours=mk.rnd.randint(0, 5)), now)
+            activity_rows.append({"lead_id": index, "kind": mk.rnd.choice(("call", "call", "email", "meeting")),
+                                  "at": at, "summary": mk.rnd.choice(CALL_NOTES), "next_step": None,
+                                  "rep_id": lead["owner_id"]})
+        lead["status"] = status
+        lead["score"] = lead_rules.score(source=lead["source"], company=lead["company"], email=lead["email"],
+                                         phone=lead["phone"], status=status, touches=touches)
+        if status in ("new", "contacted", "qualified"):
+            lead["follow_up"] = today + timedelta(days=mk.rnd.choice((-9, -4, -2, -1, 0, 0, 1, 2, 3, 5, 8, 14)))
+        elif status == "lost":
+            lead["lost_reason"] = mk.rnd.choice(LOST_REASONS)
+            lead["closed_at"] = min(at + timedelta(days=3), now)
+        else:
+            lead["closed_at"] = min(at + timedelta(days=2), now)
+            lead["customer_id"] = lead["_customer"]
+            convert.append(index)
+
+    lead_ids = []
+    for lead in lead_rows:
+        values = {k: v for k, v in lead.items() if not k.startswith("_")}
+        lead_ids.append(int(conn.execute(insert(models.leads).values(**values)).inserted_primary_key[0]))
+    for activity in activity_rows:
+        activity["lead_id"] = lead_ids[activity["lead_id"]]
+    if activity_rows:
+        conn.execute(insert(models.activities), activity_rows)
+
+    n_deals = 0
+    for index in convert:
+        lead = lead_rows[index]
+        deal_id = deals.create(conn, customer_id=lead["customer_id"], contact_id=None, lead_id=lead_ids[index],
+                               owner_id=lead["owner_id"], title=f"{lead['company']} · {lead['name']}",
+                               source=lead["source"], at=lead["closed_at"], actor=None,
+                               value_minor=mk.rnd.choice((48, 96, 150, 240, 380, 520, 880)) * 100_000)
+        _advance(conn, deal_id, mk, lead["closed_at"], now)
+        n_deals += 1
+
+    audit(conn, at=now, rep=actor, entity="sample", entity_id=str(seed), action="load",
+          after={"customers": len(pool), "leads": len(lead_rows), "deals": n_deals})
+    return Summary(reps=len(REPS), customers=len(pool), contacts=contacts, leads=len(lead_rows),
+                   activities=len(activity_rows), deals=n_deals)
+
+
+def _advance(conn: Connection, deal_id: int, mk: _Maker, start: datetime, now: datetime) -> None:
+    """Walk a sample deal some steps along the pipeline (events recorded), or lose it."""
+    from sqlalchemy import update
+
+    D, E = models.deals, models.deal_events
+    steps = mk.rnd.choice((0, 1, 1, 2, 2, 3, 4))
+    at, stage = start, "qualification"
+    for next_stage in DEAL_OPEN[1 : 1 + steps]:
+        at = min(at + timedelta(days=mk.rnd.randint(3, 20)), now)
+        conn.execute(insert(E).values(deal_id=deal_id, at=at, from_stage=stage, to_stage=next_stage))
+        stage = next_stage
+    changes: dict[str, Any] = {"stage": stage, "stage_at": at, "updated_at": at,
+                               "expected_close": (now + timedelta(days=mk.rnd.randint(10, 120))).date()}
+    if mk.rnd.random() < 0.12:
+        at = min(at + timedelta(days=mk.rnd.randint(2, 10)), now)
+        conn.execute(insert(E).values(deal_id=deal_id, at=at, from_stage=stage, to_stage="lost",
+                                      note="sample"))
+        changes.update(stage="lost", stage_at=at, closed_at=at, lost_reason=mk.rnd.choice(LOST_REASONS),
+                       expected_close=None)
+    conn.execute(update(D).where(D.c.id == deal_id).values(**changes))
