@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from typing import Annotated, Any
 
 import typer
@@ -51,9 +50,7 @@ class SalesGroup(TyperGroup):
 
         try:
             return super().invoke(ctx)
-        except SalesError as error:
-            if _debug_on(ctx):
-                traceback.print_exc()
+        except SalesError as error:  # expected: one line even with --debug
             raise _fail(error.message, error.exit_code) from None
         except NoArgsIsHelpError:
             raise

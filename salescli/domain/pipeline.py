@@ -24,30 +24,34 @@ class Machine:
     def is_terminal(self, state: str) -> bool:
         return not self.edges.get(state)
 
-    def check(self, current: str, target: str) -> str:
-        """Return ``target`` if ``current → target`` is allowed, else raise InvalidTransition (exit 1)."""
+    def check(self, current: str, target: str, *, label: str | None = None) -> str:
+        """Return ``target`` if ``current → target`` is allowed, else raise InvalidTransition (exit 1).
+
+        ``label`` names the record in the message (``lead 12``); default the machine's name.
+        """
+        who = label or self.name
         if target not in self.order:
-            raise InvalidTransition(f"{self.name}: unknown status {target!r} (one of: {', '.join(self.order)})")
+            raise InvalidTransition(f"{who}: unknown status {target!r} (one of: {', '.join(self.order)})")
         allowed = self.edges.get(current, frozenset())
         if target in allowed:
             return target
         if current == target:
-            raise InvalidTransition(f"{self.name} is already {current}")
+            raise InvalidTransition(f"{who} is already {current}")
         if not allowed:
-            raise InvalidTransition(f"{self.name} is {current}, which is final; it cannot become {target}")
+            raise InvalidTransition(f"{who} is {current}, which is final; it cannot become {target}")
         options = ", ".join(s for s in self.order if s in allowed)
-        raise InvalidTransition(f"{self.name} is {current}; it cannot become {target} (allowed: {options})")
+        raise InvalidTransition(f"{who} is {current}; it cannot become {target} (allowed: {options})")
 
-    def promote(self, current: str, target: str) -> str:
+    def promote(self, current: str, target: str, *, label: str | None = None) -> str:
         """Move forward to ``target`` unless already there or beyond; a final state refuses.
 
         Commands that imply progress (logging a demo, sending a quote) use this: they never move a record back.
         """
         if self.is_terminal(current):
-            raise InvalidTransition(f"{self.name} is {current}, which is final")
+            raise InvalidTransition(f"{label or self.name} is {current}, which is final")
         if self.order.index(current) >= self.order.index(target):
             return current
-        return self.check(current, target)
+        return self.check(current, target, label=label)
 
 
 def _forward(states: Iterable[str], *, skips: bool = True) -> dict[str, set[str]]:

@@ -142,7 +142,7 @@ def update_lead(conn: Connection, lead_id: int, *, values: Mapping[str, Any], st
         if status in ("converted", "lost"):
             raise InvalidTransition(f"use 'salescli lead {'convert' if status == 'converted' else 'lose'}' "
                                     f"to make a lead {status}")
-        changes["status"] = LEAD.check(before["status"], status)
+        changes["status"] = LEAD.check(before["status"], status, label=f"lead {lead_id}")
     if owner_id is not None:
         changes["owner_id"] = owner_id
     if follow_up is not None or clear_follow_up:
@@ -175,7 +175,7 @@ def log(conn: Connection, lead_id: int, *, kind: str, summary: str, next_step: d
     )).inserted_primary_key[0])
     changes: dict[str, Any] = {"updated_at": at}
     if kind != "note" and lead["status"] == "new":
-        changes["status"] = LEAD.check("new", "contacted")
+        changes["status"] = LEAD.check("new", "contacted", label=f"lead {lead_id}")
     if next_step is not None:
         changes["follow_up"] = next_step
     changes["score"] = _rescore({**lead, **changes}, _touches(conn, lead_id))
@@ -198,7 +198,7 @@ def activities(conn: Connection, *, lead_id: int | None = None, deal_id: int | N
 def lose(conn: Connection, lead_id: int, *, reason: str, at: datetime, actor: str | None) -> None:
     lead = fetch(conn, L, lead_id, "lead")
     reason = clean_text(reason, field="--reason", max_len=1000)
-    LEAD.check(lead["status"], "lost")
+    LEAD.check(lead["status"], "lost", label=f"lead {lead_id}")
     conn.execute(update(L).where(L.c.id == lead_id).values(status="lost", lost_reason=reason, closed_at=at,
                                                            updated_at=at, follow_up=None))
     audit(conn, at=at, rep=actor, entity="lead", entity_id=lead_id, action="lose", before=lead,
@@ -209,7 +209,7 @@ def convert(conn: Connection, lead_id: int, *, title: str | None, owner_id: int 
             actor: str | None, targets: list[str], region: str) -> dict[str, Any]:
     """Lead → customer (found by company name, else created) + contact + deal in stage qualification."""
     lead = fetch(conn, L, lead_id, "lead")
-    LEAD.check(lead["status"], "converted")
+    LEAD.check(lead["status"], "converted", label=f"lead {lead_id}")
     company = lead["company"] or lead["name"]
     customer = customers.find_by_name(conn, company)
     created_customer = customer is None

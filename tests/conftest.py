@@ -1,0 +1,133 @@
+"""Every test runs in its own HOME, config and database; no test touches a real user directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from salescli.cli import app
+
+PG_ADMIN_URL = os.environ.get("SALESCLI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(autouse=True)
+def isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    home.mkdir()
+    for name in list(os.environ):
+        if name.startswith("SALESCLI_") and name != "SALESCLI_TEST_PG":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    # Unexpected exceptions propagate (with their traceback) instead of becoming one error line.
+    monkeypatch.setenv("SALESCLI_DEBUG", "1")
+    return home
+
+
+@dataclass
+class Run:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+    @property
+    def error_lines(self) -> list[str]:
+        return [line for line in self.stderr.splitlines() if line.strip()]
+
+
+class Cli:
+    """Runs salescli through Typer's CliRunner against one database."""
+
+    def __init__(self, db: str) -> None:
+        self.db = db
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> Run:
+        result = self.runner.invoke(app, ["--db", self.db, *args], input=input, env=env, catch_exceptions=False)
+        return Run(result.exit_code, result.stdout, result.stderr)
+
+    def ok(self, *args: str, **kwargs: Any) -> Run:
+        run = self(*args, **kwargs)
+        assert run.exit_code == 0, f"exit {run.exit_code}: {run.stderr}"
+        return run
+
+    def id(self, *args: str) -> int:
+        """Run a create command and return the id it printed alone on stdout."""
+        out = self.ok(*args).stdout
+        assert out.endswith("\n") and out.count("\n") == 1, out
+        return int(out.strip())
+
+    def json(self, *args: str) -> Any:
+        return self.ok(*args, "--format", "json").json()
+
+    def fails(self, code: int, *args: str) -> str:
+        """Run, expect exit ``code`` with exactly one ``error:`` line; return that line."""
+        run = self(*args)
+        assert run.exit_code == code, f"expected exit {code}, got {run.exit_code}: {run.stdout}{run.stderr}"
+        assert len(run.error_lines) == 1 and run.error_lines[0].startswith("error: "), run.stderr
+        return run.error_lines[0]
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "sales.db"
+
+
+@pytest.fixture
+def cli(db_path: Path) -> Cli:
+    return Cli(str(db_path))
+
+
+def pg_available() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
+            return True
+    except Exception:
+        return False
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A brand-new PostgreSQL database for one test, dropped afterwards. In CI a missing server fails."""
+    if not pg_available():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN_URL} (CI requires it)")
+        pytest.skip("no PostgreSQL server reachable")
+    import psycopg
+
+    name = f"salescli_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run_subprocess(*args: str, env: dict[str, str] | None = None,
+                   timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """salescli as a real process (for start-up, import and exit-code behaviour)."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "salescli", *args], capture_output=True, text=True,
+                          env=full_env, timeout=timeout)

@@ -1,0 +1,102 @@
+"""Store: new databases migrate to head, are private, use WAL and foreign keys; backups are consistent."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+from pathlib import Path
+
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+
+from salescli import migrations, models
+from tests.conftest import Cli
+
+
+def test_head_constant_matches_alembic_scripts() -> None:
+    config = Config()
+    config.set_main_option("script_location", str(Path(migrations.__file__).parent))
+    script = ScriptDirectory.from_config(config)
+    assert script.get_current_head() == migrations.HEAD
+    assert [rev.revision for rev in reversed(list(script.walk_revisions()))] == list(migrations.REVISIONS)
+
+
+def test_empty_database_migrates_to_head_with_every_table(cli: Cli, db_path: Path) -> None:
+    cli.ok("lead", "list")
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(migrations.HEAD,)]
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert set(models.metadata.tables) <= tables
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_default_database_is_created_private_in_user_data_dir(isolate: Path) -> None:
+    from typer.testing import CliRunner
+
+    from salescli.cli import app
+
+    result = CliRunner().invoke(app, ["rep", "add", "li.wei", "--name", "李伟"], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    db = isolate / "data" / "salescli" / "salescli.db"
+    assert db.exists()
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    for extra in db.parent.glob("salescli.db-*"):
+        assert stat.S_IMODE(extra.stat().st_mode) & 0o077 == 0, extra
+
+
+def test_foreign_keys_are_enforced(cli: Cli, db_path: Path) -> None:
+    cli.ok("lead", "list")
+    from salescli.store import Store, resolve_url
+
+    store = Store(resolve_url(str(db_path)))
+    with store.read() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_newer_schema_is_refused_and_left_alone(cli: Cli, db_path: Path) -> None:
+    cli.ok("lead", "list")
+    conn = sqlite3.connect(db_path)
+    conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    conn.commit()
+    assert "newer than this salescli" in cli.fails(1, "lead", "list")
+    assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "9999"
+
+
+def test_upgrade_is_idempotent(cli: Cli) -> None:
+    first = cli.ok("db", "upgrade")
+    assert "up to date" in first.stderr or "upgraded" in first.stderr
+    assert "up to date" in cli.ok("db", "upgrade").stderr
+
+
+def test_backup_is_a_consistent_private_copy_and_refuses_overwrite(cli: Cli, tmp_path: Path) -> None:
+    cli.ok("rep", "add", "li.wei", "--name", "李伟")
+    lead = cli.id("lead", "add", "王芳", "--source", "web", "--company", "杭州启明")
+    target = tmp_path / "copy.db"
+    cli.ok("db", "backup", str(target))
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    copy = sqlite3.connect(target)
+    assert copy.execute("SELECT name FROM leads WHERE id = ?", (lead,)).fetchone() == ("王芳",)
+    assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    before = target.stat().st_mtime_ns
+    assert "--force" in cli.fails(1, "db", "backup", str(target))
+    assert target.stat().st_mtime_ns == before
+    cli.ok("db", "backup", str(target), "--force")
+
+
+def test_db_info_counts(cli: Cli) -> None:
+    cli.id("lead", "add", "A", "--source", "web")
+    info = cli.json("db", "info")
+    assert info["leads"] == 1 and info["schema"] == migrations.HEAD
+
+
+def test_exports_and_backups_are_not_world_readable(cli: Cli, tmp_path: Path) -> None:
+    cli.id("lead", "add", "A", "--source", "web")
+    out = tmp_path / "leads.csv"
+    old = os.umask(0o022)
+    try:
+        cli.ok("export", "leads", "--output", str(out))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) & 0o077 == 0
