@@ -10,6 +10,8 @@ The first migration (0001) holds this whole model; later changes go through new 
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -36,15 +38,15 @@ NAMING = {
 metadata = MetaData(naming_convention=NAMING)
 
 
-def _id() -> Column:
+def _id() -> Column[int]:
     return Column("id", Integer, primary_key=True)
 
 
-def _created() -> Column:
+def _created() -> Column[Any]:
     return Column("created_at", DateTime, nullable=False)
 
 
-def _fk(name: str, target: str, *, nullable: bool = True, index: bool = True) -> Column:
+def _fk(name: str, target: str, *, nullable: bool = True, index: bool = True) -> Column[int]:
     return Column(name, Integer, ForeignKey(f"{target}.id"), nullable=nullable, index=index)
 
 

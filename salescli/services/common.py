@@ -29,7 +29,14 @@ def fetch(conn: Connection, table: Table, record_id: int, entity: str) -> dict[s
     return dict(row)
 
 
-def money_fields(row: Mapping[str, Any]) -> dict[str, Any]:
+def insert_id(conn: Connection, table: Table, values: Mapping[str, Any]) -> int:
+    """Insert one row and return its new id."""
+    key = conn.execute(insert(table).values(**values)).inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def money_fields(row: Mapping[Any, Any]) -> dict[str, Any]:
     """Copy a row, turning every ``x_minor`` column into ``x`` as Decimal money."""
     out: dict[str, Any] = {}
     for key, value in row.items():

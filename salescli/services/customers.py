@@ -7,14 +7,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, insert, or_, select, update
+from sqlalchemy import Connection, Select, func, or_, select, update
 
 from salescli import models
 from salescli.domain import customers as rules
 from salescli.domain.identity import clean_text, name_key, normalize_email, normalize_phone
-from salescli.domain.money import from_minor, parse_amount, to_minor
+from salescli.domain.money import from_minor, parse_amount, round_money, to_minor
 from salescli.errors import InputError, PolicyError
-from salescli.services.common import audit, fetch, money_fields
+from salescli.services.common import audit, fetch, insert_id, money_fields
 
 C = models.customers
 R = models.reps
@@ -47,7 +47,7 @@ def clean_fields(values: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def tier_of(values: Mapping[str, Any], targets: Iterable[str]) -> str:
+def tier_of(values: Mapping[Any, Any], targets: Iterable[str]) -> str:
     return rules.tier(budget=from_minor(values.get("budget_minor")), size=values.get("size"),
                       industry=values.get("industry"), competitors=values.get("competitors"),
                       target_industries=targets)
@@ -69,7 +69,7 @@ def add(conn: Connection, *, values: Mapping[str, Any], owner_id: int | None, at
                           "use --allow-duplicate to add another with the same name")
     row.update(owner_id=owner_id, created_at=at, updated_at=at)
     row["tier"] = tier_of(row, targets)
-    customer_id = int(conn.execute(insert(C).values(**row)).inserted_primary_key[0])
+    customer_id = insert_id(conn, C, row)
     audit(conn, at=at, rep=actor, entity="customer", entity_id=customer_id, action="create", after=row)
     return customer_id
 
@@ -138,17 +138,17 @@ def breakdown(conn: Connection, by: str) -> list[dict[str, Any]]:
     column = R.c.handle if by == "owner" else C.c[by]
     total = func.coalesce(func.sum(C.c.budget_minor), 0)
     query = (select(column.label("key"), func.count().label("customers"), total.label("budget_minor"),
-                    func.avg(C.c.budget_minor).label("avg_minor"))
-             .select_from(C.outerjoin(R, R.c.id == C.c.owner_id)).group_by(column)
-             .order_by(func.count().desc(), total.desc(), column))
+                    func.count(C.c.budget_minor).label("with_budget"))
+             .select_from(C.outerjoin(R, R.c.id == C.c.owner_id)).group_by(column))
+    query = query.order_by(column) if by == "tier" else query.order_by(func.count().desc(), total.desc(), column)
     rows = []
     grand = conn.execute(select(func.count()).select_from(C)).scalar_one() or 0
     for row in conn.execute(query).mappings():
-        avg = row["avg_minor"]
+        budget = Decimal(int(row["budget_minor"])) / 100
         rows.append({by: row["key"] if row["key"] is not None else "(none)", "customers": row["customers"],
                      "share": round(row["customers"] / grand, 4) if grand else None,
-                     "budget": from_minor(int(row["budget_minor"])),
-                     "avg_budget": from_minor(int(Decimal(avg).to_integral_value())) if avg is not None else None})
+                     "budget": round_money(budget),
+                     "avg_budget": round_money(budget / row["with_budget"]) if row["with_budget"] else None})
     return rows
 
 
@@ -190,7 +190,7 @@ def add_contact(conn: Connection, *, customer_id: int, values: Mapping[str, Any]
             raise PolicyError(f"customer {customer_id} already has a contact with email {row['email']} "
                               f"(contact {dup[0]})")
     row.update(customer_id=customer_id, created_at=at)
-    contact_id = int(conn.execute(insert(K).values(**row)).inserted_primary_key[0])
+    contact_id = insert_id(conn, K, row)
     audit(conn, at=at, rep=actor, entity="contact", entity_id=contact_id, action="create", after=row)
     return contact_id
 

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, func, insert, select
 from salescli import models
 from salescli.domain.money import from_minor, round_money
 from salescli.domain.pipeline import DEAL, STAGE_PROBABILITY
-from salescli.services.common import audit
+from salescli.services.common import audit, insert_id
 
 D = models.deals
 E = models.deal_events
@@ -25,7 +25,7 @@ def create(conn: Connection, *, customer_id: int, contact_id: int | None, lead_i
     row = {"title": title, "customer_id": customer_id, "contact_id": contact_id, "lead_id": lead_id,
            "owner_id": owner_id, "source": source, "stage": "qualification", "value_minor": value_minor,
            "created_at": at, "updated_at": at, "stage_at": at}
-    deal_id = int(conn.execute(insert(D).values(**row)).inserted_primary_key[0])
+    deal_id = insert_id(conn, D, row)
     conn.execute(insert(E).values(deal_id=deal_id, at=at, from_stage=None, to_stage="qualification",
                                   note="created"))
     audit(conn, at=at, rep=actor, entity="deal", entity_id=deal_id, action="create", after=row)

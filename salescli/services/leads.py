@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, insert, or_, select, update
+from sqlalchemy import Connection, Select, func, or_, select, update
 
 from salescli import models
 from salescli.domain import leads as rules
@@ -14,7 +14,7 @@ from salescli.domain.identity import clean_text, normalize_email, normalize_phon
 from salescli.domain.pipeline import LEAD, LEAD_OPEN
 from salescli.errors import InputError, InvalidTransition
 from salescli.services import customers, deals
-from salescli.services.common import audit, fetch
+from salescli.services.common import audit, fetch, insert_id
 
 L = models.leads
 R = models.reps
@@ -85,7 +85,7 @@ def add(conn: Connection, *, values: Mapping[str, Any], owner_id: int | None, fo
     dups = duplicates(conn, email_key=row.get("email_key"), phone_key=row.get("phone_key"))
     row.update(status="new", owner_id=owner_id, follow_up=follow_up, created_at=at, updated_at=at)
     row["score"] = _rescore(row, 0)
-    lead_id = int(conn.execute(insert(L).values(**row)).inserted_primary_key[0])
+    lead_id = insert_id(conn, L, row)
     audit(conn, at=at, rep=actor, entity="lead", entity_id=lead_id, action="create", after=row)
     return lead_id, dups
 
@@ -170,9 +170,8 @@ def log(conn: Connection, lead_id: int, *, kind: str, summary: str, next_step: d
     if lead["status"] not in LEAD_OPEN:
         raise InvalidTransition(f"lead {lead_id} is {lead['status']}; log activity on its deal instead"
                                 if lead["status"] == "converted" else f"lead {lead_id} is {lead['status']}")
-    activity_id = int(conn.execute(insert(A).values(
-        lead_id=lead_id, kind=kind, at=at, summary=summary, next_step=next_step, rep_id=rep_id,
-    )).inserted_primary_key[0])
+    activity_id = insert_id(conn, A, {"lead_id": lead_id, "kind": kind, "at": at, "summary": summary,
+                                      "next_step": next_step, "rep_id": rep_id})
     changes: dict[str, Any] = {"updated_at": at}
     if kind != "note" and lead["status"] == "new":
         changes["status"] = LEAD.check("new", "contacted", label=f"lead {lead_id}")

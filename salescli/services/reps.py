@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, select
 
 from salescli import models
 from salescli.domain.identity import clean_text, normalize_email, parse_handle
 from salescli.errors import NotFound, PolicyError
-from salescli.services.common import audit
+from salescli.services.common import audit, insert_id
 
 ROLES = ("rep", "manager")
 
@@ -23,9 +23,8 @@ def add(conn: Connection, *, handle: str, name: str, email: str | None, manager:
     if conn.execute(select(models.reps.c.id).where(models.reps.c.handle == handle)).first():
         raise PolicyError(f"rep {handle!r} already exists")
     role = "manager" if manager else "rep"
-    new_id = conn.execute(insert(models.reps).values(
-        handle=handle, name=name, email=email_text, role=role, active=True, created_at=at)).inserted_primary_key
-    rep_id = int(new_id[0])
+    rep_id = insert_id(conn, models.reps, {"handle": handle, "name": name, "email": email_text, "role": role,
+                                           "active": True, "created_at": at})
     audit(conn, at=at, rep=actor, entity="rep", entity_id=handle, action="create",
           after={"handle": handle, "name": name, "email": email_text, "role": role})
     return rep_id

@@ -19,7 +19,7 @@ from salescli.domain import leads as lead_rules
 from salescli.domain.identity import name_key
 from salescli.domain.pipeline import DEAL_OPEN
 from salescli.services import customers, deals
-from salescli.services.common import audit
+from salescli.services.common import audit, insert_id
 
 REPS = (
     ("chen.jing", "陈静", "chen.jing@example.cn", "manager"),
@@ -101,6 +101,10 @@ class _Maker:
             return f"{city}{self.rnd.choice(CN_WORDS)}{cn_word}有限公司", city
         return f"{self.rnd.choice(EN_WORDS)} {en_word} Ltd", self.rnd.choice(EN_CITIES)
 
+    @staticmethod
+    def email(person: str, local: str) -> str:
+        return f"{local}@{'example.cn' if ord(person[0]) > 127 else 'example.com'}"
+
     def phone(self) -> str:
         while True:
             number = f"1{self.rnd.choice('3589')}{self.rnd.randint(0, 9)}{self.rnd.randint(0, 99999999):08d}"
@@ -113,8 +117,7 @@ class _Maker:
         return datetime.combine(day, time(self.rnd.randint(9, 18), self.rnd.choice((0, 15, 30, 45))))
 
     def source(self) -> str:
-        names, weights = zip(*SOURCE_WEIGHTS, strict=True)
-        return self.rnd.choices(names, weights)[0]
+        return self.rnd.choices([s for s, _ in SOURCE_WEIGHTS], [w for _, w in SOURCE_WEIGHTS])[0]
 
 
 def load(conn: Connection, *, today: date, seed: int = 20261129, n_customers: int = 200, n_leads: int = 1000,
@@ -129,9 +132,8 @@ def load(conn: Connection, *, today: date, seed: int = 20261129, n_customers: in
         if existing:
             rep_ids.append(int(existing[0]))
             continue
-        rep_ids.append(int(conn.execute(insert(models.reps).values(
-            handle=handle, name=name, email=email, role=role, active=True, created_at=now - timedelta(days=400),
-        )).inserted_primary_key[0]))
+        rep_ids.append(insert_id(conn, models.reps, {"handle": handle, "name": name, "email": email, "role": role,
+                                                     "active": True, "created_at": now - timedelta(days=400)}))
     sellers = rep_ids[1:]
     targets = list(customer_rules.DEFAULT_TARGET_INDUSTRIES)
 
@@ -156,39 +158,37 @@ def load(conn: Connection, *, today: date, seed: int = 20261129, n_customers: in
         }
         row["updated_at"] = row["created_at"]
         row["tier"] = customers.tier_of(row, targets)
-        row["id"] = int(conn.execute(insert(models.customers).values(
-            **{k: v for k, v in row.items() if k != "id"})).inserted_primary_key[0])
+        row["id"] = insert_id(conn, models.customers, row)
         pool.append(row)
         people = []
         for _ in range(mk.rnd.choice((1, 1, 2, 3))):
             person, local = mk.person()
             phone = mk.phone()
+            email = mk.email(person, local)
             people.append({"customer_id": row["id"], "name": person, "title": mk.rnd.choice(TITLES),
-                           "email": f"{local}@{'example.cn' if ord(person[0]) > 127 else 'example.com'}",
-                           "phone": phone, "phone_key": f"+86{phone}", "created_at": row["created_at"]})
-        for p in people:
-            p["email_key"] = p["email"].casefold()
+                           "email": email, "email_key": email.casefold(), "phone": phone, "phone_key": f"+86{phone}",
+                           "created_at": row["created_at"]})
         conn.execute(insert(models.contacts), people)
         contacts += len(people)
 
-    lead_rows = []
+    lead_rows: list[dict[str, Any]] = []
     for i in range(n_leads):
         person, local = mk.person()
         from_pool = mk.rnd.random() < 0.35
+        company_row: dict[str, Any] = mk.rnd.choice(pool)
         if from_pool:
-            company_row = mk.rnd.choice(pool)
-            company, city = company_row["name"], company_row["city"]
+            company, city = str(company_row["name"]), str(company_row["city"])
         else:
             company, city = mk.company(mk.rnd.choice(list(INDUSTRIES)))
         created = mk.moment(180)
         source = mk.source()
         has_email, has_phone = mk.rnd.random() < 0.8, mk.rnd.random() < 0.85
-        email = f"{local}{i}@{'example.cn' if ord(person[0]) > 127 else 'example.com'}" if has_email else None
-        phone = mk.phone() if has_phone else None
+        lead_email = mk.email(person, f"{local}{i}") if has_email else None
+        lead_phone: str | None = mk.phone() if has_phone else None
         lead_rows.append({
-            "name": person, "company": company, "title": None, "email": email,
-            "email_key": email.casefold() if email else None, "phone": phone,
-            "phone_key": f"+86{phone}" if phone else None, "city": city, "source": source, "status": "new",
+            "name": person, "company": company, "title": None, "email": lead_email,
+            "email_key": lead_email.casefold() if lead_email else None, "phone": lead_phone,
+            "phone_key": f"+86{lead_phone}" if lead_phone else None, "city": city, "source": source, "status": "new",
             "owner_id": mk.rnd.choice(sellers), "follow_up": None, "notes": None, "lost_reason": None,
             "customer_id": None, "_customer": company_row["id"] if from_pool else None,
             "created_at": created, "updated_at": created,
@@ -226,7 +226,7 @@ def load(conn: Connection, *, today: date, seed: int = 20261129, n_customers: in
     lead_ids = []
     for lead in lead_rows:
         values = {k: v for k, v in lead.items() if not k.startswith("_")}
-        lead_ids.append(int(conn.execute(insert(models.leads).values(**values)).inserted_primary_key[0]))
+        lead_ids.append(insert_id(conn, models.leads, values))
     for activity in activity_rows:
         activity["lead_id"] = lead_ids[activity["lead_id"]]
     if activity_rows:

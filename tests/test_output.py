@@ -1,0 +1,60 @@
+"""The renderer: the same rows in every format, CJK aligned, user text never read as markup."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from salescli.output import Col, render, render_record
+from tests.conftest import Cli
+
+ROWS = [{"id": 1, "name": "王芳", "budget": __import__("decimal").Decimal("1234.50"), "note": "[red]x[/red]"},
+        {"id": 22, "name": "Emma Smith", "budget": None, "note": "=1+1"}]
+COLS = [Col("id", "id", True), Col("name", "name"), Col("budget", "budget", True), Col("note", "note")]
+
+
+def _render(fmt: str) -> str:
+    out = io.StringIO()
+    render(ROWS, COLS, fmt, stream=out)
+    return out.getvalue()
+
+
+def test_plain_aligns_cjk_by_display_width() -> None:
+    from wcwidth import wcswidth
+
+    header, first, second = _render("plain").splitlines()
+    # the note column starts at the same display column on every line, although 王芳 is 2 chars / 4 columns
+    columns = {wcswidth(line[: line.index(marker)])
+               for line, marker in ((header, "note"), (first, "[red]"), (second, "=1+1"))}
+    assert len(columns) == 1
+
+
+def test_table_prints_markup_literally_and_without_color() -> None:
+    text = _render("table")
+    assert "[red]x[/red]" in text
+    assert "\x1b[" not in text
+    assert "王芳" in text and "1,234.50" in text
+
+
+def test_markdown_csv_json() -> None:
+    md = _render("markdown")
+    assert md.splitlines()[0].startswith("|") and "王芳" in md
+    rows = list(csv.DictReader(io.StringIO(_render("csv"))))
+    assert rows[1]["note"] == "'=1+1" and rows[0]["budget"] == "1234.50"
+    data = json.loads(_render("json"))
+    assert data[0] == {"id": 1, "name": "王芳", "budget": "1234.50", "note": "[red]x[/red]"}
+
+
+def test_record_sections_in_plain() -> None:
+    out = io.StringIO()
+    render_record({"id": 3, "name": "李雷", "items": [{"sku": "A"}]}, "plain", stream=out,
+                  sections={"items": ([{"sku": "A"}], [Col("sku", "sku")])})
+    text = out.getvalue()
+    assert "李雷" in text and "items:" in text and "A" in text
+
+
+def test_table_format_through_cli_shows_user_text_verbatim(cli: Cli) -> None:
+    cli.id("lead", "add", "[bold]Boss[/bold]", "--source", "web", "--company", "上海[red]")
+    text = cli.ok("lead", "list", "--format", "table").stdout
+    assert "[bold]Boss[/bold]" in text and "上海[red]" in text
