@@ -31,7 +31,26 @@ def _debug_on(ctx: Any) -> bool:
 
 
 class SalesGroup(TyperGroup):
-    """Turns every expected failure into one ``error: ...`` line and the contract's exit code."""
+    """The root group: loads command groups on first use (so ``--help`` imports none of them) and turns
+    every expected failure into one ``error: ...`` line and the contract's exit code."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        from salescli.commands import COMMANDS
+
+        return [*COMMANDS, *(name for name in super().list_commands(ctx) if name not in COMMANDS)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        from salescli.commands import COMMANDS, load
+
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            self.commands[cmd_name] = load(cmd_name)  # type: ignore[assignment]
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        from salescli.commands import COMMANDS
+
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, help_text) for name, (_, help_text) in COMMANDS.items()])
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         from typer._click.exceptions import NoArgsIsHelpError, UsageError
@@ -112,20 +131,6 @@ def root(
 
     os.umask(0o077)  # database, backups and exports are private to the user
     ctx.obj = App(Settings.resolve(db=db, rep=rep, debug=debug, no_input=no_input))
-
-
-def _register() -> None:
-    from salescli.commands import COMMANDS
-
-    for module_name, name, help_text in COMMANDS:
-        module = __import__(f"salescli.commands.{module_name}", fromlist=["app", "register"])
-        if hasattr(module, "register"):
-            module.register(app)
-        else:
-            app.add_typer(module.app, name=name, help=help_text)
-
-
-_register()
 
 
 def main() -> None:

@@ -9,6 +9,13 @@ import typer
 from salescli.output import Format
 from salescli.settings import ENV_FORMAT
 
+
+def command_group(*, single: bool = False) -> typer.Typer:
+    """A Typer app for one command module: plain (click-style) help like the root, no pretty tracebacks."""
+    return typer.Typer(no_args_is_help=not single, rich_markup_mode=None, pretty_exceptions_enable=False,
+                       context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+
+
 FormatOpt = Annotated[Format | None, typer.Option(
     "--format", "-f", envvar=ENV_FORMAT, show_envvar=True, case_sensitive=False,
     help="Output format (default: table on a terminal, plain when piped).")]

@@ -12,9 +12,13 @@ from tests.conftest import Cli, run_subprocess
 
 
 def _walk(command, path=()):  # type: ignore[no-untyped-def]
+    from typer._click import Context
+
     yield path, command
-    for name, sub in getattr(command, "commands", {}).items():
-        yield from _walk(sub, (*path, name))
+    if hasattr(command, "list_commands"):
+        ctx = Context(command)
+        for name in command.list_commands(ctx):
+            yield from _walk(command.get_command(ctx, name), (*path, name))
 
 
 def test_every_command_has_help_text() -> None:

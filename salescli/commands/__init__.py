@@ -1,17 +1,34 @@
-"""One module per command group. Modules import only typer and light modules at the top; the database
-layer is imported inside each command so that ``--help`` stays fast.
+"""The command groups, loaded lazily: ``salescli --help`` reads names and help from here and imports
+no command module; running a command imports only its own module.
 
-(module, group name or None for top-level commands, help)
+Each module imports only typer and light modules at the top; the database layer is imported inside each
+command. name → ("module:attribute" of a Typer app, one-line help), in the order of the sales process.
 """
 
-COMMANDS: list[tuple[str, str | None, str]] = [
-    ("customer", "customer", "Step 1 · customer analysis: profiles, tiers A/B/C, breakdowns."),
-    ("contact", "contact", "People at customers."),
-    ("lead", "lead", "Step 2 · lead development: capture, follow up, convert, lose."),
-    ("agenda", None, ""),
-    ("rep", "rep", "Sales reps and managers."),
-    ("export", None, ""),
-    ("sample", None, ""),
-    ("db", "db", "Database: upgrade the schema, back up."),
-    ("config", "config", "Settings in the config file."),
-]
+COMMANDS: dict[str, tuple[str, str]] = {
+    "customer": ("customer:app", "Step 1 · customer analysis: profiles, tiers A/B/C, breakdowns."),
+    "contact": ("contact:app", "People at customers."),
+    "lead": ("lead:app", "Step 2 · lead development: capture, follow up, convert, lose."),
+    "today": ("agenda:today_app", "Your agenda: follow-ups due today or overdue."),
+    "pipeline": ("agenda:pipeline_app", "Deals by stage: count, value, weighted value."),
+    "rep": ("rep:app", "Sales reps and managers."),
+    "export": ("export:app", "Export whole records as CSV, JSON or JSON Lines."),
+    "sample": ("sample:app", "Load a realistic sample data set (once per database)."),
+    "db": ("db:app", "Database: upgrade the schema, back up, info."),
+    "config": ("config:app", "Settings in the config file."),
+}
+
+
+def load(name: str) -> object:
+    """The click command for ``name`` (imports its module)."""
+    import importlib
+
+    from typer.main import get_command
+
+    target, help_text = COMMANDS[name]
+    module_name, attribute = target.split(":")
+    module = importlib.import_module(f"salescli.commands.{module_name}")
+    command = get_command(getattr(module, attribute))
+    if not command.help:
+        command.help = help_text
+    return command

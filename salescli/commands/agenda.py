@@ -8,7 +8,7 @@ import typer
 
 from salescli import output
 from salescli.app import App
-from salescli.options import AllOpt, FormatOpt, OwnerOpt
+from salescli.options import AllOpt, FormatOpt, OwnerOpt, command_group
 from salescli.output import Col
 
 PIPELINE_COLUMNS = [Col("stage", "stage"), Col("deals", "deals", True), Col("value", "value", True),
@@ -54,6 +54,7 @@ def pipeline(ctx: typer.Context, owner: OwnerOpt = None, everyone: AllOpt = Fals
     output.render(rows, PIPELINE_COLUMNS, kind, title="pipeline")
 
 
-def register(app: typer.Typer) -> None:
-    app.command("today")(today)
-    app.command("pipeline")(pipeline)
+today_app = command_group(single=True)
+today_app.command("today")(today)
+pipeline_app = command_group(single=True)
+pipeline_app.command("pipeline")(pipeline)

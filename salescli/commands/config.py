@@ -7,11 +7,11 @@ from typing import Annotated
 import typer
 
 from salescli import output
-from salescli.options import FormatOpt
+from salescli.options import FormatOpt, command_group
 from salescli.output import Col
 from salescli.settings import KEYS, config_path, read_config, write_config
 
-app = typer.Typer(no_args_is_help=True)
+app = command_group()
 
 
 def _key(name: str) -> str:

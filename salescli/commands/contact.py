@@ -8,10 +8,10 @@ import typer
 
 from salescli import output
 from salescli.app import App
-from salescli.options import FormatOpt, LimitOpt
+from salescli.options import FormatOpt, LimitOpt, command_group
 from salescli.output import Col
 
-app = typer.Typer(no_args_is_help=True)
+app = command_group()
 
 COLUMNS = [Col("id", "id", True), Col("customer", "customer"), Col("name", "name"), Col("title", "title"),
            Col("email", "email"), Col("phone", "phone")]

@@ -9,10 +9,10 @@ import typer
 from salescli import output
 from salescli.app import App
 from salescli.domain.customers import TIER_RULE
-from salescli.options import FormatOpt, LimitOpt, OwnerOpt
+from salescli.options import FormatOpt, LimitOpt, OwnerOpt, command_group
 from salescli.output import Col
 
-app = typer.Typer(no_args_is_help=True)
+app = command_group()
 
 COLUMNS = [Col("id", "id", True), Col("name", "name"), Col("tier", "tier"), Col("industry", "industry"),
            Col("size", "size"), Col("city", "city"), Col("budget", "budget", True), Col("owner", "owner")]

@@ -9,9 +9,9 @@ import typer
 
 from salescli import output
 from salescli.app import App
-from salescli.options import FormatOpt
+from salescli.options import FormatOpt, command_group
 
-app = typer.Typer(no_args_is_help=True)
+app = command_group()
 
 
 @app.command("upgrade")

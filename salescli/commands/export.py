@@ -13,6 +13,7 @@ import typer
 from salescli import output
 from salescli.app import App
 from salescli.errors import InputError
+from salescli.options import command_group
 
 
 class Entity(StrEnum):
@@ -74,5 +75,5 @@ def export(
     output.message(f"exported {count} {entity.value}" + (f" to {dest}" if dest else ""))
 
 
-def register(app: typer.Typer) -> None:
-    app.command("export")(export)
+app = command_group(single=True)
+app.command("export")(export)

@@ -9,10 +9,10 @@ import typer
 from salescli import output
 from salescli.app import App
 from salescli.domain.leads import SCORE_RULE, SOURCES
-from salescli.options import AllOpt, DateOpt, FormatOpt, LimitOpt, OwnerOpt
+from salescli.options import AllOpt, DateOpt, FormatOpt, LimitOpt, OwnerOpt, command_group
 from salescli.output import Col
 
-app = typer.Typer(no_args_is_help=True)
+app = command_group()
 
 COLUMNS = [Col("id", "id", True), Col("name", "name"), Col("company", "company"), Col("source", "source"),
            Col("status", "status"), Col("score", "score", True), Col("owner", "owner"),

@@ -8,10 +8,10 @@ import typer
 
 from salescli import output
 from salescli.app import App
-from salescli.options import FormatOpt
+from salescli.options import FormatOpt, command_group
 from salescli.output import Col
 
-app = typer.Typer(no_args_is_help=True)
+app = command_group()
 
 COLUMNS = [Col("handle", "handle"), Col("name", "name"), Col("email", "email"), Col("role", "role")]
 

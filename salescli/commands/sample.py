@@ -8,6 +8,7 @@ import typer
 
 from salescli import output
 from salescli.app import App
+from salescli.options import command_group
 
 
 def sample(
@@ -40,5 +41,5 @@ def sample(
         f"{summary.deals} deals")
 
 
-def register(app: typer.Typer) -> None:
-    app.command("sample")(sample)
+app = command_group(single=True)
+app.command("sample")(sample)
