@@ -120,8 +120,13 @@ def _console(stream: TextIO) -> Any:
 
 
 def render(rows: Sequence[Mapping[str, Any]], columns: Sequence[Col], fmt: Format | str | None = None, *,
-           title: str | None = None, stream: TextIO | None = None, empty: str = "no records") -> None:
-    """Print a list of records in the chosen format to stdout."""
+           title: str | None = None, stream: TextIO | None = None, empty: str = "no records",
+           heading: bool = False) -> None:
+    """Print a list of records in the chosen format to stdout.
+
+    ``title`` heads a Rich table; with ``heading`` (one of several sections) it also heads plain and
+    markdown output, which otherwise stay bare for scripts.
+    """
     out = stream or sys.stdout
     kind = resolve_format(fmt, out)
     if kind is Format.json:
@@ -133,6 +138,8 @@ def render(rows: Sequence[Mapping[str, Any]], columns: Sequence[Col], fmt: Forma
     if not rows:
         message(empty)
         return
+    if title and heading and kind is not Format.table:
+        out.write(f"## {title}\n\n" if kind is Format.markdown else f"{title}:\n")
     if kind is Format.table:
         from rich.table import Table
 
@@ -203,12 +210,7 @@ def render_record(record: Mapping[str, Any], fmt: Format | str | None = None, *,
         _tabulate(out, [list(f) for f in fields], [Col("field", "field"), Col("value", "value")], kind)
     for name, (rows, columns) in (sections or {}).items():
         out.write("\n")
-        if kind is Format.markdown:
-            out.write(f"### {name}\n\n")
-        elif kind is Format.plain:
-            out.write(f"{name}:\n")
-        render(rows, columns, kind, title=name if kind is Format.table else None, stream=out,
-               empty=f"no {name}")
+        render(rows, columns, kind, title=name, heading=True, stream=out, empty=f"no {name}")
 
 
 def emit_id(value: object) -> None:

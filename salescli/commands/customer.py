@@ -152,8 +152,8 @@ def analyze(
         columns = [Col(group, group), Col("customers", "customers", True), Col("share", "share", True, percent=True),
                    Col("budget", "budget", True), Col("avg_budget", "avg budget", True)]
         rows = report[group] if kind is output.Format.csv else report[group][:top]
-        output.render(rows, columns, kind, title=f"by {group}")
+        output.render(rows, columns, kind, title=f"by {group}", heading=True)
     if kind is not output.Format.csv:
         output.newline()
         output.render(report["worth_pursuing"], COLUMNS, kind, title="worth pursuing (tier A, biggest budget)",
-                      empty="no tier A customers")
+                      heading=True, empty="no tier A customers")
