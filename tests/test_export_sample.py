@@ -61,6 +61,10 @@ def test_sample_is_realistic_and_loads_once(cli: Cli) -> None:
     assert cli.json("today", "--date", "2026-11-29")["follow_ups"]
     stages = {row["stage"]: row["deals"] for row in cli.json("pipeline")}
     assert sum(stages.values()) == info["deals"] and stages["qualification"] > 0
+    assert info["products"] >= 10
+    assert any(r["questions"] for r in cli.json("demo", "list"))
+    needs_deal = next(d for d in cli.json("demo", "list"))["deal_id"]
+    assert cli.json("needs", "show", str(needs_deal))["items"]  # a demoed deal went through needs first
     again = cli.ok("sample")
     assert "already loaded" in again.stderr
     assert cli.json("db", "info")["leads"] == 1000

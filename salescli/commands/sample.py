@@ -20,7 +20,8 @@ def sample(
     date: Annotated[str | None, typer.Option("--date", metavar="DATE", help="Pretend today is this day.")]
     = None,
 ) -> None:
-    """Load sample reps, customers (Chinese and English), contacts, leads with activity, and deals.
+    """Load sample reps, customers (Chinese and English), contacts, leads with activity, deals, a product
+    catalog, confirmed needs and demos.
 
     Runs once per database: if the sample is already there, nothing is added.
     """
@@ -38,7 +39,7 @@ def sample(
     output.message(
         f"sample loaded into {a.store.display_url}: {summary.reps} reps, {summary.customers} customers, "
         f"{summary.contacts} contacts, {summary.leads} leads, {summary.activities} activities, "
-        f"{summary.deals} deals")
+        f"{summary.deals} deals, {summary.products} products, {summary.needs} confirmed needs, {summary.demos} demos")
 
 
 app = command_group(single=True)

@@ -6,12 +6,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, update
 
 from salescli import models
 from salescli.domain.money import from_minor, round_money
-from salescli.domain.pipeline import DEAL, STAGE_PROBABILITY
-from salescli.services.common import audit, insert_id
+from salescli.domain.pipeline import DEAL, DEAL_OPEN, STAGE_PROBABILITY
+from salescli.errors import InvalidTransition
+from salescli.services.common import audit, fetch, insert_id
 
 D = models.deals
 E = models.deal_events
@@ -30,6 +31,27 @@ def create(conn: Connection, *, customer_id: int, contact_id: int | None, lead_i
                                   note="created"))
     audit(conn, at=at, rep=actor, entity="deal", entity_id=deal_id, action="create", after=row)
     return deal_id
+
+
+def get_open(conn: Connection, deal_id: int) -> dict[str, Any]:
+    """The deal, which must still be open (not won or lost) for pipeline work on it."""
+    deal = fetch(conn, D, deal_id, "deal")
+    if deal["stage"] not in DEAL_OPEN:
+        raise InvalidTransition(f"deal {deal_id} is {deal['stage']}, which is final")
+    return deal
+
+
+def advance(conn: Connection, deal: dict[str, Any], target: str, *, at: datetime, note: str | None,
+            rep_id: int | None, actor: str | None) -> str:
+    """Move the deal forward to ``target`` (never back: a later stage stays); record the change."""
+    stage = DEAL.promote(deal["stage"], target, label=f"deal {deal['id']}")
+    if stage != deal["stage"]:
+        conn.execute(update(D).where(D.c.id == deal["id"]).values(stage=stage, stage_at=at, updated_at=at))
+        conn.execute(insert(E).values(deal_id=deal["id"], at=at, from_stage=deal["stage"], to_stage=stage,
+                                      note=note, rep_id=rep_id))
+        audit(conn, at=at, rep=actor, entity="deal", entity_id=deal["id"], action="stage",
+              before={"stage": deal["stage"]}, after={"stage": stage})
+    return stage
 
 
 def pipeline(conn: Connection, *, owner_id: int | None = None) -> list[dict[str, Any]]:

@@ -1,14 +1,17 @@
 """A realistic, deterministic sample data set: reps, customers (Chinese and English), contacts, leads with
-activities and follow-ups, and deals across the pipeline. Later steps extend it (catalog, quotes, orders...).
+activities and follow-ups, deals across the pipeline, a product catalog, confirmed needs and demos. Later steps
+extend it (quotes, orders...).
 
 Loaded once per database: a marker in the audit log makes a second run a no-op.
 """
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
@@ -17,6 +20,8 @@ from salescli import models
 from salescli.domain import customers as customer_rules
 from salescli.domain import leads as lead_rules
 from salescli.domain.identity import name_key
+from salescli.domain.money import round_money, to_minor
+from salescli.domain.needs import Item, Product, findings, list_value
 from salescli.domain.pipeline import DEAL_OPEN
 from salescli.services import customers, deals
 from salescli.services.common import audit, insert_id
@@ -59,6 +64,26 @@ CALL_NOTES = ("初次电话沟通，对方有兴趣，约下周详谈", "Intro c
               "Met at booth, wants a demo for the ops team", "客户在比较竞品，关注交付周期", "Left voicemail",
               "采购经理确认今年有预算", "Follow-up email with case studies")
 LOST_REASONS = ("no budget this year", "chose a competitor", "项目延期", "no response after 5 touches", "需求不匹配")
+PRODUCTS = (  # sku, name, category, price, cost, lead time days, active
+    ("HW-GW-100", "工业物联网网关", "hardware", 1200, 700, 30, True),
+    ("HW-GW-050", "旧款网关（停产）", "hardware", 800, 520, 20, False),
+    ("HW-SRV-200", "边缘计算服务器", "hardware", 8000, 5200, 21, True),
+    ("HW-SEN-10", "温湿度传感器", "hardware", 180, 90, 14, True),
+    ("HW-CAM-4K", "4K 工业相机", "hardware", 3500, 2100, 28, True),
+    ("HW-SCAN-PRO", "Barcode Scanner Pro", "hardware", 950, 560, 10, True),
+    ("HW-RACK", "机柜套件", "hardware", 5000, 3800, 45, True),
+    ("SW-CRM-STD", "CRM 标准版（年）", "software", 3000, 300, 0, True),
+    ("SW-CRM-PRO", "CRM 专业版（年）", "software", 6800, 700, 0, True),
+    ("SW-BI", "BI 数据分析模块", "software", 4500, 600, 0, True),
+    ("SW-API", "API Integration Kit", "software", 2000, 200, 0, True),
+    ("SV-IMPL", "实施服务（人天）", "service", 2500, 1500, 7, True),
+    ("SV-TRAIN", "培训服务（场）", "service", 6000, 3000, 10, True),
+    ("SV-SUP-GOLD", "金牌支持（年）", "service", 12000, 5000, 0, True),
+)
+OBJECTIONS = ("价格高于预算", "担心实施周期太长", "需要与用友 ERP 集成", "Asked about data residency", "竞品报价更低",
+              "Worried about training time for 200 staff", "需要私有化部署", "交付时间能否提前到月底")
+FEEDBACK = ("对数据看板很感兴趣", "liked the mobile app", "IT 部门需要再评估", "wants a pilot first",
+            "反馈积极，等待预算审批")
 SOURCE_WEIGHTS = (("referral", 12), ("exhibition", 18), ("web", 25), ("phone", 15), ("email", 12), ("social", 13),
                   ("other", 5))
 
@@ -71,6 +96,9 @@ class Summary:
     leads: int
     activities: int
     deals: int
+    products: int
+    needs: int
+    demos: int
 
 
 def loaded_at(conn: Connection) -> datetime | None:
@@ -232,33 +260,47 @@ def load(conn: Connection, *, today: date, seed: int = 20261129, n_customers: in
     if activity_rows:
         conn.execute(insert(models.activities), activity_rows)
 
-    n_deals = 0
+    catalog = _load_products(conn, now)
+    n_deals = n_needs = n_demos = 0
     for index in convert:
         lead = lead_rows[index]
         deal_id = deals.create(conn, customer_id=lead["customer_id"], contact_id=None, lead_id=lead_ids[index],
                                owner_id=lead["owner_id"], title=f"{lead['company']} · {lead['name']}",
                                source=lead["source"], at=lead["closed_at"], actor=None,
                                value_minor=mk.rnd.choice((48, 96, 150, 240, 380, 520, 880)) * 100_000)
-        _advance(conn, deal_id, mk, lead["closed_at"], now)
+        reached = _advance(conn, deal_id, mk, lead["closed_at"], now)
         n_deals += 1
+        if "needs_confirmed" in reached:
+            _needs(conn, deal_id, mk, catalog, reached["needs_confirmed"], lead["owner_id"])
+            n_needs += 1
+        if "demo" in reached:
+            for _ in range(mk.rnd.choice((1, 1, 2))):
+                _demo(conn, deal_id, mk, catalog, reached["demo"], lead["owner_id"])
+                n_demos += 1
 
     audit(conn, at=now, rep=actor, entity="sample", entity_id=str(seed), action="load",
           after={"customers": len(pool), "leads": len(lead_rows), "deals": n_deals})
     return Summary(reps=len(REPS), customers=len(pool), contacts=contacts, leads=len(lead_rows),
-                   activities=len(activity_rows), deals=n_deals)
+                   activities=len(activity_rows), deals=n_deals, products=len(catalog), needs=n_needs,
+                   demos=n_demos)
 
 
-def _advance(conn: Connection, deal_id: int, mk: _Maker, start: datetime, now: datetime) -> None:
-    """Walk a sample deal some steps along the pipeline (events recorded), or lose it."""
+def _advance(conn: Connection, deal_id: int, mk: _Maker, start: datetime, now: datetime) -> dict[str, datetime]:
+    """Walk a sample deal some steps along the pipeline (events recorded), or lose it.
+
+    Returns when it reached each stage.
+    """
     from sqlalchemy import update
 
     D, E = models.deals, models.deal_events
     steps = mk.rnd.choice((0, 1, 1, 2, 2, 3, 4))
     at, stage = start, "qualification"
+    reached = {stage: at}
     for next_stage in DEAL_OPEN[1 : 1 + steps]:
         at = min(at + timedelta(days=mk.rnd.randint(3, 20)), now)
         conn.execute(insert(E).values(deal_id=deal_id, at=at, from_stage=stage, to_stage=next_stage))
         stage = next_stage
+        reached[stage] = at
     changes: dict[str, Any] = {"stage": stage, "stage_at": at, "updated_at": at,
                                "expected_close": (now + timedelta(days=mk.rnd.randint(10, 120))).date()}
     if mk.rnd.random() < 0.12:
@@ -268,3 +310,48 @@ def _advance(conn: Connection, deal_id: int, mk: _Maker, start: datetime, now: d
         changes.update(stage="lost", stage_at=at, closed_at=at, lost_reason=mk.rnd.choice(LOST_REASONS),
                        expected_close=None)
     conn.execute(update(D).where(D.c.id == deal_id).values(**changes))
+    return reached
+
+
+def _load_products(conn: Connection, now: datetime) -> list[Product]:
+    """The sample catalog (skipping SKUs the database already has)."""
+    P = models.products
+    have = set(conn.execute(select(P.c.sku)).scalars())
+    rows = [{"sku": sku, "name": name, "category": category, "price_minor": price * 100, "cost_minor": cost * 100,
+             "lead_time_days": lead, "active": active, "created_at": now - timedelta(days=365),
+             "updated_at": now - timedelta(days=365)}
+            for sku, name, category, price, cost, lead, active in PRODUCTS if sku not in have]
+    if rows:
+        conn.execute(insert(P), rows)
+    return [Product(sku, name, category, Decimal(price), Decimal(cost), lead, active)
+            for sku, name, category, price, cost, lead, active in PRODUCTS]
+
+
+def _needs(conn: Connection, deal_id: int, mk: _Maker, catalog: list[Product], at: datetime,
+           rep_id: int | None) -> None:
+    active = [p for p in catalog if p.active]
+    items = [Item(p, mk.rnd.choice((1, 2, 5, 10, 20))) for p in mk.rnd.sample(active, mk.rnd.choice((1, 2, 3)))]
+    value = list_value(items)
+    budget = round_money(value * Decimal(mk.rnd.choice(("0.8", "0.95", "1.0", "1.2"))))
+    deliver_by = (at + timedelta(days=mk.rnd.choice((14, 30, 45, 60, 90)))).date()
+    found = findings(items, budget=budget, deliver_by=deliver_by, today=at.date())
+    needs_id = insert_id(conn, models.needs, {
+        "deal_id": deal_id, "status": "confirmed", "budget_minor": to_minor(budget), "deliver_by": deliver_by,
+        "decision_maker": mk.person()[0], "notes": mk.rnd.choice(PREFERENCES),
+        "findings": json.dumps([f.__dict__ for f in found], ensure_ascii=False), "confirmed_at": at,
+        "rep_id": rep_id})
+    P = models.products
+    ids = dict(conn.execute(select(P.c.sku, P.c.id).where(P.c.sku.in_([i.product.sku for i in items]))).all())
+    conn.execute(insert(models.need_items), [
+        {"needs_id": needs_id, "product_id": ids[i.product.sku], "sku": i.product.sku, "spec": None, "qty": i.qty,
+         "target_price_minor": None} for i in items])
+
+
+def _demo(conn: Connection, deal_id: int, mk: _Maker, catalog: list[Product], at: datetime,
+          rep_id: int | None) -> None:
+    shown = mk.rnd.sample([p.sku for p in catalog if p.active], mk.rnd.choice((1, 2, 3)))
+    conn.execute(insert(models.demos).values(
+        deal_id=deal_id, at=at, attendees=", ".join(mk.person()[0] for _ in range(mk.rnd.choice((1, 2, 3)))),
+        products=", ".join(shown), questions="; ".join(mk.rnd.sample(OBJECTIONS, mk.rnd.choice((1, 2)))),
+        feedback=mk.rnd.choice(FEEDBACK), outcome=mk.rnd.choice(("positive", "positive", "neutral", "negative")),
+        rep_id=rep_id))

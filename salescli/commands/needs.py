@@ -1,0 +1,204 @@
+"""needs confirm/show (step 3): a guided intake on a terminal, or flags / a file for scripts."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from salescli import output
+from salescli.app import App
+from salescli.options import DateOpt, FormatOpt, command_group
+from salescli.output import Col
+
+if TYPE_CHECKING:
+    from salescli.domain.needs import Intake
+
+app = command_group()
+
+ITEM_COLUMNS = [Col("sku", "sku"), Col("name", "name"), Col("qty", "qty", True),
+                Col("target_price", "target price", True), Col("list_price", "list price", True),
+                Col("line_value", "list value", True), Col("lead_time_days", "lead days", True), Col("spec", "spec")]
+FINDING_COLUMNS = [Col("kind", "finding"), Col("message", "detail")]
+LABELS = {"deal_id": "deal id", "list_value": "list value", "deliver_by": "deliver by",
+          "decision_maker": "decision maker", "confirmed_at": "confirmed at"}
+
+DealArg = Annotated[str, typer.Argument(help="Deal id.")]
+
+
+def _read_file(path: Path, *, today: Any) -> Intake:
+    """A needs file: JSON (.json) or YAML (.yaml/.yml); see ``needs confirm --help`` for the shape."""
+    import json
+
+    from salescli.domain.needs import intake_from_mapping
+    from salescli.errors import InputError
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise InputError(f"--from: cannot read {path}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"--from: {path} is not UTF-8 text") from None
+    try:
+        if path.suffix.lower() in (".yaml", ".yml"):
+            import yaml
+
+            data = yaml.safe_load(text)
+        else:
+            data = json.loads(text)
+    except (ValueError, ImportError) as error:
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise InputError(f"--from: {path} is not valid {path.suffix.lstrip('.').upper() or 'JSON'}: {first}") from None
+    except Exception as error:  # yaml.YAMLError without importing yaml at module level
+        raise InputError(f"--from: {path} is not valid YAML: {str(error).splitlines()[0]}") from None
+    return intake_from_mapping(data, today=today, source=str(path))
+
+
+def _interactive(a: App, deal_id: int, intake: Intake, at: datetime) -> Intake | None:
+    """Ask for what is missing, show a summary with the findings, and ask to save. None means 'do not save'."""
+    from salescli import prompts
+    from salescli.domain.catalog import ItemSpec, parse_qty
+    from salescli.domain.identity import clean_text
+    from salescli.domain.money import parse_amount
+    from salescli.errors import PolicyError
+    from salescli.services import deals, needs, products
+
+    with a.store.read() as conn:
+        deal = deals.get_open(conn, deal_id)
+        catalog = products.listing(conn, include_inactive=True)
+    active = [p for p in catalog if p["active"]]
+    if not active:
+        raise PolicyError("the product catalog is empty: add products first (salescli product add)")
+    by_sku = {p["sku"]: p for p in catalog}
+    by_choice = {f"{p['sku']} · {p['name']}": p for p in active}
+    meta = {k: f"{p['category'] or '-'} · {p['price']:,.2f} · {p['lead_time_days']} days" for k, p in by_choice.items()}
+    output.message(f"Needs for deal {deal_id}: {deal['title']}  (Ctrl-C at any time: nothing is saved)")
+
+    items = list(intake.items)
+    while not items or (not intake.items and prompts.confirm("Add another item?", default=False)):
+        picked = prompts.choose("Product (type part of SKU or name):", [*by_choice, *(p["sku"] for p in active)],
+                                meta=meta)
+        product = by_choice.get(picked) or by_sku[picked]
+        qty = parse_qty(prompts.text(f"Quantity of {product['sku']}:", parse=parse_qty))
+        price_text = prompts.text(f"Target unit price (list {product['price']:,.2f}; Enter to skip):",
+                                  parse=lambda t: parse_amount(t, field="price"), required=False)
+        spec = prompts.text("Specification notes (Enter to skip):", parse=lambda t: clean_text(t, field="spec"),
+                            required=False)
+        items.append(ItemSpec(product["sku"], qty, parse_amount(price_text) if price_text else None, spec or None))
+    value = sum((by_sku[i.sku]["price"] * i.qty for i in items if i.sku in by_sku), start=Decimal(0))
+    budget = intake.budget
+    if budget is None:
+        budget = parse_amount(prompts.text(f"Budget (list value of the items: {value:,.2f}):",
+                                           parse=lambda t: parse_amount(t, field="budget")))
+    deliver_by = intake.deliver_by
+    if deliver_by is None:
+        def day(text: str) -> Any:
+            return a.parse_day(text, field="deliver-by", base=at.date())
+
+        deliver_by = day(prompts.text("Deliver by (YYYY-MM-DD, +30d, +6w):", parse=day))
+    decision_maker = intake.decision_maker
+    if decision_maker is None:
+        decision_maker = prompts.text("Decision maker (Enter to skip):", required=False,
+                                      parse=lambda t: clean_text(t, field="decision maker")) or None
+    notes = intake.notes
+    if notes is None:
+        notes = prompts.text("Pains / notes (Enter to skip):", required=False,
+                             parse=lambda t: clean_text(t, field="notes", max_len=4000)) or None
+    result = type(intake)(items=items, budget=budget, deliver_by=deliver_by, decision_maker=decision_maker,
+                          notes=notes)
+    with a.store.read() as conn:
+        _, findings = needs.check(conn, result, today=at)  # an unknown SKU from a flag stops here
+    summary = [{"sku": i.sku, "name": by_sku[i.sku]["name"], "qty": i.qty, "target_price": i.target_price,
+                "list_price": by_sku[i.sku]["price"], "line_value": by_sku[i.sku]["price"] * i.qty,
+                "lead_time_days": by_sku[i.sku]["lead_time_days"], "spec": i.spec} for i in items]
+    output.render(summary, ITEM_COLUMNS, None, stream=sys.stderr, title="items")
+    output.message(f"budget {budget:,.2f} · deliver by {deliver_by.isoformat()} · decision maker "
+                   f"{decision_maker or '-'}")
+    for finding in findings:
+        output.warn(finding.message)
+    return result if prompts.confirm("Save these needs?", default=True) else None
+
+
+@app.command("confirm")
+def confirm(
+    ctx: typer.Context,
+    deal: DealArg,
+    item: Annotated[list[str] | None, typer.Option(
+        "--item", metavar="SKU:QTY[:TARGET_PRICE]", help="A requested item; repeat for several.")] = None,
+    budget: Annotated[str | None, typer.Option("--budget", metavar="AMOUNT", help="The customer's budget.")] = None,
+    deliver_by: Annotated[str | None, typer.Option(
+        "--deliver-by", metavar="DATE", help="Needed by: YYYY-MM-DD or +30d (from --date).")] = None,
+    decision_maker: Annotated[str | None, typer.Option("--decision-maker", metavar="NAME",
+                                                       help="Who decides.")] = None,
+    notes: Annotated[str | None, typer.Option("--notes", help="Pains, context, anything else.")] = None,
+    from_file: Annotated[Path | None, typer.Option(
+        "--from", metavar="FILE", help="Read the needs from a JSON or YAML file (flags override it).")] = None,
+    date: DateOpt = None, fmt: FormatOpt = None,
+) -> None:
+    """Confirm the customer's needs for a deal and move it to needs_confirmed; prints the needs id.
+
+    On a terminal, whatever is missing is asked for (product autocomplete, checks as you type, a summary to
+    confirm). With --no-input or without a terminal, missing --item, --budget or --deliver-by is an error.
+    Findings (lead time too long for the date, budget below list value, inactive product, target below cost)
+    are printed and stored. An unknown SKU is an error with close matches.
+
+    File shape: {"items": [{"sku": "AB-100", "qty": 2, "target_price": "950.00", "spec": "..."}],
+    "budget": "5000.00", "deliver_by": "2026-12-20", "decision_maker": "...", "notes": "..."}
+    """
+    from salescli import prompts
+    from salescli.domain.catalog import parse_item
+    from salescli.domain.identity import clean_text
+    from salescli.domain.money import parse_amount
+    from salescli.domain.needs import Intake
+    from salescli.services import needs
+    from salescli.services.common import parse_id
+
+    a = App.of(ctx)
+    at = a.moment(date)
+    deal_id = parse_id(deal, "deal")
+    intake = Intake(
+        items=[parse_item(text) for text in item or []],
+        budget=parse_amount(budget, field="--budget") if budget else None,
+        deliver_by=a.parse_day(deliver_by, field="--deliver-by", base=at.date()) if deliver_by else None,
+        decision_maker=clean_text(decision_maker, field="--decision-maker") if decision_maker else None,
+        notes=clean_text(notes, field="--notes", max_len=4000, multiline=True) if notes else None,
+    )
+    if from_file is not None:
+        intake = intake.merged(_read_file(from_file, today=at.date()))
+    missing = intake.missing()
+    if missing:
+        if not a.input_allowed():
+            raise prompts.refuse(missing)
+        answered = _interactive(a, deal_id, intake, at)
+        if answered is None:
+            output.message("not saved")
+            return
+        intake = answered
+    with a.store.write() as conn:
+        rep = a.acting_rep(conn)
+        record = needs.confirm(conn, deal_id, intake, at=at, rep_id=int(rep["id"]) if rep else None,
+                               actor=a.settings.rep)
+    if fmt == output.Format.json:
+        output.render_record(record, fmt)
+        return
+    for finding in record["findings"]:
+        output.warn(finding["message"])
+    output.message(f"needs confirmed for deal {deal_id}: {len(record['items'])} item(s), list value "
+                   f"{record['list_value']:,.2f}, budget {record['budget']:,.2f}")
+    output.emit_id(record["id"])
+
+
+@app.command("show")
+def show(ctx: typer.Context, deal: DealArg, fmt: FormatOpt = None) -> None:
+    """Show the deal's confirmed needs: items, budget, deadline and feasibility findings."""
+    from salescli.services import needs
+    from salescli.services.common import parse_id
+
+    with App.of(ctx).store.read() as conn:
+        record = needs.get(conn, parse_id(deal, "deal"))
+    output.render_record(record, fmt, labels=LABELS, sections={"items": (record["items"], ITEM_COLUMNS),
+                                                               "findings": (record["findings"], FINDING_COLUMNS)})

@@ -1,0 +1,126 @@
+"""product add/list/show/update/recommend (step 4 catalog)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from salescli import output
+from salescli.app import App
+from salescli.options import FormatOpt, LimitOpt, command_group
+from salescli.output import Col
+
+app = command_group()
+
+COLUMNS = [Col("sku", "sku"), Col("name", "name"), Col("category", "category"), Col("price", "price", True),
+           Col("cost", "cost", True), Col("margin", "margin", True, percent=True),
+           Col("lead_time_days", "lead days", True), Col("active", "active")]
+RECOMMEND_COLUMNS = [Col("for_sku", "for"), Col("sku", "sku"), Col("name", "name"), Col("price", "price", True),
+                     Col("qty", "qty", True), Col("line_value", "line value", True),
+                     Col("lead_time_days", "lead days", True), Col("reason", "why")]
+
+SkuArg = Annotated[str, typer.Argument(help="Product SKU (case-insensitive).")]
+Category = Annotated[str | None, typer.Option("--category", help="Category, e.g. hardware or 软件.")]
+LeadTime = Annotated[str | None, typer.Option("--lead-time-days", metavar="N",
+                                              help="Days from order to delivery.")]
+Description = Annotated[str | None, typer.Option("--description", help="What it is, for quotes and demos.")]
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    sku: SkuArg,
+    name: Annotated[str, typer.Option("--name", help="Product name (中文 OK).")],
+    price: Annotated[str, typer.Option("--price", metavar="AMOUNT", help="List price per unit.")],
+    cost: Annotated[str, typer.Option("--cost", metavar="AMOUNT", help="Unit cost (for margin checks).")],
+    lead_time_days: LeadTime = None, category: Category = None, description: Description = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Add a product to the catalog; prints its SKU."""
+    from salescli.services import products
+
+    a = App.of(ctx)
+    values = {"name": name, "price": price, "cost": cost, "lead_time_days": lead_time_days, "category": category,
+              "description": description}
+    with a.store.write() as conn:
+        key = products.add(conn, sku=sku, values=values, at=a.moment(None), actor=a.settings.rep)
+        record = products.get(conn, key)
+    if record["cost"] > record["price"]:
+        output.warn(f"{key}: cost {record['cost']} is above the price {record['price']}")
+    if fmt == output.Format.json:
+        output.render_record(record, fmt)
+    else:
+        output.emit_id(key)
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    category: Category = None,
+    search: Annotated[str | None, typer.Option("--search", "-s", help="Text in SKU, name or description.")]
+    = None,
+    inactive: Annotated[bool, typer.Option("--inactive", help="Include products no longer sold.")] = False,
+    limit: LimitOpt = None, fmt: FormatOpt = None,
+) -> None:
+    """List the catalog by category and SKU."""
+    from salescli.services import products
+
+    with App.of(ctx).store.read() as conn:
+        rows = products.listing(conn, category=category, search=search, include_inactive=inactive, limit=limit)
+    output.render(rows, COLUMNS, fmt, empty="no products (salescli product add SKU --name --price --cost)")
+
+
+@app.command("show")
+def show(ctx: typer.Context, sku: SkuArg, fmt: FormatOpt = None) -> None:
+    """Show one product."""
+    from salescli.services import products
+
+    with App.of(ctx).store.read() as conn:
+        record = products.get(conn, sku)
+    output.render_record(record, fmt)
+
+
+@app.command("update")
+def update(
+    ctx: typer.Context,
+    sku: SkuArg,
+    name: Annotated[str | None, typer.Option("--name", help="New name.")] = None,
+    price: Annotated[str | None, typer.Option("--price", metavar="AMOUNT", help="New list price.")] = None,
+    cost: Annotated[str | None, typer.Option("--cost", metavar="AMOUNT", help="New unit cost.")] = None,
+    lead_time_days: LeadTime = None, category: Category = None, description: Description = None,
+    active: Annotated[bool | None, typer.Option("--active/--inactive", help="Still sold, or retired.")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Change a product (existing quotes keep their prices)."""
+    from salescli.services import products
+
+    a = App.of(ctx)
+    values = {"name": name, "price": price, "cost": cost, "lead_time_days": lead_time_days, "category": category,
+              "description": description, "active": active}
+    with a.store.write() as conn:
+        record = products.update_product(conn, sku, values=values, at=a.moment(None), actor=a.settings.rep)
+    output.render_record(record, fmt)
+
+
+@app.command("recommend")
+def recommend(
+    ctx: typer.Context,
+    deal: Annotated[str, typer.Argument(help="Deal id (with confirmed needs).")],
+    date: Annotated[str | None, typer.Option("--date", metavar="DATE", help="As of this day (default: today).")]
+    = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many products.")] = 20,
+    fmt: FormatOpt = None,
+) -> None:
+    """Catalog products that fit the deal's confirmed needs, budget and deadline, best first.
+
+    For each requested item: the products of its category, judged for its quantity against the item's share
+    of the budget (its target price, else the budget split by list value) and the deliver-by date.
+    """
+    from salescli.services import needs
+    from salescli.services.common import parse_id
+
+    a = App.of(ctx)
+    with a.store.read() as conn:
+        rows = needs.recommend(conn, parse_id(deal, "deal"), today=a.moment(date), limit=limit)
+    output.render(rows, RECOMMEND_COLUMNS, fmt, empty="nothing in the catalog fits")

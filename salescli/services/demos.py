@@ -1,0 +1,74 @@
+"""Product introductions and demos (step 4): what was shown, who came, what they asked, how it landed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, or_, select
+
+from salescli import models
+from salescli.domain.catalog import parse_sku
+from salescli.domain.customers import split_list
+from salescli.domain.identity import clean_text
+from salescli.errors import InputError
+from salescli.services import deals, products
+from salescli.services.common import audit, insert_id
+
+DM = models.demos
+D = models.deals
+C = models.customers
+R = models.reps
+OUTCOMES = ("positive", "neutral", "negative")
+
+
+def log(conn: Connection, deal_id: int, *, skus: str, attendees: str | None, questions: str | None,
+        feedback: str | None, outcome: str | None, at: datetime, rep_id: int | None, actor: str | None) -> int:
+    """Record a demo of catalog products on an open deal; the deal moves to the demo stage (never back)."""
+    wanted = split_list(skus)
+    if not wanted:
+        raise InputError("--products: name at least one SKU")
+    if outcome is not None and outcome.strip().lower() not in OUTCOMES:
+        raise InputError(f"--outcome: {outcome!r} is not one of {', '.join(OUTCOMES)}")
+    row = {
+        "deal_id": deal_id, "at": at, "rep_id": rep_id,
+        "attendees": ", ".join(split_list(clean_text(attendees, field="--attendees", max_len=1000)))
+        if attendees else None,
+        "questions": clean_text(questions, field="--questions", max_len=4000, multiline=True) if questions else None,
+        "feedback": clean_text(feedback, field="--feedback", max_len=4000, multiline=True) if feedback else None,
+        "outcome": outcome.strip().lower() if outcome else None,
+    }
+    deal = deals.get_open(conn, deal_id)
+    products.resolve(conn, wanted)  # unknown SKU → exit 2 with close matches
+    row["products"] = ", ".join(dict.fromkeys(parse_sku(s, field="--products") for s in wanted))
+    demo_id = insert_id(conn, DM, row)
+    deals.advance(conn, deal, "demo", at=at, note=f"demo {demo_id}", rep_id=rep_id, actor=actor)
+    audit(conn, at=at, rep=actor, entity="demo", entity_id=demo_id, action="create", after=row)
+    return demo_id
+
+
+def listing(conn: Connection, *, deal_id: int | None = None, objection: str | None = None,
+            outcome: str | None = None, product: str | None = None, owner_id: int | None = None,
+            limit: int | None = None) -> list[dict[str, Any]]:
+    query = (select(DM.c.id, DM.c.deal_id, D.c.title.label("deal"), C.c.name.label("customer"), DM.c.at,
+                    DM.c.products, DM.c.attendees, DM.c.questions, DM.c.feedback, DM.c.outcome,
+                    R.c.handle.label("rep"))
+             .select_from(DM.join(D, D.c.id == DM.c.deal_id).join(C, C.c.id == D.c.customer_id)
+                          .outerjoin(R, R.c.id == DM.c.rep_id))
+             .order_by(DM.c.at.desc(), DM.c.id.desc()))
+    if deal_id is not None:
+        query = query.where(DM.c.deal_id == deal_id)
+    if objection:
+        like = f"%{objection.strip()}%"
+        query = query.where(or_(DM.c.questions.ilike(like), DM.c.feedback.ilike(like)))
+    if outcome:
+        if outcome not in OUTCOMES:
+            raise InputError(f"--outcome: {outcome!r} is not one of {', '.join(OUTCOMES)}")
+        query = query.where(DM.c.outcome == outcome)
+    if product:
+        query = query.where(DM.c.products.ilike(f"%{product.strip()}%"))
+    if owner_id is not None:
+        query = query.where(D.c.owner_id == owner_id)
+    if limit:
+        query = query.limit(limit)
+    return [dict(row) for row in conn.execute(query).mappings()]
