@@ -41,6 +41,8 @@ KEYS: dict[str, Key] = {k.name: k for k in (
     Key("tax_rate", str, "13", "default tax rate in percent"),
     Key("max_discount", str, "15", "largest effective discount in percent before a manager must approve"),
     Key("min_margin", str, "10", "smallest margin in percent before a manager must approve"),
+    Key("quote_valid_days", str, "30", "days a new quote stays valid"),
+    Key("pdf_font", str, None, "a .ttf/.ttc font with Chinese glyphs for PDF quotes (default: found on the system)"),
     Key("phone_region", str, "CN", "region for phone numbers written without +country code"),
     Key("target_industries", str, "manufacturing,retail,healthcare,education,logistics,software",
         "industries that count as a fit in the customer tier rule (comma-separated)"),

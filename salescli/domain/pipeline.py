@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from salescli.errors import InvalidTransition
@@ -108,6 +109,13 @@ def _ticket() -> Machine:
     edges = {"open": {"in_progress", "resolved", "closed"}, "in_progress": {"resolved", "closed"},
              "resolved": {"closed", "open"}}
     return _machine("ticket", order, edges)
+
+
+def quote_status(stored: str, valid_until: date, today: date) -> str:
+    """What a quote is on ``today``: a draft or sent quote past its valid-until date is expired."""
+    if stored in ("draft", "sent") and valid_until < today:
+        return "expired"
+    return stored
 
 
 LEAD = _lead()

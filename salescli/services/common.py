@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, select
+from sqlalchemy import Connection, Table, insert, select, update
 
 from salescli import models
 from salescli.domain.money import from_minor
@@ -64,3 +64,18 @@ def audit(conn: Connection, *, at: datetime, rep: str | None, entity: str, entit
     conn.execute(insert(models.audit_log).values(
         at=at, rep=rep, entity=entity, entity_id=str(entity_id), action=action,
         before=_jsonable(before), after=_jsonable(after)))
+
+
+def next_number(conn: Connection, kind: str, year: int) -> str:
+    """The next document number ``KIND-YYYY-NNNN`` (Q, C, SO), gap-free per year and safe under concurrency:
+    one atomic ``UPDATE ... RETURNING`` after an insert-if-missing (row lock on PostgreSQL, the write lock
+    of BEGIN IMMEDIATE on SQLite)."""
+    C = models.counters
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+    conn.execute(upsert(C).values(kind=kind, year=year, last=0).on_conflict_do_nothing())
+    value = conn.execute(update(C).where(C.c.kind == kind, C.c.year == year).values(last=C.c.last + 1)
+                         .returning(C.c.last)).scalar_one()
+    return f"{kind}-{year}-{value:04d}"

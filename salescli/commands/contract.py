@@ -1,0 +1,88 @@
+"""contract create/sign/show/list (step 6)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from salescli import output
+from salescli.app import App
+from salescli.options import AllOpt, DateOpt, FormatOpt, OwnerOpt, command_group
+from salescli.output import Col
+
+app = command_group()
+
+COLUMNS = [Col("number", "number"), Col("status", "status"), Col("deal_id", "deal", True),
+           Col("customer", "customer"), Col("net", "net", True), Col("total", "total", True),
+           Col("signed_at", "signed"), Col("signed_by", "signed by"), Col("owner", "owner")]
+LINE_COLUMNS = [Col("sku", "sku"), Col("name", "name"), Col("qty", "qty", True), Col("unit_price", "unit price", True),
+                Col("line_discount", "disc %", True), Col("net", "net", True)]
+ContractArg = Annotated[str, typer.Argument(help="Contract number, e.g. C-2026-0001.")]
+
+
+@app.command("create")
+def create(
+    ctx: typer.Context,
+    quote: Annotated[str, typer.Argument(help="The accepted quote's number.")],
+    payment_terms: Annotated[str | None, typer.Option("--payment-terms", help="e.g. 30% 预付, 70% 货到付款.")] = None,
+    terms: Annotated[str | None, typer.Option("--terms", help="Other terms.")] = None,
+    date: DateOpt = None, fmt: FormatOpt = None,
+) -> None:
+    """Draft a contract from an accepted quote (lines and amounts copied and frozen); prints C-YYYY-NNNN."""
+    from salescli.services import contracts
+
+    a = App.of(ctx)
+    with a.store.write() as conn:
+        number = contracts.create(conn, quote, payment_terms=payment_terms, terms=terms, at=a.moment(date),
+                                  actor=a.settings.rep)
+        record = contracts.get(conn, number) if fmt == output.Format.json else None
+    if record is not None:
+        output.render_record(record, fmt)
+    else:
+        output.emit_id(number)
+
+
+@app.command("sign")
+def sign(
+    ctx: typer.Context, contract: ContractArg,
+    signed_by: Annotated[str, typer.Option("--signed-by", metavar="NAME", help="Who signed for the customer.")],
+    date: DateOpt = None,
+) -> None:
+    """Sign the contract: its amounts never change again, and the deal is won."""
+    from salescli.services import contracts
+
+    a = App.of(ctx)
+    with a.store.write() as conn:
+        rep = a.acting_rep(conn)
+        contracts.sign(conn, contract, signed_by=signed_by, at=a.moment(date), rep_id=int(rep["id"]) if rep else None,
+                       actor=a.settings.rep)
+    output.message(f"{contract.strip().upper()} signed; the deal is won")
+
+
+@app.command("show")
+def show(ctx: typer.Context, contract: ContractArg, fmt: FormatOpt = None) -> None:
+    """Show a contract with its frozen lines and amounts."""
+    from salescli.services import contracts
+
+    with App.of(ctx).store.read() as conn:
+        record = contracts.get(conn, contract)
+    output.render_record(record, fmt, sections={"lines": (record["lines"], LINE_COLUMNS)})
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option("--status", help="draft, signed, completed, cancelled.")] = None,
+    deal: Annotated[str | None, typer.Option("--deal", help="Only this deal's contracts.")] = None,
+    owner: OwnerOpt = None, everyone: AllOpt = False, fmt: FormatOpt = None,
+) -> None:
+    """List contracts, newest first."""
+    from salescli.services import contracts
+    from salescli.services.common import parse_id
+
+    a = App.of(ctx)
+    with a.store.read() as conn:
+        rows = contracts.listing(conn, status=status, deal_id=parse_id(deal, "deal") if deal else None,
+                                 owner_id=a.scope(conn, owner, everyone))
+    output.render(rows, COLUMNS, fmt, empty="no contracts")

@@ -1,0 +1,291 @@
+"""quote create/revise/approve/send/accept/reject/show/list/diff/history/render (step 5)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from salescli import output
+from salescli.app import App
+from salescli.options import AllOpt, DateOpt, FormatOpt, OwnerOpt, command_group
+from salescli.output import Col
+
+if TYPE_CHECKING:
+    from salescli.domain.pricing import Policy
+
+app = command_group()
+
+COLUMNS = [Col("number", "number"), Col("revision", "rev", True), Col("status", "status"),
+           Col("deal_id", "deal", True), Col("customer", "customer"), Col("net", "net", True),
+           Col("total", "total", True), Col("valid_until", "valid until"), Col("approval", "approval"),
+           Col("owner", "owner")]
+LINE_COLUMNS = [Col("sku", "sku"), Col("name", "name"), Col("qty", "qty", True), Col("unit_price", "unit price", True),
+                Col("list_price", "list price", True), Col("line_discount", "disc %", True), Col("net", "net", True)]
+HISTORY_COLUMNS = [Col("at", "at"), Col("revision", "rev", True), Col("event", "event"), Col("total", "total", True),
+                   Col("detail", "detail")]
+DIFF_COLUMNS = [Col("what", "what"), Col("before", "before"), Col("after", "after")]
+
+QuoteArg = Annotated[str, typer.Argument(help="Quote number, e.g. Q-2026-0001 (its latest revision).")]
+Items = Annotated[list[str] | None, typer.Option(
+    "--item", metavar="SKU:QTY[:UNIT_PRICE[:LINE_PCT]]",
+    help="A line; the unit price defaults to the catalog price. Repeat for several.")]
+Discount = Annotated[str | None, typer.Option("--discount", metavar="PCT", help="Quote discount, 10 = 10%.")]
+TaxRate = Annotated[str | None, typer.Option("--tax-rate", metavar="PCT", help="Tax rate (default: config, 13).")]
+ValidDays = Annotated[int | None, typer.Option("--valid-days", min=1, max=3650, help="Valid for N days from --date.")]
+
+
+def _policy(a: App) -> Policy:
+    from salescli.domain.money import parse_pct
+    from salescli.domain.pricing import Policy
+
+    return Policy(max_discount=parse_pct(a.config("max_discount"), field="config max_discount"),
+                  min_margin=parse_pct(a.config("min_margin"), field="config min_margin"))
+
+
+def _warn_approval(record: dict[str, object]) -> None:
+    if record["needs_approval"] and not record["approved"]:
+        reasons = "; ".join(record["approval_reasons"])  # type: ignore[arg-type]
+        output.warn(f"{record['number']} needs a manager's approval before it can be sent: {reasons}")
+
+
+def _rep_id(a: App, conn: object) -> int | None:
+    rep = a.acting_rep(conn)  # type: ignore[arg-type]
+    return int(rep["id"]) if rep else None
+
+
+@app.command("create")
+def create(
+    ctx: typer.Context,
+    deal: Annotated[str, typer.Argument(help="Deal id.")],
+    item: Items = None,
+    from_needs: Annotated[bool, typer.Option("--from-needs", help="Lines from the deal's confirmed needs.")] = False,
+    discount: Discount = None, tax_rate: TaxRate = None, valid_days: ValidDays = None, date: DateOpt = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Create a priced quote (draft); prints its number Q-YYYY-NNNN.
+
+    Money is exact: each line net, the discount and the tax are rounded half-up to the cent. A quote whose
+    effective discount is over the config's max_discount, or whose margin is under min_margin, needs a
+    manager's approval before it can be sent.
+    """
+    from salescli.domain.money import parse_pct
+    from salescli.domain.pricing import parse_line
+    from salescli.services import quotes
+    from salescli.services.common import parse_id
+
+    a = App.of(ctx)
+    at = a.moment(date)
+    specs = [parse_line(text) for text in item or []]
+    with a.store.write() as conn:
+        number = quotes.create(
+            conn, parse_id(deal, "deal"), specs=specs, from_needs=from_needs,
+            discount=parse_pct(discount or "0", field="--discount"),
+            tax_rate=parse_pct(tax_rate or a.config("tax_rate"), field="--tax-rate"),
+            valid_days=valid_days or int(a.config("quote_valid_days")), at=at, rep_id=_rep_id(a, conn),
+            actor=a.settings.rep, policy=_policy(a), currency=a.config("currency"))
+        record = quotes.record(conn, number, today=at.date())
+    _warn_approval(record)
+    if fmt == output.Format.json:
+        output.render_record(record, fmt)
+    else:
+        output.emit_id(number)
+
+
+@app.command("revise")
+def revise(
+    ctx: typer.Context,
+    quote: QuoteArg,
+    item: Items = None,
+    remove: Annotated[list[str] | None, typer.Option("--remove", metavar="SKU", help="Drop a line.")] = None,
+    discount: Discount = None, tax_rate: TaxRate = None, valid_days: ValidDays = None,
+    note: Annotated[str | None, typer.Option("--note", help="What changed and why (shown in history).")] = None,
+    date: DateOpt = None, fmt: FormatOpt = None,
+) -> None:
+    """Make the next revision (a draft; the old one is superseded); prints the same number.
+
+    --item changes the line of its SKU or adds one; lines not named stay. The deal moves to negotiation.
+    """
+    from salescli.domain.money import parse_pct
+    from salescli.domain.pricing import parse_line
+    from salescli.services import quotes
+
+    a = App.of(ctx)
+    at = a.moment(date)
+    number = quotes.parse_number(quote)
+    with a.store.write() as conn:
+        revision = quotes.revise(
+            conn, number, specs=[parse_line(text) for text in item or []], remove=remove or [],
+            discount=parse_pct(discount, field="--discount") if discount is not None else None,
+            tax_rate=parse_pct(tax_rate, field="--tax-rate") if tax_rate is not None else None,
+            valid_days=valid_days, note=note, at=at, rep_id=_rep_id(a, conn), actor=a.settings.rep,
+            policy=_policy(a))
+        record = quotes.record(conn, number, today=at.date())
+    _warn_approval(record)
+    if fmt == output.Format.json:
+        output.render_record(record, fmt)
+        return
+    output.message(f"{number} revision {revision}: net {record['net']:,.2f}, total {record['total']:,.2f}")
+    output.emit_id(number)
+
+
+@app.command("approve")
+def approve(ctx: typer.Context, quote: QuoteArg, date: DateOpt = None) -> None:
+    """Approve a draft that breaks the discount policy (managers only: --rep MANAGER)."""
+    from salescli.services import quotes
+
+    a = App.of(ctx)
+    number = quotes.parse_number(quote)
+    with a.store.write() as conn:
+        manager = a.require_manager(conn, f"approving {number}")
+        reasons = quotes.approve(conn, number, at=a.moment(date), manager=manager)
+    output.message(f"{number} approved by {manager['handle']} ({'; '.join(reasons)})")
+
+
+@app.command("send")
+def send(ctx: typer.Context, quote: QuoteArg, date: DateOpt = None) -> None:
+    """Mark the quote sent to the customer; the deal moves to proposal. Refused while approval is pending."""
+    from salescli.services import quotes
+
+    a = App.of(ctx)
+    number = quotes.parse_number(quote)
+    with a.store.write() as conn:
+        quotes.send(conn, number, at=a.moment(date), rep_id=_rep_id(a, conn), actor=a.settings.rep)
+    output.message(f"{number} sent")
+
+
+@app.command("accept")
+def accept(ctx: typer.Context, quote: QuoteArg, date: DateOpt = None) -> None:
+    """Record that the customer accepted the sent quote (one accepted quote per deal)."""
+    from salescli.services import quotes
+
+    a = App.of(ctx)
+    number = quotes.parse_number(quote)
+    with a.store.write() as conn:
+        quotes.accept(conn, number, at=a.moment(date), actor=a.settings.rep)
+    output.message(f"{number} accepted; next: salescli contract create {number}")
+
+
+@app.command("reject")
+def reject(
+    ctx: typer.Context, quote: QuoteArg,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why the customer said no.")] = None,
+    date: DateOpt = None,
+) -> None:
+    """Record that the customer rejected the sent quote."""
+    from salescli.services import quotes
+
+    a = App.of(ctx)
+    number = quotes.parse_number(quote)
+    with a.store.write() as conn:
+        quotes.reject(conn, number, reason=reason, at=a.moment(date), actor=a.settings.rep)
+    output.message(f"{number} rejected")
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context, quote: QuoteArg,
+    revision: Annotated[int | None, typer.Option("--revision", "-r", min=1, help="An earlier revision.")] = None,
+    date: Annotated[str | None, typer.Option("--date", metavar="DATE", help="Status as of this day.")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Show a quote: lines, totals, approval, validity."""
+    from salescli.services import quotes
+
+    a = App.of(ctx)
+    with a.store.read() as conn:
+        record = quotes.record(conn, quote, revision=revision, today=a.day(date))
+    output.render_record(record, fmt, sections={"lines": (record["lines"], LINE_COLUMNS)})
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option("--status", help="draft, sent, accepted, rejected, expired...")]
+    = None,
+    deal: Annotated[str | None, typer.Option("--deal", help="Only this deal's quotes.")] = None,
+    expiring: Annotated[int | None, typer.Option("--expiring", metavar="DAYS", min=0,
+                                                 help="Only open quotes expiring within DAYS.")] = None,
+    revisions: Annotated[bool, typer.Option("--revisions", help="Include superseded revisions.")] = False,
+    date: Annotated[str | None, typer.Option("--date", metavar="DATE", help="As of this day.")] = None,
+    owner: OwnerOpt = None, everyone: AllOpt = False, fmt: FormatOpt = None,
+) -> None:
+    """List quotes (latest revisions), newest first."""
+    from salescli.services import quotes
+    from salescli.services.common import parse_id
+
+    a = App.of(ctx)
+    with a.store.read() as conn:
+        rows = quotes.listing(conn, today=a.day(date), status=status, deal_id=parse_id(deal, "deal") if deal else None,
+                              owner_id=a.scope(conn, owner, everyone), expiring_within=expiring,
+                              all_revisions=revisions)
+    output.render(rows, COLUMNS, fmt, empty="no quotes")
+
+
+@app.command("history")
+def history(ctx: typer.Context, quote: QuoteArg, fmt: FormatOpt = None) -> None:
+    """Every revision and status change of a quote, oldest first."""
+    from salescli.services import quotes
+
+    a = App.of(ctx)
+    with a.store.read() as conn:
+        rows = quotes.history(conn, quote, today=a.day(None))
+    output.render(rows, HISTORY_COLUMNS, fmt)
+
+
+@app.command("diff")
+def diff(
+    ctx: typer.Context, quote: QuoteArg,
+    a_rev: Annotated[int | None, typer.Argument(metavar="[A]", help="Older revision (default: latest - 1).")] = None,
+    b_rev: Annotated[int | None, typer.Argument(metavar="[B]", help="Newer revision (default: latest).")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """What changed between two revisions: lines, prices, discount, margin, total."""
+    from salescli.services import quotes
+
+    a = App.of(ctx)
+    with a.store.read() as conn:
+        result = quotes.diff(conn, quote, a_rev, b_rev, today=a.day(None))
+    kind = output.resolve_format(fmt)
+    if kind is output.Format.json:
+        output.render_record(result, kind)
+        return
+    output.render(result["changes"], DIFF_COLUMNS, kind,
+                  title=f"{result['number']}: revision {result['from_revision']} → {result['to_revision']}",
+                  empty="no differences")
+
+
+@app.command("render")
+def render(
+    ctx: typer.Context, quote: QuoteArg,
+    to: Annotated[Path, typer.Option("--to", metavar="FILE", help="Output file: .md, .html or .pdf.")],
+    revision: Annotated[int | None, typer.Option("--revision", "-r", min=1, help="An earlier revision.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
+) -> None:
+    """Write a printable quote (Markdown, HTML or PDF; Chinese text included; PDF embeds a CJK font)."""
+    import os
+
+    from salescli import documents
+    from salescli.errors import InputError, PolicyError
+    from salescli.services import quotes
+
+    a = App.of(ctx)
+    kind = to.suffix.lower()
+    if kind not in (".md", ".markdown", ".html", ".htm", ".pdf"):
+        raise InputError(f"--to: {to.name!r} must end in .md, .html or .pdf")
+    if to.exists() and not force:
+        raise PolicyError(f"{to} exists; use --force to overwrite it")
+    with a.store.read() as conn:
+        record = quotes.record(conn, quote, revision=revision, today=a.day(None))
+    try:
+        if kind == ".pdf":
+            documents.quote_pdf(record, to, font=documents.find_cjk_font(a.config("pdf_font")))
+        else:
+            text = documents.quote_markdown(record) if kind in (".md", ".markdown") else documents.quote_html(record)
+            tmp = to.with_name(f".{to.name}.part")
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, to)
+    except OSError as error:
+        raise InputError(f"--to: cannot write {to}: {error.strerror}") from None
+    output.message(f"wrote {to}")

@@ -1,0 +1,128 @@
+"""Contracts (step 6): a frozen copy of the accepted quote; signing wins the deal. Signed amounts never change."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from salescli import models
+from salescli.domain.identity import clean_text
+from salescli.domain.money import bp_to_pct, from_minor
+from salescli.domain.pipeline import CONTRACT, DEAL, quote_status
+from salescli.errors import InputError, InvalidTransition, NotFound, PolicyError
+from salescli.services import deals, quotes
+from salescli.services.common import audit, insert_id, money_fields, next_number
+
+K = models.contracts
+KL = models.contract_lines
+Q = models.quotes
+D = models.deals
+C = models.customers
+R = models.reps
+_NUMBER = re.compile(r"^C-\d{4}-\d{4,}$")
+
+
+def parse_number(text: str) -> str:
+    number = text.strip().upper()
+    if not _NUMBER.match(number):
+        raise InputError(f"contract: {text!r} is not a contract number (like C-2026-0001)")
+    return number
+
+
+def create(conn: Connection, quote_number: str, *, payment_terms: str | None, terms: str | None, at: datetime,
+           actor: str | None) -> str:
+    number = quotes.parse_number(quote_number)
+    quote = quotes._row(conn, number)
+    status = quote_status(quote["status"], quote["valid_until"], at.date())
+    if status != "accepted":
+        raise InvalidTransition(f"quote {number} is {status}; a contract needs an accepted quote "
+                                f"(salescli quote accept {number})")
+    existing = conn.execute(select(K.c.number).where(K.c.quote_id == quote["id"], K.c.status != "cancelled")).first()
+    if existing:
+        raise PolicyError(f"quote {number} already has contract {existing[0]}")
+    deals.get_open(conn, quote["deal_id"])
+    lines = conn.execute(select(models.quote_lines).where(models.quote_lines.c.quote_id == quote["id"])
+                         .order_by(models.quote_lines.c.position)).mappings().all()
+    contract = next_number(conn, "C", at.year)
+    contract_id = insert_id(conn, K, {
+        "number": contract, "quote_id": quote["id"], "deal_id": quote["deal_id"], "status": "draft",
+        "currency": quote["currency"],
+        "payment_terms": clean_text(payment_terms, field="--payment-terms", max_len=1000) if payment_terms else None,
+        "terms": clean_text(terms, field="--terms", max_len=8000, multiline=True) if terms else None,
+        "discount_bp": quote["discount_bp"], "tax_rate_bp": quote["tax_rate_bp"],
+        "subtotal_minor": quote["subtotal_minor"], "discount_minor": quote["discount_minor"],
+        "net_minor": quote["net_minor"], "tax_minor": quote["tax_minor"], "total_minor": quote["total_minor"],
+        "units": sum(line["qty"] for line in lines), "created_at": at})
+    conn.execute(insert(KL), [
+        {"contract_id": contract_id, "position": line["position"], "product_id": line["product_id"],
+         "sku": line["sku"], "name": line["name"], "qty": line["qty"], "unit_price_minor": line["unit_price_minor"],
+         "line_discount_bp": line["line_discount_bp"], "net_minor": line["net_minor"]} for line in lines])
+    audit(conn, at=at, rep=actor, entity="contract", entity_id=contract, action="create",
+          after={"quote": f"{number} r{quote['revision']}", "net_minor": quote["net_minor"]})
+    return contract
+
+
+def _row(conn: Connection, number: str) -> dict[str, Any]:
+    row = conn.execute(select(K).where(K.c.number == parse_number(number))).mappings().first()
+    if row is None:
+        raise NotFound(f"contract {number.strip().upper()} not found")
+    return dict(row)
+
+
+def sign(conn: Connection, number: str, *, signed_by: str, at: datetime, rep_id: int | None,
+         actor: str | None) -> None:
+    """Sign: the contract is frozen and the deal is won."""
+    row = _row(conn, number)
+    who = clean_text(signed_by, field="--signed-by")
+    CONTRACT.check(row["status"], "signed", label=f"contract {row['number']}")
+    deal = deals.fetch_deal(conn, row["deal_id"])
+    DEAL.check(deal["stage"], "won", label=f"deal {deal['id']}")
+    conn.execute(update(K).where(K.c.id == row["id"]).values(status="signed", signed_at=at, signed_by=who))
+    conn.execute(update(D).where(D.c.id == deal["id"]).values(value_minor=row["net_minor"], closed_at=at))
+    deals.advance(conn, deal, "won", at=at, note=f"contract {row['number']} signed", rep_id=rep_id, actor=actor)
+    audit(conn, at=at, rep=actor, entity="contract", entity_id=row["number"], action="sign",
+          before={"status": row["status"]}, after={"status": "signed", "signed_by": who})
+
+
+def get(conn: Connection, number: str) -> dict[str, Any]:
+    row = _row(conn, number)
+    quote = conn.execute(select(Q.c.number, Q.c.revision).where(Q.c.id == row["quote_id"])).one()
+    context = conn.execute(select(C.c.name, D.c.title, R.c.handle)
+                           .select_from(D.join(C, C.c.id == D.c.customer_id).outerjoin(R, R.c.id == D.c.owner_id))
+                           .where(D.c.id == row["deal_id"])).one()
+    lines = [money_fields(line) | {"line_discount": bp_to_pct(line["line_discount_bp"])}
+             for line in conn.execute(select(KL.c.sku, KL.c.name, KL.c.qty, KL.c.unit_price_minor,
+                                             KL.c.line_discount_bp, KL.c.net_minor)
+                                      .where(KL.c.contract_id == row["id"]).order_by(KL.c.position)).mappings()]
+    for line in lines:
+        line.pop("line_discount_bp")
+    return {
+        "number": row["number"], "status": row["status"], "quote": quote[0], "quote_revision": quote[1],
+        "deal_id": row["deal_id"], "deal": context[1], "customer": context[0], "owner": context[2],
+        "lines": lines, "subtotal": from_minor(row["subtotal_minor"]), "discount": from_minor(row["discount_minor"]),
+        "discount_pct": bp_to_pct(row["discount_bp"]), "net": from_minor(row["net_minor"]),
+        "tax_rate": bp_to_pct(row["tax_rate_bp"]), "tax": from_minor(row["tax_minor"]),
+        "total": from_minor(row["total_minor"]), "currency": row["currency"], "units": row["units"],
+        "payment_terms": row["payment_terms"], "terms": row["terms"], "signed_at": row["signed_at"],
+        "signed_by": row["signed_by"], "created_at": row["created_at"],
+    }
+
+
+def listing(conn: Connection, *, status: str | None = None, deal_id: int | None = None,
+            owner_id: int | None = None) -> list[dict[str, Any]]:
+    query = (select(K.c.number, K.c.status, K.c.deal_id, C.c.name.label("customer"), K.c.net_minor, K.c.total_minor,
+                    K.c.currency, K.c.signed_at, K.c.signed_by, R.c.handle.label("owner"), K.c.created_at)
+             .select_from(K.join(D, D.c.id == K.c.deal_id).join(C, C.c.id == D.c.customer_id)
+                          .outerjoin(R, R.c.id == D.c.owner_id)).order_by(K.c.number.desc()))
+    if status:
+        if status not in CONTRACT.states:
+            raise InputError(f"--status: {status!r} is not a contract status (one of {', '.join(CONTRACT.states)})")
+        query = query.where(K.c.status == status)
+    if deal_id is not None:
+        query = query.where(K.c.deal_id == deal_id)
+    if owner_id is not None:
+        query = query.where(D.c.owner_id == owner_id)
+    return [money_fields(r) for r in conn.execute(query).mappings()]

@@ -1,0 +1,347 @@
+"""Quotes (step 5): priced from the catalog or the confirmed needs, revised while negotiating, approved when
+they break the discount policy, then sent, accepted, rejected or left to expire."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from salescli import models
+from salescli.domain import pricing
+from salescli.domain.catalog import parse_sku
+from salescli.domain.identity import clean_text
+from salescli.domain.money import bp_to_pct, from_minor, pct_to_bp, to_minor
+from salescli.domain.pipeline import QUOTE, quote_status
+from salescli.errors import InputError, InvalidTransition, NotFound, PolicyError
+from salescli.services import deals, products
+from salescli.services.common import audit, insert_id, next_number
+
+Q = models.quotes
+QL = models.quote_lines
+D = models.deals
+C = models.customers
+R = models.reps
+_NUMBER = re.compile(r"^Q-\d{4}-\d{4,}$")
+
+
+def parse_number(text: str) -> str:
+    number = text.strip().upper()
+    if not _NUMBER.match(number):
+        raise InputError(f"quote: {text!r} is not a quote number (like Q-2026-0001)")
+    return number
+
+
+def _catalog_lines(conn: Connection, skus: Sequence[str]) -> dict[str, pricing.Line]:
+    found = products.resolve(conn, skus)
+    inactive = sorted(sku for sku, p in found.items() if not p["active"])
+    if inactive:
+        raise PolicyError(f"{', '.join(inactive)} no longer sold (inactive); it cannot be quoted")
+    return {sku: pricing.Line(sku=sku, name=p["name"], qty=1, unit_price=p["price"], list_price=p["price"],
+                              unit_cost=p["cost"]) for sku, p in found.items()}
+
+
+def _pct(bp: int) -> Decimal:
+    value = bp_to_pct(bp)
+    assert value is not None
+    return value
+
+
+def _row(conn: Connection, number: str, revision: int | None = None) -> dict[str, Any]:
+    query = select(Q).where(Q.c.number == number)
+    query = query.where(Q.c.revision == revision) if revision else query.order_by(Q.c.revision.desc())
+    row = conn.execute(query.limit(1)).mappings().first()
+    if row is None:
+        exists = revision and conn.execute(select(Q.c.id).where(Q.c.number == number)).first()
+        raise NotFound(f"quote {number} has no revision {revision}" if exists else f"quote {number} not found")
+    return dict(row)
+
+
+def _lines(conn: Connection, quote_id: int) -> list[pricing.Line]:
+    rows = conn.execute(select(QL).where(QL.c.quote_id == quote_id).order_by(QL.c.position)).mappings()
+    out = []
+    for r in rows:
+        unit, listed, cost = (from_minor(r["unit_price_minor"]), from_minor(r["list_price_minor"]),
+                              from_minor(r["unit_cost_minor"]))
+        assert unit is not None and listed is not None and cost is not None
+        out.append(pricing.Line(sku=r["sku"], name=r["name"], qty=r["qty"], unit_price=unit, list_price=listed,
+                                unit_cost=cost, line_discount=_pct(r["line_discount_bp"])))
+    return out
+
+
+def _insert_revision(conn: Connection, *, number: str, revision: int, deal: dict[str, Any],
+                     lines: list[pricing.Line], discount: Decimal, tax_rate: Decimal, valid_until: date,
+                     note: str | None, at: datetime, rep_id: int | None, policy: pricing.Policy,
+                     currency: str) -> int:
+    totals = pricing.price(lines, discount=discount, tax_rate=tax_rate)
+    reasons = pricing.approval_reasons(totals, policy)
+    quote_id = insert_id(conn, Q, {
+        "number": number, "revision": revision, "deal_id": deal["id"], "status": "draft", "currency": currency,
+        "discount_bp": pct_to_bp(discount), "tax_rate_bp": pct_to_bp(tax_rate),
+        "subtotal_minor": to_minor(totals.subtotal), "discount_minor": to_minor(totals.discount),
+        "net_minor": to_minor(totals.net), "tax_minor": to_minor(totals.tax), "total_minor": to_minor(totals.total),
+        "list_minor": to_minor(totals.list_value), "cost_minor": to_minor(totals.cost), "valid_until": valid_until,
+        "needs_approval": bool(reasons), "approval_reason": "; ".join(reasons) or None, "note": note,
+        "rep_id": rep_id, "created_at": at})
+    product_ids = dict(conn.execute(select(models.products.c.sku, models.products.c.id)
+                                    .where(models.products.c.sku.in_([line.sku for line in lines]))).all())
+    conn.execute(insert(QL), [
+        {"quote_id": quote_id, "position": n, "product_id": product_ids.get(line.sku), "sku": line.sku,
+         "name": line.name, "qty": line.qty, "unit_price_minor": to_minor(line.unit_price),
+         "list_price_minor": to_minor(line.list_price), "unit_cost_minor": to_minor(line.unit_cost),
+         "line_discount_bp": pct_to_bp(line.line_discount), "net_minor": to_minor(line.net)}
+        for n, line in enumerate(lines, 1)])
+    conn.execute(update(D).where(D.c.id == deal["id"]).values(value_minor=to_minor(totals.net), updated_at=at))
+    return quote_id
+
+
+def create(conn: Connection, deal_id: int, *, specs: Sequence[pricing.LineSpec], from_needs: bool,
+           discount: Decimal, tax_rate: Decimal, valid_days: int, at: datetime, rep_id: int | None,
+           actor: str | None, policy: pricing.Policy, currency: str) -> str:
+    deal = deals.get_open(conn, deal_id)
+    base: list[pricing.Line] = []
+    if from_needs:
+        from salescli.services import needs
+
+        current = needs.get(conn, deal_id)
+        catalog = _catalog_lines(conn, [i["sku"] for i in current["items"]])
+        base = [replace(catalog[i["sku"]], qty=i["qty"]) for i in current["items"]]
+    elif not specs:
+        raise InputError("give the lines: --item SKU:QTY[:UNIT_PRICE[:LINE_PCT]] (repeat) or --from-needs")
+    catalog = _catalog_lines(conn, [s.sku for s in specs]) if specs else {}
+    lines = pricing.apply_specs(base, specs, catalog)
+    number = next_number(conn, "Q", at.year)
+    _insert_revision(conn, number=number, revision=1, deal=deal, lines=lines, discount=discount, tax_rate=tax_rate,
+                     valid_until=at.date() + timedelta(days=valid_days), note=None, at=at, rep_id=rep_id,
+                     policy=policy, currency=currency)
+    audit(conn, at=at, rep=actor, entity="quote", entity_id=number, action="create",
+          after={"revision": 1, "deal_id": deal_id, "lines": [f"{line.sku}:{line.qty}" for line in lines]})
+    return number
+
+
+def revise(conn: Connection, number: str, *, specs: Sequence[pricing.LineSpec], remove: Sequence[str],
+           discount: Decimal | None, tax_rate: Decimal | None, valid_days: int | None, note: str | None,
+           at: datetime, rep_id: int | None, actor: str | None, policy: pricing.Policy) -> int:
+    """A new draft revision from the latest one, which becomes superseded; the deal moves to negotiation."""
+    old = _row(conn, number)
+    status = quote_status(old["status"], old["valid_until"], at.date())
+    if status not in ("draft", "sent"):
+        raise InvalidTransition(f"quote {number} is {status}; only a draft or sent quote can be revised")
+    QUOTE.check(old["status"], "superseded", label=f"quote {number}")
+    deal = deals.get_open(conn, old["deal_id"])
+    signed = conn.execute(select(models.contracts.c.number).where(models.contracts.c.deal_id == deal["id"],
+                                                                   models.contracts.c.status == "signed")).first()
+    if signed:
+        raise InvalidTransition(f"deal {deal['id']} has signed contract {signed[0]}; its quotes cannot change")
+    lines = _lines(conn, old["id"])
+    for sku in (parse_sku(s, field="--remove") for s in remove):
+        if not any(line.sku == sku for line in lines):
+            raise InputError(f"--remove: {sku} is not on quote {number}")
+        lines = [line for line in lines if line.sku != sku]
+    new_skus = [s.sku for s in specs if not any(line.sku == s.sku for line in lines)]
+    lines = pricing.apply_specs(lines, specs, _catalog_lines(conn, new_skus) if new_skus else {})
+    if not (specs or remove or discount is not None or tax_rate is not None or valid_days is not None or note):
+        raise InputError("nothing to revise: give --item, --remove, --discount, --tax-rate, --valid-days or --note")
+    valid_until = at.date() + timedelta(days=valid_days) if valid_days is not None else max(old["valid_until"],
+                                                                                            at.date())
+    conn.execute(update(Q).where(Q.c.id == old["id"]).values(status="superseded"))
+    revision = int(old["revision"]) + 1
+    _insert_revision(
+        conn, number=number, revision=revision, deal=deal, lines=lines,
+        discount=discount if discount is not None else _pct(old["discount_bp"]),
+        tax_rate=tax_rate if tax_rate is not None else _pct(old["tax_rate_bp"]),
+        valid_until=valid_until, note=clean_text(note, field="--note", max_len=2000) if note else None, at=at,
+        rep_id=rep_id, policy=policy, currency=old["currency"])
+    deals.advance(conn, deal, "negotiation", at=at, note=f"{number} revision {revision}", rep_id=rep_id, actor=actor)
+    audit(conn, at=at, rep=actor, entity="quote", entity_id=number, action="revise",
+          before={"revision": old["revision"]}, after={"revision": revision})
+    return revision
+
+
+def _set_status(conn: Connection, number: str, target: str, *, at: datetime, actor: str | None,
+                values: dict[str, Any] | None = None) -> dict[str, Any]:
+    row = _row(conn, number)
+    status = quote_status(row["status"], row["valid_until"], at.date())
+    if status == "expired" and target != "expired":
+        raise InvalidTransition(f"quote {number} expired on {row['valid_until']:%Y-%m-%d}; revise it with a new "
+                                "--valid-days to renew it")
+    QUOTE.check(status, target, label=f"quote {number}")
+    conn.execute(update(Q).where(Q.c.id == row["id"]).values(status=target, **(values or {})))
+    audit(conn, at=at, rep=actor, entity="quote", entity_id=number, action=target,
+          before={"status": row["status"]}, after={"status": target, **(values or {})})
+    return row
+
+
+def approve(conn: Connection, number: str, *, at: datetime, manager: dict[str, Any]) -> list[str]:
+    row = _row(conn, number)
+    status = quote_status(row["status"], row["valid_until"], at.date())
+    if status != "draft":
+        raise InvalidTransition(f"quote {number} is {status}; only a draft can be approved")
+    if not row["needs_approval"]:
+        raise PolicyError(f"quote {number} is within the discount policy; it needs no approval")
+    if row["approved_by"] is not None:
+        raise InvalidTransition(f"quote {number} revision {row['revision']} is already approved")
+    conn.execute(update(Q).where(Q.c.id == row["id"]).values(approved_by=manager["id"], approved_at=at))
+    audit(conn, at=at, rep=manager["handle"], entity="quote", entity_id=number, action="approve",
+          after={"revision": row["revision"], "reason": row["approval_reason"]})
+    return str(row["approval_reason"] or "").split("; ")
+
+
+def send(conn: Connection, number: str, *, at: datetime, rep_id: int | None, actor: str | None) -> None:
+    row = _row(conn, number)
+    if row["needs_approval"] and row["approved_by"] is None and row["status"] == "draft":
+        raise PolicyError(f"quote {number} needs a manager's approval before it is sent: {row['approval_reason']} "
+                          f"(salescli --rep MANAGER quote approve {number})")
+    _set_status(conn, number, "sent", at=at, actor=actor, values={"sent_at": at})
+    deal = deals.get_open(conn, row["deal_id"])
+    deals.advance(conn, deal, "proposal", at=at, note=f"{number} sent", rep_id=rep_id, actor=actor)
+
+
+def accept(conn: Connection, number: str, *, at: datetime, actor: str | None) -> None:
+    row = _row(conn, number)
+    other = conn.execute(select(Q.c.number).where(Q.c.deal_id == row["deal_id"], Q.c.status == "accepted")).first()
+    if other:
+        raise PolicyError(f"deal {row['deal_id']} already has accepted quote {other[0]}; one per deal")
+    deals.get_open(conn, row["deal_id"])
+    _set_status(conn, number, "accepted", at=at, actor=actor, values={"decided_at": at})
+
+
+def reject(conn: Connection, number: str, *, reason: str | None, at: datetime, actor: str | None) -> None:
+    text = clean_text(reason, field="--reason", max_len=1000) if reason else None
+    _set_status(conn, number, "rejected", at=at, actor=actor, values={"decided_at": at, "reject_reason": text})
+
+
+# -- reading ---------------------------------------------------------------------------------------------
+
+
+def record(conn: Connection, number: str, *, revision: int | None = None, today: date) -> dict[str, Any]:
+    """The quote as PRODUCT.md's scripting contract shows it (plus context fields)."""
+    number = parse_number(number)
+    row = _row(conn, number, revision)
+    lines = _lines(conn, row["id"])
+    totals = pricing.price(lines, discount=_pct(row["discount_bp"]), tax_rate=_pct(row["tax_rate_bp"]))
+    context = conn.execute(select(C.c.name, D.c.title, R.c.handle).select_from(
+        Q.join(D, D.c.id == Q.c.deal_id).join(C, C.c.id == D.c.customer_id).outerjoin(R, R.c.id == Q.c.rep_id))
+        .where(Q.c.id == row["id"])).first()
+    approver = conn.execute(select(R.c.handle).where(R.c.id == row["approved_by"])).scalar() \
+        if row["approved_by"] else None
+    latest = conn.execute(select(func.max(Q.c.revision)).where(Q.c.number == number)).scalar_one()
+    return {
+        "number": number, "revision": row["revision"], "latest_revision": latest,
+        "status": quote_status(row["status"], row["valid_until"], today), "deal_id": row["deal_id"],
+        "deal": context[1] if context else None, "customer": context[0] if context else None,
+        "lines": [{"sku": line.sku, "name": line.name, "qty": line.qty, "unit_price": line.unit_price,
+                   "list_price": line.list_price, "line_discount": line.line_discount, "net": line.net}
+                  for line in lines],
+        "subtotal": totals.subtotal, "discount": totals.discount, "discount_pct": bp_to_pct(row["discount_bp"]),
+        "net": totals.net, "tax": totals.tax, "tax_rate": bp_to_pct(row["tax_rate_bp"]), "total": totals.total,
+        "currency": row["currency"], "list_value": totals.list_value,
+        "effective_discount": float(totals.effective_discount),
+        "margin": float(totals.margin) if totals.margin is not None else None,
+        "needs_approval": bool(row["needs_approval"]), "approved": row["approved_by"] is not None,
+        "approval_reasons": [r for r in (row["approval_reason"] or "").split("; ") if r],
+        "approved_by": approver, "approved_at": row["approved_at"], "valid_until": row["valid_until"],
+        "sent_at": row["sent_at"], "decided_at": row["decided_at"], "reject_reason": row["reject_reason"],
+        "note": row["note"], "rep": context[2] if context else None, "created_at": row["created_at"],
+    }
+
+
+def listing(conn: Connection, *, today: date, status: str | None = None, deal_id: int | None = None,
+            owner_id: int | None = None, expiring_within: int | None = None,
+            all_revisions: bool = False) -> list[dict[str, Any]]:
+    query = (select(Q.c.number, Q.c.revision, Q.c.status, Q.c.deal_id, C.c.name.label("customer"),
+                    Q.c.net_minor, Q.c.total_minor, Q.c.currency, Q.c.valid_until, Q.c.needs_approval,
+                    Q.c.approved_by, R.c.handle.label("owner"), Q.c.created_at)
+             .select_from(Q.join(D, D.c.id == Q.c.deal_id).join(C, C.c.id == D.c.customer_id)
+                          .outerjoin(R, R.c.id == D.c.owner_id))
+             .order_by(Q.c.number.desc(), Q.c.revision.desc()))
+    if not all_revisions:
+        query = query.where(Q.c.status != "superseded")
+    if deal_id is not None:
+        query = query.where(Q.c.deal_id == deal_id)
+    if owner_id is not None:
+        query = query.where(D.c.owner_id == owner_id)
+    if expiring_within is not None:
+        query = query.where(Q.c.status.in_(("draft", "sent")), Q.c.valid_until >= today,
+                            Q.c.valid_until <= today + timedelta(days=expiring_within))
+    if status and status not in QUOTE.states:
+        raise InputError(f"--status: {status!r} is not a quote status (one of {', '.join(QUOTE.states)})")
+    rows = []
+    for r in conn.execute(query).mappings():
+        current = quote_status(r["status"], r["valid_until"], today)
+        if status and current != status:
+            continue
+        rows.append({"number": r["number"], "revision": r["revision"], "status": current, "deal_id": r["deal_id"],
+                     "customer": r["customer"], "net": from_minor(r["net_minor"]),
+                     "total": from_minor(r["total_minor"]), "currency": r["currency"],
+                     "valid_until": r["valid_until"],
+                     "approval": ("approved" if r["approved_by"] else "needed") if r["needs_approval"] else "",
+                     "owner": r["owner"], "created_at": r["created_at"]})
+    return rows
+
+
+def history(conn: Connection, number: str, *, today: date) -> list[dict[str, Any]]:
+    """Every revision and status change of a quote, in time order."""
+    number = parse_number(number)
+    rows = conn.execute(select(Q).where(Q.c.number == number).order_by(Q.c.revision)).mappings().all()
+    if not rows:
+        raise NotFound(f"quote {number} not found")
+    events: list[dict[str, Any]] = []
+    for r in rows:
+        def add(at: datetime | None, event: str, detail: str = "", row: Any = r) -> None:
+            if at is not None:
+                events.append({"at": at, "revision": row["revision"], "event": event, "detail": detail,
+                               "total": from_minor(row["total_minor"])})
+
+        add(r["created_at"], "created" if r["revision"] == 1 else "revised", r["note"] or "")
+        if r["needs_approval"]:
+            add(r["approved_at"], "approved", r["approval_reason"] or "")
+        add(r["sent_at"], "sent")
+        if r["status"] in ("accepted", "rejected"):
+            add(r["decided_at"], r["status"], r["reject_reason"] or "")
+        if quote_status(r["status"], r["valid_until"], today) == "expired":
+            events.append({"at": datetime.combine(r["valid_until"] + timedelta(days=1), datetime.min.time()),
+                           "revision": r["revision"], "event": "expired", "detail": "",
+                           "total": from_minor(r["total_minor"])})
+    events.sort(key=lambda e: (e["at"], e["revision"]))
+    return events
+
+
+def diff(conn: Connection, number: str, a: int | None, b: int | None, *, today: date) -> dict[str, Any]:
+    """What changed between two revisions (default: the one before the latest, and the latest)."""
+    number = parse_number(number)
+    latest = conn.execute(select(func.max(Q.c.revision)).where(Q.c.number == number)).scalar()
+    if latest is None:
+        raise NotFound(f"quote {number} not found")
+    new_rev = b or latest
+    old_rev = a or new_rev - 1
+    if old_rev < 1 or old_rev == new_rev:
+        raise InputError(f"quote {number} has only revision {latest}; nothing to compare")
+    old, new = record(conn, number, revision=old_rev, today=today), record(conn, number, revision=new_rev, today=today)
+    old_lines = {line["sku"]: line for line in old["lines"]}
+    new_lines = {line["sku"]: line for line in new["lines"]}
+    changes = []
+    for sku in [*old_lines, *(s for s in new_lines if s not in old_lines)]:
+        before, after = old_lines.get(sku), new_lines.get(sku)
+        if before is None or after is None:
+            changes.append({"what": f"line {sku}", "before": _line_text(before), "after": _line_text(after)})
+            continue
+        for field in ("qty", "unit_price", "line_discount", "net"):
+            if before[field] != after[field]:
+                changes.append({"what": f"{sku} {field}", "before": before[field], "after": after[field]})
+    for field in ("discount_pct", "subtotal", "discount", "net", "tax_rate", "tax", "total", "effective_discount",
+                  "margin", "valid_until", "needs_approval"):
+        if old[field] != new[field]:
+            changes.append({"what": field, "before": old[field], "after": new[field]})
+    return {"number": number, "from_revision": old_rev, "to_revision": new_rev, "changes": changes}
+
+
+def _line_text(line: dict[str, Any] | None) -> str | None:
+    if line is None:
+        return None
+    return f"{line['qty']} × {line['unit_price']} − {line['line_discount']}% = {line['net']}"
