@@ -131,3 +131,14 @@ def run_subprocess(*args: str, env: dict[str, str] | None = None,
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([sys.executable, "-m", "salescli", *args], capture_output=True, text=True,
                           env=full_env, timeout=timeout)
+
+
+def snapshot(db: Path) -> list[str]:
+    """Every row of a SQLite database as SQL text: equal snapshots mean nothing changed."""
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()

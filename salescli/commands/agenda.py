@@ -21,8 +21,9 @@ def today(
     = None,
     owner: OwnerOpt = None, everyone: AllOpt = False, fmt: FormatOpt = None,
 ) -> None:
-    """Your agenda: follow-ups due today or overdue (and, as later steps land, quotes, orders, tickets)."""
+    """Your agenda: follow-ups due today or overdue, quotes about to expire (later: orders, tickets)."""
     from salescli.commands.lead import DUE_COLUMNS
+    from salescli.commands.quote import COLUMNS as QUOTE_COLUMNS
     from salescli.services import agenda
 
     a = App.of(ctx)
@@ -33,9 +34,14 @@ def today(
     if kind is output.Format.json:
         output.render_record(report, kind)
         return
-    output.render(report["follow_ups"], DUE_COLUMNS, kind,
+    output.render(report["follow_ups"], DUE_COLUMNS, kind, heading=True,
                   title=f"follow-ups due by {day.isoformat()} ({len(report['follow_ups'])})",
                   empty=f"no follow-ups due by {day.isoformat()}")
+    if kind is not output.Format.csv:
+        output.newline()
+        output.render(report["expiring_quotes"], QUOTE_COLUMNS, kind, heading=True,
+                      title=f"quotes expiring within {agenda.EXPIRING_DAYS} days ({len(report['expiring_quotes'])})",
+                      empty=f"no quotes expiring within {agenda.EXPIRING_DAYS} days")
 
 
 def pipeline(ctx: typer.Context, owner: OwnerOpt = None, everyone: AllOpt = False, fmt: FormatOpt = None) -> None:

@@ -18,6 +18,12 @@ def due_leads(conn: Connection, *, today: date, owner_id: int | None, limit: int
     return rows
 
 
+EXPIRING_DAYS = 7
+
+
 def today(conn: Connection, *, today: date, owner_id: int | None) -> dict[str, Any]:
     """Sections of the agenda, each a list of rows; JSON prints this dict as is."""
-    return {"date": today, "follow_ups": due_leads(conn, today=today, owner_id=owner_id)}
+    from salescli.services import quotes
+
+    return {"date": today, "follow_ups": due_leads(conn, today=today, owner_id=owner_id),
+            "expiring_quotes": quotes.listing(conn, today=today, owner_id=owner_id, expiring_within=EXPIRING_DAYS)}

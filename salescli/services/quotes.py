@@ -129,9 +129,8 @@ def revise(conn: Connection, number: str, *, specs: Sequence[pricing.LineSpec], 
            at: datetime, rep_id: int | None, actor: str | None, policy: pricing.Policy) -> int:
     """A new draft revision from the latest one, which becomes superseded; the deal moves to negotiation."""
     old = _row(conn, number)
-    status = quote_status(old["status"], old["valid_until"], at.date())
-    if status not in ("draft", "sent"):
-        raise InvalidTransition(f"quote {number} is {status}; only a draft or sent quote can be revised")
+    if old["status"] not in ("draft", "sent"):  # an expired draft or sent quote may be revised: that renews it
+        raise InvalidTransition(f"quote {number} is {old['status']}; only a draft or sent quote can be revised")
     QUOTE.check(old["status"], "superseded", label=f"quote {number}")
     deal = deals.get_open(conn, old["deal_id"])
     signed = conn.execute(select(models.contracts.c.number).where(models.contracts.c.deal_id == deal["id"],
@@ -204,7 +203,8 @@ def send(conn: Connection, number: str, *, at: datetime, rep_id: int | None, act
 
 def accept(conn: Connection, number: str, *, at: datetime, actor: str | None) -> None:
     row = _row(conn, number)
-    other = conn.execute(select(Q.c.number).where(Q.c.deal_id == row["deal_id"], Q.c.status == "accepted")).first()
+    other = conn.execute(select(Q.c.number).where(Q.c.deal_id == row["deal_id"], Q.c.status == "accepted",
+                                                  Q.c.number != number)).first()
     if other:
         raise PolicyError(f"deal {row['deal_id']} already has accepted quote {other[0]}; one per deal")
     deals.get_open(conn, row["deal_id"])
