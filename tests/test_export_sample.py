@@ -62,6 +62,9 @@ def test_sample_is_realistic_and_loads_once(cli: Cli) -> None:
     stages = {row["stage"]: row["deals"] for row in cli.json("pipeline")}
     assert sum(stages.values()) == info["deals"] and stages["qualification"] > 0
     assert info["products"] >= 10
+    statuses = {q["status"] for q in cli.json("quote", "list", "--all", "--date", "2026-11-29")}
+    assert statuses >= {"draft", "sent", "accepted", "rejected", "expired"}
+    assert cli.json("contract", "list", "--status", "signed") and cli.json("deal", "list", "--stage", "won")
     assert any(r["questions"] for r in cli.json("demo", "list"))
     needs_deal = next(d for d in cli.json("demo", "list"))["deal_id"]
     assert cli.json("needs", "show", str(needs_deal))["items"]  # a demoed deal went through needs first

@@ -39,7 +39,8 @@ def sample(
     output.message(
         f"sample loaded into {a.store.display_url}: {summary.reps} reps, {summary.customers} customers, "
         f"{summary.contacts} contacts, {summary.leads} leads, {summary.activities} activities, "
-        f"{summary.deals} deals, {summary.products} products, {summary.needs} confirmed needs, {summary.demos} demos")
+        f"{summary.deals} deals, {summary.products} products, {summary.needs} confirmed needs, "
+        f"{summary.demos} demos, {summary.quotes} quotes")
 
 
 app = command_group(single=True)

@@ -23,6 +23,7 @@ from salescli.domain.identity import name_key
 from salescli.domain.money import round_money, to_minor
 from salescli.domain.needs import Item, Product, findings, list_value
 from salescli.domain.pipeline import DEAL_OPEN
+from salescli.domain.pricing import Policy
 from salescli.services import customers, deals
 from salescli.services.common import audit, insert_id
 
@@ -99,6 +100,7 @@ class Summary:
     products: int
     needs: int
     demos: int
+    quotes: int
 
 
 def loaded_at(conn: Connection) -> datetime | None:
@@ -202,7 +204,7 @@ def load(conn: Connection, *, today: date, seed: int = 20261129, n_customers: in
     lead_rows: list[dict[str, Any]] = []
     for i in range(n_leads):
         person, local = mk.person()
-        from_pool = mk.rnd.random() < 0.35
+        from_pool = mk.rnd.random() < 0.5
         company_row: dict[str, Any] = mk.rnd.choice(pool)
         if from_pool:
             company, city = str(company_row["name"]), str(company_row["city"])
@@ -227,8 +229,8 @@ def load(conn: Connection, *, today: date, seed: int = 20261129, n_customers: in
     convert: list[int] = []
     for index, lead in enumerate(lead_rows):
         roll = mk.rnd.random()
-        status = ("new" if roll < 0.30 else "contacted" if roll < 0.58 else "qualified" if roll < 0.72
-                  else "lost" if roll < 0.85 else "converted")
+        status = ("new" if roll < 0.28 else "contacted" if roll < 0.52 else "qualified" if roll < 0.65
+                  else "lost" if roll < 0.78 else "converted")
         if status == "converted" and not lead["_pool"]:
             status = "qualified"
         touches = 0 if status == "new" else mk.rnd.randint(1, 4)
@@ -261,7 +263,7 @@ def load(conn: Connection, *, today: date, seed: int = 20261129, n_customers: in
         conn.execute(insert(models.activities), activity_rows)
 
     catalog = _load_products(conn, now)
-    n_deals = n_needs = n_demos = 0
+    n_deals = n_needs = n_demos = n_quotes = 0
     for index in convert:
         lead = lead_rows[index]
         deal_id = deals.create(conn, customer_id=lead["customer_id"], contact_id=None, lead_id=lead_ids[index],
@@ -277,12 +279,14 @@ def load(conn: Connection, *, today: date, seed: int = 20261129, n_customers: in
             for _ in range(mk.rnd.choice((1, 1, 2))):
                 _demo(conn, deal_id, mk, catalog, reached["demo"], lead["owner_id"])
                 n_demos += 1
+        if "needs_confirmed" in reached and "lost" not in reached:
+            n_quotes += _commercial(conn, deal_id, mk, max(reached.values()), now, lead["owner_id"])
 
     audit(conn, at=now, rep=actor, entity="sample", entity_id=str(seed), action="load",
           after={"customers": len(pool), "leads": len(lead_rows), "deals": n_deals})
     return Summary(reps=len(REPS), customers=len(pool), contacts=contacts, leads=len(lead_rows),
                    activities=len(activity_rows), deals=n_deals, products=len(catalog), needs=n_needs,
-                   demos=n_demos)
+                   demos=n_demos, quotes=n_quotes)
 
 
 def _advance(conn: Connection, deal_id: int, mk: _Maker, start: datetime, now: datetime) -> dict[str, datetime]:
@@ -293,7 +297,7 @@ def _advance(conn: Connection, deal_id: int, mk: _Maker, start: datetime, now: d
     from sqlalchemy import update
 
     D, E = models.deals, models.deal_events
-    steps = mk.rnd.choice((0, 1, 1, 2, 2, 3, 4))
+    steps = mk.rnd.choice((0, 1, 2, 2, 2))
     at, stage = start, "qualification"
     reached = {stage: at}
     for next_stage in DEAL_OPEN[1 : 1 + steps]:
@@ -303,14 +307,68 @@ def _advance(conn: Connection, deal_id: int, mk: _Maker, start: datetime, now: d
         reached[stage] = at
     changes: dict[str, Any] = {"stage": stage, "stage_at": at, "updated_at": at,
                                "expected_close": (now + timedelta(days=mk.rnd.randint(10, 120))).date()}
-    if mk.rnd.random() < 0.12:
+    if mk.rnd.random() < 0.08:
         at = min(at + timedelta(days=mk.rnd.randint(2, 10)), now)
         conn.execute(insert(E).values(deal_id=deal_id, at=at, from_stage=stage, to_stage="lost",
                                       note="sample"))
         changes.update(stage="lost", stage_at=at, closed_at=at, lost_reason=mk.rnd.choice(LOST_REASONS),
                        expected_close=None)
+        reached["lost"] = at
     conn.execute(update(D).where(D.c.id == deal_id).values(**changes))
     return reached
+
+
+COMMERCIAL = (("none", 22), ("draft", 7), ("pending", 5), ("sent", 12), ("expired", 6), ("rejected", 6),
+              ("negotiation", 10), ("accepted", 5), ("contract", 4), ("won", 23))
+POLICY = Policy(max_discount=Decimal(15), min_margin=Decimal(10))
+
+
+def _commercial(conn: Connection, deal_id: int, mk: _Maker, start: datetime, now: datetime,
+                rep_id: int | None) -> int:
+    """Take a sample deal through quotes and contracts with the real services; returns quotes made."""
+    from salescli.services import contracts, quotes
+
+    outcome = mk.rnd.choices([o for o, _ in COMMERCIAL], [w for _, w in COMMERCIAL])[0]
+    if outcome == "none":
+        return 0
+    if outcome == "expired" and (now - start).days < 25:
+        outcome = "sent"
+    clock = [start]
+
+    def tick(low: int = 1, high: int = 6) -> datetime:
+        clock[0] = min(clock[0] + timedelta(days=mk.rnd.randint(low, high), hours=mk.rnd.randint(0, 6)), now)
+        return clock[0]
+
+    discount = Decimal(20) if outcome == "pending" else Decimal(mk.rnd.choice((0, 0, 3, 5, 8, 10)))
+    number = quotes.create(conn, deal_id, specs=[], from_needs=True, discount=discount, tax_rate=Decimal(13),
+                           valid_days=10 if outcome == "expired" else 30, at=tick(), rep_id=rep_id, actor=None,
+                           policy=POLICY, currency="CNY")
+    if outcome in ("draft", "pending"):
+        return 1
+    quotes.send(conn, number, at=tick(), rep_id=rep_id, actor=None)
+    if outcome in ("sent", "expired"):
+        return 1
+    if outcome == "rejected":
+        quotes.reject(conn, number, reason=mk.rnd.choice(LOST_REASONS), at=tick(), actor=None)
+        from salescli.services import deals
+
+        deals.lose(conn, deal_id, reason="quote rejected", at=tick(), rep_id=rep_id, actor=None)
+        return 1
+    if outcome in ("negotiation", "won") and mk.rnd.random() < 0.7:
+        quotes.revise(conn, number, specs=[], remove=[], discount=discount + 2, tax_rate=None, valid_days=30,
+                      note=mk.rnd.choice(("客户要求再优惠", "adjusted after negotiation", "按年付款优惠")), at=tick(),
+                      rep_id=rep_id, actor=None, policy=POLICY)
+        quotes.send(conn, number, at=tick(), rep_id=rep_id, actor=None)
+    if outcome == "negotiation":
+        return 1
+    quotes.accept(conn, number, at=tick(), actor=None)
+    if outcome == "accepted":
+        return 1
+    terms = mk.rnd.choice(("30% 预付，70% 货到付款", "net 30", "月结 60 天"))
+    contract = contracts.create(conn, number, payment_terms=terms, terms=None, at=tick(), actor=None)
+    if outcome == "won":
+        contracts.sign(conn, contract, signed_by=mk.person()[0], at=tick(2, 10), rep_id=rep_id, actor=None)
+    return 1
 
 
 def _load_products(conn: Connection, now: datetime) -> list[Product]:
