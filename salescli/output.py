@@ -213,6 +213,14 @@ def render_record(record: Mapping[str, Any], fmt: Format | str | None = None, *,
         render(rows, columns, kind, title=name, heading=True, stream=out, empty=f"no {name}")
 
 
+def created(key: object, record: Mapping[str, Any] | None, fmt: Format | str | None) -> None:
+    """What a create command prints: the record with --format json, else its id or number alone."""
+    if fmt == Format.json and record is not None:
+        render_record(record, fmt)
+    else:
+        emit_id(key)
+
+
 def emit_id(value: object) -> None:
     """An id or number alone on stdout, so ``$(salescli lead add ...)`` captures it."""
     sys.stdout.write(f"{value}\n")

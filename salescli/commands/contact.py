@@ -39,10 +39,7 @@ def add(
             conn, customer_id=customer_id, values={"name": name, "title": title, "email": email, "phone": phone},
             region=a.config("phone_region"), at=a.moment(None), actor=a.settings.rep)
         rows = customers.contact_list(conn, customer_id=customer_id)
-    if fmt == output.Format.json:
-        output.render_record(next(r for r in rows if r["id"] == contact_id), fmt)
-    else:
-        output.emit_id(contact_id)
+    output.created(contact_id, next(r for r in rows if r["id"] == contact_id), fmt)
 
 
 @app.command("list")

@@ -36,11 +36,8 @@ def create(
     with a.store.write() as conn:
         number = contracts.create(conn, quote, payment_terms=payment_terms, terms=terms, at=a.moment(date),
                                   actor=a.settings.rep)
-        record = contracts.get(conn, number) if fmt == output.Format.json else None
-    if record is not None:
-        output.render_record(record, fmt)
-    else:
-        output.emit_id(number)
+        record = contracts.get(conn, number)
+    output.created(number, record, fmt)
 
 
 @app.command("sign")

@@ -55,11 +55,8 @@ def add(
     with a.store.write() as conn:
         customer_id = customers.add(conn, values=values, owner_id=a.owner_id(conn, owner), at=a.moment(None),
                                     actor=a.settings.rep, targets=_targets(a), allow_duplicate=allow_duplicate)
-        record = customers.get(conn, customer_id) if fmt == output.Format.json else None
-    if record is not None:
-        output.render_record(record, fmt)
-    else:
-        output.emit_id(customer_id)
+        record = customers.get(conn, customer_id)
+    output.created(customer_id, record, fmt)
 
 
 @app.command("list")

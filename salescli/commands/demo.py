@@ -41,10 +41,7 @@ def log(
                             feedback=feedback, outcome=outcome, at=a.moment(date),
                             rep_id=int(rep["id"]) if rep else None, actor=a.settings.rep)
         record = next(r for r in demos.listing(conn, deal_id=deal_id) if r["id"] == demo_id)
-    if fmt == output.Format.json:
-        output.render_record(record, fmt)
-    else:
-        output.emit_id(demo_id)
+    output.created(demo_id, record, fmt)
 
 
 @app.command("list")

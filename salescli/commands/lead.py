@@ -64,12 +64,9 @@ def add(
     with a.store.write() as conn:
         lead_id, dups = leads.add(conn, values=values, owner_id=a.owner_id(conn, owner), follow_up=due, at=at,
                                   actor=a.settings.rep, region=a.config("phone_region"))
-        record = leads.get(conn, lead_id) if fmt == output.Format.json else None
+        record = leads.get(conn, lead_id)
     _warn_duplicates(lead_id, dups)
-    if record is not None:
-        output.render_record(record, fmt)
-    else:
-        output.emit_id(lead_id)
+    output.created(lead_id, record, fmt)
 
 
 @app.command("list")

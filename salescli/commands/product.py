@@ -48,10 +48,7 @@ def add(
         record = products.get(conn, key)
     if record["cost"] > record["price"]:
         output.warn(f"{key}: cost {record['cost']} is above the price {record['price']}")
-    if fmt == output.Format.json:
-        output.render_record(record, fmt)
-    else:
-        output.emit_id(key)
+    output.created(key, record, fmt)
 
 
 @app.command("list")

@@ -87,10 +87,7 @@ def create(
             actor=a.settings.rep, policy=_policy(a), currency=a.config("currency"))
         record = quotes.record(conn, number, today=at.date())
     _warn_approval(record)
-    if fmt == output.Format.json:
-        output.render_record(record, fmt)
-    else:
-        output.emit_id(number)
+    output.created(number, record, fmt)
 
 
 @app.command("revise")

@@ -34,10 +34,7 @@ def add(
         reps.add(conn, handle=handle, name=name, email=email, manager=manager, at=a.moment(None),
                  actor=a.settings.rep)
         record = reps.get(conn, handle)
-    if fmt == output.Format.json:
-        output.render_record({k: record[k] for k in ("handle", "name", "email", "role")}, fmt)
-    else:
-        output.emit_id(record["handle"])
+    output.created(record["handle"], {k: record[k] for k in ("handle", "name", "email", "role")}, fmt)
 
 
 @app.command("list")

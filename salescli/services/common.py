@@ -66,6 +66,17 @@ def audit(conn: Connection, *, at: datetime, rep: str | None, entity: str, entit
         before=_jsonable(before), after=_jsonable(after)))
 
 
+def parse_document_number(text: str, kind: str, entity: str) -> str:
+    """``q-2026-1`` style input → ``Q-2026-0001``-style canonical number, or InputError."""
+    import re
+
+    number = text.strip().upper()
+    match = re.fullmatch(rf"{kind}-(\d{{4}})-(\d{{1,8}})", number)
+    if not match:
+        raise InputError(f"{entity}: {text!r} is not a {entity} number (like {kind}-2026-0001)")
+    return f"{kind}-{match.group(1)}-{int(match.group(2)):04d}"
+
+
 def next_number(conn: Connection, kind: str, year: int) -> str:
     """The next document number ``KIND-YYYY-NNNN`` (Q, C, SO), gap-free per year and safe under concurrency:
     one atomic ``UPDATE ... RETURNING`` after an insert-if-missing (row lock on PostgreSQL, the write lock

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +13,7 @@ from salescli.domain.money import bp_to_pct, from_minor
 from salescli.domain.pipeline import CONTRACT, DEAL, quote_status
 from salescli.errors import InputError, InvalidTransition, NotFound, PolicyError
 from salescli.services import deals, quotes
-from salescli.services.common import audit, insert_id, money_fields, next_number
+from salescli.services.common import audit, insert_id, money_fields, next_number, parse_document_number
 
 K = models.contracts
 KL = models.contract_lines
@@ -22,14 +21,10 @@ Q = models.quotes
 D = models.deals
 C = models.customers
 R = models.reps
-_NUMBER = re.compile(r"^C-\d{4}-\d{4,}$")
 
 
 def parse_number(text: str) -> str:
-    number = text.strip().upper()
-    if not _NUMBER.match(number):
-        raise InputError(f"contract: {text!r} is not a contract number (like C-2026-0001)")
-    return number
+    return parse_document_number(text, "C", "contract")
 
 
 def create(conn: Connection, quote_number: str, *, payment_terms: str | None, terms: str | None, at: datetime,

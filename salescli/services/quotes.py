@@ -3,7 +3,6 @@ they break the discount policy, then sent, accepted, rejected or left to expire.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -20,21 +19,17 @@ from salescli.domain.money import bp_to_pct, from_minor, pct_to_bp, to_minor
 from salescli.domain.pipeline import QUOTE, quote_status
 from salescli.errors import InputError, InvalidTransition, NotFound, PolicyError
 from salescli.services import deals, products
-from salescli.services.common import audit, insert_id, next_number
+from salescli.services.common import audit, insert_id, next_number, parse_document_number
 
 Q = models.quotes
 QL = models.quote_lines
 D = models.deals
 C = models.customers
 R = models.reps
-_NUMBER = re.compile(r"^Q-\d{4}-\d{4,}$")
 
 
 def parse_number(text: str) -> str:
-    number = text.strip().upper()
-    if not _NUMBER.match(number):
-        raise InputError(f"quote: {text!r} is not a quote number (like Q-2026-0001)")
-    return number
+    return parse_document_number(text, "Q", "quote")
 
 
 def _catalog_lines(conn: Connection, skus: Sequence[str]) -> dict[str, pricing.Line]:
