@@ -91,6 +91,15 @@ class App:
     def config(self, name: str) -> Any:
         return self.settings.get(name)
 
+    def config_int(self, name: str) -> int:
+        """A whole-number setting (days, counts), or a clear error naming the setting."""
+        from salescli.errors import InputError
+
+        value = str(self.settings.get(name)).strip()
+        if not value.isdigit():
+            raise InputError(f"config {name}: {value!r} is not a whole number (salescli config set {name} N)")
+        return int(value)
+
     def input_allowed(self) -> bool:
         import sys
 

@@ -69,7 +69,9 @@ class SalesGroup(TyperGroup):
 
         try:
             return super().invoke(ctx)
-        except SalesError as error:  # expected: one line even with --debug
+        except SalesError as error:  # expected: one line even with --debug (after an import's problem list)
+            for line in error.details:
+                sys.stderr.write(redact(line) + "\n")
             raise _fail(error.message, error.exit_code) from None
         except NoArgsIsHelpError:
             raise

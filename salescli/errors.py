@@ -20,6 +20,7 @@ class SalesError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+        self.details: list[str] = []  # lines printed before the error line (an import's every problem)
 
     def __str__(self) -> str:
         return self.message

@@ -43,6 +43,8 @@ KEYS: dict[str, Key] = {k.name: k for k in (
     Key("min_margin", str, "10", "smallest margin in percent before a manager must approve"),
     Key("quote_valid_days", str, "30", "days a new quote stays valid"),
     Key("pdf_font", str, None, "a .ttf/.ttc font with Chinese glyphs for PDF quotes (default: found on the system)"),
+    Key("sla_hours", str, "urgent=4,high=24,normal=72,low=168", "hours to resolve a ticket, by priority"),
+    Key("at_risk_days", str, "7", "an order not yet shipped is at risk this many days before its promised date"),
     Key("phone_region", str, "CN", "region for phone numbers written without +country code"),
     Key("target_industries", str, "manufacturing,retail,healthcare,education,logistics,software",
         "industries that count as a fit in the customer tier rule (comma-separated)"),

@@ -65,6 +65,9 @@ def test_sample_is_realistic_and_loads_once(cli: Cli) -> None:
     statuses = {q["status"] for q in cli.json("quote", "list", "--all", "--date", "2026-11-29")}
     assert statuses >= {"draft", "sent", "accepted", "rejected", "expired"}
     assert cli.json("contract", "list", "--status", "signed") and cli.json("deal", "list", "--stage", "won")
+    order_states = {o["status"] for o in cli.json("order", "list", "--closed")}
+    assert order_states >= {"submitted", "delivered"} and len(order_states) >= 4
+    assert cli.json("ticket", "list", "--closed")
     assert any(r["questions"] for r in cli.json("demo", "list"))
     needs_deal = next(d for d in cli.json("demo", "list"))["deal_id"]
     assert cli.json("needs", "show", str(needs_deal))["items"]  # a demoed deal went through needs first

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -21,15 +22,19 @@ def today(
     = None,
     owner: OwnerOpt = None, everyone: AllOpt = False, fmt: FormatOpt = None,
 ) -> None:
-    """Your agenda: follow-ups due today or overdue, quotes about to expire (later: orders, tickets)."""
+    """Your agenda: follow-ups due, quotes about to expire, late or at-risk orders, tickets near their SLA."""
     from salescli.commands.lead import DUE_COLUMNS
+    from salescli.commands.order import COLUMNS as ORDER_COLUMNS
     from salescli.commands.quote import COLUMNS as QUOTE_COLUMNS
+    from salescli.commands.ticket import COLUMNS as TICKET_COLUMNS
     from salescli.services import agenda
 
     a = App.of(ctx)
     day = a.day(date)
     with a.store.read() as conn:
-        report = agenda.today(conn, today=day, owner_id=a.scope(conn, owner, everyone))
+        now = a.moment(None) if date is None else datetime.combine(day, datetime.max.time()).replace(microsecond=0)
+        report = agenda.today(conn, today=day, now=now, owner_id=a.scope(conn, owner, everyone),
+                              at_risk_days=a.config_int("at_risk_days"))
     kind = output.resolve_format(fmt)
     if kind is output.Format.json:
         output.render_record(report, kind)
@@ -37,11 +42,17 @@ def today(
     output.render(report["follow_ups"], DUE_COLUMNS, kind, heading=True,
                   title=f"follow-ups due by {day.isoformat()} ({len(report['follow_ups'])})",
                   empty=f"no follow-ups due by {day.isoformat()}")
-    if kind is not output.Format.csv:
+    if kind is output.Format.csv:
+        return
+    sections = (
+        ("expiring_quotes", QUOTE_COLUMNS, f"quotes expiring within {agenda.EXPIRING_DAYS} days"),
+        ("orders", ORDER_COLUMNS, "late and at-risk orders"),
+        ("tickets", TICKET_COLUMNS, "tickets past or near their SLA"),
+    )
+    for key, columns, title in sections:
         output.newline()
-        output.render(report["expiring_quotes"], QUOTE_COLUMNS, kind, heading=True,
-                      title=f"quotes expiring within {agenda.EXPIRING_DAYS} days ({len(report['expiring_quotes'])})",
-                      empty=f"no quotes expiring within {agenda.EXPIRING_DAYS} days")
+        output.render(report[key], columns, kind, heading=True, title=f"{title} ({len(report[key])})",
+                      empty=f"no {title}")
 
 
 def pipeline(ctx: typer.Context, owner: OwnerOpt = None, everyone: AllOpt = False, fmt: FormatOpt = None) -> None:

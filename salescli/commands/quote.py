@@ -83,7 +83,7 @@ def create(
             conn, parse_id(deal, "deal"), specs=specs, from_needs=from_needs,
             discount=parse_pct(discount or "0", field="--discount"),
             tax_rate=parse_pct(tax_rate or a.config("tax_rate"), field="--tax-rate"),
-            valid_days=valid_days or int(a.config("quote_valid_days")), at=at, rep_id=_rep_id(a, conn),
+            valid_days=valid_days or a.config_int("quote_valid_days"), at=at, rep_id=_rep_id(a, conn),
             actor=a.settings.rep, policy=_policy(a), currency=a.config("currency"))
         record = quotes.record(conn, number, today=at.date())
     _warn_approval(record)

@@ -32,7 +32,7 @@ class Machine:
         """
         who = label or self.name
         if target not in self.order:
-            raise InvalidTransition(f"{who}: unknown status {target!r} (one of: {', '.join(self.order)})")
+            raise InvalidTransition(f"{who}: unknown status {target!r} (one of {', '.join(self.order)})")
         allowed = self.edges.get(current, frozenset())
         if target in allowed:
             return target

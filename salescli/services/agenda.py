@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection
@@ -21,9 +21,14 @@ def due_leads(conn: Connection, *, today: date, owner_id: int | None, limit: int
 EXPIRING_DAYS = 7
 
 
-def today(conn: Connection, *, today: date, owner_id: int | None) -> dict[str, Any]:
+def today(conn: Connection, *, today: date, now: datetime, owner_id: int | None, at_risk_days: int) -> dict[str, Any]:
     """Sections of the agenda, each a list of rows; JSON prints this dict as is."""
-    from salescli.services import quotes
+    from salescli.services import orders, quotes, tickets
 
-    return {"date": today, "follow_ups": due_leads(conn, today=today, owner_id=owner_id),
-            "expiring_quotes": quotes.listing(conn, today=today, owner_id=owner_id, expiring_within=EXPIRING_DAYS)}
+    return {
+        "date": today,
+        "follow_ups": due_leads(conn, today=today, owner_id=owner_id),
+        "expiring_quotes": quotes.listing(conn, today=today, owner_id=owner_id, expiring_within=EXPIRING_DAYS),
+        "orders": orders.listing(conn, today=today, at_risk_only=True, owner_id=owner_id, at_risk_days=at_risk_days),
+        "tickets": tickets.listing(conn, now=now, near=True),
+    }

@@ -30,7 +30,7 @@ def parse_number(text: str) -> str:
 def create(conn: Connection, quote_number: str, *, payment_terms: str | None, terms: str | None, at: datetime,
            actor: str | None) -> str:
     number = quotes.parse_number(quote_number)
-    quote = quotes._row(conn, number)
+    quote = quotes.get_row(conn, number)
     status = quote_status(quote["status"], quote["valid_until"], at.date())
     if status != "accepted":
         raise InvalidTransition(f"quote {number} is {status}; a contract needs an accepted quote "
@@ -60,7 +60,7 @@ def create(conn: Connection, quote_number: str, *, payment_terms: str | None, te
     return contract
 
 
-def _row(conn: Connection, number: str) -> dict[str, Any]:
+def get_row(conn: Connection, number: str) -> dict[str, Any]:
     row = conn.execute(select(K).where(K.c.number == parse_number(number))).mappings().first()
     if row is None:
         raise NotFound(f"contract {number.strip().upper()} not found")
@@ -70,7 +70,7 @@ def _row(conn: Connection, number: str) -> dict[str, Any]:
 def sign(conn: Connection, number: str, *, signed_by: str, at: datetime, rep_id: int | None,
          actor: str | None) -> None:
     """Sign: the contract is frozen and the deal is won."""
-    row = _row(conn, number)
+    row = get_row(conn, number)
     who = clean_text(signed_by, field="--signed-by")
     CONTRACT.check(row["status"], "signed", label=f"contract {row['number']}")
     deal = deals.fetch_deal(conn, row["deal_id"])
@@ -83,7 +83,7 @@ def sign(conn: Connection, number: str, *, signed_by: str, at: datetime, rep_id:
 
 
 def get(conn: Connection, number: str) -> dict[str, Any]:
-    row = _row(conn, number)
+    row = get_row(conn, number)
     quote = conn.execute(select(Q.c.number, Q.c.revision).where(Q.c.id == row["quote_id"])).one()
     context = conn.execute(select(C.c.name, D.c.title, R.c.handle)
                            .select_from(D.join(C, C.c.id == D.c.customer_id).outerjoin(R, R.c.id == D.c.owner_id))

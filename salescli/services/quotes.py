@@ -47,7 +47,7 @@ def _pct(bp: int) -> Decimal:
     return value
 
 
-def _row(conn: Connection, number: str, revision: int | None = None) -> dict[str, Any]:
+def get_row(conn: Connection, number: str, revision: int | None = None) -> dict[str, Any]:
     query = select(Q).where(Q.c.number == number)
     query = query.where(Q.c.revision == revision) if revision else query.order_by(Q.c.revision.desc())
     row = conn.execute(query.limit(1)).mappings().first()
@@ -123,7 +123,7 @@ def revise(conn: Connection, number: str, *, specs: Sequence[pricing.LineSpec], 
            discount: Decimal | None, tax_rate: Decimal | None, valid_days: int | None, note: str | None,
            at: datetime, rep_id: int | None, actor: str | None, policy: pricing.Policy) -> int:
     """A new draft revision from the latest one, which becomes superseded; the deal moves to negotiation."""
-    old = _row(conn, number)
+    old = get_row(conn, number)
     if old["status"] not in ("draft", "sent"):  # an expired draft or sent quote may be revised: that renews it
         raise InvalidTransition(f"quote {number} is {old['status']}; only a draft or sent quote can be revised")
     QUOTE.check(old["status"], "superseded", label=f"quote {number}")
@@ -159,7 +159,7 @@ def revise(conn: Connection, number: str, *, specs: Sequence[pricing.LineSpec], 
 
 def _set_status(conn: Connection, number: str, target: str, *, at: datetime, actor: str | None,
                 values: dict[str, Any] | None = None) -> dict[str, Any]:
-    row = _row(conn, number)
+    row = get_row(conn, number)
     status = quote_status(row["status"], row["valid_until"], at.date())
     if status == "expired" and target != "expired":
         raise InvalidTransition(f"quote {number} expired on {row['valid_until']:%Y-%m-%d}; revise it with a new "
@@ -172,7 +172,7 @@ def _set_status(conn: Connection, number: str, target: str, *, at: datetime, act
 
 
 def approve(conn: Connection, number: str, *, at: datetime, manager: dict[str, Any]) -> list[str]:
-    row = _row(conn, number)
+    row = get_row(conn, number)
     status = quote_status(row["status"], row["valid_until"], at.date())
     if status != "draft":
         raise InvalidTransition(f"quote {number} is {status}; only a draft can be approved")
@@ -187,7 +187,7 @@ def approve(conn: Connection, number: str, *, at: datetime, manager: dict[str, A
 
 
 def send(conn: Connection, number: str, *, at: datetime, rep_id: int | None, actor: str | None) -> None:
-    row = _row(conn, number)
+    row = get_row(conn, number)
     if row["needs_approval"] and row["approved_by"] is None and row["status"] == "draft":
         raise PolicyError(f"quote {number} needs a manager's approval before it is sent: {row['approval_reason']} "
                           f"(salescli --rep MANAGER quote approve {number})")
@@ -197,7 +197,7 @@ def send(conn: Connection, number: str, *, at: datetime, rep_id: int | None, act
 
 
 def accept(conn: Connection, number: str, *, at: datetime, actor: str | None) -> None:
-    row = _row(conn, number)
+    row = get_row(conn, number)
     other = conn.execute(select(Q.c.number).where(Q.c.deal_id == row["deal_id"], Q.c.status == "accepted",
                                                   Q.c.number != number)).first()
     if other:
@@ -217,7 +217,7 @@ def reject(conn: Connection, number: str, *, reason: str | None, at: datetime, a
 def record(conn: Connection, number: str, *, revision: int | None = None, today: date) -> dict[str, Any]:
     """The quote as PRODUCT.md's scripting contract shows it (plus context fields)."""
     number = parse_number(number)
-    row = _row(conn, number, revision)
+    row = get_row(conn, number, revision)
     lines = _lines(conn, row["id"])
     totals = pricing.price(lines, discount=_pct(row["discount_bp"]), tax_rate=_pct(row["tax_rate_bp"]))
     context = conn.execute(select(C.c.name, D.c.title, R.c.handle).select_from(

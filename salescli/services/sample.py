@@ -210,7 +210,7 @@ def load(conn: Connection, *, today: date, seed: int = 20261129, n_customers: in
             company, city = str(company_row["name"]), str(company_row["city"])
         else:
             company, city = mk.company(mk.rnd.choice(list(INDUSTRIES)))
-        created = mk.moment(180)
+        created = mk.moment(365)
         source = mk.source()
         has_email, has_phone = mk.rnd.random() < 0.8, mk.rnd.random() < 0.85
         lead_email = mk.email(person, f"{local}{i}") if has_email else None
@@ -318,8 +318,8 @@ def _advance(conn: Connection, deal_id: int, mk: _Maker, start: datetime, now: d
     return reached
 
 
-COMMERCIAL = (("none", 22), ("draft", 7), ("pending", 5), ("sent", 12), ("expired", 6), ("rejected", 6),
-              ("negotiation", 10), ("accepted", 5), ("contract", 4), ("won", 23))
+COMMERCIAL = (("none", 12), ("draft", 5), ("pending", 4), ("sent", 10), ("expired", 5), ("rejected", 8),
+              ("negotiation", 8), ("accepted", 4), ("contract", 4), ("won", 40))
 POLICY = Policy(max_discount=Decimal(15), min_margin=Decimal(10))
 
 
@@ -368,7 +368,44 @@ def _commercial(conn: Connection, deal_id: int, mk: _Maker, start: datetime, now
     contract = contracts.create(conn, number, payment_terms=terms, terms=None, at=tick(), actor=None)
     if outcome == "won":
         contracts.sign(conn, contract, signed_by=mk.person()[0], at=tick(2, 10), rep_id=rep_id, actor=None)
+        _fulfil(conn, contract, mk, clock[0], now, rep_id)
     return 1
+
+
+ORDER_PATH = ("confirmed", "in_production", "shipped", "delivered", "closed")
+TICKET_SUBJECTS = ("设备无法联网", "License key not accepted", "发票抬头错误", "传感器读数漂移",
+                   "Dashboard loads slowly", "需要补充培训", "配件缺失")
+
+
+def _fulfil(conn: Connection, contract: str, mk: _Maker, signed: datetime, now: datetime, rep_id: int | None) -> None:
+    """An order for a signed contract, moved along as far as time allows; tickets after delivery."""
+    from salescli.domain.tickets import DEFAULT_SLA_HOURS
+    from salescli.services import orders, tickets
+
+    at = min(signed + timedelta(days=1), now)
+    promised = (at + timedelta(days=mk.rnd.choice((14, 21, 30, 45)))).date()
+    number = orders.create(conn, contract, promised=promised, at=at, rep_id=rep_id, actor=None)
+    if mk.rnd.random() < 0.04:
+        orders.update_status(conn, number, "cancelled", note="客户取消", at=min(at + timedelta(days=2), now),
+                             rep_id=rep_id, actor=None)
+        return
+    pace = mk.rnd.choice((4, 6, 8, 12))  # days per step: some orders run late
+    for status in ORDER_PATH:
+        nxt = at + timedelta(days=pace, hours=mk.rnd.randint(0, 8))
+        if nxt > now or (status == "closed" and mk.rnd.random() < 0.5):
+            break
+        at = nxt
+        orders.update_status(conn, number, status, note=None, at=at, rep_id=rep_id, actor=None)
+        if status == "delivered" and mk.rnd.random() < 0.5:
+            opened = min(at + timedelta(days=mk.rnd.randint(1, 10)), now)
+            priority = mk.rnd.choice(("low", "normal", "normal", "high", "urgent"))
+            ticket = tickets.open_ticket(conn, order=number, customer_id=None, subject=mk.rnd.choice(TICKET_SUBJECTS),
+                                         priority=priority, at=opened, rep_id=rep_id, actor=None,
+                                         sla=DEFAULT_SLA_HOURS)
+            spent = timedelta(hours=DEFAULT_SLA_HOURS[priority] * mk.rnd.choice((0.3, 0.8, 1.5)))
+            if opened + spent < now and mk.rnd.random() < 0.6:
+                tickets.change(conn, ticket, status="resolved", priority=None, note="已处理", at=opened + spent,
+                               rep_id=rep_id, actor=None, sla=DEFAULT_SLA_HOURS)
 
 
 def _load_products(conn: Connection, now: datetime) -> list[Product]:

@@ -1,0 +1,159 @@
+"""order create/update/track/list/export/import-status (step 7)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from salescli import output
+from salescli.app import App
+from salescli.options import AllOpt, DateOpt, FormatOpt, OwnerOpt, command_group
+from salescli.output import Col
+
+app = command_group()
+
+COLUMNS = [Col("number", "order"), Col("status", "status"), Col("flag", "flag"), Col("promised", "promised"),
+           Col("expected", "expected"), Col("days_left", "days left", True), Col("customer", "customer"),
+           Col("net", "net", True), Col("owner", "owner")]
+EVENT_COLUMNS = [Col("at", "at"), Col("from_status", "from"), Col("to_status", "to"), Col("note", "note"),
+                 Col("rep", "rep")]
+OrderArg = Annotated[str, typer.Argument(help="Order number, e.g. SO-2026-0001.")]
+
+
+@app.command("create")
+def create(
+    ctx: typer.Context,
+    contract: Annotated[str, typer.Argument(help="The signed contract's number.")],
+    promised: Annotated[str, typer.Option("--promised", metavar="DATE", help="Delivery date promised to the "
+                                                                            "customer: YYYY-MM-DD or +30d.")],
+    date: DateOpt = None, fmt: FormatOpt = None,
+) -> None:
+    """Hand a signed contract to supply chain as an order (status submitted); prints SO-YYYY-NNNN."""
+    from salescli.services import orders
+
+    a = App.of(ctx)
+    at = a.moment(date)
+    with a.store.write() as conn:
+        rep = a.acting_rep(conn)
+        number = orders.create(conn, contract, promised=a.parse_day(promised, field="--promised", base=at.date()),
+                               at=at, rep_id=int(rep["id"]) if rep else None, actor=a.settings.rep)
+        record = orders.track(conn, number, today=at.date())
+    output.created(number, record, fmt)
+
+
+@app.command("update")
+def update(
+    ctx: typer.Context, order: OrderArg,
+    status: Annotated[str, typer.Option("--status", help="confirmed, in_production, shipped, delivered, closed, "
+                                                         "cancelled (forward only; cancel before shipping).")],
+    note: Annotated[str | None, typer.Option("--note", help="e.g. the tracking number.")] = None,
+    date: DateOpt = None,
+) -> None:
+    """Move an order forward (skips allowed, never back); every change is an event on its timeline."""
+    from salescli.services import orders
+
+    a = App.of(ctx)
+    with a.store.write() as conn:
+        rep = a.acting_rep(conn)
+        row = orders.update_status(conn, order, status, note=note, at=a.moment(date),
+                                   rep_id=int(rep["id"]) if rep else None, actor=a.settings.rep)
+    output.message(f"{row['number']}: {row['status']} → {status.strip().lower()}")
+
+
+@app.command("track")
+def track(
+    ctx: typer.Context,
+    order: Annotated[str | None, typer.Argument(help="One order's timeline; without it, every open order.")] = None,
+    late: Annotated[bool, typer.Option("--late", help="Only orders past their promised date.")] = False,
+    at_risk: Annotated[bool, typer.Option("--at-risk", help="Only late or at-risk orders.")] = False,
+    date: Annotated[str | None, typer.Option("--date", metavar="DATE", help="As of this day.")] = None,
+    owner: OwnerOpt = None, everyone: AllOpt = False, fmt: FormatOpt = None,
+) -> None:
+    """Where orders stand: promised vs expected delivery, LATE and at-risk flags; or one order's timeline."""
+    from salescli.services import orders
+
+    a = App.of(ctx)
+    today = a.day(date)
+    with a.store.read() as conn:
+        if order:
+            record = orders.track(conn, order, today=today, at_risk_days=a.config_int("at_risk_days"))
+        else:
+            rows = orders.listing(conn, today=today, late_only=late, at_risk_only=at_risk,
+                                  owner_id=a.scope(conn, owner, everyone), at_risk_days=a.config_int("at_risk_days"))
+    if order:
+        output.render_record(record, fmt, sections={"events": (record["events"], EVENT_COLUMNS)})
+    else:
+        output.render(rows, COLUMNS, fmt, empty="no open orders" if not (late or at_risk) else "nothing late")
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option("--status", help="Only this status.")] = None,
+    closed: Annotated[bool, typer.Option("--closed", help="Include delivered, closed and cancelled orders.")] = False,
+    owner: OwnerOpt = None, everyone: AllOpt = False, fmt: FormatOpt = None,
+) -> None:
+    """List orders by promised date."""
+    from salescli.services import orders
+
+    a = App.of(ctx)
+    with a.store.read() as conn:
+        rows = orders.listing(conn, today=a.day(None), status=status, include_closed=closed,
+                              owner_id=a.scope(conn, owner, everyone), at_risk_days=a.config_int("at_risk_days"))
+    output.render(rows, COLUMNS, fmt, empty="no orders")
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option("--status", help="Only orders in this status, e.g. submitted.")]
+    = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="csv or json.")] = "csv",
+    dest: Annotated[Path | None, typer.Option("--output", "-o", help="File (default: stdout).")] = None,
+) -> None:
+    """Order lines for the supply-chain team (order, status, promised, customer, sku, item, qty, contract)."""
+    import sys
+
+    from salescli.errors import InputError
+    from salescli.services import orders
+
+    if fmt not in ("csv", "json"):
+        raise InputError(f"--format: {fmt!r} is not csv or json")
+    with App.of(ctx).store.read() as conn:
+        rows = orders.export_rows(conn, status=status)
+    try:
+        out = dest.open("w", encoding="utf-8", newline="") if dest else sys.stdout
+    except OSError as error:
+        raise InputError(f"--output: cannot write {dest}: {error.strerror}") from None
+    try:
+        if fmt == "csv":
+            output.write_csv(out, rows, [Col(k, k) for k in ("order", "status", "promised", "customer", "sku", "item",
+                                                            "qty", "contract")])
+        else:
+            out.write(output.dumps(rows) + "\n")
+    finally:
+        if dest:
+            out.close()
+    output.message(f"exported {len(rows)} order line(s)")
+
+
+@app.command("import-status")
+def import_status(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="CSV, JSON or JSON Lines with columns order, status, date, note.")],
+    encoding: Annotated[str | None, typer.Option("--encoding", help="Default: detected (UTF-8, GBK...).")] = None,
+    input_format: Annotated[str | None, typer.Option("--input-format", help="csv, json or jsonl.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row, change nothing.")] = False,
+) -> None:
+    """Apply status updates from supply chain, all or nothing: any bad row → every problem listed as
+    FILE:LINE: column: message, nothing changed (exit 2)."""
+    from salescli.services import orders
+
+    a = App.of(ctx)
+    with a.store.write() as conn:
+        rep = a.acting_rep(conn)
+        count = orders.import_status(conn, file, encoding=encoding, input_format=input_format, now=a.moment(None),
+                                     rep_id=int(rep["id"]) if rep else None, actor=a.settings.rep, dry_run=dry_run)
+    output.message(f"{count} status update(s) {'valid (dry run, nothing changed)' if dry_run else 'applied'}")

@@ -1,0 +1,158 @@
+"""Stream records out of CSV, JSON or JSON Lines files without guessing wrong.
+
+Encoding rule (measured: it decoded every test file, where a statistical detector did not): a UTF-8 BOM →
+utf-8-sig; else strict UTF-8 if the whole file decodes; else GB18030 (a superset of GBK); else an error.
+Never ``errors="replace"``. CSV is read with ``newline=''`` and ``strict=True``; duplicate or empty headers
+are errors; each record carries the physical line where it starts.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from salescli.errors import InputError
+
+FORMATS = ("csv", "json", "jsonl")
+_CHUNK = 1 << 16
+
+
+@dataclass(frozen=True)
+class Record:
+    line: int
+    values: dict[str, Any]
+
+
+class Problems(InputError):
+    """Every problem of a file, each as ``FILE:LINE: column: message`` (printed before the error line)."""
+
+    def __init__(self, lines: list[str], summary: str) -> None:
+        super().__init__(summary)
+        self.details = lines
+
+
+def problem(path: Path, line: int, column: str | None, message: str) -> str:
+    return f"{path}:{line}: {column + ': ' if column else ''}{message}"
+
+
+def _decodes(path: Path, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(_CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def detect_encoding(path: Path) -> str:
+    with path.open("rb") as fh:
+        head = fh.read(4)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    for encoding in ("utf-8", "gb18030"):
+        if _decodes(path, encoding):
+            return encoding
+    raise InputError(f"{path}: neither UTF-8 nor GB18030 text; give --encoding")
+
+
+def detect_format(path: Path, given: str | None) -> str:
+    if given:
+        if given not in FORMATS:
+            raise InputError(f"--input-format: {given!r} is not one of {', '.join(FORMATS)}")
+        return given
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix in ("csv", "txt", "tsv"):
+        return "csv"
+    if suffix in ("jsonl", "ndjson"):
+        return "jsonl"
+    if suffix == "json":
+        return "json"
+    raise InputError(f"{path}: cannot tell the format from {path.suffix or 'no extension'!r}; give --input-format")
+
+
+def read_records(path: Path, *, encoding: str | None = None, input_format: str | None = None) -> Iterator[Record]:
+    """Records of the file in order. Structural problems (bad CSV quoting, invalid JSON) raise InputError
+    naming the line; field validation is the caller's."""
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    kind = detect_format(path, input_format)
+    enc = encoding or detect_encoding(path)
+    if enc == "utf-8" and encoding is None:
+        enc = "utf-8-sig"  # harmless without a BOM
+    try:
+        codecs.lookup(enc)
+    except LookupError:
+        raise InputError(f"--encoding: unknown encoding {enc!r}") from None
+    try:
+        if kind == "csv":
+            yield from _csv(path, enc)
+        elif kind == "jsonl":
+            yield from _jsonl(path, enc)
+        else:
+            yield from _json(path, enc)
+    except UnicodeDecodeError as error:
+        raise InputError(f"{path}: not valid {enc} text ({error.reason} at byte {error.start})") from None
+
+
+def _csv(path: Path, encoding: str) -> Iterator[Record]:
+    with path.open(encoding=encoding, newline="") as fh:
+        reader = csv.reader(fh, strict=True)
+        try:
+            header = next(reader, None)
+            if header is None:
+                return
+            names = [h.strip() for h in header]
+            dup = sorted({n for n in names if names.count(n) > 1})
+            if dup or any(not n for n in names):
+                what = f"duplicate column(s) {', '.join(dup)}" if dup else "an empty column name"
+                raise InputError(f"{path}:1: header has {what}")
+            last = reader.line_num
+            for row in reader:
+                start, last = last + 1, reader.line_num
+                if not any(cell.strip() for cell in row):
+                    continue
+                if len(row) != len(names):
+                    raise Problems(lines=[problem(path, start, None, f"{len(row)} fields, the header has "
+                                                                      f"{len(names)}")],
+                                   summary=f"{path}: malformed CSV; nothing imported")
+                yield Record(start, dict(zip(names, row, strict=True)))
+        except csv.Error as error:
+            raise InputError(f"{path}:{reader.line_num}: malformed CSV ({error})") from None
+
+
+def _jsonl(path: Path, encoding: str) -> Iterator[Record]:
+    with path.open(encoding=encoding) as fh:
+        for number, text in enumerate(fh, 1):
+            if not text.strip():
+                continue
+            try:
+                value = json.loads(text)
+            except ValueError as error:
+                raise InputError(f"{path}:{number}: invalid JSON ({error.args[0].split(':')[0]})") from None
+            if not isinstance(value, dict):
+                raise InputError(f"{path}:{number}: each line must be a JSON object")
+            yield Record(number, value)
+
+
+def _json(path: Path, encoding: str) -> Iterator[Record]:
+    text = path.read_text(encoding=encoding)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(f"{path}:{error.lineno}: invalid JSON ({error.msg})") from None
+    if not isinstance(data, list):
+        raise InputError(f"{path}: expected a JSON array of objects")
+    for index, value in enumerate(data, 1):
+        if not isinstance(value, dict):
+            raise InputError(f"{path}: item {index} is not an object")
+        yield Record(index, value)

@@ -1,0 +1,227 @@
+"""Orders (step 7): handed to supply chain from a signed contract, tracked event by event to delivery."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, func, select, update
+
+from salescli import models
+from salescli.domain import orders as rules
+from salescli.domain.dates import parse_datetime
+from salescli.domain.identity import clean_text
+from salescli.domain.money import from_minor
+from salescli.domain.pipeline import ORDER
+from salescli.errors import InputError, InvalidTransition, NotFound, PolicyError, SalesError
+from salescli.services import contracts
+from salescli.services.common import audit, insert_id, next_number, parse_document_number
+
+O = models.orders  # noqa: E741
+OE = models.order_events
+K = models.contracts
+KL = models.contract_lines
+D = models.deals
+C = models.customers
+R = models.reps
+P = models.products
+TIMESTAMP = {"shipped": "shipped_at", "delivered": "delivered_at", "closed": "closed_at", "cancelled": "closed_at"}
+
+
+def parse_number(text: str) -> str:
+    return parse_document_number(text, "SO", "order")
+
+
+def create(conn: Connection, contract_number: str, *, promised: date, at: datetime, rep_id: int | None,
+           actor: str | None) -> str:
+    if promised < at.date():
+        raise InputError(f"--promised {promised.isoformat()} is before the order date {at.date().isoformat()}")
+    contract = contracts.get_row(conn, contract_number)
+    if contract["status"] != "signed":
+        raise InvalidTransition(f"contract {contract['number']} is {contract['status']}; an order needs a signed "
+                                f"contract (salescli contract sign {contract['number']})")
+    existing = conn.execute(select(O.c.number).where(O.c.contract_id == contract["id"],
+                                                     O.c.status != "cancelled")).first()
+    if existing:
+        raise PolicyError(f"contract {contract['number']} already has order {existing[0]}")
+    number = next_number(conn, "SO", at.year)
+    order_id = insert_id(conn, O, {"number": number, "contract_id": contract["id"], "deal_id": contract["deal_id"],
+                                   "status": "submitted", "promised": promised, "created_at": at, "updated_at": at})
+    insert_id(conn, OE, {"order_id": order_id, "at": at, "from_status": None, "to_status": "submitted",
+                         "note": f"from contract {contract['number']}", "rep_id": rep_id})
+    audit(conn, at=at, rep=actor, entity="order", entity_id=number, action="create",
+          after={"contract": contract["number"], "promised": promised})
+    return number
+
+
+def get_row(conn: Connection, number: str) -> dict[str, Any]:
+    key = parse_number(number)
+    row = conn.execute(select(O).where(O.c.number == key)).mappings().first()
+    if row is None:
+        raise NotFound(f"order {key} not found")
+    return dict(row)
+
+
+def update_status(conn: Connection, number: str, status: str, *, note: str | None, at: datetime,
+                  rep_id: int | None, actor: str | None) -> dict[str, Any]:
+    """One step along the order machine (forward skips allowed, never back; cancel only before shipping)."""
+    row = get_row(conn, number)
+    target = status.strip().lower()
+    ORDER.check(row["status"], target, label=f"order {row['number']}")
+    last = conn.execute(select(func.max(OE.c.at)).where(OE.c.order_id == row["id"])).scalar()
+    if last is not None and at < last:
+        raise InputError(f"--date {at:%Y-%m-%d %H:%M} is before the order's last event ({last:%Y-%m-%d %H:%M})")
+    text = clean_text(note, field="--note", max_len=2000) if note else None
+    values: dict[str, Any] = {"status": target, "updated_at": at}
+    if target in TIMESTAMP:
+        values[TIMESTAMP[target]] = at
+    if target in ("delivered", "closed") and row["shipped_at"] is None:
+        values.setdefault("shipped_at", at)  # a skip past shipping still records when it left
+    if target == "closed" and row["delivered_at"] is None:
+        values["delivered_at"] = at
+    conn.execute(update(O).where(O.c.id == row["id"]).values(**values))
+    insert_id(conn, OE, {"order_id": row["id"], "at": at, "from_status": row["status"], "to_status": target,
+                         "note": text, "rep_id": rep_id})
+    audit(conn, at=at, rep=actor, entity="order", entity_id=row["number"], action=f"status:{target}",
+          before={"status": row["status"]}, after={"status": target, "note": text})
+    return row
+
+
+def _lead_times(conn: Connection, contract_ids: Iterable[int]) -> dict[int, int]:
+    ids = list(contract_ids)
+    if not ids:
+        return {}
+    query = (select(KL.c.contract_id, func.max(P.c.lead_time_days))
+             .select_from(KL.outerjoin(P, P.c.id == KL.c.product_id))
+             .where(KL.c.contract_id.in_(ids)).group_by(KL.c.contract_id))
+    return {cid: int(days or 0) for cid, days in conn.execute(query)}
+
+
+def _base() -> Any:
+    return (select(O.c.id, O.c.number, O.c.status, O.c.contract_id, K.c.number.label("contract"), O.c.deal_id,
+                   C.c.name.label("customer"), O.c.promised, O.c.created_at, O.c.shipped_at, O.c.delivered_at,
+                   K.c.net_minor, R.c.handle.label("owner"))
+            .select_from(O.join(K, K.c.id == O.c.contract_id).join(D, D.c.id == O.c.deal_id)
+                         .join(C, C.c.id == D.c.customer_id).outerjoin(R, R.c.id == D.c.owner_id)))
+
+
+def _with_tracking(rows: list[dict[str, Any]], lead: dict[int, int], today: date,
+                   at_risk_days: int) -> list[dict[str, Any]]:
+    out = []
+    for r in rows:
+        t = rules.track(status=r["status"], promised=r["promised"], ordered=r["created_at"].date(), today=today,
+                        lead_time_days=lead.get(r["contract_id"], 0),
+                        shipped=r["shipped_at"].date() if r["shipped_at"] else None,
+                        delivered=r["delivered_at"].date() if r["delivered_at"] else None, at_risk_days=at_risk_days)
+        flag = "LATE" if t.late else "at risk" if t.at_risk else ""
+        out.append({"number": r["number"], "status": r["status"], "flag": flag, "late": t.late, "at_risk": t.at_risk,
+                    "promised": r["promised"], "expected": t.expected, "days_left": t.days_left,
+                    "contract": r["contract"], "deal_id": r["deal_id"], "customer": r["customer"],
+                    "net": from_minor(r["net_minor"]), "owner": r["owner"], "ordered_at": r["created_at"],
+                    "shipped_at": r["shipped_at"], "delivered_at": r["delivered_at"]})
+    return out
+
+
+def listing(conn: Connection, *, today: date, late_only: bool = False, at_risk_only: bool = False,
+            status: str | None = None, include_closed: bool = False, owner_id: int | None = None,
+            at_risk_days: int = rules.DEFAULT_AT_RISK_DAYS) -> list[dict[str, Any]]:
+    query = _base().order_by(O.c.promised, O.c.number)
+    if status:
+        if status not in ORDER.states:
+            raise InputError(f"--status: {status!r} is not an order status (one of {', '.join(ORDER.states)})")
+        query = query.where(O.c.status == status)
+    elif not include_closed:
+        query = query.where(O.c.status.notin_(rules.CLOSED))
+    if owner_id is not None:
+        query = query.where(D.c.owner_id == owner_id)
+    rows = [dict(r) for r in conn.execute(query).mappings()]
+    tracked = _with_tracking(rows, _lead_times(conn, {r["contract_id"] for r in rows}), today, at_risk_days)
+    if late_only:
+        tracked = [r for r in tracked if r["late"]]
+    if at_risk_only:
+        tracked = [r for r in tracked if r["at_risk"] or r["late"]]
+    return tracked
+
+
+def track(conn: Connection, number: str, *, today: date,
+          at_risk_days: int = rules.DEFAULT_AT_RISK_DAYS) -> dict[str, Any]:
+    row = get_row(conn, number)
+    base = dict(conn.execute(_base().where(O.c.id == row["id"])).mappings().one())
+    record = _with_tracking([base], _lead_times(conn, [base["contract_id"]]), today, at_risk_days)[0]
+    record["events"] = [dict(e) for e in conn.execute(
+        select(OE.c.at, OE.c.from_status, OE.c.to_status, OE.c.note, R.c.handle.label("rep"))
+        .select_from(OE.outerjoin(R, R.c.id == OE.c.rep_id)).where(OE.c.order_id == row["id"])
+        .order_by(OE.c.at, OE.c.id)).mappings()]
+    return record
+
+
+def export_rows(conn: Connection, *, status: str | None) -> list[dict[str, Any]]:
+    """What the supply-chain team needs per order line: order, customer, promised date, SKU, quantity."""
+    query = (select(O.c.number.label("order"), O.c.status, O.c.promised, C.c.name.label("customer"),
+                    KL.c.sku, KL.c.name.label("item"), KL.c.qty, K.c.number.label("contract"))
+             .select_from(O.join(K, K.c.id == O.c.contract_id).join(KL, KL.c.contract_id == K.c.id)
+                          .join(D, D.c.id == O.c.deal_id).join(C, C.c.id == D.c.customer_id))
+             .order_by(O.c.promised, O.c.number, KL.c.position))
+    if status:
+        if status not in ORDER.states:
+            raise InputError(f"--status: {status!r} is not an order status (one of {', '.join(ORDER.states)})")
+        query = query.where(O.c.status == status)
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def import_status(conn: Connection, path: Path, *, encoding: str | None, input_format: str | None,
+                  now: datetime, rep_id: int | None, actor: str | None, dry_run: bool) -> int:
+    """Apply a supply-chain file of status updates (columns: order, status, date, note) all or nothing.
+
+    Every row is checked first, in file order (an order may move several times in one file); any problem →
+    every problem listed as FILE:LINE: column: message, nothing applied, exit 2.
+    """
+    from salescli.importers.reader import Problems, problem, read_records
+
+    problems: list[str] = []
+    planned: list[tuple[str, str, datetime, str | None]] = []
+    state: dict[str, tuple[str, datetime | None]] = {}
+    for record in read_records(path, encoding=encoding, input_format=input_format):
+        values = {str(k).strip().lower(): v for k, v in record.values.items()}
+        unknown = sorted(set(values) - {"order", "status", "date", "note"})
+        if unknown:
+            problems.append(problem(path, record.line, unknown[0], "unknown column (expected order, status, date, "
+                                                                   "note)"))
+            continue
+        try:
+            number = parse_number(str(values.get("order") or ""))
+            if number not in state:
+                row = get_row(conn, number)
+                last = conn.execute(select(func.max(OE.c.at)).where(OE.c.order_id == row["id"])).scalar()
+                state[number] = (row["status"], last)
+        except SalesError as error:
+            problems.append(problem(path, record.line, "order", error.message))
+            continue
+        target = str(values.get("status") or "").strip().lower()
+        current, last = state[number]
+        try:
+            ORDER.check(current, target, label=f"order {number}")
+        except SalesError as error:
+            problems.append(problem(path, record.line, "status", error.message))
+            continue
+        try:
+            at = parse_datetime(str(values["date"]), now=now, field="date") if values.get("date") else now
+            note = clean_text(str(values["note"]), field="note", max_len=2000) if values.get("note") else None
+        except SalesError as error:
+            column, _, message = error.message.partition(": ")
+            problems.append(problem(path, record.line, column, message))
+            continue
+        if last is not None and at < last:
+            problems.append(problem(path, record.line, "date", f"{at:%Y-%m-%d %H:%M} is before the order's last "
+                                                               f"event ({last:%Y-%m-%d %H:%M})"))
+            continue
+        state[number] = (target, at)
+        planned.append((number, target, at, note))
+    if problems:
+        raise Problems(problems, f"{len(problems)} invalid row(s) in {path}; nothing imported")
+    if not dry_run:
+        for number, target, at, note in planned:
+            update_status(conn, number, target, note=note, at=at, rep_id=rep_id, actor=actor)
+    return len(planned)

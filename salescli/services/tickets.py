@@ -1,0 +1,128 @@
+"""After-sales tickets (step 8): problems after delivery, with a priority and its SLA to resolve."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from salescli import models
+from salescli.domain import tickets as rules
+from salescli.domain.identity import clean_text
+from salescli.domain.pipeline import TICKET
+from salescli.errors import InputError
+from salescli.services import orders
+from salescli.services.common import audit, fetch, insert_id
+
+T = models.tickets
+TE = models.ticket_events
+O = models.orders  # noqa: E741
+C = models.customers
+D = models.deals
+R = models.reps
+
+
+def open_ticket(conn: Connection, *, order: str | None, customer_id: int | None, subject: str, priority: str,
+                at: datetime, rep_id: int | None, actor: str | None, sla: Mapping[str, int]) -> int:
+    if (order is None) == (customer_id is None):
+        raise InputError("give exactly one of --order or --customer")
+    order_id = None
+    if order is not None:
+        row = orders.get_row(conn, order)
+        order_id = row["id"]
+        customer_id = conn.execute(select(D.c.customer_id).where(D.c.id == row["deal_id"])).scalar_one()
+    else:
+        assert customer_id is not None
+        fetch(conn, C, customer_id, "customer")
+    level = rules.parse_priority(priority)
+    ticket_id = insert_id(conn, T, {
+        "order_id": order_id, "customer_id": customer_id, "subject": clean_text(subject, field="--subject"),
+        "priority": level, "status": "open", "opened_at": at, "sla_due_at": rules.due(at, level, sla),
+        "rep_id": rep_id})
+    insert_id(conn, TE, {"ticket_id": ticket_id, "at": at, "from_status": None, "to_status": "open",
+                         "note": None, "rep_id": rep_id})
+    audit(conn, at=at, rep=actor, entity="ticket", entity_id=ticket_id, action="open",
+          after={"priority": level, "customer_id": customer_id, "order_id": order_id})
+    return ticket_id
+
+
+def change(conn: Connection, ticket_id: int, *, status: str | None, priority: str | None, note: str | None,
+           at: datetime, rep_id: int | None, actor: str | None, sla: Mapping[str, int]) -> dict[str, Any]:
+    """Move a ticket (open → in_progress → resolved → closed; resolved → open reopens it) and/or re-prioritize
+    (the SLA due time is recomputed from when it was opened)."""
+    row = fetch(conn, T, ticket_id, "ticket")
+    if status is None and priority is None and not note:
+        raise InputError("nothing to update: give --status, --priority or --note")
+    values: dict[str, Any] = {}
+    text = clean_text(note, field="--note", max_len=4000, multiline=True) if note else None
+    target = row["status"]
+    if status is not None:
+        target = TICKET.check(row["status"], status.strip().lower(), label=f"ticket {ticket_id}")
+        values["status"] = target
+        if target == "resolved":
+            values["resolved_at"] = at
+        elif target == "closed":
+            values["closed_at"] = at
+            if row["resolved_at"] is None:
+                values["resolved_at"] = at
+        elif target == "open":  # reopened: the clock for resolution runs again
+            values["resolved_at"] = None
+    if priority is not None:
+        level = rules.parse_priority(priority)
+        values["priority"] = level
+        values["sla_due_at"] = rules.due(row["opened_at"], level, sla)
+    if values:
+        conn.execute(update(T).where(T.c.id == ticket_id).values(**values))
+    insert_id(conn, TE, {"ticket_id": ticket_id, "at": at, "from_status": row["status"], "to_status": target,
+                         "note": text, "rep_id": rep_id})
+    audit(conn, at=at, rep=actor, entity="ticket", entity_id=ticket_id, action="update",
+          before={k: row[k] for k in values}, after={**values, "note": text})
+    return get(conn, ticket_id, now=at)
+
+
+def _select() -> Any:
+    return (select(T.c.id, T.c.subject, T.c.priority, T.c.status, C.c.name.label("customer"), T.c.customer_id,
+                   O.c.number.label("order"), T.c.opened_at, T.c.sla_due_at, T.c.resolved_at, T.c.closed_at,
+                   R.c.handle.label("rep"))
+            .select_from(T.join(C, C.c.id == T.c.customer_id).outerjoin(O, O.c.id == T.c.order_id)
+                         .outerjoin(R, R.c.id == T.c.rep_id)))
+
+
+def _with_sla(row: Mapping[Any, Any], now: datetime) -> dict[str, Any]:
+    state = rules.sla_state(opened=row["opened_at"], due_at=row["sla_due_at"], resolved=row["resolved_at"], now=now)
+    flag = "BREACHED" if state.breached else "near" if state.near else ""
+    return {**row, "sla": flag, "breached": state.breached, "near_breach": state.near, "hours_left": state.hours_left}
+
+
+def get(conn: Connection, ticket_id: int, *, now: datetime) -> dict[str, Any]:
+    fetch(conn, T, ticket_id, "ticket")
+    record = _with_sla(conn.execute(_select().where(T.c.id == ticket_id)).mappings().one(), now)
+    record["events"] = [dict(e) for e in conn.execute(
+        select(TE.c.at, TE.c.from_status, TE.c.to_status, TE.c.note, R.c.handle.label("rep"))
+        .select_from(TE.outerjoin(R, R.c.id == TE.c.rep_id)).where(TE.c.ticket_id == ticket_id)
+        .order_by(TE.c.at, TE.c.id)).mappings()]
+    return record
+
+
+def listing(conn: Connection, *, now: datetime, status: str | None = None, priority: str | None = None,
+            customer_id: int | None = None, breached: bool = False, near: bool = False,
+            include_closed: bool = False) -> list[dict[str, Any]]:
+    query = _select().order_by(T.c.sla_due_at, T.c.id)
+    if status:
+        if status not in TICKET.states:
+            raise InputError(f"--status: {status!r} is not a ticket status (one of {', '.join(TICKET.states)})")
+        query = query.where(T.c.status == status)
+    elif not include_closed and not breached:
+        query = query.where(T.c.status.in_(("open", "in_progress")))
+    if priority:
+        query = query.where(T.c.priority == rules.parse_priority(priority))
+    if customer_id is not None:
+        query = query.where(T.c.customer_id == customer_id)
+    rows = [_with_sla(r, now) for r in conn.execute(query).mappings()]
+    if breached:
+        rows = [r for r in rows if r["breached"]]
+    if near:
+        rows = [r for r in rows if r["near_breach"] or (r["breached"] and r["status"] in ("open", "in_progress"))]
+    return rows
