@@ -210,3 +210,18 @@ def test_render_markdown_html_pdf_with_chinese(cli: Cli, deal: int, tmp_path: Pa
 
     extracted = pypdf.PdfReader(pdf).pages[0].extract_text()
     assert "报价单" in extracted and "工业网关" in extracted and "上海华信" in extracted and number in extracted
+
+
+def test_contract_complete_and_cancel(cli: Cli, db_path: Path, deal: int) -> None:
+    number = cli.ok("quote", "create", str(deal), "--item", "GW-1:1").stdout.strip()
+    cli.ok("quote", "send", number)
+    cli.ok("quote", "accept", number)
+    contract = cli.ok("contract", "create", number).stdout.strip()
+    assert "cannot become completed" in cli.fails(1, "contract", "complete", contract)  # a draft was never signed
+    cli.ok("contract", "sign", contract, "--signed-by", "张总")
+    order = cli.ok("order", "create", contract, "--promised", "+30d").stdout.strip()
+    assert f"still has open order(s) {order}" in cli.fails(1, "contract", "complete", contract)
+    cli.ok("order", "update", order, "--status", "delivered")
+    cli.ok("contract", "complete", contract)
+    assert cli.json("contract", "show", contract)["status"] == "completed"
+    assert "final" in cli.fails(1, "contract", "cancel", contract, "--reason", "x")

@@ -57,6 +57,32 @@ def sign(
     output.message(f"{contract.strip().upper()} signed; the deal is won")
 
 
+@app.command("complete")
+def complete(ctx: typer.Context, contract: ContractArg, date: DateOpt = None) -> None:
+    """Mark a signed contract completed (all its orders delivered or closed)."""
+    from salescli.services import contracts
+
+    a = App.of(ctx)
+    with a.store.write() as conn:
+        contracts.close(conn, contract, "completed", reason=None, at=a.moment(date), actor=a.settings.rep)
+    output.message(f"{contract.strip().upper()} completed")
+
+
+@app.command("cancel")
+def cancel(
+    ctx: typer.Context, contract: ContractArg,
+    reason: Annotated[str, typer.Option("--reason", help="Why it was cancelled.")],
+    date: DateOpt = None,
+) -> None:
+    """Cancel a draft or signed contract (its amounts stay as they were, for the record)."""
+    from salescli.services import contracts
+
+    a = App.of(ctx)
+    with a.store.write() as conn:
+        contracts.close(conn, contract, "cancelled", reason=reason, at=a.moment(date), actor=a.settings.rep)
+    output.message(f"{contract.strip().upper()} cancelled")
+
+
 @app.command("show")
 def show(ctx: typer.Context, contract: ContractArg, fmt: FormatOpt = None) -> None:
     """Show a contract with its frozen lines and amounts."""

@@ -82,6 +82,23 @@ def sign(conn: Connection, number: str, *, signed_by: str, at: datetime, rep_id:
           before={"status": row["status"]}, after={"status": "signed", "signed_by": who})
 
 
+def close(conn: Connection, number: str, target: str, *, reason: str | None, at: datetime,
+          actor: str | None) -> None:
+    """Complete a signed contract (fully delivered), or cancel a draft or signed one. Amounts never change."""
+    row = get_row(conn, number)
+    CONTRACT.check(row["status"], target, label=f"contract {row['number']}")
+    if target == "completed":
+        open_orders = conn.execute(select(models.orders.c.number).where(
+            models.orders.c.contract_id == row["id"],
+            models.orders.c.status.notin_(("delivered", "closed", "cancelled")))).scalars().all()
+        if open_orders:
+            raise PolicyError(f"contract {row['number']} still has open order(s) {', '.join(open_orders)}")
+    text = clean_text(reason, field="--reason", max_len=1000) if reason else None
+    conn.execute(update(K).where(K.c.id == row["id"]).values(status=target, closed_at=at))
+    audit(conn, at=at, rep=actor, entity="contract", entity_id=row["number"], action=target,
+          before={"status": row["status"]}, after={"status": target, "reason": text})
+
+
 def get(conn: Connection, number: str) -> dict[str, Any]:
     row = get_row(conn, number)
     quote = conn.execute(select(Q.c.number, Q.c.revision).where(Q.c.id == row["quote_id"])).one()
@@ -102,7 +119,7 @@ def get(conn: Connection, number: str) -> dict[str, Any]:
         "tax_rate": bp_to_pct(row["tax_rate_bp"]), "tax": from_minor(row["tax_minor"]),
         "total": from_minor(row["total_minor"]), "currency": row["currency"], "units": row["units"],
         "payment_terms": row["payment_terms"], "terms": row["terms"], "signed_at": row["signed_at"],
-        "signed_by": row["signed_by"], "created_at": row["created_at"],
+        "signed_by": row["signed_by"], "closed_at": row["closed_at"], "created_at": row["created_at"],
     }
 
 

@@ -396,6 +396,10 @@ def _fulfil(conn: Connection, contract: str, mk: _Maker, signed: datetime, now: 
             break
         at = nxt
         orders.update_status(conn, number, status, note=None, at=at, rep_id=rep_id, actor=None)
+        if status == "closed":
+            from salescli.services import contracts
+
+            contracts.close(conn, contract, "completed", reason=None, at=at, actor=None)
         if status == "delivered" and mk.rnd.random() < 0.5:
             opened = min(at + timedelta(days=mk.rnd.randint(1, 10)), now)
             priority = mk.rnd.choice(("low", "normal", "normal", "high", "urgent"))
