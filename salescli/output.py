@@ -235,5 +235,11 @@ def newline() -> None:
     sys.stdout.write("\n")
 
 
+def lines(text: Sequence[str]) -> None:
+    """Pre-formatted lines (a chart) to stdout."""
+    for line in text:
+        sys.stdout.write(line + "\n")
+
+
 def warn(text: str) -> None:
     sys.stderr.write(f"warning: {text}\n")

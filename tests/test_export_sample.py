@@ -68,6 +68,7 @@ def test_sample_is_realistic_and_loads_once(cli: Cli) -> None:
     order_states = {o["status"] for o in cli.json("order", "list", "--closed")}
     assert order_states >= {"submitted", "delivered"} and len(order_states) >= 4
     assert cli.json("ticket", "list", "--closed")
+    assert cli.json("survey", "results")["total"]["responses"] > 0
     assert any(r["questions"] for r in cli.json("demo", "list"))
     needs_deal = next(d for d in cli.json("demo", "list"))["deal_id"]
     assert cli.json("needs", "show", str(needs_deal))["items"]  # a demoed deal went through needs first

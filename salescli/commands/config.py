@@ -51,6 +51,11 @@ def set_(key: Annotated[str, typer.Argument(help="Setting name.")],
         value = str(parse_pct(value, field=name))
     elif name == "default_rep":
         value = parse_handle(value)
+    elif name == "smtp_url" and "@" in value and ":" in value.split("://", 1)[-1].split("@", 1)[0]:
+        from salescli.errors import InputError
+
+        raise InputError("smtp_url: the config file must not hold the password; put the whole URL in "
+                         "SALESCLI_SMTP_URL instead")
     path = config_path()
     data = read_config(path)
     data[name] = value

@@ -400,6 +400,8 @@ def _fulfil(conn: Connection, contract: str, mk: _Maker, signed: datetime, now: 
             from salescli.services import contracts
 
             contracts.close(conn, contract, "completed", reason=None, at=at, actor=None)
+        if status == "delivered":
+            _survey(conn, number, mk, at, now)
         if status == "delivered" and mk.rnd.random() < 0.5:
             opened = min(at + timedelta(days=mk.rnd.randint(1, 10)), now)
             priority = mk.rnd.choice(("low", "normal", "normal", "high", "urgent"))
@@ -410,6 +412,31 @@ def _fulfil(conn: Connection, contract: str, mk: _Maker, signed: datetime, now: 
             if opened + spent < now and mk.rnd.random() < 0.6:
                 tickets.change(conn, ticket, status="resolved", priority=None, note="已处理", at=opened + spent,
                                rep_id=rep_id, actor=None, sla=DEFAULT_SLA_HOURS)
+
+
+SURVEY_COMMENTS = ("交付很及时", "安装工程师很专业", "价格偏高", "Great support team", "希望培训更系统",
+                   "Delivery was late but the team kept us informed", "产品稳定，推荐", None, None, None)
+
+
+def _survey(conn: Connection, order_number: str, mk: _Maker, delivered: datetime, now: datetime) -> None:
+    """An emailed survey after delivery; most customers answer within a week."""
+    from salescli.domain.surveys import new_token
+
+    orders_t, D, K = models.orders, models.deals, models.contacts
+    row = conn.execute(select(orders_t.c.id, D.c.customer_id, D.c.contact_id)
+                       .select_from(orders_t.join(D, D.c.id == orders_t.c.deal_id))
+                       .where(orders_t.c.number == order_number)).one()
+    contact = conn.execute(select(K.c.id, K.c.email).where(K.c.customer_id == row[1]).order_by(K.c.id)).first()
+    sent = min(delivered + timedelta(days=2), now)
+    values: dict[str, Any] = {"customer_id": row[1], "order_id": row[0], "contact_id": contact[0] if contact else None,
+                              "channel": "email", "token": new_token(), "email": contact[1] if contact else None,
+                              "language": "zh", "status": "sent", "sent_at": sent, "created_at": sent}
+    answered = min(sent + timedelta(days=mk.rnd.randint(0, 6), hours=mk.rnd.randint(1, 9)), now)
+    if mk.rnd.random() < 0.65 and answered < now:
+        values.update(status="responded", responded_at=answered,
+                      nps=mk.rnd.choices(range(11), (1, 1, 1, 1, 2, 2, 3, 6, 10, 14, 12))[0],
+                      csat=mk.rnd.choices(range(1, 6), (1, 2, 5, 12, 10))[0], comment=mk.rnd.choice(SURVEY_COMMENTS))
+    conn.execute(insert(models.surveys).values(**values))
 
 
 def _load_products(conn: Connection, now: datetime) -> list[Product]:

@@ -1,0 +1,252 @@
+"""survey send/record/respond/import/results/list (step 9)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from salescli import output
+from salescli.app import App
+from salescli.options import DateOpt, FormatOpt, command_group
+from salescli.output import Col
+
+app = command_group()
+
+PLAN_COLUMNS = [Col("customer", "customer"), Col("order", "order"), Col("contact", "contact"), Col("email", "email"),
+                Col("language", "lang"), Col("result", "result")]
+LIST_COLUMNS = [Col("id", "id", True), Col("status", "status"), Col("channel", "channel"), Col("customer", "customer"),
+                Col("order", "order"), Col("contact", "contact"), Col("email", "email"), Col("sent_at", "sent"),
+                Col("responded_at", "answered"), Col("nps", "nps", True), Col("csat", "csat", True),
+                Col("error", "error")]
+MEASURE_COLUMNS = [Col("rep", "rep"), Col("responses", "responses", True), Col("nps", "NPS", True),
+                   Col("promoters", "promoters", True), Col("passives", "passives", True),
+                   Col("detractors", "detractors", True), Col("csat", "CSAT", True),
+                   Col("satisfied", "satisfied", True, percent=True), Col("sent", "emailed", True),
+                   Col("response_rate", "response rate", True, percent=True)]
+COMMENT_COLUMNS = [Col("at", "at"), Col("customer", "customer"), Col("nps", "nps", True), Col("csat", "csat", True),
+                   Col("comment", "comment"), Col("rep", "rep")]
+Nps = Annotated[str | None, typer.Option("--nps", metavar="0-10", help="How likely to recommend (0-10).")]
+Csat = Annotated[str | None, typer.Option("--csat", metavar="1-5", help="How satisfied (1-5).")]
+Comment = Annotated[str | None, typer.Option("--comment", help="What they said.")]
+
+
+def _scores(nps: str | None, csat: str | None) -> tuple[int | None, int | None]:
+    from salescli.domain.surveys import parse_csat, parse_nps
+
+    return (parse_nps(nps) if nps is not None else None, parse_csat(csat) if csat is not None else None)
+
+
+def _sender(a: App, conn: Any, *, sending: bool) -> tuple[Any, str]:
+    """From: config smtp_from, else the acting rep's email; a real send needs one, a preview does not."""
+    from salescli.errors import PolicyError
+    from salescli.mailer import address
+
+    rep = a.acting_rep(conn)
+    email = a.config("smtp_from") or (rep["email"] if rep and rep["email"] else None)
+    if email is None:
+        if sending:
+            raise PolicyError("no sender address: salescli config set smtp_from sales@your-company.com "
+                              "(or act as a rep who has an email)")
+        email = "noreply@example.com"
+    name = rep["name"] if rep else a.config("company_name") or "Sales"
+    return address(email, name), name
+
+
+@app.command("send")
+def send(
+    ctx: typer.Context,
+    order: Annotated[str | None, typer.Option("--order", help="Ask about this order (SO-...).")] = None,
+    customer: Annotated[str | None, typer.Option("--customer", metavar="ID", help="Ask this customer.")] = None,
+    delivered_since: Annotated[str | None, typer.Option(
+        "--delivered-since", metavar="DATE", help="Ask about every order delivered since DATE.")] = None,
+    outbox: Annotated[Path | None, typer.Option("--outbox", metavar="DIR",
+                                                help="Write .eml files there instead of sending.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show who would get what; send and store nothing.")]
+    = False,
+    resend: Annotated[bool, typer.Option("--resend", help="Also contacts already surveyed about the same thing.")]
+    = False,
+    fmt: FormatOpt = None,
+) -> None:
+    """Email a satisfaction survey (NPS 0-10, CSAT 1-5) to each target contact, each with its own unguessable
+    token; Chinese or English by the contact's name (or their stored language).
+
+    SMTP from SALESCLI_SMTP_URL=smtp://user:password@host:port (config smtp_security: plain, starttls or ssl;
+    smtp_from: the sender). A refused recipient or an unreachable server is recorded and reported; the rest
+    continue, and the exit code is 1 if anything failed. Never sends the same survey twice without --resend.
+    """
+    from salescli import mailer
+    from salescli.domain.surveys import letter
+    from salescli.errors import SalesError
+    from salescli.services import surveys
+    from salescli.services.common import parse_id
+
+    a = App.of(ctx)
+    at = a.moment(None)
+    since = a.parse_day(delivered_since, field="--delivered-since") if delivered_since else None
+    settings = None
+    if not (dry_run or outbox):
+        settings = mailer.smtp_settings(a.config("smtp_url"), a.config("smtp_security"))
+    with a.store.write() as conn:
+        found = surveys.targets(conn, order=order, customer_id=parse_id(customer, "customer") if customer else None,
+                                delivered_since=since)
+        to_send, skipped = surveys.prepare(conn, found, resend=resend, at=at, dry_run=dry_run)
+        sender, sender_name = _sender(a, conn, sending=settings is not None)
+    link_base = a.config("survey_url")
+    plan: list[dict[str, Any]] = [{**s, "result": s["reason"]} for s in skipped]
+    failures = 0
+    with mailer.Mailer(settings) if settings else _NoMailer() as smtp:
+        for target in to_send:
+            text = letter(language=target["language"], contact=target["contact"], customer=target["customer"],
+                          order=target["order"], token=target["token"], sender_name=sender_name,
+                          link=link_base.replace("{token}", target["token"]) if link_base else None)
+            result, error = "would send" if dry_run else "sent", None
+            try:
+                message = mailer.build(sender=sender, recipient=mailer.address(target["email"], target["contact"]),
+                                       subject=text.subject, body=text.body, reference=target["token"])
+                if outbox is not None and not dry_run:
+                    mailer.write_eml(outbox, f"survey-{target['survey_id']}", message)
+                    result = f"written to {outbox}"
+                elif not dry_run:
+                    smtp.send(message)
+            except mailer.SendFailed as failure:
+                error = failure.reason
+            except SalesError as failure:  # an address that is not one
+                error = failure.message
+            except OSError as failure:
+                error = f"cannot write to {outbox}: {failure.strerror}"
+            if error is not None:
+                result, failures = f"FAILED: {error}", failures + 1
+            if not dry_run:
+                with a.store.write() as conn:  # recorded message by message: a crash never forgets a sent mail
+                    surveys.mark(conn, target["survey_id"], sent=error is None, error=error, at=a.moment(None))
+            plan.append({**target, "result": result})
+    output.render(plan, PLAN_COLUMNS, fmt, empty="nobody to survey")
+    sent = sum(1 for p in plan if p["result"] in ("sent",) or str(p["result"]).startswith("written"))
+    output.message(f"{'dry run: ' if dry_run else ''}{len(to_send)} survey(s) "
+                   f"{'to send' if dry_run else 'processed'}, {sent} delivered, {failures} failed, "
+                   f"{len(skipped)} skipped")
+    if failures:
+        raise typer.Exit(1)
+
+
+class _NoMailer:
+    def __enter__(self) -> _NoMailer:
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        return None
+
+    def send(self, message: object) -> None:  # pragma: no cover - never called: dry run or outbox
+        raise AssertionError("no SMTP server configured")
+
+
+@app.command("record")
+def record(
+    ctx: typer.Context,
+    order: Annotated[str | None, typer.Option("--order", help="About this order.")] = None,
+    customer: Annotated[str | None, typer.Option("--customer", metavar="ID", help="Or this customer.")] = None,
+    nps: Nps = None, csat: Csat = None, comment: Comment = None, date: DateOpt = None,
+) -> None:
+    """Record answers taken on the phone; prints the survey id."""
+    from salescli.services import surveys
+    from salescli.services.common import parse_id
+
+    a = App.of(ctx)
+    n, c = _scores(nps, csat)
+    with a.store.write() as conn:
+        survey_id = surveys.record_phone(conn, order=order, customer_id=parse_id(customer, "customer")
+                                         if customer else None, nps=n, csat=c, comment=comment, at=a.moment(date),
+                                         actor=a.settings.rep)
+    output.emit_id(survey_id)
+
+
+@app.command("respond")
+def respond(
+    ctx: typer.Context,
+    token: Annotated[str, typer.Argument(help="The survey's token (from the email or the reply link).")],
+    nps: Nps = None, csat: Csat = None, comment: Comment = None, date: DateOpt = None,
+) -> None:
+    """Record the answers to an emailed survey, collected elsewhere (a reply, the web form)."""
+    from salescli.services import surveys
+
+    a = App.of(ctx)
+    n, c = _scores(nps, csat)
+    with a.store.write() as conn:
+        survey_id = surveys.respond(conn, token, nps=n, csat=c, comment=comment, at=a.moment(date),
+                                    actor=a.settings.rep)
+    output.message(f"survey {survey_id} answered")
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="CSV, JSON or JSON Lines: token or order, nps, csat, comment, date.")],
+    encoding: Annotated[str | None, typer.Option("--encoding", help="Default: detected (UTF-8, GBK...).")] = None,
+    input_format: Annotated[str | None, typer.Option("--input-format", help="csv, json or jsonl.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row, change nothing.")] = False,
+) -> None:
+    """Import responses, all or nothing: any bad row → every problem listed as FILE:LINE: column: message."""
+    from salescli.services import surveys
+
+    a = App.of(ctx)
+    with a.store.write() as conn:
+        count = surveys.import_responses(conn, file, encoding=encoding, input_format=input_format,
+                                         now=a.moment(None), actor=a.settings.rep, dry_run=dry_run)
+    output.message(f"{count} response(s) {'valid (dry run, nothing changed)' if dry_run else 'imported'}")
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option("--status", help="pending, sent, failed, responded.")] = None,
+    order: Annotated[str | None, typer.Option("--order", help="Only this order's surveys.")] = None,
+    customer: Annotated[str | None, typer.Option("--customer", metavar="ID", help="Only this customer's.")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """List surveys, newest first (tokens are not shown)."""
+    from salescli.services import surveys
+    from salescli.services.common import parse_id
+
+    with App.of(ctx).store.read() as conn:
+        rows = surveys.listing(conn, status=status, order=order,
+                               customer_id=parse_id(customer, "customer") if customer else None)
+    output.render(rows, LIST_COLUMNS, fmt, empty="no surveys")
+
+
+@app.command("results")
+def results(
+    ctx: typer.Context,
+    period: Annotated[str | None, typer.Option("--period", help="2026, 2026-Q4 or 2026-11 (default: all time).")]
+    = None,
+    by: Annotated[str | None, typer.Option("--by", help="rep: one row per rep as well.")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """NPS (promoters 9-10, passives 7-8, detractors 0-6), CSAT mean and % satisfied (4-5), response rate,
+    the score distribution as a bar chart, and recent comments."""
+    from salescli.domain.dates import parse_period
+    from salescli.domain.surveys import Bar, bar_chart
+    from salescli.errors import InputError
+    from salescli.services import surveys
+
+    if by not in (None, "rep"):
+        raise InputError(f"--by: {by!r} is not rep")
+    a = App.of(ctx)
+    with a.store.read() as conn:
+        report = surveys.results(conn, period=parse_period(period) if period else None, by_rep=by == "rep")
+    kind = output.resolve_format(fmt)
+    if kind is output.Format.json:
+        output.render_record(report, kind)
+        return
+    rows = [{"rep": "(all)", **report["total"]}, *report.get("by_rep", [])]
+    output.render(rows, MEASURE_COLUMNS, kind, title="satisfaction" + (f" {period}" if period else ""),
+                  heading=True)
+    if kind is output.Format.csv:
+        return
+    for key, title in (("nps_distribution", "NPS answers (0-10)"), ("csat_distribution", "CSAT answers (1-5)")):
+        output.newline()
+        output.lines([f"{title}:", *bar_chart([Bar(b["score"], b["count"]) for b in report[key]])])
+    output.newline()
+    output.render(report["comments"], COMMENT_COLUMNS, kind, title="recent comments", heading=True,
+                  empty="no comments")

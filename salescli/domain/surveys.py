@@ -1,0 +1,139 @@
+"""Satisfaction surveys: score rules (NPS 0-10, CSAT 1-5), the measures, tokens and the email text.
+
+Everything is pure; sending lives in services/surveys.py.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from salescli.errors import InputError
+
+LANGUAGES = ("zh", "en")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LINE_BREAKS = re.compile(r"[\r\n\x00-\x1f\x7f]+")
+
+
+def parse_nps(text: str | int) -> int:
+    raw = str(text).strip()
+    if not raw.isdigit() or not 0 <= int(raw) <= 10:
+        raise InputError(f"--nps: {str(text)!r} must be a whole number from 0 to 10")
+    return int(raw)
+
+
+def parse_csat(text: str | int) -> int:
+    raw = str(text).strip()
+    if not raw.isdigit() or not 1 <= int(raw) <= 5:
+        raise InputError(f"--csat: {str(text)!r} must be a whole number from 1 to 5")
+    return int(raw)
+
+
+def new_token() -> str:
+    """128 random bits, URL-safe: unguessable, fits a link."""
+    return secrets.token_urlsafe(16)
+
+
+def language_for(*names: str | None, default: str = "zh") -> str:
+    """Chinese for a customer or contact written in Chinese, English for one written in Latin letters."""
+    text = "".join(n for n in names if n)
+    if not text:
+        return default
+    return "zh" if _CJK.search(text) else "en"
+
+
+def header_safe(text: str) -> str:
+    """A display name for an email header: line breaks and control characters folded to spaces, so customer
+    data can never add a header."""
+    return _LINE_BREAKS.sub(" ", text).strip()
+
+
+# -- measures ---------------------------------------------------------------------------------------------
+
+
+def _half_up(value: Decimal, places: str) -> Decimal:
+    return value.quantize(Decimal(places), rounding=ROUND_HALF_UP)
+
+
+def nps(scores: Iterable[int]) -> Decimal | None:
+    """100 × (promoters 9-10 − detractors 0-6) / responses, to one decimal; None without responses."""
+    values = list(scores)
+    if not values:
+        return None
+    promoters = sum(1 for s in values if s >= 9)
+    detractors = sum(1 for s in values if s <= 6)
+    return _half_up(Decimal(100 * (promoters - detractors)) / len(values), "0.1")
+
+
+def csat_mean(scores: Iterable[int]) -> Decimal | None:
+    values = list(scores)
+    if not values:
+        return None
+    return _half_up(Decimal(sum(values)) / len(values), "0.01")
+
+
+def satisfied_share(scores: Iterable[int]) -> Decimal | None:
+    """Share of CSAT answers that are 4 or 5, as a fraction to 4 places."""
+    values = list(scores)
+    if not values:
+        return None
+    return _half_up(Decimal(sum(1 for s in values if s >= 4)) / len(values), "0.0001")
+
+
+def ratio(part: int, whole: int) -> Decimal | None:
+    return _half_up(Decimal(part) / whole, "0.0001") if whole else None
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    count: int
+
+
+def distribution(scores: Iterable[int], values: Sequence[int]) -> list[Bar]:
+    counted = list(scores)
+    return [Bar(str(v), counted.count(v)) for v in values]
+
+
+def bar_chart(bars: Sequence[Bar], *, width: int = 40) -> list[str]:
+    """Horizontal bars with block characters (works in any terminal and when piped)."""
+    top = max((b.count for b in bars), default=0)
+    label_width = max((len(b.label) for b in bars), default=0)
+    lines = []
+    for b in bars:
+        length = round(b.count / top * width) if top else 0
+        lines.append(f"{b.label:>{label_width}} │{'█' * length}{' ' if length else ''}{b.count}")
+    return lines
+
+
+# -- the email --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Letter:
+    subject: str
+    body: str
+
+
+def letter(*, language: str, contact: str, customer: str, order: str | None, token: str, sender_name: str,
+           link: str | None) -> Letter:
+    """The survey email in Chinese or English. ``link`` is the reply page for this token, if one is set up."""
+    about_zh = f"订单 {order}" if order else "我们的服务"
+    about_en = f"order {order}" if order else "our service"
+    if language == "zh":
+        how = (f"请点击链接打分：{link}" if link else
+               "请直接回复本邮件，写下两个数字，例如“9 5”（第一个 0-10，第二个 1-5），也可附上意见。")
+        body = (f"{contact} 您好：\n\n感谢 {customer} 的信任。关于{about_zh}，想请您花一分钟回答两个问题：\n\n"
+                f"1. 您有多大可能把我们推荐给朋友或同事？（0-10 分）\n2. 您对这次的产品和服务满意吗？（1-5 分）\n\n"
+                f"{how}\n\n问卷编号：{token}\n\n{sender_name}")
+        return Letter(f"满意度调查：{about_zh}", body)
+    how = (f"Please answer here: {link}" if link else
+           "Just reply to this email with two numbers, e.g. \"9 5\" (first 0-10, second 1-5), and any comment.")
+    body = (f"Dear {contact},\n\nThank you for choosing us at {customer}. About {about_en}, two quick "
+            f"questions:\n\n1. How likely are you to recommend us to a friend or colleague? (0-10)\n"
+            f"2. How satisfied are you with the product and service? (1-5)\n\n{how}\n\nSurvey reference: {token}\n\n"
+            f"{sender_name}")
+    return Letter(f"How did we do? Your feedback on {about_en}", body)

@@ -1,0 +1,274 @@
+"""Satisfaction surveys (step 9): who to ask, what was sent, the answers, and the measures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, time
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, select, update
+
+from salescli import models
+from salescli.domain import surveys as rules
+from salescli.domain.dates import Period, parse_datetime
+from salescli.domain.identity import clean_text
+from salescli.errors import InputError, NotFound, PolicyError, SalesError
+from salescli.services import orders
+from salescli.services.common import audit, fetch, insert_id
+
+S = models.surveys
+C = models.customers
+K = models.contacts
+O = models.orders  # noqa: E741
+D = models.deals
+R = models.reps
+
+
+def _contacts_for(conn: Connection, customer_id: int, preferred: int | None) -> list[dict[str, Any]]:
+    rows = [dict(r) for r in conn.execute(select(K.c.id, K.c.name, K.c.email, K.c.language)
+                                           .where(K.c.customer_id == customer_id).order_by(K.c.id)).mappings()]
+    if preferred is not None:
+        chosen = [r for r in rows if r["id"] == preferred and r["email"]]
+        if chosen:
+            return chosen
+    return rows
+
+
+def targets(conn: Connection, *, order: str | None, customer_id: int | None,
+            delivered_since: date | None) -> list[dict[str, Any]]:
+    """One target per contact to ask: for an order, the deal's contact (else every contact of the customer);
+    for a customer, every contact. A contact without an email is still listed, to be reported."""
+    given = sum(x is not None for x in (order, customer_id, delivered_since))
+    if given != 1:
+        raise InputError("give exactly one of --order, --customer or --delivered-since")
+    scopes: list[tuple[int, str, int | None, str | None, int | None]] = []  # customer id, name, order id, number
+    if order is not None or delivered_since is not None:
+        query = (select(C.c.id, C.c.name, O.c.id, O.c.number, D.c.contact_id)
+                 .select_from(O.join(D, D.c.id == O.c.deal_id).join(C, C.c.id == D.c.customer_id)))
+        if order is not None:
+            query = query.where(O.c.id == orders.get_row(conn, order)["id"])
+        else:
+            assert delivered_since is not None
+            query = query.where(O.c.delivered_at >= datetime.combine(delivered_since, time()),
+                                O.c.status.in_(("delivered", "closed"))).order_by(O.c.delivered_at)
+        scopes = [(r[0], r[1], r[2], r[3], r[4]) for r in conn.execute(query)]
+    else:
+        assert customer_id is not None
+        customer = fetch(conn, C, customer_id, "customer")
+        scopes = [(customer_id, customer["name"], None, None, None)]
+    out = []
+    for cid, cname, order_id, number, preferred in scopes:
+        people = _contacts_for(conn, cid, preferred)
+        if not people:
+            out.append({"customer_id": cid, "customer": cname, "order_id": order_id, "order": number,
+                        "contact_id": None, "contact": None, "email": None, "language": None})
+        for p in people:
+            out.append({"customer_id": cid, "customer": cname, "order_id": order_id, "order": number,
+                        "contact_id": p["id"], "contact": p["name"], "email": p["email"],
+                        "language": p["language"] or rules.language_for(p["name"] or cname)})
+    return out
+
+
+def _existing(conn: Connection, target: dict[str, Any]) -> dict[str, Any] | None:
+    same_order = S.c.order_id == target["order_id"] if target["order_id"] is not None else and_(
+        S.c.order_id.is_(None), S.c.customer_id == target["customer_id"])
+    row = conn.execute(select(S).where(same_order, S.c.contact_id == target["contact_id"], S.c.channel == "email")
+                       .order_by(S.c.id.desc())).mappings().first()
+    return dict(row) if row else None
+
+
+def prepare(conn: Connection, found: list[dict[str, Any]], *, resend: bool, at: datetime,
+            dry_run: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Decide per target: send (a new or earlier unsent survey with its token) or skip (with the reason).
+
+    Writes the pending survey rows unless ``dry_run``.
+    """
+    send, skip = [], []
+    for target in found:
+        if not target["email"]:
+            skip.append({**target, "reason": "no email address"})
+            continue
+        existing = _existing(conn, target)
+        if existing and existing["status"] in ("sent", "responded") and not resend:
+            skip.append({**target, "reason": f"already sent on {existing['sent_at']:%Y-%m-%d} (--resend to send "
+                                              "again)"})
+            continue
+        if existing and existing["status"] in ("pending", "failed"):
+            send.append({**target, "survey_id": existing["id"], "token": existing["token"]})
+            continue
+        token = rules.new_token()
+        survey_id = None if dry_run else insert_id(conn, S, {
+            "customer_id": target["customer_id"], "order_id": target["order_id"], "contact_id": target["contact_id"],
+            "channel": "email", "token": token, "email": target["email"], "language": target["language"],
+            "status": "pending", "created_at": at})
+        send.append({**target, "survey_id": survey_id, "token": token})
+    return send, skip
+
+
+def mark(conn: Connection, survey_id: int, *, sent: bool, error: str | None, at: datetime) -> None:
+    values: dict[str, Any] = {"status": "sent", "sent_at": at, "error": None} if sent else {
+        "status": "failed", "error": error}
+    conn.execute(update(S).where(S.c.id == survey_id).values(**values))
+
+
+def _answer(conn: Connection, survey_id: int, *, nps: int | None, csat: int | None, comment: str | None,
+            at: datetime, actor: str | None) -> None:
+    if nps is None and csat is None:
+        raise InputError("give --nps and/or --csat")
+    text = clean_text(comment, field="--comment", max_len=4000, multiline=True) if comment else None
+    conn.execute(update(S).where(S.c.id == survey_id).values(status="responded", responded_at=at, nps=nps, csat=csat,
+                                                             comment=text))
+    audit(conn, at=at, rep=actor, entity="survey", entity_id=survey_id, action="response",
+          after={"nps": nps, "csat": csat})
+
+
+def record_phone(conn: Connection, *, order: str | None, customer_id: int | None, nps: int | None,
+                 csat: int | None, comment: str | None, at: datetime, actor: str | None) -> int:
+    """A survey answered on the phone: stored as its own response."""
+    if (order is None) == (customer_id is None):
+        raise InputError("give exactly one of --order or --customer")
+    if order is not None:
+        row = orders.get_row(conn, order)
+        order_id = row["id"]
+        customer_id = conn.execute(select(D.c.customer_id).where(D.c.id == row["deal_id"])).scalar_one()
+    else:
+        assert customer_id is not None
+        fetch(conn, C, customer_id, "customer")
+        order_id = None
+    survey_id = insert_id(conn, S, {"customer_id": customer_id, "order_id": order_id, "contact_id": None,
+                                    "channel": "phone", "token": rules.new_token(), "status": "pending",
+                                    "created_at": at, "sent_at": at})
+    _answer(conn, survey_id, nps=nps, csat=csat, comment=comment, at=at, actor=actor)
+    return survey_id
+
+
+def respond(conn: Connection, token: str, *, nps: int | None, csat: int | None, comment: str | None,
+            at: datetime, actor: str | None) -> int:
+    row = conn.execute(select(S).where(S.c.token == token.strip())).mappings().first()
+    if row is None:
+        raise NotFound("no survey with that token")
+    if row["status"] == "responded":
+        raise PolicyError(f"survey {row['id']} was already answered on {row['responded_at']:%Y-%m-%d}")
+    _answer(conn, row["id"], nps=nps, csat=csat, comment=comment, at=at, actor=actor)
+    return int(row["id"])
+
+
+def import_responses(conn: Connection, path: Path, *, encoding: str | None, input_format: str | None,
+                     now: datetime, actor: str | None, dry_run: bool) -> int:
+    """Responses from a file (columns: token or order, nps, csat, comment, date), all or nothing."""
+    from salescli.importers.reader import Problems, problem, read_records
+
+    problems: list[str] = []
+    planned: list[Callable[[], object]] = []
+    tokens_seen: set[str] = set()
+    for record in read_records(path, encoding=encoding, input_format=input_format):
+        values = {str(k).strip().lower(): ("" if v is None else str(v)) for k, v in record.values.items()}
+        unknown = sorted(set(values) - {"token", "order", "nps", "csat", "comment", "date"})
+        if unknown:
+            problems.append(problem(path, record.line, unknown[0], "unknown column (expected token or order, nps, "
+                                                                   "csat, comment, date)"))
+            continue
+        column = "nps"
+        try:
+            nps = rules.parse_nps(values["nps"]) if values.get("nps", "").strip() else None
+            column = "csat"
+            csat = rules.parse_csat(values["csat"]) if values.get("csat", "").strip() else None
+            column = "date"
+            at = parse_datetime(values["date"], now=now, field="date") if values.get("date", "").strip() else now
+            column = "comment"
+            comment = values.get("comment") or None
+            if comment:
+                clean_text(comment, field="comment", max_len=4000, multiline=True)
+            if nps is None and csat is None:
+                column = "nps"
+                raise InputError("give nps and/or csat")
+            token, order = values.get("token", "").strip(), values.get("order", "").strip()
+            if bool(token) == bool(order):
+                column = "token"
+                raise InputError("give exactly one of token or order")
+            if token:
+                column = "token"
+                row = conn.execute(select(S.c.id, S.c.status).where(S.c.token == token)).first()
+                if row is None:
+                    raise InputError("no survey with that token")
+                if row[1] == "responded" or token in tokens_seen:
+                    raise InputError("survey already answered")
+                tokens_seen.add(token)
+                planned.append(partial(respond, conn, token, nps=nps, csat=csat, comment=comment, at=at, actor=actor))
+            else:
+                column = "order"
+                orders.get_row(conn, order)
+                planned.append(partial(record_phone, conn, order=order, customer_id=None, nps=nps, csat=csat,
+                                       comment=comment, at=at, actor=actor))
+        except SalesError as error:
+            message = error.message.split(": ", 1)[1] if error.message.startswith(("--", column)) else error.message
+            problems.append(problem(path, record.line, column, message))
+    if problems:
+        raise Problems(problems, f"{len(problems)} invalid row(s) in {path}; nothing imported")
+    if not dry_run:
+        for apply in planned:
+            apply()
+    return len(planned)
+
+
+# -- results ------------------------------------------------------------------------------------------------
+
+
+def results(conn: Connection, *, period: Period | None, by_rep: bool, recent: int = 10) -> dict[str, Any]:
+    """NPS, CSAT, % satisfied and response rate for responses in the period (rate: of surveys sent in it)."""
+    owner = func.coalesce(D.c.owner_id, C.c.owner_id)
+    base = S.join(C, C.c.id == S.c.customer_id).outerjoin(O, O.c.id == S.c.order_id).outerjoin(
+        D, D.c.id == O.c.deal_id).outerjoin(R, R.c.id == owner)
+    answered = select(R.c.handle, S.c.nps, S.c.csat, S.c.comment, S.c.responded_at, C.c.name, S.c.channel).select_from(
+        base).where(S.c.status == "responded")
+    sent = select(R.c.handle, func.count()).select_from(base).where(S.c.sent_at.is_not(None), S.c.channel == "email")
+    if period is not None:
+        start, end = datetime.combine(period.start, time()), datetime.combine(period.end, time.max)
+        answered = answered.where(S.c.responded_at.between(start, end))
+        sent = sent.where(S.c.sent_at.between(start, end))
+    rows = [tuple(r) for r in conn.execute(answered.order_by(S.c.responded_at.desc()))]
+    sent_by = {handle: n for handle, n in conn.execute(sent.group_by(R.c.handle))}
+
+    def measures(subset: list[tuple[Any, ...]], sent_count: int) -> dict[str, Any]:
+        nps_scores = [r[1] for r in subset if r[1] is not None]
+        csat_scores = [r[2] for r in subset if r[2] is not None]
+        email_answers = sum(1 for r in subset if r[6] == "email")
+        return {"responses": len(subset), "nps": rules.nps(nps_scores), "promoters": sum(s >= 9 for s in nps_scores),
+                "passives": sum(7 <= s <= 8 for s in nps_scores), "detractors": sum(s <= 6 for s in nps_scores),
+                "csat": rules.csat_mean(csat_scores), "satisfied": rules.satisfied_share(csat_scores),
+                "sent": sent_count, "response_rate": rules.ratio(email_answers, sent_count)}
+
+    report: dict[str, Any] = {
+        "period": {"from": period.start, "to": period.end} if period else None,
+        "total": measures(rows, sum(sent_by.values())),
+        "nps_distribution": [{"score": b.label, "count": b.count}
+                             for b in rules.distribution([r[1] for r in rows if r[1] is not None], range(11))],
+        "csat_distribution": [{"score": b.label, "count": b.count}
+                              for b in rules.distribution([r[2] for r in rows if r[2] is not None], range(1, 6))],
+        "comments": [{"at": r[4], "customer": r[5], "nps": r[1], "csat": r[2], "comment": r[3], "rep": r[0]}
+                     for r in rows if r[3]][:recent],
+    }
+    if by_rep:
+        reps = sorted({r[0] for r in rows} | set(sent_by), key=lambda h: (h is None, h or ""))
+        report["by_rep"] = [{"rep": h or "(none)", **measures([r for r in rows if r[0] == h], sent_by.get(h, 0))}
+                            for h in reps]
+    return report
+
+
+def listing(conn: Connection, *, status: str | None = None, order: str | None = None,
+            customer_id: int | None = None) -> list[dict[str, Any]]:
+    query = (select(S.c.id, S.c.status, S.c.channel, C.c.name.label("customer"), O.c.number.label("order"),
+                    K.c.name.label("contact"), S.c.email, S.c.language, S.c.sent_at, S.c.responded_at, S.c.nps,
+                    S.c.csat, S.c.error)
+             .select_from(S.join(C, C.c.id == S.c.customer_id).outerjoin(O, O.c.id == S.c.order_id)
+                          .outerjoin(K, K.c.id == S.c.contact_id)).order_by(S.c.id.desc()))
+    if status:
+        query = query.where(S.c.status == status)
+    if order:
+        query = query.where(S.c.order_id == orders.get_row(conn, order)["id"])
+    if customer_id is not None:
+        query = query.where(S.c.customer_id == customer_id)
+    return [dict(r) for r in conn.execute(query).mappings()]
+
