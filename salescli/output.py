@@ -35,12 +35,16 @@ class Col:
     header: str
     numeric: bool = False
     percent: bool = False  # a 0..1 ratio shown as 12.5% in human formats
+    places: int | None = None  # fixed decimals for a number column (cycle days: 1)
 
 
 def _cell(row: Mapping[str, Any], col: Col) -> str:
     value = row.get(col.key)
-    if col.percent and isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
-        return f"{float(value) * 100:.1f}%"
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        if col.percent:
+            return f"{float(value) * 100:.1f}%"
+        if col.places is not None:
+            return f"{value:,.{col.places}f}"
     return text_value(value)
 
 

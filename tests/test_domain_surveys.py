@@ -7,8 +7,6 @@ from decimal import Decimal
 import pytest
 
 from salescli.domain.surveys import (
-    Bar,
-    bar_chart,
     csat_mean,
     header_safe,
     language_for,
@@ -67,6 +65,12 @@ def test_header_safe_folds_line_breaks() -> None:
     assert header_safe("a\x00b\x1bc") == "a b c"
 
 
-def test_bar_chart() -> None:
-    lines = bar_chart([Bar("9", 4), Bar("10", 2), Bar("0", 0)], width=8)
-    assert lines == [" 9 │████████ 4", "10 │████ 2", " 0 │0"]
+def test_bar_charts_scale_and_align_cjk() -> None:
+    from decimal import Decimal
+
+    from salescli.charts import bars, paired_bars
+
+    assert bars([("9", 4), ("10", 2), ("0", 0)], width=8) == ["9  │████████ 4", "10 │████ 2", "0  │0"]
+    lines = paired_bars([("王芳", Decimal("50.00"), Decimal("100.00")), ("li", Decimal("100.00"), None)],
+                        ("revenue", "target"), width=4)
+    assert lines[1:] == ["王芳 │██ 50.00", "     │░░░░ 100.00", "li   │████ 100.00", "     │(none)"]

@@ -210,9 +210,9 @@ def test_responses_by_token_phone_and_file_then_results(cli: Cli, db_path: Path,
     total = report["total"]
     # NPS answers 10, 6, 8, 9: promoters 2, detractors 1 → 100 × (2 − 1) / 4 = 25.0
     assert (total["responses"], total["nps"], total["promoters"], total["passives"], total["detractors"]) == (
-        4, "25.0", 2, 1, 1)
-    assert (total["csat"], total["satisfied"]) == ("4.25", "0.7500")  # (5 + 3 + 4 + 5) / 4; 3 of 4 are 4-5
-    assert total["sent"] == 2 and total["response_rate"] == "1.0000"  # both emailed surveys answered
+        4, 25.0, 2, 1, 1)
+    assert (total["csat"], total["satisfied"]) == (4.25, 0.75)  # (5 + 3 + 4 + 5) / 4; 3 of 4 are 4-5
+    assert total["sent"] == 2 and total["response_rate"] == 1.0  # both emailed surveys answered
     assert [c["comment"] for c in report["comments"]] == ["服务周到", "交付慢", "很好"]
     text = cli.ok("survey", "results", "--period", "2026-11", "--format", "plain").stdout
     assert "█" in text and "NPS answers" in text

@@ -17,6 +17,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "order": ("order:app", "Step 7 · orders: hand-off to supply chain, tracking, late and at-risk."),
     "ticket": ("ticket:app", "Step 8 · after-sales tickets with priorities and SLA."),
     "survey": ("survey:app", "Step 9 · satisfaction surveys by email, phone or file; NPS and CSAT."),
+    "target": ("target:app", "Step 10 · revenue and unit targets per rep and period."),
+    "kpi": ("kpi:app", "Step 10 · KPI report, funnel and forecast."),
     "deal": ("deal:app", "Deals: list, timeline, lose."),
     "today": ("agenda:today_app", "Your agenda: follow-ups, expiring quotes, late orders, SLA risks."),
     "pipeline": ("agenda:pipeline_app", "Deals by stage: count, value, weighted value."),

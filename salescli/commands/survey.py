@@ -20,9 +20,9 @@ LIST_COLUMNS = [Col("id", "id", True), Col("status", "status"), Col("channel", "
                 Col("order", "order"), Col("contact", "contact"), Col("email", "email"), Col("sent_at", "sent"),
                 Col("responded_at", "answered"), Col("nps", "nps", True), Col("csat", "csat", True),
                 Col("error", "error")]
-MEASURE_COLUMNS = [Col("rep", "rep"), Col("responses", "responses", True), Col("nps", "NPS", True),
+MEASURE_COLUMNS = [Col("rep", "rep"), Col("responses", "responses", True), Col("nps", "NPS", True, places=1),
                    Col("promoters", "promoters", True), Col("passives", "passives", True),
-                   Col("detractors", "detractors", True), Col("csat", "CSAT", True),
+                   Col("detractors", "detractors", True), Col("csat", "CSAT", True, places=2),
                    Col("satisfied", "satisfied", True, percent=True), Col("sent", "emailed", True),
                    Col("response_rate", "response rate", True, percent=True)]
 COMMENT_COLUMNS = [Col("at", "at"), Col("customer", "customer"), Col("nps", "nps", True), Col("csat", "csat", True),
@@ -225,8 +225,8 @@ def results(
 ) -> None:
     """NPS (promoters 9-10, passives 7-8, detractors 0-6), CSAT mean and % satisfied (4-5), response rate,
     the score distribution as a bar chart, and recent comments."""
+    from salescli.charts import bars
     from salescli.domain.dates import parse_period
-    from salescli.domain.surveys import Bar, bar_chart
     from salescli.errors import InputError
     from salescli.services import surveys
 
@@ -246,7 +246,7 @@ def results(
         return
     for key, title in (("nps_distribution", "NPS answers (0-10)"), ("csat_distribution", "CSAT answers (1-5)")):
         output.newline()
-        output.lines([f"{title}:", *bar_chart([Bar(b["score"], b["count"]) for b in report[key]])])
+        output.lines([f"{title}:", *bars([(b["score"], b["count"]) for b in report[key]])])
     output.newline()
     output.render(report["comments"], COMMENT_COLUMNS, kind, title="recent comments", heading=True,
                   empty="no comments")

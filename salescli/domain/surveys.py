@@ -87,26 +87,10 @@ def ratio(part: int, whole: int) -> Decimal | None:
     return _half_up(Decimal(part) / whole, "0.0001") if whole else None
 
 
-@dataclass(frozen=True)
-class Bar:
-    label: str
-    count: int
-
-
-def distribution(scores: Iterable[int], values: Sequence[int]) -> list[Bar]:
+def distribution(scores: Iterable[int], values: Sequence[int]) -> list[tuple[str, int]]:
+    """(score, how many answers gave it) for every possible score, in order."""
     counted = list(scores)
-    return [Bar(str(v), counted.count(v)) for v in values]
-
-
-def bar_chart(bars: Sequence[Bar], *, width: int = 40) -> list[str]:
-    """Horizontal bars with block characters (works in any terminal and when piped)."""
-    top = max((b.count for b in bars), default=0)
-    label_width = max((len(b.label) for b in bars), default=0)
-    lines = []
-    for b in bars:
-        length = round(b.count / top * width) if top else 0
-        lines.append(f"{b.label:>{label_width}} │{'█' * length}{' ' if length else ''}{b.count}")
-    return lines
+    return [(str(v), counted.count(v)) for v in values]
 
 
 # -- the email --------------------------------------------------------------------------------------------

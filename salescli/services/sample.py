@@ -263,6 +263,7 @@ def load(conn: Connection, *, today: date, seed: int = 20261129, n_customers: in
         conn.execute(insert(models.activities), activity_rows)
 
     catalog = _load_products(conn, now)
+    _targets(conn, sellers, today, mk)
     n_deals = n_needs = n_demos = n_quotes = 0
     for index in convert:
         lead = lead_rows[index]
@@ -437,6 +438,23 @@ def _survey(conn: Connection, order_number: str, mk: _Maker, delivered: datetime
                       nps=mk.rnd.choices(range(11), (1, 1, 1, 1, 2, 2, 3, 6, 10, 14, 12))[0],
                       csat=mk.rnd.choices(range(1, 6), (1, 2, 5, 12, 10))[0], comment=mk.rnd.choice(SURVEY_COMMENTS))
     conn.execute(insert(models.surveys).values(**values))
+
+
+def _targets(conn: Connection, sellers: list[int], today: date, mk: _Maker) -> None:
+    """Monthly revenue targets for this year, so attainment means something."""
+    have = {(r, p) for r, p in conn.execute(select(models.targets.c.rep_id, models.targets.c.period))}
+    rows = []
+    for rep_id in sellers:
+        base = mk.rnd.choice((30_000, 40_000, 50_000, 60_000))
+        for month in range(1, 13):
+            label = f"{today.year}-{month:02d}"
+            if (rep_id, label) in have:
+                continue
+            end = (date(today.year + (month == 12), month % 12 + 1, 1) - timedelta(days=1))
+            rows.append({"rep_id": rep_id, "period": label, "period_start": date(today.year, month, 1),
+                         "period_end": end, "revenue_minor": base * 100, "units": None})
+    if rows:
+        conn.execute(insert(models.targets), rows)
 
 
 def _load_products(conn: Connection, now: datetime) -> list[Product]:

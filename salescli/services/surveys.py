@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, time
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -235,18 +236,20 @@ def results(conn: Connection, *, period: Period | None, by_rep: bool, recent: in
         nps_scores = [r[1] for r in subset if r[1] is not None]
         csat_scores = [r[2] for r in subset if r[2] is not None]
         email_answers = sum(1 for r in subset if r[6] == "email")
-        return {"responses": len(subset), "nps": rules.nps(nps_scores), "promoters": sum(s >= 9 for s in nps_scores),
-                "passives": sum(7 <= s <= 8 for s in nps_scores), "detractors": sum(s <= 6 for s in nps_scores),
-                "csat": rules.csat_mean(csat_scores), "satisfied": rules.satisfied_share(csat_scores),
-                "sent": sent_count, "response_rate": rules.ratio(email_answers, sent_count)}
+        return _numbers({
+            "responses": len(subset), "nps": rules.nps(nps_scores), "promoters": sum(s >= 9 for s in nps_scores),
+            "passives": sum(7 <= s <= 8 for s in nps_scores), "detractors": sum(s <= 6 for s in nps_scores),
+            "csat": rules.csat_mean(csat_scores), "satisfied": rules.satisfied_share(csat_scores),
+            "sent": sent_count, "response_rate": rules.ratio(email_answers, sent_count)})
 
     report: dict[str, Any] = {
         "period": {"from": period.start, "to": period.end} if period else None,
         "total": measures(rows, sum(sent_by.values())),
-        "nps_distribution": [{"score": b.label, "count": b.count}
-                             for b in rules.distribution([r[1] for r in rows if r[1] is not None], range(11))],
-        "csat_distribution": [{"score": b.label, "count": b.count}
-                              for b in rules.distribution([r[2] for r in rows if r[2] is not None], range(1, 6))],
+        "nps_distribution": [{"score": score, "count": n}
+                             for score, n in rules.distribution([r[1] for r in rows if r[1] is not None], range(11))],
+        "csat_distribution": [{"score": score, "count": n}
+                              for score, n in rules.distribution([r[2] for r in rows if r[2] is not None],
+                                                                 range(1, 6))],
         "comments": [{"at": r[4], "customer": r[5], "nps": r[1], "csat": r[2], "comment": r[3], "rep": r[0]}
                      for r in rows if r[3]][:recent],
     }
@@ -255,6 +258,11 @@ def results(conn: Connection, *, period: Period | None, by_rep: bool, recent: in
         report["by_rep"] = [{"rep": h or "(none)", **measures([r for r in rows if r[0] == h], sent_by.get(h, 0))}
                             for h in reps]
     return report
+
+
+def _numbers(row: dict[str, Any]) -> dict[str, Any]:
+    """Measures as JSON numbers, like the KPI report (they are already rounded)."""
+    return {k: float(v) if isinstance(v, Decimal) else v for k, v in row.items()}
 
 
 def listing(conn: Connection, *, status: str | None = None, order: str | None = None,

@@ -1,0 +1,143 @@
+"""kpi report/funnel/forecast (step 10)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from salescli import output
+from salescli.app import App
+from salescli.options import AllOpt, FormatOpt, OwnerOpt, command_group
+from salescli.output import Col
+
+app = command_group()
+
+
+def report_columns(key: str) -> list[Col]:
+    return [Col(key, key), Col("revenue", "revenue", True), Col("units", "units", True),
+            Col("deals_won", "won", True), Col("deals_lost", "lost", True),
+            Col("win_rate", "win rate", True, percent=True), Col("avg_deal", "avg deal", True),
+            Col("cycle_days", "cycle days", True, places=1), Col("target", "target", True),
+            Col("attainment", "attain.", True, percent=True), Col("nps", "NPS", True, places=1),
+            Col("csat", "CSAT", True, places=2),
+            Col("surveys", "surveys", True), Col("on_time_rate", "on time", True, percent=True)]
+
+
+FUNNEL_COLUMNS = [Col("leads", "leads", True), Col("deals", "deals", True),
+                  Col("leads_to_deals", "→", True, percent=True), Col("needs", "needs", True),
+                  Col("deals_to_needs", "→", True, percent=True), Col("demo", "demo", True),
+                  Col("needs_to_demo", "→", True, percent=True), Col("quote_sent", "quoted", True),
+                  Col("demo_to_quote_sent", "→", True, percent=True), Col("won", "won", True),
+                  Col("quote_sent_to_won", "→", True, percent=True),
+                  Col("lead_to_won", "lead→won", True, percent=True)]
+FORECAST_COLUMNS = [Col("month", "expected close"), Col("deals", "deals", True), Col("value", "value", True),
+                    Col("weighted", "weighted", True)]
+PeriodOpt = Annotated[str | None, typer.Option(
+    "--period", help="2026, 2026-Q4, 2026-11, this-month, this-quarter, this-year or last-year (default: this "
+                     "month).")]
+FromOpt = Annotated[str | None, typer.Option("--from", metavar="DATE", help="First day (with --to).")]
+ToOpt = Annotated[str | None, typer.Option("--to", metavar="DATE", help="Last day, inclusive.")]
+
+
+def _period(a: App, period: str | None, start: str | None, end: str | None) -> Any:
+    from salescli.services.kpi import resolve_period
+
+    return resolve_period(period, a.day(start, field="--from") if start else None,
+                          a.day(end, field="--to") if end else None, a.day(None))
+
+
+def charts(report: dict[str, Any]) -> list[str]:
+    """Revenue against target per rep (or per month), and the revenue trend by month when grouped by month."""
+    from salescli.charts import bars, paired_bars
+
+    key = report["by"]
+    rows = report["rows"]
+    if key in ("rep", "month"):
+        lines = [f"revenue vs target by {key}:"]
+        lines += paired_bars([(str(r[key] or "(none)"), r["revenue"], r["target"]) for r in rows],
+                             ("revenue", "target"))
+    else:
+        lines = [f"revenue by {key}:", *bars([(str(r[key] or "(none)"), r["revenue"]) for r in rows])]
+    return lines
+
+
+@app.command("report")
+def report(
+    ctx: typer.Context,
+    period: PeriodOpt = None, start: FromOpt = None, end: ToOpt = None,
+    by: Annotated[str, typer.Option("--by", help="rep, month, channel or product.")] = "rep",
+    rep: Annotated[str | None, typer.Option("--rep", metavar="HANDLE", help="Only this rep's records.")] = None,
+    chart: Annotated[bool, typer.Option("--chart", help="Also draw revenue vs target (text chart).")] = False,
+    html: Annotated[Path | None, typer.Option("--html", metavar="FILE",
+                                              help="Also write a self-contained HTML report with charts.")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Revenue, units, deals won/lost, win rate, average deal, cycle days, target and attainment, NPS, CSAT,
+    surveys and on-time delivery, per rep (or month, channel, product) and in total.
+
+    Attribution: the deal's owner. Revenue: net (before tax) of contracts signed in the period (cancelled ones
+    excluded); by product it is the product's line nets before the quote discount. The total row pools all
+    records of the period; its target is the sum of the reps' targets. Undefined ratios are empty (null).
+    """
+    from salescli.services import kpi, reps
+
+    a = App.of(ctx)
+    span = _period(a, period, start, end)
+    with a.store.read() as conn:
+        rep_id = int(reps.get(conn, rep, field="--rep")["id"]) if rep else None
+        result = kpi.report(conn, period=span, by=by, rep_id=rep_id)
+    if html is not None:
+        from salescli.documents import kpi_html, write_text
+
+        write_text(html, kpi_html(result, charts(result), title=f"KPI {span.label}"))
+        output.message(f"wrote {html}")
+    kind = output.resolve_format(fmt)
+    if kind is output.Format.json:
+        output.render_record(result, kind)
+        return
+    rows = [*result["rows"], {by: "TOTAL", **result["total"]}] if kind is not output.Format.csv else result["rows"]
+    output.render(rows, report_columns(by), kind, title=f"KPI {span.label} by {by}")
+    if chart and kind is not output.Format.csv:
+        output.newline()
+        output.lines(charts(result))
+
+
+@app.command("funnel")
+def funnel(
+    ctx: typer.Context,
+    period: PeriodOpt = None, start: FromOpt = None, end: ToOpt = None,
+    by: Annotated[str, typer.Option("--by", help="channel or rep.")] = "channel",
+    fmt: FormatOpt = None,
+) -> None:
+    """Leads created in the period and how far they got: lead → deal → needs → demo → quote sent → won, with
+    the conversion at each step; and the average days deals spent in each stage."""
+    from salescli.services import kpi
+
+    a = App.of(ctx)
+    span = _period(a, period, start, end)
+    with a.store.read() as conn:
+        result = kpi.funnel(conn, period=span, by=by)
+    kind = output.resolve_format(fmt)
+    if kind is output.Format.json:
+        output.render_record(result, kind)
+        return
+    rows = [*result["rows"], {by: "TOTAL", **result["total"]}] if kind is not output.Format.csv else result["rows"]
+    output.render(rows, [Col(by, by), *FUNNEL_COLUMNS], kind, title=f"funnel {span.label} by {by}", heading=True)
+    if kind is not output.Format.csv:
+        output.newline()
+        output.render(result["stage_days"], [Col("stage", "stage"), Col("deals", "deals", True),
+                                             Col("avg_days", "avg days in stage", True)], kind,
+                      title="days in each stage", heading=True)
+
+
+@app.command("forecast")
+def forecast(ctx: typer.Context, owner: OwnerOpt = None, everyone: AllOpt = False, fmt: FormatOpt = None) -> None:
+    """Open pipeline by expected close month: value, and value weighted by each stage's win probability."""
+    from salescli.services import kpi
+
+    a = App.of(ctx)
+    with a.store.read() as conn:
+        rows = kpi.forecast(conn, owner_id=a.scope(conn, owner, everyone))
+    output.render(rows, FORECAST_COLUMNS, fmt, title="forecast", empty="no open deals")

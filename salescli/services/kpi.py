@@ -1,0 +1,269 @@
+"""KPI aggregation in SQL (never loading every record): one grouped query per family of measures, combined
+with domain/kpi.py. Works on SQLite and PostgreSQL (date functions differ and are chosen per dialect)."""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Date, case, cast, distinct, func, literal, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from salescli import models
+from salescli.domain import kpi as rules
+from salescli.domain.dates import Period, parse_period
+from salescli.domain.money import from_minor
+from salescli.domain.pipeline import DEAL_OPEN, STAGE_PROBABILITY
+from salescli.errors import InputError
+
+K, KL, D, S, C, R = models.contracts, models.contract_lines, models.deals, models.surveys, models.customers, models.reps
+O = models.orders  # noqa: E741
+Q, QL, L, E, T = models.quotes, models.quote_lines, models.leads, models.deal_events, models.targets
+GROUPINGS = ("rep", "month", "channel", "product")
+
+
+def _month(conn: Connection, column: Any) -> ColumnElement[Any]:
+    if conn.dialect.name == "postgresql":
+        return func.to_char(column, "YYYY-MM")
+    return func.strftime("%Y-%m", column)
+
+
+def _day(conn: Connection, column: Any) -> ColumnElement[Any]:
+    return cast(column, Date) if conn.dialect.name == "postgresql" else func.date(column)
+
+
+def _days_between(conn: Connection, start: Any, end: Any) -> ColumnElement[Any]:
+    if conn.dialect.name == "postgresql":
+        return func.extract("epoch", end - start) / 86400.0
+    return func.julianday(end) - func.julianday(start)
+
+
+def _range(period: Period) -> tuple[datetime, datetime]:
+    return datetime.combine(period.start, time()), datetime.combine(period.end + timedelta(days=1), time())
+
+
+def report(conn: Connection, *, period: Period, by: str = "rep", rep_id: int | None = None) -> dict[str, Any]:
+    """Every measure per group and for the pooled total, exactly per PRODUCT.md's KPI definitions."""
+    if by not in GROUPINGS:
+        raise InputError(f"--by: {by!r} is not one of {', '.join(GROUPINGS)}")
+    start, end = _range(period)
+    groups: dict[Any, dict[str, Any]] = defaultdict(dict)
+    totals: dict[str, Any] = {}
+    _owner: dict[str, Any] = {"won": D.c.owner_id, "lost": D.c.owner_id, "delivered": D.c.owner_id,
+                              "surveys": func.coalesce(D.c.owner_id, C.c.owner_id)}
+
+    def collect(name: str, key: Any, where: list[Any], columns: list[Any], joins: Any,
+                pooled: tuple[list[Any], Any] | None = None) -> None:
+        """Run the family's query grouped by ``key``, and once pooled over the plain records (``pooled``:
+        the columns and joins without the grouping's extra join, so a record counts once in the total)."""
+        def query(cols: list[Any], source: Any) -> Any:
+            q = select(*cols).select_from(source).where(*where)
+            return q.where(_owner[name] == rep_id) if rep_id is not None else q
+
+        totals[name] = conn.execute(query(*(pooled or (columns, joins)))).one()
+        grouped = query(columns, joins)
+        for row in conn.execute(grouped.add_columns(key.label("k")).group_by(key)):
+            groups[row.k][name] = row
+
+    cycle = _days_between(conn, D.c.created_at, K.c.signed_at)
+    won_where = [K.c.signed_at >= start, K.c.signed_at < end, K.c.status != "cancelled"]
+    lost_where = [D.c.stage == "lost", D.c.closed_at >= start, D.c.closed_at < end]
+    survey_where = [S.c.status == "responded", S.c.responded_at >= start, S.c.responded_at < end]
+    delivered_where = [O.c.delivered_at >= start, O.c.delivered_at < end, O.c.status != "cancelled"]
+    survey_cols = [func.sum(case((S.c.nps >= 9, 1), else_=0)), func.sum(case((S.c.nps <= 6, 1), else_=0)),
+                   func.count(S.c.nps), func.coalesce(func.sum(S.c.csat), 0), func.count(S.c.csat), func.count()]
+    on_time = func.sum(case((_day(conn, O.c.delivered_at) <= O.c.promised, 1), else_=0))
+    survey_join = S.join(C, C.c.id == S.c.customer_id).outerjoin(O, O.c.id == S.c.order_id).outerjoin(
+        D, D.c.id == O.c.deal_id)
+
+    won_cols = [func.coalesce(func.sum(K.c.net_minor), 0), func.coalesce(func.sum(K.c.units), 0),
+                func.count(distinct(K.c.deal_id)), func.coalesce(func.sum(cycle), 0)]
+    won_join = K.join(D, D.c.id == K.c.deal_id)
+    delivered_join = O.join(D, D.c.id == O.c.deal_id)
+    if by == "product":
+        collect("won", KL.c.sku, won_where,
+                [func.coalesce(func.sum(KL.c.net_minor), 0), func.coalesce(func.sum(KL.c.qty), 0),
+                 func.count(distinct(K.c.deal_id)), func.coalesce(func.sum(cycle), 0)],
+                won_join.join(KL, KL.c.contract_id == K.c.id), pooled=(won_cols, won_join))
+        lost_deals = (select(QL.c.sku, Q.c.deal_id).select_from(Q.join(QL, QL.c.quote_id == Q.c.id))
+                      .distinct().subquery())
+        collect("lost", lost_deals.c.sku, lost_where, [func.count(distinct(D.c.id))],
+                D.join(lost_deals, lost_deals.c.deal_id == D.c.id), pooled=([func.count()], D))
+        collect("surveys", KL.c.sku, survey_where, survey_cols,
+                survey_join.join(KL, KL.c.contract_id == O.c.contract_id), pooled=(survey_cols, survey_join))
+        collect("delivered", KL.c.sku, delivered_where, [func.count(), on_time],
+                delivered_join.join(KL, KL.c.contract_id == O.c.contract_id),
+                pooled=([func.count(), on_time], delivered_join))
+    else:
+        keys = {
+            "rep": (D.c.owner_id, D.c.owner_id, _owner["surveys"], D.c.owner_id),
+            "channel": (D.c.source, D.c.source, D.c.source, D.c.source),
+            "month": (_month(conn, K.c.signed_at), _month(conn, D.c.closed_at), _month(conn, S.c.responded_at),
+                      _month(conn, O.c.delivered_at)),
+        }[by]
+        collect("won", keys[0], won_where, won_cols, won_join)
+        collect("lost", keys[1], lost_where, [func.count()], D)
+        collect("surveys", keys[2], survey_where, survey_cols, survey_join)
+        collect("delivered", keys[3], delivered_where, [func.count(), on_time], delivered_join)
+
+    targets = _targets(conn, period, by, rep_id)
+    if by == "rep":
+        handles = dict(conn.execute(select(R.c.id, R.c.handle)).all())
+        keys_wanted = set(groups) | ({rep_id} if rep_id is not None else set(handles))
+        rows = [{"rep": handles.get(k) if k is not None else None,
+                 **rules.as_numbers(rules.measures(_sums(groups.get(k, {})), targets.get(k)))} for k in keys_wanted]
+        rows.sort(key=lambda r: (r["rep"] is None, r["rep"] or ""))
+        total_target = rules.sum_targets(targets.get(k) for k in keys_wanted if k is not None)
+    else:
+        if by == "month":
+            for month in period.months():
+                groups.setdefault(month, {})
+        rows = [{by: k, **rules.as_numbers(rules.measures(_sums(groups[k]), targets.get(k)))} for k in groups]
+        rows.sort(key=lambda r: (r[by] is None, str(r[by] or "")))
+        total_target = rules.sum_targets(targets.values()) if by == "month" else None
+    return {"period": {"from": period.start, "to": period.end}, "by": by, "rows": rows,
+            "total": rules.as_numbers(rules.measures(_sums(totals), total_target))}
+
+
+def _sums(found: dict[str, Any]) -> rules.Sums:
+    won, lost, surveys, delivered = (found.get(n) for n in ("won", "lost", "surveys", "delivered"))
+    return rules.Sums(
+        revenue=from_minor(int(won[0] or 0)) if won else Decimal("0.00"),  # type: ignore[arg-type]
+        units=int(won[1] or 0) if won else 0,
+        won=int(won[2] or 0) if won else 0,
+        cycle_days=Decimal(str(round(float(won[3] or 0), 6))) if won else Decimal(0),
+        lost=int(lost[0] or 0) if lost else 0,
+        promoters=int(surveys[0] or 0) if surveys else 0,
+        detractors=int(surveys[1] or 0) if surveys else 0,
+        nps_answers=int(surveys[2] or 0) if surveys else 0,
+        csat_total=int(surveys[3] or 0) if surveys else 0,
+        csat_answers=int(surveys[4] or 0) if surveys else 0,
+        surveys=int(surveys[5] or 0) if surveys else 0,
+        delivered=int(delivered[0] or 0) if delivered else 0,
+        on_time=int(delivered[1] or 0) if delivered else 0,
+    )
+
+
+def _targets(conn: Connection, period: Period, by: str, rep_id: int | None) -> dict[Any, Decimal | None]:
+    """Per rep: the target for the period; per month: the sum of the reps' targets for that month."""
+    if by not in ("rep", "month") or period.kind == "range":
+        return {}
+    query = select(T.c.rep_id, T.c.period, T.c.revenue_minor)
+    if rep_id is not None:
+        query = query.where(T.c.rep_id == rep_id)
+    by_rep: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for rid, label, minor in conn.execute(query):
+        value = from_minor(minor)
+        assert value is not None
+        by_rep[rid][label] = value
+    if by == "rep":
+        return {rid: rules.target_for(period, labels) for rid, labels in by_rep.items()}
+    out: dict[Any, Decimal | None] = {}
+    for month in period.months():
+        out[month] = rules.sum_targets(labels.get(month) for labels in by_rep.values())
+    return out
+
+
+def resolve_period(period: str | None, start: date | None, end: date | None, today: date) -> Period:
+    """--period, or --from/--to (a range that is exactly a month, quarter or year is treated as that period,
+    so targets apply), or the current month by default."""
+    from salescli.domain.dates import period_between
+
+    if period and (start or end):
+        raise InputError("give --period or --from/--to, not both")
+    if period:
+        relative = {"this-month": f"{today:%Y-%m}", "this-quarter": f"{today.year}-Q{(today.month - 1) // 3 + 1}",
+                    "this-year": f"{today.year}", "last-year": f"{today.year - 1}"}
+        return parse_period(relative.get(period.strip().lower(), period))
+    if start or end:
+        if not (start and end):
+            raise InputError("give both --from and --to")
+        candidate = period_between(start, end)
+        for label in (f"{start.year}", f"{start.year}-Q{(start.month - 1) // 3 + 1}", f"{start:%Y-%m}"):
+            named = parse_period(label)
+            if (named.start, named.end) == (start, end):
+                return named
+        return candidate
+    return parse_period(f"{today:%Y-%m}")
+
+
+# -- funnel and forecast --------------------------------------------------------------------------------------
+
+FUNNEL_STEPS = ("leads", "deals", "needs", "demo", "quote_sent", "won")
+
+
+def funnel(conn: Connection, *, period: Period, by: str) -> dict[str, Any]:
+    """Leads created in the period and how far they got: lead → deal → needs → demo → quote sent → won, with
+    the conversion from each step to the next, by channel or rep; and the mean days deals spent per stage."""
+    if by not in ("channel", "rep"):
+        raise InputError(f"--by: {by!r} is not channel or rep")
+    start, end = _range(period)
+    key = L.c.source if by == "channel" else func.coalesce(R.c.handle, literal("(none)"))
+    def reached(*stages: str) -> Any:
+        return D.c.id.in_(select(E.c.deal_id).where(E.c.to_stage.in_(stages)))
+
+    won = D.c.stage == "won"
+    quoted = or_(D.c.id.in_(select(Q.c.deal_id).where(Q.c.sent_at.is_not(None))), won)
+    demo = or_(reached("demo"), quoted)  # a deal further down the funnel passed the earlier steps (skips count)
+    needs = or_(reached("needs_confirmed"), demo)
+    counts = [func.count(distinct(L.c.id)), func.count(distinct(D.c.id))]
+    counts += [func.count(distinct(case((condition, D.c.id)))) for condition in (needs, demo, quoted, won)]
+    query = (select(key.label("k"), *counts)
+             .select_from(L.outerjoin(D, D.c.lead_id == L.c.id).outerjoin(R, R.c.id == L.c.owner_id))
+             .where(L.c.created_at >= start, L.c.created_at < end).group_by(key).order_by(key))
+    rows = []
+    for row in conn.execute(query):
+        values = dict(zip(FUNNEL_STEPS, row[1:], strict=True))
+        rows.append({by: row[0], **values, **_conversions(values)})
+    total = {step: sum(r[step] for r in rows) for step in FUNNEL_STEPS}
+    return {"period": {"from": period.start, "to": period.end}, "by": by, "rows": rows,
+            "total": {**total, **_conversions(total)}, "stage_days": _stage_days(conn, start, end)}
+
+
+def _conversions(values: dict[str, int]) -> dict[str, float | None]:
+    """Step-to-step conversion rates as JSON numbers (4 places), None where the earlier step is empty."""
+    pairs = [*itertools.pairwise(FUNNEL_STEPS), ("leads", "won")]
+    out: dict[str, float | None] = {}
+    for before, after in pairs:
+        rate = rules.ratio(values[after], values[before])
+        out["lead_to_won" if (before, after) == ("leads", "won") else f"{before}_to_{after}"] = (
+            float(rate) if rate is not None else None)
+    return out
+
+
+def _stage_days(conn: Connection, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Mean days spent in each stage by deals of leads created in the period (time to the next event)."""
+    cohort = select(D.c.id).select_from(D.join(L, L.c.id == D.c.lead_id)).where(L.c.created_at >= start,
+                                                                                 L.c.created_at < end)
+    events = conn.execute(select(E.c.deal_id, E.c.at, E.c.to_stage).where(E.c.deal_id.in_(cohort))
+                          .order_by(E.c.deal_id, E.c.at, E.c.id)).all()
+    spent: dict[str, list[float]] = defaultdict(list)
+    for current, following in itertools.pairwise(events):
+        if current[0] == following[0]:
+            spent[current[2]].append((following[1] - current[1]).total_seconds() / 86400)
+    out = []
+    for stage in DEAL_OPEN:
+        mean = rules.ratio(Decimal(str(round(sum(spent[stage]), 6))), len(spent[stage]), "0.1")
+        out.append({"stage": stage, "deals": len(spent[stage]), "avg_days": float(mean) if mean is not None else None})
+    return out
+
+
+def forecast(conn: Connection, *, owner_id: int | None = None) -> list[dict[str, Any]]:
+    """Open pipeline by expected close month: value and value × stage probability."""
+    month = _month(conn, D.c.expected_close)
+    query = (select(month.label("month"), D.c.stage, func.count(), func.coalesce(func.sum(D.c.value_minor), 0))
+             .where(D.c.stage.in_(DEAL_OPEN)).group_by(month, D.c.stage))
+    if owner_id is not None:
+        query = query.where(D.c.owner_id == owner_id)
+    months: dict[str | None, dict[str, Any]] = {}
+    for m, stage, count, minor in conn.execute(query):
+        value = from_minor(int(minor)) or Decimal("0.00")
+        row = months.setdefault(m, {"month": m or "(no date)", "deals": 0, "value": Decimal("0.00"),
+                                    "weighted": Decimal("0.00")})
+        row["deals"] += count
+        row["value"] += value
+        row["weighted"] = rules.rounded(row["weighted"] + value * STAGE_PROBABILITY[stage], "0.01")
+    return [months[k] for k in sorted(months, key=lambda k: (k is None, k or ""))]
