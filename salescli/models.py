@@ -272,11 +272,14 @@ contracts = Table(
     Column("tax_minor", BigInteger, nullable=False),
     Column("total_minor", BigInteger, nullable=False),
     Column("units", Integer, nullable=False),
-    Column("signed_at", DateTime, index=True),
+    Column("signed_at", DateTime),
     Column("signed_by", String(200)),
     Column("closed_at", DateTime),
     _created(),
 )
+
+Index("ix_contracts_signed_cover", contracts.c.signed_at, contracts.c.status, contracts.c.deal_id,
+      contracts.c.net_minor, contracts.c.units)
 
 contract_lines = Table(
     "contract_lines", metadata, _id(),
@@ -299,11 +302,13 @@ orders = Table(
     Column("status", String(16), nullable=False, server_default="submitted"),
     Column("promised", Date, nullable=False),
     Column("shipped_at", DateTime),
-    Column("delivered_at", DateTime, index=True),
+    Column("delivered_at", DateTime),
     Column("closed_at", DateTime),
     _created(),
     Column("updated_at", DateTime, nullable=False),
 )
+
+Index("ix_orders_delivered_cover", orders.c.delivered_at, orders.c.status, orders.c.promised, orders.c.deal_id)
 
 order_events = Table(
     "order_events", metadata, _id(),
@@ -351,12 +356,18 @@ surveys = Table(
     Column("status", String(12), nullable=False, server_default="pending"),
     Column("error", Text),
     Column("sent_at", DateTime),
-    Column("responded_at", DateTime, index=True),
+    Column("responded_at", DateTime),
     Column("nps", Integer),
     Column("csat", Integer),
     Column("comment", Text),
     _created(),
 )
+
+Index("ix_surveys_responded_cover", surveys.c.responded_at, surveys.c.status, surveys.c.customer_id,
+      surveys.c.order_id, surveys.c.nps, surveys.c.csat)
+Index("ix_deals_owner_cover", deals.c.id, deals.c.owner_id, deals.c.created_at, deals.c.source)
+Index("ix_deals_closed", deals.c.stage, deals.c.closed_at, deals.c.owner_id, deals.c.source)
+Index("ix_customers_owner_cover", customers.c.id, customers.c.owner_id)
 
 targets = Table(
     "targets", metadata, _id(),

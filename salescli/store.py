@@ -191,6 +191,10 @@ class Store:
                         broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                         if broken:
                             raise StoreError(f"migration would break {len(broken)} references; nothing changed")
+            if path is not None:  # fresh statistics for the query planner (bounded work on a big database)
+                with engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA analysis_limit = 1000")
+                    conn.exec_driver_sql("PRAGMA optimize")
             return before, migrations.HEAD
         except exc.OperationalError as error:
             text = str(error.orig).strip().splitlines()[0] if error.orig is not None else str(error)

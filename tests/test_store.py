@@ -100,3 +100,51 @@ def test_exports_and_backups_are_not_world_readable(cli: Cli, tmp_path: Path) ->
     finally:
         os.umask(old)
     assert stat.S_IMODE(out.stat().st_mode) & 0o077 == 0
+
+
+def test_models_and_migrations_agree() -> None:
+    """The tables in models.py are exactly what the migrations build (no change without a migration)."""
+    from alembic import command
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy import create_engine
+
+    engine = create_engine("sqlite://")
+    with engine.begin() as conn:
+        config = Config()
+        config.set_main_option("script_location", str(Path(migrations.__file__).parent))
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+        assert compare_metadata(MigrationContext.configure(conn), models.metadata) == []
+
+
+def test_database_at_every_earlier_revision_upgrades_with_rows_intact(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    for old in migrations.REVISIONS[:-1]:
+        db = tmp_path / f"at-{old}.db"
+        engine = create_engine(f"sqlite:///{db}")
+        with engine.begin() as conn:
+            config = Config()
+            config.set_main_option("script_location", str(Path(migrations.__file__).parent))
+            config.attributes["connection"] = conn
+            command.upgrade(config, old)
+        engine.dispose()
+        raw = sqlite3.connect(db)
+        raw.execute("INSERT INTO reps (id, handle, name, role, active, created_at) VALUES (1, 'li', '李伟', 'rep', 1, "
+                    "'2026-01-01 00:00:00')")
+        raw.execute("INSERT INTO customers (id, name, name_key, tier, owner_id, budget_minor, created_at, updated_at) "
+                    "VALUES (1, '上海华信', '上海华信', 'A', 1, 9999999999999, '2026-01-01', '2026-01-01')")
+        raw.execute("INSERT INTO leads (id, name, source, status, score, owner_id, created_at, updated_at) VALUES "
+                    "(1, '王芳', 'web', 'new', 10, 1, '2026-01-02', '2026-01-02')")
+        raw.commit()
+        before = {t: raw.execute(f"SELECT * FROM {t}").fetchall() for t in ("reps", "customers", "leads")}
+        raw.close()
+        cli = Cli(str(db))
+        assert cli.json("lead", "list")[0]["name"] == "王芳"  # opening the database migrates it
+        after = sqlite3.connect(db)
+        assert after.execute("SELECT version_num FROM alembic_version").fetchone()[0] == migrations.HEAD
+        assert {t: after.execute(f"SELECT * FROM {t}").fetchall() for t in before} == before
+        assert after.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert (tmp_path / f"at-{old}.db.before-{migrations.HEAD}.bak").exists()  # the safety copy

@@ -52,6 +52,7 @@ def report(conn: Connection, *, period: Period, by: str = "rep", rep_id: int | N
     start, end = _range(period)
     groups: dict[Any, dict[str, Any]] = defaultdict(dict)
     totals: dict[str, Any] = {}
+    partitions = by in ("rep", "channel")  # every record falls in exactly one group: the total is their sum
     _owner: dict[str, Any] = {"won": D.c.owner_id, "lost": D.c.owner_id, "delivered": D.c.owner_id,
                               "surveys": func.coalesce(D.c.owner_id, C.c.owner_id)}
 
@@ -63,7 +64,8 @@ def report(conn: Connection, *, period: Period, by: str = "rep", rep_id: int | N
             q = select(*cols).select_from(source).where(*where)
             return q.where(_owner[name] == rep_id) if rep_id is not None else q
 
-        totals[name] = conn.execute(query(*(pooled or (columns, joins)))).one()
+        if partitions is False or pooled is not None:
+            totals[name] = conn.execute(query(*(pooled or (columns, joins)))).one()
         grouped = query(columns, joins)
         for row in conn.execute(grouped.add_columns(key.label("k")).group_by(key)):
             groups[row.k][name] = row
@@ -124,8 +126,9 @@ def report(conn: Connection, *, period: Period, by: str = "rep", rep_id: int | N
         rows = [{by: k, **rules.as_numbers(rules.measures(_sums(groups[k]), targets.get(k)))} for k in groups]
         rows.sort(key=lambda r: (r[by] is None, str(r[by] or "")))
         total_target = rules.sum_targets(targets.values()) if by == "month" else None
+    pooled = sum((_sums(g) for g in groups.values()), rules.Sums()) if partitions else _sums(totals)
     return {"period": {"from": period.start, "to": period.end}, "by": by, "rows": rows,
-            "total": rules.as_numbers(rules.measures(_sums(totals), total_target))}
+            "total": rules.as_numbers(rules.measures(pooled, total_target))}
 
 
 def _sums(found: dict[str, Any]) -> rules.Sums:
