@@ -111,3 +111,31 @@ def test_clean_text_refuses_control_characters_and_overlong() -> None:
         with pytest.raises(InputError):
             clean_text(bad, field="name")
     assert clean_text("line 1\nline 2", field="notes", multiline=True, max_len=4000) == "line 1\nline 2"
+
+
+def test_fast_paths_agree_with_the_libraries() -> None:
+    """The quick email/phone checks used for imports give exactly what email-validator/phonenumbers give."""
+    import random
+
+    import phonenumbers
+    from email_validator import validate_email
+
+    rnd = random.Random(1)
+    alphabet = "abcXYZ019._+-"
+    for _ in range(3000):
+        local = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 12)))
+        domain = "".join(rnd.choice("abcXYZ019-") for _ in range(rnd.randint(1, 10)))
+        address = f"{local}@{domain}.{rnd.choice(['com', 'CN', 'co.uk', 'test', 'x'])}"
+        try:
+            expected = validate_email(address, check_deliverability=False).normalized
+        except Exception:
+            expected = None
+        try:
+            got = normalize_email(address)[0]
+        except InputError:
+            got = None
+        assert got == expected, address
+    for _ in range(200):
+        raw = f"{rnd.choice(['', '+86 ', '+86-'])}1{rnd.choice('3456789')}{rnd.randint(0, 999999999):09d}"
+        parsed = phonenumbers.parse(raw, "CN")
+        assert normalize_phone(raw)[1] == phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

@@ -20,6 +20,11 @@ class Entity(StrEnum):
     leads = "leads"
     customers = "customers"
     contacts = "contacts"
+    products = "products"
+    deals = "deals"
+    quotes = "quotes"
+    orders = "orders"
+    surveys = "surveys"
 
 
 class ExportFormat(StrEnum):

@@ -125,9 +125,14 @@ def _csv(path: Path, encoding: str) -> Iterator[Record]:
                     raise Problems(lines=[problem(path, start, None, f"{len(row)} fields, the header has "
                                                                       f"{len(names)}")],
                                    summary=f"{path}: malformed CSV; nothing imported")
-                yield Record(start, dict(zip(names, row, strict=True)))
+                yield Record(start, dict(zip(names, [c[1:] if c[:2] in _NEUTRALIZED else c for c in row],
+                                             strict=True)))
         except csv.Error as error:
             raise InputError(f"{path}:{reader.line_num}: malformed CSV ({error})") from None
+
+
+# The export's spreadsheet-formula guard (a leading ' before = + - @) is undone on reading, so files round-trip.
+_NEUTRALIZED = frozenset({"'=", "'+", "'-", "'@", "'\t", "'\r"})
 
 
 def _jsonl(path: Path, encoding: str) -> Iterator[Record]:

@@ -1,0 +1,153 @@
+"""import ENTITY FILE: batch import with encoding detection, header mapping, validation and dedupe."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from salescli import output
+from salescli.app import App
+from salescli.options import command_group
+
+app = command_group(single=True)
+
+
+class Entity(StrEnum):
+    leads = "leads"
+    customers = "customers"
+    contacts = "contacts"
+    products = "products"
+
+
+def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
+    from salescli.errors import InputError
+
+    out = {}
+    for value in values or []:
+        left, sep, right = value.partition("=")
+        if not sep or not left.strip():
+            raise InputError(f"{option}: {value!r} is not NAME=VALUE")
+        out[left.strip()] = right.strip()
+    return out
+
+
+def _mappings_file() -> Path:
+    from salescli.settings import config_path
+
+    return config_path().with_name("mappings.json")
+
+
+def _saved(name: str) -> dict[str, str]:
+    import json
+
+    from salescli.errors import NotFound
+
+    path = _mappings_file()
+    saved = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    if name not in saved:
+        raise NotFound(f"--mapping: no saved mapping {name!r} (save one with --save-mapping {name})")
+    return dict(saved[name])
+
+
+def _save(name: str, mapping: dict[str, str]) -> None:
+    import json
+    import os
+
+    path = _mappings_file()
+    saved = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    saved[name] = mapping
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(saved, ensure_ascii=False, indent=2), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    entity: Annotated[Entity, typer.Argument(help="What the file holds.")],
+    file: Annotated[Path, typer.Argument(help="CSV, JSON (array of objects) or JSON Lines.")],
+    map_: Annotated[list[str] | None, typer.Option(
+        "--map", metavar="HEADER=field", help="Map a file header to a field (HEADER=- ignores it). Repeatable.")]
+    = None,
+    mapping: Annotated[str | None, typer.Option("--mapping", metavar="NAME", help="Use a saved mapping.")] = None,
+    save_mapping: Annotated[str | None, typer.Option("--save-mapping", metavar="NAME",
+                                                     help="Save this run's --map pairs under NAME.")] = None,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", metavar="field=VALUE", help="Give every row this value, e.g. --set source=exhibition.")] = None,
+    encoding: Annotated[str | None, typer.Option("--encoding", help="Default: detected (UTF-8, UTF-8 BOM, GBK).")]
+    = None,
+    input_format: Annotated[str | None, typer.Option("--input-format", help="csv, json or jsonl (default: by "
+                                                                            "extension).")] = None,
+    key: Annotated[list[str] | None, typer.Option(
+        "--key", help="Field(s) that identify a duplicate (default: email and phone; customers: name; products: "
+                      "sku).")] = None,
+    update: Annotated[bool, typer.Option("--update", help="Update the existing records a row duplicates "
+                                                          "(default: skip them).")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check everything and print the plan; change "
+                                                            "nothing.")] = False,
+    skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Import the good rows; bad ones go to "
+                                                                      "--rejects.")] = False,
+    rejects: Annotated[Path | None, typer.Option("--rejects", metavar="FILE", help="Where --skip-invalid writes "
+                                                                                   "the bad rows and why.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Import records, all or nothing: any invalid row → every problem listed as FILE:LINE: column: message,
+    nothing imported (exit 2). Re-running never duplicates (normalized email/phone, or --key); prints the plan:
+    rows added, updated, skipped as duplicates, rejected."""
+    from salescli.errors import InputError
+    from salescli.services import imports
+
+    if skip_invalid and rejects is None:
+        raise InputError("--skip-invalid needs --rejects FILE (the bad rows must go somewhere)")
+    if rejects is not None and not skip_invalid:
+        raise InputError("--rejects goes with --skip-invalid")
+    a = App.of(ctx)
+    pairs = {**(_saved(mapping) if mapping else {}), **_pairs(map_, "--map")}
+    printed = 0
+
+    def report(line: str) -> None:
+        nonlocal printed
+        printed += 1
+        sys.stderr.write(line + "\n")
+
+    progress, finish = _progress(file, quiet)
+    reject_file: Any = None
+    try:
+        if rejects is not None:
+            reject_file = rejects.open("w", encoding="utf-8", newline="")
+        options = imports.Options(mapping=pairs, constants=_pairs(set_, "--set"), keys=tuple(key) if key else None,
+                                  update=update, dry_run=dry_run, skip_invalid=skip_invalid, rejects=reject_file,
+                                  encoding=encoding, input_format=input_format)
+        with a.store.write() as conn:
+            plan = imports.run(conn, entity=entity.value, path=file, options=options, now=a.moment(None),
+                               region=a.config("phone_region"), actor=a.settings.rep, on_problem=report,
+                               progress=progress)
+    except OSError as error:
+        raise InputError(f"cannot write {rejects}: {error.strerror}") from None
+    finally:
+        finish()
+        if reject_file is not None:
+            reject_file.close()
+    if save_mapping:
+        _save(save_mapping, pairs)
+    verb = "would be" if dry_run else "were"
+    output.message(f"{plan.rows} row(s): {plan.add} {verb} added, {plan.update} updated, {plan.skip} skipped as "
+                   f"duplicates, {plan.reject} rejected" + (f" (see {rejects})" if plan.reject and rejects else ""))
+
+
+def _progress(file: Path, quiet: bool) -> tuple[Any, Any]:
+    """A Rich progress line on stderr for big files on a terminal; nothing when piped or --quiet."""
+    if quiet or not sys.stderr.isatty() or not file.is_file() or file.stat().st_size < 5_000_000:
+        return None, lambda: None
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    bar = Progress(SpinnerColumn(), TextColumn("importing {task.fields[rows]:,} rows"), TimeElapsedColumn(),
+                   transient=True)
+    task = bar.add_task("import", rows=0, total=None)
+    bar.start()
+    return (lambda rows: bar.update(task, rows=rows)), bar.stop

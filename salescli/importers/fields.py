@@ -1,0 +1,300 @@
+"""What each importable entity accepts: its fields, how each is checked, the headers it recognizes (Chinese
+included), the columns an export adds that an import ignores, and how duplicates are recognized.
+
+A field's check takes the cell text and returns the column values to store (or raises InputError); checks
+are plain functions so a million rows cost microseconds each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from salescli.domain import customers as customer_rules
+from salescli.domain import leads as lead_rules
+from salescli.domain.catalog import parse_lead_time, parse_sku
+from salescli.domain.dates import parse_date, parse_datetime
+from salescli.domain.identity import clean_text, name_key, normalize_email, normalize_phone
+from salescli.domain.money import parse_amount, to_minor
+from salescli.domain.pipeline import LEAD
+from salescli.errors import InputError
+
+Check = Callable[[str], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What checks need from outside the row: today, the phone region, reps and customers by name."""
+
+    now: datetime
+    region: str
+    reps: Mapping[str, int]  # handle → id
+    customers: Mapping[str, int] = field(default_factory=dict)  # name key → id
+    customer_ids: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class Spec:
+    entity: str
+    table: str
+    fields: Mapping[str, Callable[[Context], Check]]
+    required: tuple[str, ...]
+    keys: Mapping[str, tuple[str, str]]  # --key name → (staging column, target column), in matching order
+    default_keys: tuple[str, ...]
+    ignored: frozenset[str]  # export-only columns
+    aliases: Mapping[str, str]
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    finish: Callable[[dict[str, Any], Context], None] | None = None  # computed columns (score, tier)
+    scope_key: str | None = None  # a duplicate must also match this column (contacts: the same customer)
+
+
+def _text(name: str, max_len: int = 200, multiline: bool = False) -> Callable[[Context], Check]:
+    def make(_: Context) -> Check:
+        def check(value: str) -> dict[str, Any]:
+            return {name: clean_text(value, field=name, max_len=max_len, required=False, multiline=multiline) or None}
+        return check
+    return make
+
+
+def _email(_: Context) -> Check:
+    def check(value: str) -> dict[str, Any]:
+        if not value.strip():
+            return {"email": None, "email_key": None}
+        text, key = normalize_email(value, field="email")
+        return {"email": text, "email_key": key}
+    return check
+
+
+def _phone(ctx: Context) -> Check:
+    def check(value: str) -> dict[str, Any]:
+        if not value.strip():
+            return {"phone": None, "phone_key": None}
+        text, key = normalize_phone(value, region=ctx.region, field="phone")
+        return {"phone": text, "phone_key": key}
+    return check
+
+
+def _owner(ctx: Context) -> Check:
+    def check(value: str) -> dict[str, Any]:
+        handle = value.strip().lower()
+        if not handle:
+            return {"owner_id": None}
+        if handle not in ctx.reps:
+            raise InputError(f"owner: no rep {value.strip()!r}")
+        return {"owner_id": ctx.reps[handle]}
+    return check
+
+
+def _day(name: str) -> Callable[[Context], Check]:
+    def make(ctx: Context) -> Check:
+        today = ctx.now.date()
+
+        def check(value: str) -> dict[str, Any]:
+            return {name: parse_date(value, today=today, field=name) if value.strip() else None}
+        return check
+    return make
+
+
+def _moment(name: str) -> Callable[[Context], Check]:
+    def make(ctx: Context) -> Check:
+        def check(value: str) -> dict[str, Any]:
+            return {name: parse_datetime(value, now=ctx.now, field=name) if value.strip() else ctx.now}
+        return check
+    return make
+
+
+def _money(name: str, *, required: bool = False) -> Callable[[Context], Check]:
+    def make(_: Context) -> Check:
+        def check(value: str) -> dict[str, Any]:
+            if not value.strip():
+                if required:
+                    raise InputError(f"{name}: must not be empty")
+                return {f"{name}_minor": None}
+            return {f"{name}_minor": to_minor(parse_amount(value, field=name))}
+        return check
+    return make
+
+
+def _required_text(name: str, max_len: int = 200) -> Callable[[Context], Check]:
+    def make(_: Context) -> Check:
+        def check(value: str) -> dict[str, Any]:
+            return {name: clean_text(value, field=name, max_len=max_len)}
+        return check
+    return make
+
+
+def _source(_: Context) -> Check:
+    return lambda value: {"source": lead_rules.parse_source(value)}
+
+
+def _lead_status(_: Context) -> Check:
+    def check(value: str) -> dict[str, Any]:
+        status = value.strip().lower() or "new"
+        if status not in LEAD.states:
+            raise InputError(f"status: {value!r} is not one of {', '.join(LEAD.states)}")
+        return {"status": status}
+    return check
+
+
+def _size(_: Context) -> Check:
+    return lambda value: {"size": customer_rules.parse_size(value) if value.strip() else None}
+
+
+def _competitors(_: Context) -> Check:
+    return lambda value: {"competitors": ", ".join(customer_rules.split_list(value)) or None}
+
+
+def _customer_name(_: Context) -> Check:
+    def check(value: str) -> dict[str, Any]:
+        name = clean_text(value, field="name")
+        return {"name": name, "name_key": name_key(name)}
+    return check
+
+
+def _customer_ref(ctx: Context) -> Check:
+    """A contact's customer: its id, or its name (as the export writes both, the id wins)."""
+    def check(value: str) -> dict[str, Any]:
+        text = value.strip()
+        if text.isdigit() and int(text) in ctx.customer_ids:
+            return {"customer_id": int(text)}
+        key = name_key(text)
+        if key in ctx.customers:
+            return {"customer_id": ctx.customers[key]}
+        raise InputError(f"customer: no customer {text!r} (give its id or exact name)")
+    return check
+
+
+def _sku(_: Context) -> Check:
+    return lambda value: {"sku": parse_sku(value, field="sku")}
+
+
+def _lead_time(_: Context) -> Check:
+    return lambda value: {"lead_time_days": parse_lead_time(value) if value.strip() else 0}
+
+
+def _active(_: Context) -> Check:
+    def check(value: str) -> dict[str, Any]:
+        text = value.strip().lower()
+        if text in ("", "1", "true", "yes", "y", "是", "active"):
+            return {"active": True}
+        if text in ("0", "false", "no", "n", "否", "inactive"):
+            return {"active": False}
+        raise InputError(f"active: {value!r} is not yes or no")
+    return check
+
+
+def _lead_finish(row: dict[str, Any], ctx: Context) -> None:
+    row["score"] = lead_rules.score(source=row.get("source", "other"), company=row.get("company"),
+                                    email=row.get("email"), phone=row.get("phone"), status=row.get("status", "new"))
+    row.setdefault("created_at", ctx.now)
+    row["updated_at"] = row["created_at"]
+
+
+def _customer_finish(row: dict[str, Any], ctx: Context) -> None:
+    from salescli.domain.money import from_minor
+
+    row["tier"] = customer_rules.tier(budget=from_minor(row.get("budget_minor")), size=row.get("size"),
+                                      industry=row.get("industry"), competitors=row.get("competitors"))
+    row.setdefault("created_at", ctx.now)
+    row["updated_at"] = row["created_at"]
+
+
+def _contact_finish(row: dict[str, Any], ctx: Context) -> None:
+    row.setdefault("created_at", ctx.now)
+
+
+def _product_finish(row: dict[str, Any], ctx: Context) -> None:
+    row.setdefault("created_at", ctx.now)
+    row["updated_at"] = row["created_at"]
+    row.setdefault("active", True)
+    row.setdefault("lead_time_days", 0)
+
+
+COMMON_ALIASES = {
+    "姓名": "name", "名字": "name", "联系人": "name", "full_name": "name", "邮箱": "email", "电子邮件": "email",
+    "邮件": "email", "e-mail": "email", "mail": "email", "email_address": "email", "电话": "phone", "手机": "phone",
+    "手机号": "phone", "手机号码": "phone", "联系电话": "phone", "mobile": "phone", "mobile_no": "phone",
+    "phone_number": "phone", "tel": "phone", "telephone": "phone", "城市": "city", "职位": "title", "职务": "title",
+    "备注": "notes", "负责人": "owner", "销售": "owner", "创建时间": "created_at", "行业": "industry",
+}
+
+SPECS: dict[str, Spec] = {
+    "leads": Spec(
+        entity="leads", table="leads",
+        fields={"name": _required_text("name"), "company": _text("company"), "title": _text("title", 100),
+                "email": _email, "phone": _phone, "city": _text("city", 100), "source": _source,
+                "status": _lead_status, "owner": _owner, "follow_up": _day("follow_up"),
+                "notes": _text("notes", 4000, multiline=True), "lost_reason": _text("lost_reason", 1000),
+                "created_at": _moment("created_at")},
+        required=("name", "source"), keys={"email": ("email_key", "email_key"), "phone": ("phone_key", "phone_key"),
+                                            "name": ("name", "name")},
+        default_keys=("email", "phone"),
+        ignored=frozenset({"id", "score", "customer_id", "deal_id", "updated_at", "closed_at"}),
+        aliases={**COMMON_ALIASES, "公司": "company", "公司名称": "company", "单位": "company", "来源": "source",
+                 "渠道": "source", "状态": "status", "跟进日期": "follow_up", "下次跟进": "follow_up",
+                 "丢失原因": "lost_reason"},
+        defaults={"status": "new"}, finish=_lead_finish),
+    "customers": Spec(
+        entity="customers", table="customers",
+        fields={"name": _customer_name, "industry": _text("industry", 100), "size": _size, "city": _text("city", 100),
+                "region": _text("region", 100), "budget": _money("budget"),
+                "preferences": _text("preferences", 4000, multiline=True), "competitors": _competitors,
+                "owner": _owner, "notes": _text("notes", 4000, multiline=True), "created_at": _moment("created_at")},
+        required=("name",), keys={"name": ("name_key", "name_key")}, default_keys=("name",),
+        ignored=frozenset({"id", "tier", "updated_at", "contacts"}),
+        aliases={**COMMON_ALIASES, "客户": "name", "客户名称": "name", "公司": "name", "公司名称": "name",
+                 "规模": "size", "人数": "size", "预算": "budget", "地区": "region", "省份": "region",
+                 "竞争对手": "competitors", "竞品": "competitors", "偏好": "preferences"},
+        finish=_customer_finish),
+    "contacts": Spec(
+        entity="contacts", table="contacts",
+        fields={"customer": _customer_ref, "name": _required_text("name"), "title": _text("title", 100),
+                "email": _email, "phone": _phone, "created_at": _moment("created_at")},
+        required=("customer", "name"), keys={"email": ("email_key", "email_key"), "phone": ("phone_key", "phone_key")},
+        default_keys=("email", "phone"), ignored=frozenset({"id"}),
+        aliases={**COMMON_ALIASES, "customer_id": "customer", "客户": "customer", "客户名称": "customer",
+                 "公司": "customer", "name": "name"},
+        finish=_contact_finish, scope_key="customer_id"),
+    "products": Spec(
+        entity="products", table="products",
+        fields={"sku": _sku, "name": _required_text("name"), "category": _text("category", 100),
+                "price": _money("price", required=True), "cost": _money("cost", required=True),
+                "lead_time_days": _lead_time, "active": _active,
+                "description": _text("description", 4000, multiline=True), "created_at": _moment("created_at")},
+        required=("sku", "name", "price", "cost"), keys={"sku": ("sku", "sku")}, default_keys=("sku",),
+        ignored=frozenset({"id", "margin", "updated_at"}),
+        aliases={"编号": "sku", "货号": "sku", "产品编号": "sku", "名称": "name", "品名": "name", "产品名称": "name",
+                 "类别": "category", "分类": "category", "价格": "price", "单价": "price", "售价": "price",
+                 "成本": "cost", "交期": "lead_time_days", "交货期": "lead_time_days", "lead_time": "lead_time_days",
+                 "状态": "active", "描述": "description", "说明": "description", "创建时间": "created_at"},
+        finish=_product_finish),
+}
+
+
+def normalize_header(text: str) -> str:
+    return text.strip().lstrip("\ufeff").strip().lower().replace(" ", "_")
+
+
+def resolve_headers(headers: list[str], spec: Spec, mapping: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """File header → field, using --map first, then the field names, then the aliases. Returns the mapping
+    (a header mapped to '-' is dropped) and the headers nobody recognizes."""
+    out: dict[str, str] = {}
+    unknown: list[str] = []
+    explicit = {normalize_header(k): v.strip() for k, v in mapping.items()}
+    for header in headers:
+        key = normalize_header(header)
+        target = explicit.get(key) or (key if key in spec.fields else None) or spec.aliases.get(key) or \
+            spec.aliases.get(header.strip())
+        if target == "-" or (target is None and key in spec.ignored):
+            continue
+        if target is None:
+            unknown.append(header)
+        elif target not in spec.fields:
+            raise InputError(f"--map: {header}={target}: {target!r} is not a {spec.entity} field "
+                             f"(one of {', '.join(spec.fields)})")
+        else:
+            out[header] = target
+    return out, unknown
+
