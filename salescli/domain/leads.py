@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from salescli.errors import InputError
 
@@ -58,3 +59,12 @@ def is_due(follow_up: date | None, status: str, today: date) -> bool:
 
 def overdue_days(follow_up: date, today: date) -> int:
     return (today - follow_up).days
+
+
+def scores(sources: list[str], companies: list[Any], emails: list[Any], phones: list[Any],
+           statuses: list[str]) -> list[int]:
+    """:func:`score` for many leads at once (imports), touches 0; the same rule, without per-call overhead."""
+    source_points, status_points = _SOURCE_POINTS, _STATUS_POINTS
+    return [min(source_points.get(s, 0) + 10 * ((c is not None) + (e is not None) + (p is not None))
+                + status_points.get(st, 0), 100)
+            for s, c, e, p, st in zip(sources, companies, emails, phones, statuses, strict=True)]

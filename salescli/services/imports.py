@@ -1,29 +1,30 @@
-"""Batch import: stream the file, check every row, stage the good ones in a temporary table in batches
-(the driver's executemany), then find duplicates and write with a few set-based statements — all inside the
-caller's single transaction, so a killed import leaves nothing behind and a re-run completes it.
+"""Batch import: stream the file in batches, check each batch column by column, and write the good rows with
+the driver's executemany — all inside the caller's single transaction, so a killed import leaves nothing
+behind and a re-run completes it.
 
-Duplicates are recognized on normalized keys (email, phone, name, SKU...), both against the database and
-earlier rows of the same file. Memory does not grow with the file: rows are never all held at once.
+Duplicates are recognized on normalized keys (email, phone, name, SKU...), against the database and earlier
+rows of the same file. Memory holds one batch, never the file.
 """
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import Column, Connection, Integer, MetaData, Table, and_, func, insert, literal, select, text, update
+from sqlalchemy import Column, Connection, Integer, MetaData, Table, and_, func, select, text, update
 
 from salescli import models
-from salescli.errors import InputError, SalesError
-from salescli.importers.fields import SPECS, Context, Spec, resolve_headers
-from salescli.importers.reader import Problems, problem, read_records
+from salescli.errors import InputError
+from salescli.importers.fields import SPECS, Context, Spec, column_check, finish_columns, resolve_headers
+from salescli.importers.reader import Problems, problem, read_table
 from salescli.services.common import audit
 
 BATCH = 5000
+Flush = Callable[[dict[str, list[Any]], int], None]
 
 
 @dataclass
@@ -34,7 +35,6 @@ class Plan:
     skip: int = 0
     reject: int = 0
     problems: int = 0
-    samples: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, int]:
         return {"rows": self.rows, "add": self.add, "update": self.update, "skip": self.skip, "reject": self.reject}
@@ -64,15 +64,6 @@ def _context(conn: Connection, spec: Spec, now: datetime, region: str) -> Contex
         names.setdefault(key, cid)
         ids.add(cid)
     return Context(now=now, region=region, reps=reps, customers=names, customer_ids=frozenset(ids))
-
-
-def _stage_table(spec: Spec) -> Table:
-    """A temporary table with the target's columns plus the line number and the decision per row."""
-    target = models.metadata.tables[spec.table]
-    columns = [Column("line", Integer, primary_key=True), Column("existing_id", Integer),
-               Column("dup", Integer, nullable=False, server_default="0")]
-    columns += [Column(c.name, c.type) for c in target.columns if c.name != "id"]
-    return Table(f"import_{spec.entity}", MetaData(), *columns, prefixes=["TEMPORARY"])
 
 
 def run(conn: Connection, *, entity: str, path: Path, options: Options, now: datetime, region: str,
@@ -113,10 +104,118 @@ def _refuse_if_invalid(plan: Plan, path: Path, options: Options) -> None:
                            "(--skip-invalid --rejects FILE imports the good ones)")
 
 
+def _columns_of(name: str) -> tuple[str, ...]:
+    """The stored columns a field fills (budget → budget_minor, customer → customer_id)."""
+    return {"budget": ("budget_minor",), "price": ("price_minor",), "cost": ("cost_minor",), "owner": ("owner_id",),
+            "customer": ("customer_id",), "email": ("email",), "phone": ("phone",)}.get(name, (name,))
+
+
+def _load(spec: Spec, path: Path, options: Options, ctx: Context, plan: Plan, on_problem: Callable[[str], None],
+          progress: Callable[[int], None] | None, flush: Flush) -> None:
+    """Check the file batch by batch, column by column; hand each batch's good rows to ``flush`` as columns."""
+    table = read_table(path, encoding=options.encoding, input_format=options.input_format, batch=BATCH)
+    if not table.header:
+        return
+    header_map, unknown = resolve_headers(table.header, spec, options.mapping)
+    if unknown:
+        raise InputError(f"{path}: unknown column(s) {', '.join(unknown)} for {spec.entity} (map with --map "
+                         f"'HEADER=field', ignore with --map 'HEADER=-'; fields: {', '.join(spec.fields)})")
+    fields = set(header_map.values()) | set(options.constants)
+    missing = [f for f in spec.required if f not in fields and f not in spec.defaults]
+    if missing:
+        raise InputError(f"{path}: no column for {', '.join(missing)} (add it, --map a header to it, or --set it "
+                         "for every row)")
+    constants: dict[str, Any] = {}
+    for name, value in options.constants.items():
+        if name not in spec.fields:
+            raise InputError(f"--set: {name!r} is not a {spec.entity} field")
+        try:
+            constants.update(spec.fields[name](ctx)(value))
+        except InputError as error:
+            raise InputError(f"--set {name}: {error.message}") from None
+    index = {h: i for i, h in enumerate(table.header)}
+    cells = [(h, index[h], n, column_check(spec, n, ctx)) for h, n in header_map.items() if n not in options.constants]
+    required = [(n, _columns_of(n)) for n in spec.required if n not in spec.defaults and n not in options.constants]
+    rejects = csv.writer(options.rejects, lineterminator="\n") if options.rejects is not None else None
+    if rejects is not None:
+        rejects.writerow([*table.header, "error"])
+    textual = (options.input_format or path.suffix.lower().lstrip(".")) not in ("json", "jsonl", "ndjson")
+    for batch in table.batches:
+        n = len(batch)
+        plan.rows += n
+        rows = [cells_ for _, cells_ in batch]
+        by_column = list(zip(*rows, strict=True)) if rows else []
+        columns: dict[str, list[Any]] = {k: [v] * n for k, v in constants.items()}
+        problems: dict[int, list[tuple[str, str, str]]] = {}
+        for header, i, name, check in cells:
+            raw = list(by_column[i])
+            if not textual:
+                raw = [v if type(v) is str else "" if v is None else str(v) for v in raw]
+            produced, failed = check(raw)
+            columns.update(produced)
+            for row, message in failed:
+                column, _, detail = message.partition(": ")
+                problems.setdefault(row, []).append((header, name, detail if column == name else message))
+        for name, stored in required:
+            present = [columns.get(c) for c in stored]
+            if all(col is not None and None not in col for col in present):
+                continue  # the usual case, decided in C
+            for row in range(n):
+                if all(col is None or col[row] is None for col in present) and \
+                        not any(p[1] == name for p in problems.get(row, ())):
+                    problems.setdefault(row, []).append((name, name, "must not be empty"))
+        if problems:
+            plan.problems += len(problems)
+            plan.reject += len(problems)
+            for row in sorted(problems):
+                line = batch[row][0]
+                for column, _, message in problems[row]:
+                    on_problem(problem(path, line, column, message))
+                if rejects is not None:
+                    rejects.writerow([*("" if v is None else v for v in batch[row][1]),
+                                      "; ".join(f"{c}: {m}" for c, _, m in problems[row])])
+            keep = [r for r in range(n) if r not in problems]
+            columns = {k: [v[r] for r in keep] for k, v in columns.items()}
+            lines = [batch[r][0] for r in keep]
+        else:
+            lines = [line for line, _ in batch]
+        if not lines:
+            continue
+        for name, value in spec.defaults.items():
+            columns.setdefault(name, [value] * len(lines))
+        finish_columns(spec, columns, len(lines), ctx)
+        columns["line"] = lines
+        flush(columns, len(lines))
+        if progress is not None:
+            progress(plan.rows)
+
+
+def _converter(conn: Connection) -> Callable[[list[Any]], list[Any]]:
+    """A column's values for the driver's executemany, stored exactly as SQLAlchemy would store them: on SQLite
+    datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff', dates ISO, booleans 0/1 (PostgreSQL's driver adapts them)."""
+    if conn.dialect.name != "sqlite":
+        return lambda values: values
+
+    def column(values: list[Any]) -> list[Any]:
+        sample = next((v for v in values if v is not None), None)
+        kind = type(sample)
+        if kind is datetime:
+            memo: dict[Any, str] = {}
+            return [None if v is None else memo.get(v) or memo.setdefault(v, v.strftime("%Y-%m-%d %H:%M:%S.%f"))
+                    for v in values]
+        if kind is date:
+            return [None if v is None else v.isoformat() for v in values]
+        if kind is bool:
+            return [None if v is None else int(v) for v in values]
+        return values
+
+    return column
+
+
 class _DirectWriter:
-    """Per batch: look the batch's keys up in the database with one IN query per key (earlier batches of the
-    file are already inserted in this transaction, so they count too), drop the rows that repeat a stored or
-    an earlier row, and insert the rest with one executemany. Memory holds one batch, never the file."""
+    """Per batch: look the batch's keys up in the database with IN queries (earlier batches of the file are
+    already inserted in this transaction, so they count too), drop the rows that repeat a stored or an earlier
+    row, and insert the rest with one executemany."""
 
     def __init__(self, conn: Connection, spec: Spec, keys: Iterable[str]) -> None:
         self.conn = conn
@@ -129,43 +228,57 @@ class _DirectWriter:
         self.sql = ""
         self.convert = _converter(conn)
 
-    def _stored(self, stage_col: str, target_col: str, rows: list[dict[str, Any]]) -> set[Any]:
-        scope = self.spec.scope_key
-        wanted = {(row.get(scope) if scope else None, row[stage_col]) for row in rows if row.get(stage_col) is not None}
-        found: set[Any] = set()
-        values = sorted({v for _, v in wanted})
-        column = self.target.c[target_col]
-        for start in range(0, len(values), 900):
-            query = select(self.target.c[scope] if scope else literal(None), column).where(
-                column.in_(values[start:start + 900]))
-            found.update((s, v) for s, v in self.conn.execute(query))
+    def _stored(self, target_col: str, values: list[Any]) -> set[tuple[Any, Any]]:
+        """(scope, key) pairs already stored for these keys: IN queries straight through the driver."""
+        wanted = list({v for v in values if v is not None})
+        scope = self.spec.scope_key or "NULL"
+        mark = "?" if self.conn.dialect.name == "sqlite" else "%s"
+        found: set[tuple[Any, Any]] = set()
+        for start in range(0, len(wanted), 900):
+            chunk = wanted[start:start + 900]
+            sql = (f"SELECT {scope}, {target_col} FROM {self.target.name} "
+                   f"WHERE {target_col} IN ({', '.join([mark] * len(chunk))})")
+            found.update((s, v) for s, v in self.conn.exec_driver_sql(sql, tuple(chunk)))
         return found
 
-    def write(self, rows: list[dict[str, Any]]) -> None:
+    def write(self, columns: dict[str, list[Any]], n: int) -> None:
         if self.columns is None:
-            self.columns = [c for c in rows[0] if c in self.target.c and c != "id"]
+            self.columns = [c for c in columns if c in self.target.c and c != "id"]
             mark = "?" if self.conn.dialect.name == "sqlite" else "%s"
             self.sql = (f"INSERT INTO {self.target.name} ({', '.join(self.columns)}) "
                         f"VALUES ({', '.join([mark] * len(self.columns))})")
-        scope = self.spec.scope_key
-        stored = [(stage_col, self._stored(stage_col, target_col, rows)) for stage_col, target_col in self.keys]
-        convert, columns = self.convert, self.columns
-        params = []
-        for row in rows:
-            owner = row.get(scope) if scope else None
-            duplicate = False
-            for stage_col, known in stored:
-                value = row.get(stage_col)
-                if value is not None:
-                    if (owner, value) in known:
-                        duplicate = True
+        scopes = columns.get(self.spec.scope_key) if self.spec.scope_key else None
+        owners = scopes if scopes is not None else [None] * n
+        keep = [True] * n
+        for stage_col, target_col in self.keys:
+            values = columns.get(stage_col)
+            if values is None:
+                continue
+            known = self._stored(target_col, values)
+            for i, (owner, value) in enumerate(zip(owners, values, strict=True)):
+                if value is None:
+                    continue
+                if (owner, value) in known:
+                    keep[i] = False
+                else:
                     known.add((owner, value))  # a later row of the file with the same key is a duplicate too
-            if not duplicate:
-                params.append(tuple([convert(row.get(c)) for c in columns]))
-        if params:
-            self.conn.exec_driver_sql(self.sql, params)
-        self.seen += len(rows)
-        self.added += len(params)
+        chosen = [self.convert(columns[c]) for c in self.columns]
+        rows = list(zip(*chosen, strict=True))
+        if not all(keep):
+            rows = [row for row, k in zip(rows, keep, strict=True) if k]
+        if rows:
+            self.conn.exec_driver_sql(self.sql, rows)
+        self.seen += n
+        self.added += len(rows)
+
+
+def _stage_table(spec: Spec) -> Table:
+    """A temporary table with the target's columns plus the line number and the decision per row."""
+    target = models.metadata.tables[spec.table]
+    columns = [Column("line", Integer, primary_key=True), Column("existing_id", Integer),
+               Column("dup", Integer, nullable=False, server_default="0")]
+    columns += [Column(c.name, c.type) for c in target.columns if c.name != "id"]
+    return Table(f"import_{spec.entity}", MetaData(), *columns, prefixes=["TEMPORARY"])
 
 
 def _staged(conn: Connection, spec: Spec, keys: Iterable[str], path: Path, options: Options, ctx: Context,
@@ -173,14 +286,13 @@ def _staged(conn: Connection, spec: Spec, keys: Iterable[str], path: Path, optio
     """--update: stage every row in a temporary table, then match, insert and update with set statements."""
     stage = _stage_table(spec)
     stage.create(conn)
+    convert = _converter(conn)
+    mark = "?" if conn.dialect.name == "sqlite" else "%s"
     try:
-        columns = [c.name for c in stage.columns if c.name not in ("existing_id", "dup")]
-        convert = _converter(conn)
-        mark = "?" if conn.dialect.name == "sqlite" else "%s"
-        sql = f"INSERT INTO {stage.name} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
-
-        def flush(rows: list[dict[str, Any]]) -> None:
-            conn.exec_driver_sql(sql, [tuple([convert(row.get(c)) for c in columns]) for row in rows])
+        def flush(columns: dict[str, list[Any]], n: int) -> None:
+            names = [c for c in columns if c in stage.c]
+            sql = f"INSERT INTO {stage.name} ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))})"
+            conn.exec_driver_sql(sql, list(zip(*(convert(columns[c]) for c in names), strict=True)))
 
         _load(spec, path, options, ctx, plan, on_problem, progress, flush)
         _refuse_if_invalid(plan, path, options)
@@ -189,111 +301,6 @@ def _staged(conn: Connection, spec: Spec, keys: Iterable[str], path: Path, optio
             _write(conn, spec, stage, options.update, plan)
     finally:
         stage.drop(conn, checkfirst=True)
-
-
-def _load(spec: Spec, path: Path, options: Options, ctx: Context, plan: Plan, on_problem: Callable[[str], None],
-          progress: Callable[[int], None] | None, flush: Callable[[list[dict[str, Any]]], None]) -> None:
-    """Check every row; stage the good ones in batches. The loop is the hot path of a million-row import:
-    everything per file is prepared once, before it."""
-    plan_cells: list[tuple[str, str, Any]] = []  # (header, field, check) for the file's columns
-    required: list[tuple[str, tuple[str, ...]]] = []
-    constant_values: dict[str, Any] = {}
-    rejects = csv.writer(options.rejects, lineterminator="\n") if options.rejects is not None else None
-    batch: list[dict[str, Any]] = []
-    defaults = list(spec.defaults.items())
-    finish = spec.finish
-    prepared = False
-    for record in read_records(path, encoding=options.encoding, input_format=options.input_format):
-        values = record.values
-        if not prepared:
-            prepared = True
-            header_map, unknown = resolve_headers(list(values), spec, options.mapping)
-            if unknown:
-                raise InputError(f"{path}: unknown column(s) {', '.join(unknown)} for {spec.entity} (map with "
-                                 f"--map 'HEADER=field', ignore with --map 'HEADER=-'; fields: "
-                                 f"{', '.join(spec.fields)})")
-            fields = set(header_map.values()) | set(options.constants)
-            missing = [f for f in spec.required if f not in fields and f not in spec.defaults]
-            if missing:
-                raise InputError(f"{path}: no column for {', '.join(missing)} (add it, --map a header to it, or "
-                                 "--set it for every row)")
-            for name, value in options.constants.items():
-                if name not in spec.fields:
-                    raise InputError(f"--set: {name!r} is not a {spec.entity} field")
-                constant_values.update(spec.fields[name](ctx)(value))
-            plan_cells = [(h, n, spec.fields[n](ctx)) for h, n in header_map.items() if n not in options.constants]
-            required = [(n, _columns_of(n)) for n in spec.required if n not in spec.defaults]
-            if rejects is not None:
-                rejects.writerow([*values.keys(), "error"])
-        plan.rows += 1
-        row: dict[str, Any] = dict(constant_values)
-        errors: list[tuple[str, str, str]] | None = None
-        for header, name, check in plan_cells:
-            raw = values.get(header)
-            try:
-                row.update(check(raw if type(raw) is str else "" if raw is None else str(raw)))
-            except SalesError as error:
-                column, _, message = error.message.partition(": ")
-                (errors := errors or []).append((header, name, message if column == name else error.message))
-        for name, columns in required:
-            if all(row.get(c) is None for c in columns) and not (errors and any(e[1] == name for e in errors)):
-                (errors := errors or []).append((name, name, "must not be empty"))
-        if errors:
-            plan.problems += 1
-            plan.reject += 1
-            for column, _, message in errors:
-                on_problem(problem(path, record.line, column, message))
-            if rejects is not None:
-                rejects.writerow([*("" if v is None else v for v in values.values()),
-                                  "; ".join(f"{c}: {m}" for c, _, m in errors)])
-            continue
-        for name, value in defaults:
-            if name not in row:
-                row[name] = value
-        if finish is not None:
-            finish(row, ctx)
-        row["line"] = record.line
-        batch.append(row)
-        if len(batch) >= BATCH:
-            flush(batch)
-            batch = []
-            if progress is not None:
-                progress(plan.rows)
-    if batch:
-        flush(batch)
-    if progress is not None:
-        progress(plan.rows)
-
-
-def _converter(conn: Connection) -> Callable[[Any], Any]:
-    """Values for the driver's executemany, stored exactly as SQLAlchemy would store them: on SQLite datetimes
-    as 'YYYY-MM-DD HH:MM:SS.ffffff', dates ISO, booleans 0/1 (PostgreSQL's driver adapts them itself)."""
-    if conn.dialect.name != "sqlite":
-        return lambda v: v
-    memo: dict[Any, str] = {}
-
-    def value(v: Any) -> Any:
-        kind = type(v)
-        if kind is str or kind is int or v is None:
-            return v
-        if kind is datetime or kind is date:
-            text = memo.get(v)
-            if text is None:
-                text = v.strftime("%Y-%m-%d %H:%M:%S.%f") if kind is datetime else v.isoformat()
-                if len(memo) < 4096:
-                    memo[v] = text
-            return text
-        if kind is bool:
-            return int(v)
-        return v
-
-    return value
-
-
-def _columns_of(name: str) -> tuple[str, ...]:
-    """The stored columns a field fills (budget → budget_minor, customer → customer_id)."""
-    return {"budget": ("budget_minor",), "price": ("price_minor",), "cost": ("cost_minor",), "owner": ("owner_id",),
-            "customer": ("customer_id",)}.get(name, (name,))
 
 
 def _decide(conn: Connection, spec: Spec, stage: Table, keys: Iterable[str], plan: Plan, do_update: bool) -> None:
@@ -325,9 +332,10 @@ def _decide(conn: Connection, spec: Spec, stage: Table, keys: Iterable[str], pla
 
 
 def _write(conn: Connection, spec: Spec, stage: Table, do_update: bool, plan: Plan) -> None:
+    from sqlalchemy import insert
+
     target = models.metadata.tables[spec.table]
-    provided = [c for c in target.columns if c.name != "id" and c.name in stage.c]
-    names = [c.name for c in provided]
+    names = [c.name for c in target.columns if c.name != "id" and c.name in stage.c]
     fresh = select(*(stage.c[n] for n in names)).where(stage.c.dup == 0, stage.c.existing_id.is_(None)) \
         .order_by(stage.c.line)
     conn.execute(insert(target).from_select(names, fresh))
@@ -335,10 +343,9 @@ def _write(conn: Connection, spec: Spec, stage: Table, do_update: bool, plan: Pl
         # only the columns the file actually has are updated; the record keeps its id, history and creation time
         present = [n for n in names if n not in ("created_at", "line") and
                    conn.execute(select(func.count()).select_from(stage).where(stage.c[n].is_not(None))).scalar()]
-        if "updated_at" in target.c:
-            present = [*{*present, "updated_at"}]
+        if "updated_at" in target.c and "updated_at" not in present:
+            present.append("updated_at")
         values = {n: select(stage.c[n]).where(stage.c.existing_id == target.c.id, stage.c.dup == 0)
                   .order_by(stage.c.line).limit(1).scalar_subquery() for n in present}
         conn.execute(update(target).where(target.c.id.in_(
             select(stage.c.existing_id).where(stage.c.dup == 0, stage.c.existing_id.is_not(None)))).values(**values))
-
