@@ -453,24 +453,19 @@ def column_check(spec: Spec, name: str, ctx: Context) -> ColumnCheck:
         max_len, multiline, required = shape
         return _text_column(name, max_len, multiline, required, scalar)
     if factory in (_source, _lead_status):
-        cache: dict[str, tuple[dict[str, Any] | None, str | None]] = {}
+        known: dict[str, Any] = {}  # cell text → stored value, for the few distinct values such columns have
 
         def lookup(values: list[str]) -> tuple[dict[str, list[Any]], list[tuple[int, str]]]:
-            out: list[Any] = []
+            out = list(map(known.get, values))
+            if None not in out:
+                return {name: out}, []
             errors: list[tuple[int, str]] = []
             for i, value in enumerate(values):
-                hit = cache.get(value)
-                if hit is None:
+                if out[i] is None:
                     try:
-                        hit = (scalar(value), None)
+                        out[i] = known[value] = scalar(value)[name]
                     except InputError as error:
-                        hit = (None, error.message)
-                    cache[value] = hit
-                if hit[1] is not None:
-                    errors.append((i, hit[1]))
-                    out.append(None)
-                else:
-                    out.append(hit[0][name] if hit[0] else None)
+                        errors.append((i, error.message))
             return {name: out}, errors
         return lookup
     return columnwise(scalar)

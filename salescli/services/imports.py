@@ -20,7 +20,7 @@ from sqlalchemy import Column, Connection, Integer, MetaData, Table, and_, func,
 from salescli import models
 from salescli.errors import InputError
 from salescli.importers.fields import SPECS, Context, Spec, column_check, finish_columns, resolve_headers
-from salescli.importers.reader import Problems, problem, read_table
+from salescli.importers.reader import Problems, problem, read_table, unguard
 from salescli.services.common import audit
 
 BATCH = 5000
@@ -148,9 +148,10 @@ def _load(spec: Spec, path: Path, options: Options, ctx: Context, plan: Plan, on
         columns: dict[str, list[Any]] = {k: [v] * n for k, v in constants.items()}
         problems: dict[int, list[tuple[str, str, str]]] = {}
         for header, i, name, check in cells:
-            raw = list(by_column[i])
-            if not textual:
-                raw = [v if type(v) is str else "" if v is None else str(v) for v in raw]
+            if textual:
+                raw = unguard(by_column[i])
+            else:
+                raw = [v if type(v) is str else "" if v is None else str(v) for v in by_column[i]]
             produced, failed = check(raw)
             columns.update(produced)
             for row, message in failed:
@@ -196,18 +197,25 @@ def _converter(conn: Connection) -> Callable[[list[Any]], list[Any]]:
     if conn.dialect.name != "sqlite":
         return lambda values: values
 
+    def one(v: Any) -> Any:
+        kind = type(v)
+        if kind is datetime:
+            return v.strftime("%Y-%m-%d %H:%M:%S.%f")
+        if kind is date:
+            return v.isoformat()
+        if kind is bool:
+            return int(v)
+        return v
+
     def column(values: list[Any]) -> list[Any]:
         sample = next((v for v in values if v is not None), None)
         kind = type(sample)
-        if kind is datetime:
-            memo: dict[Any, str] = {}
-            return [None if v is None else memo.get(v) or memo.setdefault(v, v.strftime("%Y-%m-%d %H:%M:%S.%f"))
-                    for v in values]
-        if kind is date:
-            return [None if v is None else v.isoformat() for v in values]
-        if kind is bool:
-            return [None if v is None else int(v) for v in values]
-        return values
+        if kind not in (datetime, date, bool):
+            return values
+        if values.count(sample) == len(values):  # a constant, like created_at for every row
+            return [one(sample)] * len(values)
+        memo: dict[Any, Any] = {}
+        return [None if v is None else memo[v] if v in memo else memo.setdefault(v, one(v)) for v in values]
 
     return column
 
@@ -255,6 +263,9 @@ class _DirectWriter:
             if values is None:
                 continue
             known = self._stored(target_col, values)
+            present = [v for v in values if v is not None]
+            if not known and len(set(present)) == len(present):
+                continue  # the usual case, decided in C: no key stored yet, none repeated in the batch
             for i, (owner, value) in enumerate(zip(owners, values, strict=True)):
                 if value is None:
                     continue
