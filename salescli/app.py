@@ -81,11 +81,13 @@ class App:
 
     def scope(self, conn: Connection, owner: str | None, everyone: bool) -> int | None:
         """Whose records a listing shows: --owner's; else the acting rep's unless --all; else everyone's."""
+        rep = self.acting_rep(conn)
         if owner:
             return self.owner_id(conn, owner)
         if everyone:
+            if rep is not None and rep["role"] != "manager":
+                raise PolicyError(f"--all needs a manager; {rep['handle']} sees their own records")
             return None
-        rep = self.acting_rep(conn)
         return int(rep["id"]) if rep else None
 
     def config(self, name: str) -> Any:

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 
 from salescli import migrations
-from salescli.errors import InputError, StoreError, redact
+from salescli.errors import InputError, PolicyError, StoreError, redact
 
 BUSY_TIMEOUT_S = 30
 def resolve_url(db: str) -> str:
@@ -227,4 +227,41 @@ def backup_sqlite(source: Path, target: Path) -> int:
         dst.close()
         src.close()
     os.replace(tmp, target)
+    return target.stat().st_size
+
+
+def restore_sqlite(backup: Path, target: Path, *, force: bool) -> int:
+    """Copy ``backup`` over the live database ``target`` with the online backup API, after checking that the
+    backup is a salescli database this version can read; refuses to replace records without ``force``."""
+    try:
+        src = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
+        version = src.execute("SELECT version_num FROM alembic_version").fetchone()
+        ok = src.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    except sqlite3.DatabaseError:
+        raise InputError(f"{backup} is not a salescli database") from None
+    if version is None or not ok:
+        src.close()
+        raise InputError(f"{backup} is not a usable salescli database")
+    if version[0] not in migrations.REVISIONS:
+        src.close()
+        raise StoreError(f"{backup} has schema {version[0]}, newer than this salescli knows")
+    if target.exists() and not force:
+        dst = sqlite3.connect(target)
+        try:
+            has_records = any(dst.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone()
+                              for t in ("leads", "customers", "deals", "reps", "products"))
+        except sqlite3.DatabaseError:
+            has_records = True
+        finally:
+            dst.close()
+        if has_records:
+            src.close()
+            raise PolicyError(f"{target} holds records; use --force to replace it with {backup}")
+    _create_private_file(target)
+    dst = sqlite3.connect(target, timeout=BUSY_TIMEOUT_S)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
     return target.stat().st_size

@@ -88,10 +88,12 @@ def test_due_and_today_as_of_a_date(cli: Cli) -> None:
 def test_acting_rep_sees_own_leads_unless_all(cli: Cli) -> None:
     cli.ok("rep", "add", "wang.fang", "--name", "王芳")
     cli.ok("rep", "add", "li.wei", "--name", "李伟")
+    cli.ok("rep", "add", "boss", "--name", "陈静", "--manager")
     mine = cli.id("--rep", "wang.fang", "lead", "add", "Mine", "--source", "web", "--follow-up", "today")
     theirs = cli.id("--rep", "li.wei", "lead", "add", "Theirs", "--source", "web", "--follow-up", "today")
     assert [r["id"] for r in cli.json("--rep", "wang.fang", "lead", "list")] == [mine]
-    assert [r["id"] for r in cli.json("--rep", "wang.fang", "lead", "list", "--all")] == [theirs, mine]
+    assert "--all needs a manager" in cli.fails(1, "--rep", "wang.fang", "lead", "list", "--all")
+    assert [r["id"] for r in cli.json("--rep", "boss", "lead", "list", "--all")] == [theirs, mine]
     assert [r["id"] for r in cli.json("--rep", "li.wei", "lead", "due")] == [theirs]
     assert len(cli.json("lead", "list")) == 2  # no rep: a single user sees everything
     assert cli.json("lead", "show", str(mine))["owner"] == "wang.fang"

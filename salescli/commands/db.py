@@ -56,6 +56,29 @@ def backup(
     output.message(f"backed up {source} to {path} ({size:,} bytes)")
 
 
+@app.command("restore")
+def restore(
+    ctx: typer.Context,
+    backup: Annotated[Path, typer.Argument(help="A copy made by 'salescli db backup'.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace a database that already holds records.")] = False,
+) -> None:
+    """Replace the SQLite database with a backup (online, consistent; migrated if the backup is older)."""
+    from salescli.errors import InputError, PolicyError
+    from salescli.store import restore_sqlite, sqlite_path
+
+    store = App.of(ctx).store
+    target = sqlite_path(store.url)
+    if target is None:
+        raise PolicyError("db restore works on SQLite files; for PostgreSQL use pg_restore")
+    if not backup.is_file():
+        raise InputError(f"{backup}: no such file")
+    if backup.resolve() == target.resolve():
+        raise InputError("the backup is the database itself")
+    size = restore_sqlite(backup, target, force=force)
+    store.engine  # noqa: B018 - migrates it if the backup came from an older version
+    output.message(f"restored {target} from {backup} ({size:,} bytes)")
+
+
 @app.command("info")
 def info(ctx: typer.Context, fmt: FormatOpt = None) -> None:
     """Where the database is, its schema version and how many records it holds."""

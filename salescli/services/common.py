@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Table, insert, select, update
 
 from salescli import models
 from salescli.domain.money import from_minor
-from salescli.errors import InputError, NotFound
+from salescli.errors import InputError, NotFound, PolicyError
 
 
 def parse_id(text: str | int, entity: str) -> int:
@@ -90,3 +90,16 @@ def next_number(conn: Connection, kind: str, year: int) -> str:
     value = conn.execute(update(C).where(C.c.kind == kind, C.c.year == year).values(last=C.c.last + 1)
                          .returning(C.c.last)).scalar_one()
     return f"{kind}-{year}-{value:04d}"
+
+
+def ensure_can_change(conn: Connection, *, owner_id: int | None, actor: str | None, what: str) -> None:
+    """Team rule: a rep changes only their own records; managers change any. Nothing applies to a single user
+    (no acting rep) or to a record nobody owns."""
+    if actor is None or owner_id is None:
+        return
+    R = models.reps
+    rep = conn.execute(select(R.c.id, R.c.role).where(R.c.handle == actor)).first()
+    if rep is None or rep.role == "manager" or rep.id == owner_id:
+        return
+    owner = conn.execute(select(R.c.handle).where(R.c.id == owner_id)).scalar()
+    raise PolicyError(f"{what} belongs to {owner}; only its owner or a manager can change it")

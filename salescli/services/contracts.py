@@ -13,7 +13,14 @@ from salescli.domain.money import bp_to_pct, from_minor
 from salescli.domain.pipeline import CONTRACT, DEAL, quote_status
 from salescli.errors import InputError, InvalidTransition, NotFound, PolicyError
 from salescli.services import deals, quotes
-from salescli.services.common import audit, insert_id, money_fields, next_number, parse_document_number
+from salescli.services.common import (
+    audit,
+    ensure_can_change,
+    insert_id,
+    money_fields,
+    next_number,
+    parse_document_number,
+)
 
 K = models.contracts
 KL = models.contract_lines
@@ -38,7 +45,7 @@ def create(conn: Connection, quote_number: str, *, payment_terms: str | None, te
     existing = conn.execute(select(K.c.number).where(K.c.quote_id == quote["id"], K.c.status != "cancelled")).first()
     if existing:
         raise PolicyError(f"quote {number} already has contract {existing[0]}")
-    deals.get_open(conn, quote["deal_id"])
+    deals.get_open(conn, quote["deal_id"], actor=actor)
     lines = conn.execute(select(models.quote_lines).where(models.quote_lines.c.quote_id == quote["id"])
                          .order_by(models.quote_lines.c.position)).mappings().all()
     contract = next_number(conn, "C", at.year)
@@ -74,6 +81,7 @@ def sign(conn: Connection, number: str, *, signed_by: str, at: datetime, rep_id:
     who = clean_text(signed_by, field="--signed-by")
     CONTRACT.check(row["status"], "signed", label=f"contract {row['number']}")
     deal = deals.fetch_deal(conn, row["deal_id"])
+    ensure_can_change(conn, owner_id=deal["owner_id"], actor=actor, what=f"contract {row['number']}")
     DEAL.check(deal["stage"], "won", label=f"deal {deal['id']}")
     conn.execute(update(K).where(K.c.id == row["id"]).values(status="signed", signed_at=at, signed_by=who))
     conn.execute(update(D).where(D.c.id == deal["id"]).values(value_minor=row["net_minor"], closed_at=at))

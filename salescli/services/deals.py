@@ -13,7 +13,7 @@ from salescli.domain.identity import clean_text
 from salescli.domain.money import from_minor, round_money
 from salescli.domain.pipeline import DEAL, DEAL_OPEN, STAGE_PROBABILITY
 from salescli.errors import InputError, InvalidTransition
-from salescli.services.common import audit, fetch, insert_id, money_fields
+from salescli.services.common import audit, ensure_can_change, fetch, insert_id, money_fields
 
 D = models.deals
 E = models.deal_events
@@ -38,9 +38,11 @@ def fetch_deal(conn: Connection, deal_id: int) -> dict[str, Any]:
     return fetch(conn, D, deal_id, "deal")
 
 
-def get_open(conn: Connection, deal_id: int) -> dict[str, Any]:
-    """The deal, which must still be open (not won or lost) for pipeline work on it."""
+def get_open(conn: Connection, deal_id: int, *, actor: str | None = None) -> dict[str, Any]:
+    """The deal, which must still be open (not won or lost) for pipeline work on it, and the acting rep's
+    to change (or any, for a manager)."""
     deal = fetch(conn, D, deal_id, "deal")
+    ensure_can_change(conn, owner_id=deal["owner_id"], actor=actor, what=f"deal {deal_id}")
     if deal["stage"] not in DEAL_OPEN:
         raise InvalidTransition(f"deal {deal_id} is {deal['stage']}, which is final")
     return deal
@@ -80,6 +82,7 @@ def pipeline(conn: Connection, *, owner_id: int | None = None) -> list[dict[str,
 def lose(conn: Connection, deal_id: int, *, reason: str, at: datetime, rep_id: int | None,
          actor: str | None) -> None:
     deal = fetch(conn, D, deal_id, "deal")
+    ensure_can_change(conn, owner_id=deal["owner_id"], actor=actor, what=f"deal {deal_id}")
     text = clean_text(reason, field="--reason", max_len=1000)
     DEAL.check(deal["stage"], "lost", label=f"deal {deal_id}")
     conn.execute(update(D).where(D.c.id == deal_id).values(stage="lost", stage_at=at, closed_at=at, lost_reason=text,

@@ -38,7 +38,7 @@ def log(conn: Connection, deal_id: int, *, skus: str, attendees: str | None, que
         "feedback": clean_text(feedback, field="--feedback", max_len=4000, multiline=True) if feedback else None,
         "outcome": outcome.strip().lower() if outcome else None,
     }
-    deal = deals.get_open(conn, deal_id)
+    deal = deals.get_open(conn, deal_id, actor=actor)
     products.resolve(conn, wanted)  # unknown SKU → exit 2 with close matches
     row["products"] = ", ".join(dict.fromkeys(parse_sku(s, field="--products") for s in wanted))
     demo_id = insert_id(conn, DM, row)

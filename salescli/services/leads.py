@@ -14,7 +14,7 @@ from salescli.domain.identity import clean_text, normalize_email, normalize_phon
 from salescli.domain.pipeline import LEAD, LEAD_OPEN
 from salescli.errors import InputError, InvalidTransition
 from salescli.services import customers, deals
-from salescli.services.common import audit, fetch, insert_id
+from salescli.services.common import audit, ensure_can_change, fetch, insert_id
 
 L = models.leads
 R = models.reps
@@ -137,6 +137,7 @@ def update_lead(conn: Connection, lead_id: int, *, values: Mapping[str, Any], st
                 owner_id: int | None, follow_up: date | None, clear_follow_up: bool, at: datetime,
                 actor: str | None, region: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     before = fetch(conn, L, lead_id, "lead")
+    ensure_can_change(conn, owner_id=before["owner_id"], actor=actor, what=f"lead {lead_id}")
     changes = clean_fields(values, region=region)
     if status is not None:
         if status in ("converted", "lost"):
@@ -165,6 +166,7 @@ def log(conn: Connection, lead_id: int, *, kind: str, summary: str, next_step: d
     """Record a touch; a call, email or meeting moves a new lead to contacted; ``next_step`` sets the
     follow-up date."""
     lead = fetch(conn, L, lead_id, "lead")
+    ensure_can_change(conn, owner_id=lead["owner_id"], actor=actor, what=f"lead {lead_id}")
     kind = rules.parse_kind(kind, allowed=("call", "email", "meeting", "note"))
     summary = clean_text(summary, field="--summary", max_len=4000, multiline=True)
     if lead["status"] not in LEAD_OPEN:
@@ -196,6 +198,7 @@ def activities(conn: Connection, *, lead_id: int | None = None, deal_id: int | N
 
 def lose(conn: Connection, lead_id: int, *, reason: str, at: datetime, actor: str | None) -> None:
     lead = fetch(conn, L, lead_id, "lead")
+    ensure_can_change(conn, owner_id=lead["owner_id"], actor=actor, what=f"lead {lead_id}")
     reason = clean_text(reason, field="--reason", max_len=1000)
     LEAD.check(lead["status"], "lost", label=f"lead {lead_id}")
     conn.execute(update(L).where(L.c.id == lead_id).values(status="lost", lost_reason=reason, closed_at=at,
@@ -208,6 +211,7 @@ def convert(conn: Connection, lead_id: int, *, title: str | None, owner_id: int 
             actor: str | None, targets: list[str], region: str) -> dict[str, Any]:
     """Lead → customer (found by company name, else created) + contact + deal in stage qualification."""
     lead = fetch(conn, L, lead_id, "lead")
+    ensure_can_change(conn, owner_id=lead["owner_id"], actor=actor, what=f"lead {lead_id}")
     LEAD.check(lead["status"], "converted", label=f"lead {lead_id}")
     company = lead["company"] or lead["name"]
     customer = customers.find_by_name(conn, company)

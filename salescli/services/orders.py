@@ -17,7 +17,7 @@ from salescli.domain.money import from_minor
 from salescli.domain.pipeline import ORDER
 from salescli.errors import InputError, InvalidTransition, NotFound, PolicyError, SalesError
 from salescli.services import contracts
-from salescli.services.common import audit, insert_id, next_number, parse_document_number
+from salescli.services.common import audit, ensure_can_change, insert_id, next_number, parse_document_number
 
 O = models.orders  # noqa: E741
 OE = models.order_events
@@ -39,6 +39,8 @@ def create(conn: Connection, contract_number: str, *, promised: date, at: dateti
     if promised < at.date():
         raise InputError(f"--promised {promised.isoformat()} is before the order date {at.date().isoformat()}")
     contract = contracts.get_row(conn, contract_number)
+    owner = conn.execute(select(D.c.owner_id).where(D.c.id == contract["deal_id"])).scalar()
+    ensure_can_change(conn, owner_id=owner, actor=actor, what=f"contract {contract['number']}")
     if contract["status"] != "signed":
         raise InvalidTransition(f"contract {contract['number']} is {contract['status']}; an order needs a signed "
                                 f"contract (salescli contract sign {contract['number']})")
@@ -68,6 +70,8 @@ def update_status(conn: Connection, number: str, status: str, *, note: str | Non
                   rep_id: int | None, actor: str | None) -> dict[str, Any]:
     """One step along the order machine (forward skips allowed, never back; cancel only before shipping)."""
     row = get_row(conn, number)
+    owner = conn.execute(select(D.c.owner_id).where(D.c.id == row["deal_id"])).scalar()
+    ensure_can_change(conn, owner_id=owner, actor=actor, what=f"order {row['number']}")
     target = status.strip().lower()
     ORDER.check(row["status"], target, label=f"order {row['number']}")
     last = conn.execute(select(func.max(OE.c.at)).where(OE.c.order_id == row["id"])).scalar()

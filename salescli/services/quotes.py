@@ -98,7 +98,7 @@ def _insert_revision(conn: Connection, *, number: str, revision: int, deal: dict
 def create(conn: Connection, deal_id: int, *, specs: Sequence[pricing.LineSpec], from_needs: bool,
            discount: Decimal, tax_rate: Decimal, valid_days: int, at: datetime, rep_id: int | None,
            actor: str | None, policy: pricing.Policy, currency: str) -> str:
-    deal = deals.get_open(conn, deal_id)
+    deal = deals.get_open(conn, deal_id, actor=actor)
     base: list[pricing.Line] = []
     if from_needs:
         from salescli.services import needs
@@ -127,7 +127,7 @@ def revise(conn: Connection, number: str, *, specs: Sequence[pricing.LineSpec], 
     if old["status"] not in ("draft", "sent"):  # an expired draft or sent quote may be revised: that renews it
         raise InvalidTransition(f"quote {number} is {old['status']}; only a draft or sent quote can be revised")
     QUOTE.check(old["status"], "superseded", label=f"quote {number}")
-    deal = deals.get_open(conn, old["deal_id"])
+    deal = deals.get_open(conn, old["deal_id"], actor=actor)
     signed = conn.execute(select(models.contracts.c.number).where(models.contracts.c.deal_id == deal["id"],
                                                                    models.contracts.c.status == "signed")).first()
     if signed:
@@ -192,7 +192,7 @@ def send(conn: Connection, number: str, *, at: datetime, rep_id: int | None, act
         raise PolicyError(f"quote {number} needs a manager's approval before it is sent: {row['approval_reason']} "
                           f"(salescli --rep MANAGER quote approve {number})")
     _set_status(conn, number, "sent", at=at, actor=actor, values={"sent_at": at})
-    deal = deals.get_open(conn, row["deal_id"])
+    deal = deals.get_open(conn, row["deal_id"], actor=actor)
     deals.advance(conn, deal, "proposal", at=at, note=f"{number} sent", rep_id=rep_id, actor=actor)
 
 
@@ -202,12 +202,13 @@ def accept(conn: Connection, number: str, *, at: datetime, actor: str | None) ->
                                                   Q.c.number != number)).first()
     if other:
         raise PolicyError(f"deal {row['deal_id']} already has accepted quote {other[0]}; one per deal")
-    deals.get_open(conn, row["deal_id"])
+    deals.get_open(conn, row["deal_id"], actor=actor)
     _set_status(conn, number, "accepted", at=at, actor=actor, values={"decided_at": at})
 
 
 def reject(conn: Connection, number: str, *, reason: str | None, at: datetime, actor: str | None) -> None:
     text = clean_text(reason, field="--reason", max_len=1000) if reason else None
+    deals.get_open(conn, get_row(conn, number)["deal_id"], actor=actor)
     _set_status(conn, number, "rejected", at=at, actor=actor, values={"decided_at": at, "reject_reason": text})
 
 

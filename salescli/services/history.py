@@ -1,0 +1,48 @@
+"""The audit trail: who changed what, when, from what to what."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from salescli import models
+from salescli.errors import InputError, NotFound
+
+ENTITIES = ("lead", "customer", "contact", "deal", "needs", "demo", "quote", "contract", "order", "ticket",
+            "survey", "product", "rep", "target", "import")
+
+
+def changes(conn: Connection, entity: str, entity_id: str) -> list[dict[str, Any]]:
+    if entity not in ENTITIES:
+        raise InputError(f"entity: {entity!r} is not one of {', '.join(ENTITIES)}")
+    from salescli.services.common import parse_document_number
+
+    numbered = {"quote": "Q", "contract": "C", "order": "SO"}
+    if entity in numbered:
+        key = parse_document_number(entity_id, numbered[entity], entity)
+    elif entity == "product":
+        key = entity_id.strip().upper()
+    elif entity == "rep":
+        key = entity_id.strip().lower()
+    else:
+        key = entity_id.strip().lstrip("#")
+    A = models.audit_log
+    rows = conn.execute(select(A.c.at, A.c.rep, A.c.action, A.c.before, A.c.after)
+                        .where(A.c.entity == entity, A.c.entity_id == key).order_by(A.c.at, A.c.id)).all()
+    if not rows:
+        raise NotFound(f"no history for {entity} {entity_id}")
+    out = []
+    for at, rep, action, before, after in rows:
+        old, new = json.loads(before) if before else {}, json.loads(after) if after else {}
+        fields = [k for k in new if not k.endswith(("_key", "_at")) or k == "closed_at"] or list(old)
+        summary = "; ".join(f"{k}: {_short(old.get(k))} → {_short(new.get(k))}" if k in old else
+                            f"{k}: {_short(new.get(k))}" for k in fields[:8])
+        out.append({"at": at, "rep": rep, "action": action, "changes": summary, "before": old, "after": new})
+    return out
+
+
+def _short(value: Any) -> str:
+    text = "∅" if value is None else str(value)
+    return text if len(text) <= 40 else text[:39] + "…"
