@@ -122,9 +122,8 @@ def _csv(path: Path, encoding: str) -> Iterator[Record]:
                 if not any(cell.strip() for cell in row):
                     continue
                 if len(row) != len(names):
-                    raise Problems(lines=[problem(path, start, None, f"{len(row)} fields, the header has "
-                                                                      f"{len(names)}")],
-                                   summary=f"{path}: malformed CSV; nothing imported")
+                    raise InputError(f"{path}:{start}: {len(row)} fields, the header has {len(names)}; nothing "
+                                     "imported")
                 yield Record(start, dict(zip(names, [c[1:] if c[:2] in _NEUTRALIZED else c for c in row],
                                              strict=True)))
         except csv.Error as error:
@@ -191,8 +190,8 @@ def read_table(path: Path, *, encoding: str | None = None, input_format: str | N
             for record in records:
                 extra = sorted(set(record.values) - set(header))
                 if extra:
-                    raise Problems([problem(path, record.line, extra[0], "a column the first object does not have")],
-                                   f"{path}: objects must share their keys; nothing imported")
+                    raise InputError(f"{path}:{record.line}: {extra[0]}: a key the first object does not have; "
+                                     "nothing imported")
                 chunk.append((record.line, [record.values.get(h) for h in header]))
                 if len(chunk) >= batch:
                     yield chunk
@@ -234,8 +233,7 @@ def read_table(path: Path, *, encoding: str | None = None, input_format: str | N
                 if len(row) != width:
                     if not any(cell.strip() for cell in row):
                         continue
-                    raise Problems([problem(path, start, None, f"{len(row)} fields, the header has {width}")],
-                                   f"{path}: malformed CSV; nothing imported")
+                    raise InputError(f"{path}:{start}: {len(row)} fields, the header has {width}; nothing imported")
                 chunk.append((start, row))
                 if len(chunk) >= batch:
                     yield chunk
