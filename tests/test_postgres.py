@@ -62,3 +62,59 @@ def test_sample_on_postgres(pg_url: str) -> None:
     cli.ok("sample", "--date", "2026-11-29", "--leads", "200", "--customers", "30")
     assert cli.json("db", "info")["leads"] == 200
     assert "already loaded" in cli.ok("sample").stderr
+
+
+def _every_step(cli: Cli, tmp: Path) -> dict[str, Any]:
+    """One pass through all ten steps, with fixed dates, returning what a user would read."""
+    cli.ok("rep", "add", "wang", "--name", "王芳")
+    cli.ok("rep", "add", "boss", "--name", "陈静", "--manager")
+    cli.ok("product", "add", "GW-1", "--name", "工业网关", "--price", "1200", "--cost", "700", "--lead-time-days", "10")
+    (tmp / "leads.csv").write_text("姓名,公司,手机,来源\n赵敏,上海华信,13800138000,展会\n"
+                                   "李雷,杭州启明,13900001111,web\n",
+                                   encoding="utf-8")
+    cli.ok("--rep", "wang", "import", "leads", str(tmp / "leads.csv"), "--set", "owner=wang")
+    deal = cli.id("--rep", "wang", "lead", "convert", "1", "--date", "2026-10-01")
+    cli.ok("--rep", "wang", "needs", "confirm", str(deal), "--item", "GW-1:10", "--budget", "10000", "--deliver-by",
+           "2026-10-05", "--date", "2026-10-02")
+    cli.id("--rep", "wang", "demo", "log", str(deal), "--products", "GW-1", "--questions", "价格", "--date",
+           "2026-10-03")
+    quote = cli.ok("--rep", "wang", "quote", "create", str(deal), "--from-needs", "--discount", "20", "--date",
+                   "2026-10-04").stdout.strip()
+    cli.ok("--rep", "boss", "quote", "approve", quote, "--date", "2026-10-04")
+    cli.ok("--rep", "wang", "quote", "send", quote, "--date", "2026-10-05")
+    cli.ok("--rep", "wang", "quote", "revise", quote, "--discount", "10", "--date", "2026-10-06")
+    cli.ok("--rep", "wang", "quote", "send", quote, "--date", "2026-10-06")
+    cli.ok("--rep", "wang", "quote", "accept", quote, "--date", "2026-10-07")
+    contract = cli.ok("--rep", "wang", "contract", "create", quote, "--date", "2026-10-08").stdout.strip()
+    cli.ok("--rep", "wang", "contract", "sign", contract, "--signed-by", "赵总", "--date", "2026-10-09")
+    order = cli.ok("--rep", "wang", "order", "create", contract, "--promised", "2026-10-20", "--date",
+                   "2026-10-09").stdout.strip()
+    cli.ok("--rep", "wang", "order", "update", order, "--status", "delivered", "--date", "2026-10-19")
+    ticket = cli.id("ticket", "open", "--order", order, "--subject", "无法联网", "--priority", "high", "--date",
+                    "2026-10-20T09:00")
+    cli.ok("ticket", "resolve", str(ticket), "--date", "2026-10-20T12:00")
+    cli.id("survey", "record", "--order", order, "--nps", "9", "--csat", "5", "--date", "2026-10-25")
+    cli.ok("target", "set", "wang", "2026-10", "--revenue", "20000")
+    return _strip({
+        "quote": cli.json("quote", "show", quote),
+        "diff": cli.json("quote", "diff", quote),
+        "contract": cli.json("contract", "show", contract),
+        "order": cli.json("order", "track", order, "--date", "2026-10-30"),
+        "ticket": cli.json("ticket", "list", "--closed", "--date", "2026-10-30"),
+        "kpi": cli.json("kpi", "report", "--period", "2026-10"),
+        "by_month": cli.json("kpi", "report", "--period", "2026-Q4", "--by", "month"),
+        "funnel": cli.json("kpi", "funnel", "--period", "2026", "--by", "rep"),
+        "surveys": cli.json("survey", "results", "--period", "2026-10"),
+        "deal": [e["event"] for e in cli.json("deal", "show", str(deal))["timeline"]],
+        "history": [(h["rep"], h["action"]) for h in cli.json("history", "quote", quote)],
+        "export": cli.ok("export", "deals", "--format", "jsonl").stdout.count("\n"),
+        "refused": cli.fails(1, "--rep", "wang", "order", "update", order, "--status", "shipped"),
+    })
+
+
+def test_all_ten_steps_give_the_same_answers_on_postgres(pg_url: str, tmp_path: Path) -> None:
+    on_pg = _every_step(Cli(pg_url), tmp_path)
+    on_sqlite = _every_step(Cli(str(tmp_path / "steps.db")), tmp_path)
+    assert on_pg == on_sqlite
+    assert on_pg["kpi"]["total"]["revenue"] == "10800.00" and on_pg["kpi"]["total"]["attainment"] == 0.54
+    assert on_pg["kpi"]["total"]["on_time_rate"] == 1.0 and on_pg["kpi"]["total"]["nps"] == 100.0
