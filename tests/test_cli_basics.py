@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from typer.main import get_command
 
@@ -90,3 +91,13 @@ def test_rep_add_list_and_refusals(cli: Cli) -> None:
     assert reps == [{"handle": "chen.jing", "name": "陈静", "email": None, "role": "manager", "active": True,
                      "created_at": reps[0]["created_at"]}]
     assert "no rep 'ghost'" in cli.fails(1, "--rep", "ghost", "lead", "list")
+
+
+def test_debug_never_shows_a_password() -> None:
+    proc = run_subprocess("--debug", "--db", "postgresql://sales:s3cret@127.0.0.1:1/crm", "lead", "list",
+                          env={"SALESCLI_DEBUG": "1"})
+    assert proc.returncode == 1 and "s3cret" not in proc.stdout + proc.stderr
+    smtp = run_subprocess("--debug", "survey", "send", "--customer", "1",
+                          env={"SALESCLI_SMTP_URL": "smtp://u:s3cret@127.0.0.1:1", "SALESCLI_DEBUG": "1",
+                               "SALESCLI_DB": os.path.join(os.environ["HOME"], "s.db")})
+    assert "s3cret" not in smtp.stdout + smtp.stderr
