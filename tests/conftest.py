@@ -52,12 +52,51 @@ class Run:
         return [line for line in self.stderr.splitlines() if line.strip()]
 
 
+def _plain(value: Any) -> Any:
+    """Values read back the same from either backend (SQLite's stored forms)."""
+    import datetime as dt
+
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
 class Cli:
-    """Runs salescli through Typer's CliRunner against one database."""
+    """Runs salescli through Typer's CliRunner against one database (a SQLite file or a PostgreSQL URL)."""
 
     def __init__(self, db: str) -> None:
         self.db = db
         self.runner = CliRunner()
+        self._engine: Any = None
+
+    @property
+    def engine(self) -> Any:
+        if self._engine is None:
+            from sqlalchemy import create_engine
+            from sqlalchemy.pool import NullPool
+
+            from salescli.store import resolve_url
+
+            self._engine = create_engine(resolve_url(self.db), poolclass=NullPool)
+        return self._engine
+
+    def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        """Run SQL (with ? placeholders) on the database directly, the same way on both backends."""
+        from sqlalchemy import text
+
+        names = {f"p{i}": p for i, p in enumerate(params)}
+        for i in range(len(params)):
+            sql = sql.replace("?", f":p{i}", 1)
+        with self.engine.begin() as conn:
+            result = conn.execute(text(sql), names)
+            return [tuple(_plain(v) for v in row) for row in result] if result.returns_rows else []
+
+    def count(self, table: str) -> int:
+        return int(self.rows(f"SELECT count(*) FROM {table}")[0][0])
 
     def __call__(self, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> Run:
         result = self.runner.invoke(app, ["--db", self.db, *args], input=input, env=env, catch_exceptions=False)
@@ -90,8 +129,17 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "sales.db"
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def cli(request: pytest.FixtureRequest, db_path: Path) -> Cli:
+    """The CLI on a fresh database: every test using it runs on SQLite and on the real PostgreSQL."""
+    if request.param == "sqlite":
+        return Cli(str(db_path))
+    return Cli(request.getfixturevalue("pg_url"))
+
+
 @pytest.fixture
-def cli(db_path: Path) -> Cli:
+def sqlite_cli(db_path: Path) -> Cli:
+    """For tests about SQLite itself (file modes, WAL, backups, processes killed on the file)."""
     return Cli(str(db_path))
 
 
@@ -133,12 +181,25 @@ def run_subprocess(*args: str, env: dict[str, str] | None = None,
                           env=full_env, timeout=timeout)
 
 
-def snapshot(db: Path) -> list[str]:
-    """Every row of a SQLite database as SQL text: equal snapshots mean nothing changed."""
-    import sqlite3
+def snapshot(target: Path | Cli) -> list[Any]:
+    """Every row of every table: equal snapshots mean nothing changed (a SQLite file, or any Cli's database)."""
+    if isinstance(target, Path):
+        import sqlite3
 
-    conn = sqlite3.connect(db)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
+        conn = sqlite3.connect(target)
+        try:
+            return list(conn.iterdump())
+        finally:
+            conn.close()
+    from sqlalchemy import select
+
+    from salescli import models
+
+    out: list[Any] = []
+    with target.engine.connect() as conn:
+        for name in sorted(models.metadata.tables):
+            table = models.metadata.tables[name]
+            out.append(name)
+            out.extend(tuple(_plain(v) for v in row)
+                       for row in conn.execute(select(table).order_by(*table.primary_key.columns)))
+    return out

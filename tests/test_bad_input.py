@@ -82,12 +82,12 @@ CASES: list[tuple[int, list[str], str]] = [
 
 
 def test_bad_input_catalogue(book: Cli, db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    before = snapshot(db_path)
+    before = snapshot(book)
     for code, args, fragment in CASES:
         line = book.fails(code, *(a.replace("{tmp}", str(tmp_path)) for a in args))
         assert fragment in line, (args, line)
         assert "Traceback" not in line
-    assert snapshot(db_path) == before
+    assert snapshot(book) == before
     assert len(CASES) >= 30
     with capsys.disabled():
         print(f"\n{len(CASES)} bad-input cases: each exit code and one-line message as expected, database unchanged")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -11,12 +10,8 @@ import pytest
 from tests.conftest import Cli
 
 
-def _count(db: Path, table: str) -> int:
-    return sqlite3.connect(db).execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-
-
-def _stage(db: Path, deal: int) -> str:
-    return sqlite3.connect(db).execute("SELECT stage FROM deals WHERE id = ?", (deal,)).fetchone()[0]
+def _stage(cli: Cli, deal: int) -> str:
+    return str(cli.rows("SELECT stage FROM deals WHERE id = ?", deal)[0][0])
 
 
 @pytest.fixture
@@ -43,7 +38,7 @@ def test_product_catalog(cli: Cli, db_path: Path) -> None:
     assert [p["sku"] for p in cli.json("product", "list")] == ["X-3"]
     assert [p["sku"] for p in cli.json("product", "list", "--inactive")] == ["X-1", "X-3"]
     assert "did you mean X-1" in cli.fails(1, "product", "show", "X-11")
-    assert _count(db_path, "products") == 2
+    assert cli.count("products") == 2
 
 
 def test_needs_confirm_by_flags_scripting_contract(cli: Cli, db_path: Path, deal: int) -> None:
@@ -58,7 +53,7 @@ def test_needs_confirm_by_flags_scripting_contract(cli: Cli, db_path: Path, deal
         ("AB-100", 5, "1100.00", "6000.00"), ("SW-1", 2, None, "6000.00")]
     assert (shown["budget"], shown["list_value"], shown["deliver_by"]) == ("9000.00", "12000.00", "2026-11-20")
     assert [f["kind"] for f in shown["findings"]] == ["lead_time", "budget"]
-    assert _stage(db_path, deal) == "needs_confirmed"
+    assert _stage(cli, deal) == "needs_confirmed"
 
 
 def test_needs_from_json_and_yaml_files_equal_flags(cli: Cli, deal: int, tmp_path: Path) -> None:
@@ -92,16 +87,16 @@ def test_needs_refusals_write_nothing(cli: Cli, db_path: Path, deal: int, tmp_pa
     assert "cannot read" in cli.fails(2, "needs", "confirm", str(deal), "--from", str(tmp_path / "none.json"))
     assert "deal 999 not found" in cli.fails(1, "needs", "confirm", "999", "--item", "AB-100:1", "--budget", "1",
                                              "--deliver-by", "+30d")
-    assert _count(db_path, "needs") == 0 and _count(db_path, "need_items") == 0
-    assert _stage(db_path, deal) == "qualification"
+    assert cli.count("needs") == 0 and cli.count("need_items") == 0
+    assert _stage(cli, deal) == "qualification"
     assert "no confirmed needs" in cli.fails(1, "needs", "show", str(deal))
 
 
 def test_needs_on_a_lost_deal_is_refused(cli: Cli, db_path: Path, deal: int) -> None:
-    sqlite3.connect(db_path).execute("UPDATE deals SET stage = 'lost'").connection.commit()
+    cli.rows("UPDATE deals SET stage = 'lost'")
     line = cli.fails(1, "needs", "confirm", str(deal), "--item", "AB-100:1", "--budget", "1", "--deliver-by", "+30d")
     assert line == f"error: deal {deal} is lost, which is final"
-    assert _count(db_path, "needs") == 0
+    assert cli.count("needs") == 0
 
 
 def test_recommend_after_needs(cli: Cli, deal: int) -> None:
@@ -117,7 +112,7 @@ def test_demo_log_moves_deal_and_objections_are_searchable(cli: Cli, db_path: Pa
     demo = cli.id("demo", "log", str(deal), "--products", "ab-100, SW-1", "--attendees", "张总，李工",
                   "--questions", "价格太高；担心交付周期", "--feedback", "liked the dashboard", "--outcome", "positive",
                   "--date", "2026-11-15T14:00")
-    assert _stage(db_path, deal) == "demo"
+    assert _stage(cli, deal) == "demo"
     rows = cli.json("demo", "list", "--objection", "交付")
     assert [(r["id"], r["products"], r["attendees"], r["at"]) for r in rows] == [
         (demo, "AB-100, SW-1", "张总, 李工", "2026-11-15T14:00:00")]
@@ -125,7 +120,7 @@ def test_demo_log_moves_deal_and_objections_are_searchable(cli: Cli, db_path: Pa
     assert [r["id"] for r in cli.json("demo", "list", "--product", "sw-1")] == [demo]
     # confirming needs after a demo does not move the deal back
     cli.ok("needs", "confirm", str(deal), "--item", "SW-1:1", "--budget", "3000", "--deliver-by", "+30d")
-    assert _stage(db_path, deal) == "demo"
+    assert _stage(cli, deal) == "demo"
 
 
 def test_demo_refusals(cli: Cli, db_path: Path, deal: int) -> None:
@@ -133,4 +128,4 @@ def test_demo_refusals(cli: Cli, db_path: Path, deal: int) -> None:
     assert "unknown SKU 'NOPE'" in cli.fails(2, "demo", "log", str(deal), "--products", "NOPE")
     assert "--outcome" in cli.fails(2, "demo", "log", str(deal), "--products", "SW-1", "--outcome", "great")
     assert "Missing option '--products'" in cli.fails(2, "demo", "log", str(deal))
-    assert _count(db_path, "demos") == 0 and _stage(db_path, deal) == "qualification"
+    assert cli.count("demos") == 0 and _stage(cli, deal) == "qualification"

@@ -7,7 +7,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Cli
+
+
+@pytest.fixture
+def cli(sqlite_cli: Cli) -> Cli:
+    """These tests are about SQLite itself (the file, its processes): SQLite only."""
+    return sqlite_cli
 
 WORKER = """
 import sys

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from tests.conftest import Cli
-
-
-def _count(db: Path, table: str) -> int:
-    return sqlite3.connect(db).execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
 def test_add_prints_id_and_json_shape(cli: Cli) -> None:
@@ -29,7 +24,7 @@ def test_bad_input_changes_nothing(cli: Cli, db_path: Path) -> None:
     assert "--budget" in cli.fails(2, "customer", "add", "X", "--budget", "-5")
     assert "size" in cli.fails(2, "customer", "add", "X", "--size", "gigantic")
     assert "name" in cli.fails(2, "customer", "add", "   ")
-    assert _count(db_path, "customers") == 0
+    assert cli.count("customers") == 0
 
 
 def test_duplicate_name_refused_unless_allowed(cli: Cli, db_path: Path) -> None:
@@ -37,7 +32,7 @@ def test_duplicate_name_refused_unless_allowed(cli: Cli, db_path: Path) -> None:
     line = cli.fails(1, "customer", "add", "  acme   LTD. ")
     assert "already exists (id 1)" in line
     cli.id("customer", "add", "acme ltd", "--allow-duplicate")
-    assert _count(db_path, "customers") == 2
+    assert cli.count("customers") == 2
 
 
 def test_update_recomputes_tier_and_clears_fields(cli: Cli) -> None:

@@ -47,7 +47,7 @@ def test_score_parsing() -> None:
 
 def test_tokens_unique_and_unguessable() -> None:
     tokens = {new_token() for _ in range(1000)}
-    assert len(tokens) == 1000 and all(len(t) >= 22 for t in tokens)
+    assert len(tokens) == 1000 and all(len(t) == 32 and not t.startswith("-") for t in tokens)
 
 
 def test_language_and_letters() -> None:

@@ -20,9 +20,8 @@ ROWS = "name,company,email,phone,source,city\n王芳,杭州启明,wang@example.c
        "Emma Smith,Northwind,emma@example.com,+44 20 7946 0958,web,London\n"
 
 
-def _leads(db: Path) -> list[tuple]:
-    return sqlite3.connect(db).execute("SELECT name, company, email_key, phone_key, source FROM leads ORDER BY id"
-                                       ).fetchall()
+def _leads(cli: Cli) -> list[tuple]:
+    return cli.rows("SELECT name, company, email_key, phone_key, source FROM leads ORDER BY id")
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
@@ -30,7 +29,7 @@ def test_encodings_are_detected(cli: Cli, db_path: Path, tmp_path: Path, encodin
     path = tmp_path / f"leads-{encoding}.csv"
     path.write_bytes(ROWS.encode(encoding))
     assert "2 were added" in cli.ok("import", "leads", str(path)).stderr
-    assert _leads(db_path) == [("王芳", "杭州启明", "wang@example.cn", "+8613800138000", "exhibition"),
+    assert _leads(cli) == [("王芳", "杭州启明", "wang@example.cn", "+8613800138000", "exhibition"),
                                ("Emma Smith", "Northwind", "emma@example.com", "+442079460958", "web")]
 
 
@@ -44,7 +43,7 @@ def test_crlf_quoted_newlines_and_chinese_headers(cli: Cli, db_path: Path, tmp_p
     path = tmp_path / "crm.csv"
     path.write_bytes('姓名,公司,手机,来源,备注\r\n李雷,"上海, 华信",13900001111,转介绍,"第一行\r\n第二行"\r\n'.encode())
     cli.ok("import", "leads", str(path))
-    row = sqlite3.connect(db_path).execute("SELECT name, company, source, notes FROM leads").fetchone()
+    row = cli.rows("SELECT name, company, source, notes FROM leads")[0]
     assert row == ("李雷", "上海, 华信", "referral", "第一行\r\n第二行")
 
 
@@ -65,11 +64,11 @@ def test_unknown_columns_map_set_and_saved_mapping(cli: Cli, db_path: Path, tmp_
                                                "--map", "Booth=-")
     cli.ok("import", "leads", str(path), "--map", "Contact=name", "--map", "Booth=-", "--set", "source=exhibition",
            "--save-mapping", "expo")
-    assert _leads(db_path) == [("赵敏", None, None, "+8613800138001", "exhibition")]
+    assert _leads(cli) == [("赵敏", None, None, "+8613800138001", "exhibition")]
     other = tmp_path / "scan2.csv"
     other.write_text("Contact,Mobile No,Booth\n周强,13800138002,B7\n", encoding="utf-8")
     cli.ok("import", "leads", str(other), "--mapping", "expo", "--set", "source=exhibition")
-    assert len(_leads(db_path)) == 2
+    assert len(_leads(cli)) == 2
     assert "not a leads field" in cli.fails(2, "import", "leads", str(path), "--map", "Contact=nickname")
 
 
@@ -78,7 +77,7 @@ def test_all_or_nothing_lists_every_problem(cli: Cli, db_path: Path, tmp_path: P
     path = tmp_path / "mixed.csv"
     path.write_text("name,email,phone,source,follow_up\nOK,ok@example.com,,web,\n,x@example.com,,web,\n"
                     "Bad,not-an-email,12,pigeon,2026-02-30\n", encoding="utf-8")
-    before = snapshot(db_path)
+    before = snapshot(cli)
     run = cli("import", "leads", str(path))
     assert run.exit_code == 2
     assert run.error_lines == [
@@ -88,7 +87,7 @@ def test_all_or_nothing_lists_every_problem(cli: Cli, db_path: Path, tmp_path: P
         f"{path}:4: source: 'pigeon' is not a channel (one of phone, email, social, exhibition, referral, web, other)",
         f"{path}:4: follow_up: '2026-02-30' is not a date (expected YYYY-MM-DD, today, tomorrow, +3d or +2w)",
         f"error: 2 invalid row(s) in {path}; nothing imported (--skip-invalid --rejects FILE imports the good ones)"]
-    assert snapshot(db_path) == before
+    assert snapshot(cli) == before
 
 
 def test_skip_invalid_writes_rejects_with_reasons(cli: Cli, db_path: Path, tmp_path: Path) -> None:
@@ -109,15 +108,15 @@ def test_duplicates_within_file_and_on_rerun_and_update(cli: Cli, db_path: Path,
                     "B,,138-0000-0001,web\nC,c@example.com,,web\n", encoding="utf-8")
     plan = cli.ok("import", "leads", str(path), "--dry-run").stderr
     assert "4 row(s): 2 would be added, 0 updated, 2 skipped as duplicates, 0 rejected" in plan
-    assert _leads(db_path) == []
+    assert _leads(cli) == []
     assert "2 were added" in cli.ok("import", "leads", str(path)).stderr
     assert "0 were added, 0 updated, 4 skipped" in cli.ok("import", "leads", str(path)).stderr
-    assert [r[0] for r in _leads(db_path)] == ["A", "C"]
+    assert [r[0] for r in _leads(cli)] == ["A", "C"]
     changed = tmp_path / "changed.csv"
     changed.write_text("name,email,company,source\nA renamed,a@example.com,ACME,referral\nD,d@example.com,,web\n",
                        encoding="utf-8")
     assert "1 were added, 1 updated, 0 skipped" in cli.ok("import", "leads", str(changed), "--update").stderr
-    assert _leads(db_path)[0] == ("A renamed", "ACME", "a@example.com", "+8613800000001", "referral")
+    assert _leads(cli)[0] == ("A renamed", "ACME", "a@example.com", "+8613800000001", "referral")
     by_name = tmp_path / "names.csv"
     by_name.write_text("name,source\nC,web\nE,web\n", encoding="utf-8")
     assert "1 were added" in cli.ok("import", "leads", str(by_name), "--key", "name").stderr
@@ -131,7 +130,7 @@ def test_json_and_jsonl_inputs(cli: Cli, db_path: Path, tmp_path: Path) -> None:
                                       encoding="utf-8")
     cli.ok("import", "leads", str(tmp_path / "l.json"))
     cli.ok("import", "leads", str(tmp_path / "l.jsonl"))
-    assert [r[0] for r in _leads(db_path)] == ["张伟", "李娜", "周杰"]
+    assert [r[0] for r in _leads(cli)] == ["张伟", "李娜", "周杰"]
     (tmp_path / "bad.jsonl").write_text('{"name": "x", "source": "web"}\n{"name": \n', encoding="utf-8")
     assert "bad.jsonl:2: invalid JSON" in cli.fails(2, "import", "leads", str(tmp_path / "bad.jsonl"))
 
@@ -162,7 +161,9 @@ def test_customers_contacts_products_and_round_trips(cli: Cli, db_path: Path, tm
     assert cli.json("product", "show", "GW-1")["name"] == "=工业网关"  # ...and restored on import
 
 
-def test_sigkill_mid_import_leaves_nothing_and_rerun_completes(cli: Cli, db_path: Path, tmp_path: Path) -> None:
+def test_sigkill_mid_import_leaves_nothing_and_rerun_completes(sqlite_cli: Cli, db_path: Path,
+                                                                tmp_path: Path) -> None:
+    cli = sqlite_cli
     cli.ok("db", "upgrade")
     path = tmp_path / "big.csv"
     with path.open("w", encoding="utf-8", newline="") as fh:

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from tests.conftest import Cli
-
-
-def _rows(db: Path, sql: str) -> list[tuple]:
-    return sqlite3.connect(db).execute(sql).fetchall()
 
 
 def test_scripting_contract_add_prints_id_alone(cli: Cli) -> None:
@@ -33,7 +28,7 @@ def test_duplicate_email_or_phone_warns_but_adds(cli: Cli, db_path: Path) -> Non
     assert "warning" not in run.stderr
     run = cli.ok("lead", "add", "Phone Twin 2", "--source", "phone", "--phone", "13800138000")
     assert "same email or phone" in run.stderr
-    assert _rows(db_path, "SELECT count(*) FROM leads") == [(4,)]
+    assert cli.rows("SELECT count(*) FROM leads") == [(4,)]
 
 
 def test_invalid_lead_input_writes_nothing(cli: Cli, db_path: Path) -> None:
@@ -43,7 +38,7 @@ def test_invalid_lead_input_writes_nothing(cli: Cli, db_path: Path) -> None:
     assert "--date" in cli.fails(2, "lead", "add", "X", "--source", "web", "--date", "yesterday")
     assert "no rep" in cli.fails(1, "lead", "add", "X", "--source", "web", "--owner", "nobody")
     assert "control characters" in cli.fails(2, "lead", "add", "X\x1b[2J", "--source", "web")
-    assert _rows(db_path, "SELECT count(*) FROM leads") == [(0,)]
+    assert cli.rows("SELECT count(*) FROM leads") == [(0,)]
 
 
 def test_log_moves_new_to_contacted_and_sets_follow_up(cli: Cli) -> None:
@@ -109,11 +104,11 @@ def test_convert_creates_customer_contact_and_deal(cli: Cli, db_path: Path) -> N
     customer = cli.json("customer", "show", str(result["customer_id"]))
     assert customer["name"] == "杭州启明软件有限公司"
     assert [(c["name"], c["email"]) for c in customer["contacts"]] == [("赵敏", "zhao.min@example.cn")]
-    assert _rows(db_path, f"SELECT stage, title, source, created_at FROM deals WHERE id = {deal}") == [
+    assert cli.rows(f"SELECT stage, title, source, created_at FROM deals WHERE id = {deal}") == [
         ("qualification", "杭州启明软件有限公司 · 赵敏", "referral", "2026-11-29 15:00:00.000000")]
-    assert _rows(db_path, f"SELECT count(*) FROM activities WHERE deal_id = {deal}") == [(1,)]
+    assert cli.rows(f"SELECT count(*) FROM activities WHERE deal_id = {deal}") == [(1,)]
     assert cli.fails(1, "lead", "convert", str(lead)) == f"error: lead {lead} is already converted"
-    assert _rows(db_path, "SELECT count(*) FROM deals") == [(1,)]
+    assert cli.rows("SELECT count(*) FROM deals") == [(1,)]
 
 
 def test_convert_links_existing_customer_by_company_name(cli: Cli, db_path: Path) -> None:
@@ -121,8 +116,8 @@ def test_convert_links_existing_customer_by_company_name(cli: Cli, db_path: Path
     lead = cli.id("lead", "add", "Bob", "--source", "web", "--company", "acme  trading")
     run = cli.json("lead", "convert", str(lead), "--deal-title", "ACME renewal")
     assert run["customer_id"] == customer and run["customer_created"] is False
-    assert _rows(db_path, "SELECT count(*) FROM customers") == [(1,)]
-    assert _rows(db_path, "SELECT title FROM deals") == [("ACME renewal",)]
+    assert cli.rows("SELECT count(*) FROM customers") == [(1,)]
+    assert cli.rows("SELECT title FROM deals") == [("ACME renewal",)]
 
 
 def test_lose_needs_reason_and_open_lead(cli: Cli) -> None:

@@ -15,6 +15,12 @@ from tests.conftest import Cli
 
 
 @pytest.fixture
+def cli(sqlite_cli: Cli) -> Cli:
+    """These tests are about SQLite itself (the file, its processes): SQLite only."""
+    return sqlite_cli
+
+
+@pytest.fixture
 def deals(cli: Cli) -> tuple[int, int]:
     cli.ok("product", "add", "AB-100", "--name", "工业网关", "--price", "1200", "--cost", "700", "--lead-time-days",
            "30", "--category", "hardware")

@@ -25,9 +25,9 @@ def contract(cli: Cli) -> str:
 
 
 def test_order_only_from_signed_contract(cli: Cli, db_path: Path, contract: str) -> None:
-    before = snapshot(db_path)
+    before = snapshot(cli)
     assert "needs a signed contract" in cli.fails(1, "order", "create", contract, "--promised", "2026-12-01")
-    assert snapshot(db_path) == before
+    assert snapshot(cli) == before
     cli.ok("contract", "sign", contract, "--signed-by", "张总", "--date", "2026-11-04")
     order = cli.ok("order", "create", contract, "--promised", "2026-12-01", "--date", "2026-11-05").stdout.strip()
     assert order == "SO-2026-0001"
@@ -45,13 +45,13 @@ def order(cli: Cli, contract: str) -> str:
 def test_status_moves_forward_with_events_and_refusals_change_nothing(cli: Cli, db_path: Path, order: str) -> None:
     cli.ok("order", "update", order, "--status", "confirmed", "--note", "工厂确认", "--date", "2026-11-06")
     cli.ok("order", "update", order, "--status", "shipped", "--note", "SF123", "--date", "2026-11-20")
-    before = snapshot(db_path)
+    before = snapshot(cli)
     assert "cannot become confirmed" in cli.fails(1, "order", "update", order, "--status", "confirmed")
     assert "cannot become cancelled" in cli.fails(1, "order", "update", order, "--status", "cancelled")
     assert "unknown status 'lost'" in cli.fails(1, "order", "update", order, "--status", "lost")
     assert "before the order's last event" in cli.fails(2, "order", "update", order, "--status", "delivered",
                                                         "--date", "2026-11-19")
-    assert snapshot(db_path) == before
+    assert snapshot(cli) == before
     cli.ok("order", "update", order, "--status", "delivered", "--date", "2026-11-24")
     record = cli.json("order", "track", order, "--date", "2026-11-30")
     assert [(e["from_status"], e["to_status"], e["note"]) for e in record["events"]] == [
@@ -91,7 +91,7 @@ def test_import_status_all_or_nothing_with_line_numbers(cli: Cli, db_path: Path,
     bad = tmp_path / "status.csv"
     bad.write_text(f"order,status,date,note\n{order},confirmed,2026-11-06,ok\n\"SO-2026-0009\",shipped,,\n"
                    f"{order},shipped,2026-11-01,\n{order},bogus,,\n", encoding="utf-8")
-    before = snapshot(db_path)
+    before = snapshot(cli)
     run = cli("order", "import-status", str(bad))
     assert run.exit_code == 2
     assert run.error_lines == [
@@ -100,12 +100,12 @@ def test_import_status_all_or_nothing_with_line_numbers(cli: Cli, db_path: Path,
         f"{bad}:5: status: order {order}: unknown status 'bogus' (one of submitted, confirmed, in_production, "
         "shipped, delivered, closed, cancelled)",
         f"error: 3 invalid row(s) in {bad}; nothing imported"]
-    assert snapshot(db_path) == before
+    assert snapshot(cli) == before
     good = tmp_path / "status.gbk.csv"
     good.write_bytes(f"order,status,date,note\n{order},confirmed,2026-11-06,工厂确认\n{order},shipped,2026-11-20,"
                      "顺丰\n".encode("gbk"))
     assert "valid (dry run" in cli.ok("order", "import-status", str(good), "--dry-run").stderr
-    assert snapshot(db_path) == before
+    assert snapshot(cli) == before
     assert "2 status update(s) applied" in cli.ok("order", "import-status", str(good)).stderr
     events = cli.json("order", "track", order)["events"]
     assert [(e["to_status"], e["note"]) for e in events[1:]] == [("confirmed", "工厂确认"), ("shipped", "顺丰")]
@@ -122,10 +122,10 @@ def test_tickets_sla_reopen_and_breached(cli: Cli, db_path: Path, order: str) ->
     cli.ok("ticket", "update", str(ticket), "--status", "in_progress", "--date", "2026-11-26T10:00")
     cli.ok("ticket", "resolve", str(ticket), "--note", "重置网关", "--date", "2026-11-26T12:00")
     assert cli.json("ticket", "list") == []
-    before = snapshot(db_path)
+    before = snapshot(cli)
     assert "cannot become in_progress" in cli.fails(1, "ticket", "update", str(ticket), "--status", "in_progress")
     assert "nothing to update" in cli.fails(2, "ticket", "update", str(ticket))
-    assert snapshot(db_path) == before
+    assert snapshot(cli) == before
     reopened = cli.json("ticket", "update", str(ticket), "--status", "open", "--note", "复现", "--date",
                         "2026-11-27T09:00")
     assert (reopened["status"], reopened["resolved_at"], reopened["breached"]) == ("open", None, True)  # past due

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -21,8 +20,8 @@ def deal(cli: Cli) -> int:
     return cli.id("lead", "convert", str(lead), "--date", "2026-10-02")
 
 
-def _stage(db: Path, deal: int) -> str:
-    return sqlite3.connect(db).execute("SELECT stage FROM deals WHERE id = ?", (deal,)).fetchone()[0]
+def _stage(cli: Cli, deal: int) -> str:
+    return str(cli.rows("SELECT stage FROM deals WHERE id = ?", deal)[0][0])
 
 
 def test_create_prints_number_and_show_json_matches_contract(cli: Cli, deal: int) -> None:
@@ -60,17 +59,17 @@ def test_policy_approval_and_send(cli: Cli, db_path: Path, deal: int) -> None:
     run = cli.ok("quote", "create", str(deal), "--item", "GW-1:10", "--discount", "20")
     number = run.stdout.strip()
     assert "effective discount 20.00% is over the 15.00% maximum by 5.00 points" in run.stderr
-    before = snapshot(db_path)
+    before = snapshot(cli)
     line = cli.fails(1, "quote", "send", number)
     assert "needs a manager's approval" in line and "quote approve" in line
     assert "needs a manager" in cli.fails(1, "--rep", "wang", "quote", "approve", number)
     assert "needs a manager" in cli.fails(1, "quote", "approve", number)
-    assert snapshot(db_path) == before
+    assert snapshot(cli) == before
     cli.ok("--rep", "boss", "quote", "approve", number)
     assert cli.json("quote", "show", number)["approved"] is True
     assert "already approved" in cli.fails(1, "--rep", "boss", "quote", "approve", number)
     cli.ok("--rep", "wang", "quote", "send", number)
-    assert _stage(db_path, deal) == "proposal"
+    assert _stage(cli, deal) == "proposal"
     within = cli.ok("quote", "create", str(deal), "--item", "SW-1:1").stdout.strip()
     assert "needs no approval" in cli.fails(1, "--rep", "boss", "quote", "approve", within)
 
@@ -88,7 +87,7 @@ def test_revise_diff_history_and_negotiation(cli: Cli, db_path: Path, deal: int)
     run = cli.ok("quote", "revise", number, "--item", "GW-1:3::5", "--remove", "SW-1", "--discount", "2",
                  "--note", "客户砍价")
     assert run.stdout == f"{number}\n" and "revision 2" in run.stderr
-    assert _stage(db_path, deal) == "negotiation"
+    assert _stage(cli, deal) == "negotiation"
     assert cli.json("quote", "show", number, "--revision", "1")["status"] == "superseded"
     latest = cli.json("quote", "show", number)
     assert (latest["revision"], latest["status"], latest["note"]) == (2, "draft", "客户砍价")
@@ -105,23 +104,23 @@ def test_revise_diff_history_and_negotiation(cli: Cli, db_path: Path, deal: int)
 
 def test_refused_transitions_change_nothing(cli: Cli, db_path: Path, deal: int) -> None:
     number = cli.ok("quote", "create", str(deal), "--item", "SW-1:1").stdout.strip()
-    before = snapshot(db_path)
+    before = snapshot(cli)
     assert "cannot become accepted" in cli.fails(1, "quote", "accept", number)  # a draft was never sent
     assert "cannot become rejected" in cli.fails(1, "quote", "reject", number)
     assert "needs an accepted quote" in cli.fails(1, "contract", "create", number)
     assert "not found" in cli.fails(1, "quote", "send", "Q-2026-0099")
     assert "not a quote number" in cli.fails(2, "quote", "send", "Q-26-1")
-    assert snapshot(db_path) == before
+    assert snapshot(cli) == before
     cli.ok("quote", "send", number)
     cli.ok("quote", "accept", number)
-    before = snapshot(db_path)
+    before = snapshot(cli)
     assert "already accepted" in cli.fails(1, "quote", "accept", number)
     assert "only a draft or sent quote can be revised" in cli.fails(1, "quote", "revise", number, "--discount", "1")
     other = cli.ok("quote", "create", str(deal), "--item", "GW-1:1").stdout.strip()
     cli.ok("quote", "send", other)
-    before = snapshot(db_path)
+    before = snapshot(cli)
     assert "one per deal" in cli.fails(1, "quote", "accept", other)
-    assert snapshot(db_path) == before
+    assert snapshot(cli) == before
 
 
 def test_expiry_is_shown_and_enforced(cli: Cli, db_path: Path, deal: int) -> None:
@@ -131,9 +130,9 @@ def test_expiry_is_shown_and_enforced(cli: Cli, db_path: Path, deal: int) -> Non
     assert [q["number"] for q in cli.json("quote", "list", "--expiring", "7", "--date", "2026-10-05")] == [number]
     assert cli.json("quote", "show", number, "--date", "2026-10-12")["status"] == "expired"
     assert [q["number"] for q in cli.json("quote", "list", "--status", "expired", "--date", "2026-10-12")] == [number]
-    before = snapshot(db_path)
+    before = snapshot(cli)
     assert "expired on 2026-10-11" in cli.fails(1, "quote", "accept", number, "--date", "2026-10-12")
-    assert snapshot(db_path) == before
+    assert snapshot(cli) == before
     cli.ok("quote", "revise", number, "--valid-days", "30", "--date", "2026-10-12")
     agenda = cli.json("today", "--date", "2026-11-08")
     assert [q["number"] for q in agenda["expiring_quotes"]] == [number]
@@ -156,14 +155,14 @@ def test_contract_from_accepted_quote_and_signing_wins(cli: Cli, db_path: Path, 
     assert cli.json("contract", "show", contract)["lines"][0]["unit_price"] == "1200.00"
     assert "Missing option '--signed-by'" in cli.fails(2, "contract", "sign", contract)
     cli.ok("contract", "sign", contract, "--signed-by", "张总", "--date", "2026-10-10")
-    assert _stage(db_path, deal) == "won"
+    assert _stage(cli, deal) == "won"
     signed = cli.json("contract", "show", contract)
     assert (signed["status"], signed["signed_by"], signed["signed_at"]) == ("signed", "张总", "2026-10-10T00:00:00")
-    before = snapshot(db_path)
+    before = snapshot(cli)
     assert "already signed" in cli.fails(1, "contract", "sign", contract, "--signed-by", "x")
     assert "final" in cli.fails(1, "deal", "lose", str(deal), "--reason", "x")
     assert "final" in cli.fails(1, "quote", "create", str(deal), "--item", "SW-1:1")
-    assert snapshot(db_path) == before
+    assert snapshot(cli) == before
     assert [c["number"] for c in cli.json("contract", "list", "--status", "signed")] == [contract]
     timeline = [e["event"] for e in cli.json("deal", "show", str(deal))["timeline"]]
     assert timeline.count("quote") == 3 and timeline.count("contract") == 2 and timeline[-1] in ("stage", "contract")

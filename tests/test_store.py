@@ -7,11 +7,18 @@ import sqlite3
 import stat
 from pathlib import Path
 
+import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
 from salescli import migrations, models
 from tests.conftest import Cli
+
+
+@pytest.fixture
+def cli(sqlite_cli: Cli) -> Cli:
+    """These tests are about SQLite itself (the file, its processes): SQLite only."""
+    return sqlite_cli
 
 
 def test_head_constant_matches_alembic_scripts() -> None:

@@ -17,6 +17,12 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tests.conftest import Cli, snapshot
 
+
+@pytest.fixture
+def cli(sqlite_cli: Cli) -> Cli:
+    """These tests are about SQLite itself (the file, its processes): SQLite only."""
+    return sqlite_cli
+
 PASSWORD = "s3cret-smtp-pw"
 
 

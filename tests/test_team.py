@@ -17,6 +17,12 @@ from tests.conftest import Cli, snapshot
 
 
 @pytest.fixture
+def cli(sqlite_cli: Cli) -> Cli:
+    """These tests are about SQLite itself (the file, its processes): SQLite only."""
+    return sqlite_cli
+
+
+@pytest.fixture
 def team(cli: Cli) -> dict[str, object]:
     cli.ok("rep", "add", "wang", "--name", "王芳")
     cli.ok("rep", "add", "li", "--name", "李伟")

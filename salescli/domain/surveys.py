@@ -33,8 +33,9 @@ def parse_csat(text: str | int) -> int:
 
 
 def new_token() -> str:
-    """128 random bits, URL-safe: unguessable, fits a link."""
-    return secrets.token_urlsafe(16)
+    """128 random bits as 32 hex digits: unguessable, fits a link, and never starts with '-' (which a command
+    line would read as an option, as token_urlsafe's output sometimes does)."""
+    return secrets.token_hex(16)
 
 
 def language_for(*names: str | None, default: str = "zh") -> str:
