@@ -49,6 +49,7 @@ KEYS: dict[str, Key] = {k.name: k for k in (
     Key("smtp_security", str, None, "plain, starttls or ssl (default: ssl for smtps://, else plain)"),
     Key("smtp_from", str, None, "sender address of survey emails (default: the acting rep's email)"),
     Key("company_name", str, None, "signature of survey emails when no rep is acting"),
+    Key("survey_language", str, "auto", "language of survey emails: auto (by the contact's name), zh or en"),
     Key("survey_url", str, None, "reply page for survey answers, with {token} in it, e.g. https://x/s/{token}"),
     Key("phone_region", str, "CN", "region for phone numbers written without +country code"),
     Key("target_industries", str, "manufacturing,retail,healthcare,education,logistics,software",

@@ -183,6 +183,12 @@ def test_dry_run_and_outbox(cli: Cli, db_path: Path, order: str, tmp_path: Path)
     assert len(files) == 1 and (files[0].stat().st_mode & 0o077) == 0
     message = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
     assert message["To"].addresses[0].addr_spec == "zhao@example.cn"
+    assert message["Subject"].startswith("满意度调查")  # 赵敏 gets Chinese by her name
+    cli.ok("config", "set", "survey_language", "en")
+    cli.ok("survey", "send", "--order", order, "--outbox", str(tmp_path / "en"), "--resend")
+    english = email.message_from_bytes(next((tmp_path / "en").glob("*.eml")).read_bytes(),
+                                       policy=email.policy.default)
+    assert english["Subject"].startswith("How did we do?")
 
 
 def test_responses_by_token_phone_and_file_then_results(cli: Cli, db_path: Path, order: str,

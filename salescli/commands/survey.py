@@ -78,7 +78,7 @@ def send(
     """
     from salescli import mailer
     from salescli.domain.surveys import letter
-    from salescli.errors import SalesError
+    from salescli.errors import InputError, SalesError
     from salescli.services import surveys
     from salescli.services.common import parse_id
 
@@ -94,12 +94,16 @@ def send(
         to_send, skipped = surveys.prepare(conn, found, resend=resend, at=at, dry_run=dry_run)
         sender, sender_name = _sender(a, conn, sending=settings is not None)
     link_base = a.config("survey_url")
+    language = str(a.config("survey_language") or "auto").lower()
+    if language not in ("auto", "zh", "en"):
+        raise InputError(f"config survey_language: {language!r} is not auto, zh or en")
     plan: list[dict[str, Any]] = [{**s, "result": s["reason"]} for s in skipped]
     failures = 0
     with mailer.Mailer(settings) if settings else _NoMailer() as smtp:
         for target in to_send:
-            text = letter(language=target["language"], contact=target["contact"], customer=target["customer"],
-                          order=target["order"], token=target["token"], sender_name=sender_name,
+            text = letter(language=target["language"] if language == "auto" else language,
+                          contact=target["contact"], customer=target["customer"], order=target["order"],
+                          token=target["token"], sender_name=sender_name,
                           link=link_base.replace("{token}", target["token"]) if link_base else None)
             result, error = "would send" if dry_run else "sent", None
             try:
