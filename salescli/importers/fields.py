@@ -341,6 +341,20 @@ def _text_column(name: str, max_len: int, multiline: bool, required: bool, check
     return run
 
 
+def _merge_slow(scalar: ColumnCheck, values: list[str], slow: list[int],
+                columns: dict[str, list[Any]]) -> tuple[dict[str, list[Any]], list[tuple[int, str]]]:
+    """Check the cells the fast path left (``slow``) with the full check, and fill them into ``columns``."""
+    if not slow:
+        return columns, []
+    checked, found = scalar([values[i] for i in slow])
+    none = [None] * len(slow)
+    for name, cells in columns.items():
+        got = checked.get(name, none)
+        for j, i in enumerate(slow):
+            cells[i] = got[j]
+    return columns, [(slow[j], message) for j, message in found]
+
+
 def _email_column(ctx: Context) -> ColumnCheck:
     """Whole column at once when every address is of the simple kind (one C-level regex over the joined
     column); otherwise cell by cell, with email-validator for the unusual ones."""
@@ -372,14 +386,7 @@ def _email_column(ctx: Context) -> ColumnCheck:
                 emails.append(None)
                 keys.append(None)
                 slow.append(i)
-        errors: list[tuple[int, str]] = []
-        if slow:
-            columns, found = scalar([values[i] for i in slow])
-            none = [None] * len(slow)
-            for j, i in enumerate(slow):
-                emails[i], keys[i] = columns.get("email", none)[j], columns.get("email_key", none)[j]
-            errors = [(slow[j], message) for j, message in found]
-        return {"email": emails, "email_key": keys}, errors
+        return _merge_slow(scalar, values, slow, {"email": emails, "email_key": keys})
 
     def run(values: list[str]) -> tuple[dict[str, list[Any]], list[tuple[int, str]]]:
         joined = "\n".join(values)
@@ -423,14 +430,7 @@ def _phone_column(ctx: Context) -> ColumnCheck:
                 phones.append(None)
                 keys.append(None)
                 slow.append(i)
-        errors: list[tuple[int, str]] = []
-        if slow:
-            columns, found = scalar([values[i] for i in slow])
-            none = [None] * len(slow)
-            for j, i in enumerate(slow):
-                phones[i], keys[i] = columns.get("phone", none)[j], columns.get("phone_key", none)[j]
-            errors = [(slow[j], message) for j, message in found]
-        return {"phone": phones, "phone_key": keys}, errors
+        return _merge_slow(scalar, values, slow, {"phone": phones, "phone_key": keys})
 
     def run(values: list[str]) -> tuple[dict[str, list[Any]], list[tuple[int, str]]]:
         if china and whole.fullmatch("\n".join(values)):

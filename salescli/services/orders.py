@@ -17,7 +17,14 @@ from salescli.domain.money import from_minor
 from salescli.domain.pipeline import ORDER
 from salescli.errors import InputError, InvalidTransition, NotFound, PolicyError, SalesError
 from salescli.services import contracts
-from salescli.services.common import audit, ensure_can_change, insert_id, next_number, parse_document_number
+from salescli.services.common import (
+    audit,
+    ensure_can_change,
+    fetch,
+    insert_id,
+    next_number,
+    parse_document_number,
+)
 
 O = models.orders  # noqa: E741
 OE = models.order_events
@@ -56,6 +63,18 @@ def create(conn: Connection, contract_number: str, *, promised: date, at: dateti
     audit(conn, at=at, rep=actor, entity="order", entity_id=number, action="create",
           after={"contract": contract["number"], "promised": promised})
     return number
+
+
+def subject_of(conn: Connection, *, order: str | None, customer_id: int | None) -> tuple[int | None, int]:
+    """What a ticket or a survey is about: (order id, customer id) from exactly one of --order or --customer."""
+    if (order is None) == (customer_id is None):
+        raise InputError("give exactly one of --order or --customer")
+    if order is not None:
+        row = get_row(conn, order)
+        return row["id"], conn.execute(select(D.c.customer_id).where(D.c.id == row["deal_id"])).scalar_one()
+    assert customer_id is not None
+    fetch(conn, C, customer_id, "customer")
+    return None, customer_id
 
 
 def get_row(conn: Connection, number: str) -> dict[str, Any]:

@@ -128,16 +128,7 @@ def _answer(conn: Connection, survey_id: int, *, nps: int | None, csat: int | No
 def record_phone(conn: Connection, *, order: str | None, customer_id: int | None, nps: int | None,
                  csat: int | None, comment: str | None, at: datetime, actor: str | None) -> int:
     """A survey answered on the phone: stored as its own response."""
-    if (order is None) == (customer_id is None):
-        raise InputError("give exactly one of --order or --customer")
-    if order is not None:
-        row = orders.get_row(conn, order)
-        order_id = row["id"]
-        customer_id = conn.execute(select(D.c.customer_id).where(D.c.id == row["deal_id"])).scalar_one()
-    else:
-        assert customer_id is not None
-        fetch(conn, C, customer_id, "customer")
-        order_id = None
+    order_id, customer_id = orders.subject_of(conn, order=order, customer_id=customer_id)
     survey_id = insert_id(conn, S, {"customer_id": customer_id, "order_id": order_id, "contact_id": None,
                                     "channel": "phone", "token": rules.new_token(), "status": "pending",
                                     "created_at": at, "sent_at": at})

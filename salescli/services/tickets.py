@@ -26,16 +26,7 @@ R = models.reps
 
 def open_ticket(conn: Connection, *, order: str | None, customer_id: int | None, subject: str, priority: str,
                 at: datetime, rep_id: int | None, actor: str | None, sla: Mapping[str, int]) -> int:
-    if (order is None) == (customer_id is None):
-        raise InputError("give exactly one of --order or --customer")
-    order_id = None
-    if order is not None:
-        row = orders.get_row(conn, order)
-        order_id = row["id"]
-        customer_id = conn.execute(select(D.c.customer_id).where(D.c.id == row["deal_id"])).scalar_one()
-    else:
-        assert customer_id is not None
-        fetch(conn, C, customer_id, "customer")
+    order_id, customer_id = orders.subject_of(conn, order=order, customer_id=customer_id)
     level = rules.parse_priority(priority)
     ticket_id = insert_id(conn, T, {
         "order_id": order_id, "customer_id": customer_id, "subject": clean_text(subject, field="--subject"),
