@@ -20,7 +20,10 @@ def today(
     ctx: typer.Context,
     date: Annotated[str | None, typer.Option("--date", metavar="DATE", help="As of this day (default: today).")]
     = None,
-    owner: OwnerOpt = None, everyone: AllOpt = False, fmt: FormatOpt = None,
+    owner: OwnerOpt = None, everyone: AllOpt = False,
+    top: Annotated[int, typer.Option("--top", min=1, help="Rows per section on screen (JSON and CSV have all).")]
+    = 15,
+    fmt: FormatOpt = None,
 ) -> None:
     """Your agenda: follow-ups due, quotes about to expire, late or at-risk orders, tickets near their SLA."""
     from salescli.commands.lead import DUE_COLUMNS
@@ -39,20 +42,23 @@ def today(
     if kind is output.Format.json:
         output.render_record(report, kind)
         return
-    output.render(report["follow_ups"], DUE_COLUMNS, kind, heading=True,
-                  title=f"follow-ups due by {day.isoformat()} ({len(report['follow_ups'])})",
-                  empty=f"no follow-ups due by {day.isoformat()}")
     if kind is output.Format.csv:
+        output.render(report["follow_ups"], DUE_COLUMNS, kind)
         return
     sections = (
-        ("expiring_quotes", QUOTE_COLUMNS, f"quotes expiring within {agenda.EXPIRING_DAYS} days"),
-        ("orders", ORDER_COLUMNS, "late and at-risk orders"),
-        ("tickets", TICKET_COLUMNS, "tickets past or near their SLA"),
+        ("follow_ups", DUE_COLUMNS, f"follow-ups due by {day.isoformat()}", "salescli lead due"),
+        ("expiring_quotes", QUOTE_COLUMNS, f"quotes expiring within {agenda.EXPIRING_DAYS} days",
+         f"salescli quote list --expiring {agenda.EXPIRING_DAYS}"),
+        ("orders", ORDER_COLUMNS, "late and at-risk orders", "salescli order track --at-risk"),
+        ("tickets", TICKET_COLUMNS, "tickets past or near their SLA", "salescli ticket list"),
     )
-    for key, columns, title in sections:
-        output.newline()
-        output.render(report[key], columns, kind, heading=True, title=f"{title} ({len(report[key])})",
-                      empty=f"no {title}")
+    for n, (key, columns, title, more) in enumerate(sections):
+        if n:
+            output.newline()
+        rows = report[key]
+        output.render(rows[:top], columns, kind, heading=True, title=f"{title} ({len(rows)})", empty=f"no {title}")
+        if len(rows) > top:
+            output.lines([f"… {len(rows) - top} more: {more}"])
 
 
 def pipeline(ctx: typer.Context, owner: OwnerOpt = None, everyone: AllOpt = False, fmt: FormatOpt = None) -> None:

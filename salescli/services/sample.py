@@ -244,7 +244,8 @@ def load(conn: Connection, *, today: date, seed: int = 20261129, n_customers: in
         lead["score"] = lead_rules.score(source=lead["source"], company=lead["company"], email=lead["email"],
                                          phone=lead["phone"], status=status, touches=touches)
         if status in ("new", "contacted", "qualified"):
-            lead["follow_up"] = today + timedelta(days=mk.rnd.choice((-9, -4, -2, -1, 0, 0, 1, 2, 3, 5, 8, 14)))
+            lead["follow_up"] = today + timedelta(days=mk.rnd.choice((-6, -3, -1, 0, 0, 1, 2, 3, 4, 6, 8, 10, 14, 21,
+                                                                      30, 45)))
         elif status == "lost":
             lead["lost_reason"] = mk.rnd.choice(LOST_REASONS)
             lead["closed_at"] = min(at + timedelta(days=3), now)
