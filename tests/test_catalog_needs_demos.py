@@ -129,3 +129,13 @@ def test_demo_refusals(cli: Cli, db_path: Path, deal: int) -> None:
     assert "--outcome" in cli.fails(2, "demo", "log", str(deal), "--products", "SW-1", "--outcome", "great")
     assert "Missing option '--products'" in cli.fails(2, "demo", "log", str(deal))
     assert cli.count("demos") == 0 and _stage(cli, deal) == "qualification"
+
+
+def test_product_import_alias(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "catalog.csv"
+    path.write_text("货号,品名,单价,成本,交期\nGW-9,新网关,1500,900,20\n", encoding="utf-8")
+    assert "1 were added" in cli.ok("product", "import", str(path)).stderr
+    path.write_text("货号,品名,单价,成本,交期\nGW-9,新网关 V2,1600,900,20\n", encoding="utf-8")
+    assert "1 updated" in cli.ok("product", "import", str(path), "--update").stderr
+    record = cli.json("product", "show", "GW-9")
+    assert (record["name"], record["price"], record["lead_time_days"]) == ("新网关 V2", "1600.00", 20)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -121,3 +122,22 @@ def recommend(
     with a.store.read() as conn:
         rows = needs.recommend(conn, parse_id(deal, "deal"), today=a.moment(date), limit=limit)
     output.render(rows, RECOMMEND_COLUMNS, fmt, empty="nothing in the catalog fits")
+
+
+@app.command("import")
+def import_products(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="CSV, JSON or JSON Lines with sku, name, price, cost...")],
+    map_: Annotated[list[str] | None, typer.Option("--map", metavar="HEADER=field", help="Map a header.")] = None,
+    update: Annotated[bool, typer.Option("--update", help="Update products whose SKU exists.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and print the plan only.")] = False,
+    skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Import the good rows.")] = False,
+    rejects: Annotated[Path | None, typer.Option("--rejects", metavar="FILE", help="Where bad rows go.")] = None,
+    encoding: Annotated[str | None, typer.Option("--encoding", help="Default: detected.")] = None,
+) -> None:
+    """Import a catalog file (the same as 'salescli import products FILE')."""
+    from salescli.commands.importer import Entity
+    from salescli.commands.importer import import_ as run_import
+
+    run_import(ctx, Entity.products, file, map_=map_, update=update, dry_run=dry_run, skip_invalid=skip_invalid,
+               rejects=rejects, encoding=encoding)
