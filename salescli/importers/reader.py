@@ -11,8 +11,9 @@ from __future__ import annotations
 import codecs
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -164,11 +165,34 @@ def _json(path: Path, encoding: str) -> Iterator[Record]:
 
 @dataclass
 class Table:
-    """A file as a header and batches of rows (line, cells): the fast path for big imports. CSV cells still
-    carry the export's formula guard; :func:`unguard` removes it column by column."""
+    """A file as a header and batches of rows, the fast path for big imports. Each batch is (index of its first
+    row, rows); ``lines`` turns row indices into the file's line numbers (worked out only when a message
+    needs one). CSV cells still carry the export's formula guard: :func:`unguard` removes it per column."""
 
     header: list[str]
-    batches: Iterator[list[tuple[int, list[Any]]]]
+    batches: Iterator[tuple[int, list[list[Any]]]]
+    lines: Callable[[list[int]], list[int]]
+
+
+def _csv_lines(path: Path, encoding: str, width: int, wanted: list[int]) -> list[int]:
+    """Where the given (non-blank) rows start in a CSV file: read again, only when an error needs it."""
+    targets = sorted(set(wanted))
+    found: dict[int, int] = {}
+    with path.open(encoding=encoding, newline="") as fh:
+        reader = csv.reader(fh, strict=True)
+        next(reader, None)
+        index, last, pos = 0, reader.line_num, 0
+        for row in reader:
+            start, last = last + 1, reader.line_num
+            if len(row) != width and not any(cell.strip() for cell in row):
+                continue  # skipped the same way by read_table
+            if pos < len(targets) and index == targets[pos]:
+                found[index] = start
+                pos += 1
+                if pos == len(targets):
+                    break
+            index += 1
+    return [found.get(i, 0) for i in wanted]
 
 
 def read_table(path: Path, *, encoding: str | None = None, input_format: str | None = None,
@@ -182,23 +206,28 @@ def read_table(path: Path, *, encoding: str | None = None, input_format: str | N
         records = read_records(path, encoding=encoding, input_format=kind)
         first = next(records, None)
         if first is None:
-            return Table([], iter(()))
+            return Table([], iter(()), lambda wanted: wanted)
         header = list(first.values)
+        line_numbers: list[int] = []
 
-        def objects() -> Iterator[list[tuple[int, list[Any]]]]:
-            chunk: list[tuple[int, list[Any]]] = [(first.line, [first.values.get(h) for h in header])]
+        def objects() -> Iterator[tuple[int, list[list[Any]]]]:
+            chunk: list[list[Any]] = [[first.values.get(h) for h in header]]
+            line_numbers.append(first.line)
+            start = 0
             for record in records:
                 extra = sorted(set(record.values) - set(header))
                 if extra:
                     raise InputError(f"{path}:{record.line}: {extra[0]}: a key the first object does not have; "
                                      "nothing imported")
-                chunk.append((record.line, [record.values.get(h) for h in header]))
+                chunk.append([record.values.get(h) for h in header])
+                line_numbers.append(record.line)
                 if len(chunk) >= batch:
-                    yield chunk
+                    yield start, chunk
+                    start += len(chunk)
                     chunk = []
             if chunk:
-                yield chunk
-        return Table(header, objects())
+                yield start, chunk
+        return Table(header, objects(), lambda wanted: [line_numbers[i] for i in wanted])
     enc = encoding or detect_encoding(path)
     if enc == "utf-8" and encoding is None:
         enc = "utf-8-sig"
@@ -215,7 +244,7 @@ def read_table(path: Path, *, encoding: str | None = None, input_format: str | N
         raise InputError(f"{path}:1: cannot read the header ({error})") from None
     if header_row is None:
         fh.close()
-        return Table([], iter(()))
+        return Table([], iter(()), lambda wanted: wanted)
     names = [h.strip() for h in header_row]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup or any(not n for n in names):
@@ -224,29 +253,30 @@ def read_table(path: Path, *, encoding: str | None = None, input_format: str | N
         raise InputError(f"{path}:1: header has {what}")
     width = len(names)
 
-    def rows() -> Iterator[list[tuple[int, list[Any]]]]:
-        chunk: list[tuple[int, list[Any]]] = []
-        last = reader.line_num
+    def rows() -> Iterator[tuple[int, list[list[Any]]]]:
+        start = 0
         try:
-            for row in reader:
-                start, last = last + 1, reader.line_num
-                if len(row) != width:
-                    if not any(cell.strip() for cell in row):
-                        continue
-                    raise InputError(f"{path}:{start}: {len(row)} fields, the header has {width}; nothing imported")
-                chunk.append((start, row))
-                if len(chunk) >= batch:
-                    yield chunk
-                    chunk = []
-            if chunk:
-                yield chunk
+            while chunk := list(islice(reader, batch)):  # the csv module's C loop does the reading
+                if not all(len(r) == width for r in chunk):
+                    kept = []
+                    for row in chunk:
+                        if len(row) == width:
+                            kept.append(row)
+                        elif row and any(cell.strip() for cell in row):
+                            line = _csv_lines(path, enc, width, [start + len(kept)])[0]
+                            raise InputError(f"{path}:{line}: {len(row)} fields, the header has {width}; "
+                                             "nothing imported")
+                    chunk = kept
+                if chunk:
+                    yield start, chunk
+                    start += len(chunk)
         except csv.Error as error:
             raise InputError(f"{path}:{reader.line_num}: malformed CSV ({error})") from None
         except UnicodeDecodeError as error:
             raise InputError(f"{path}: not valid {enc} text ({error.reason} at byte {error.start})") from None
         finally:
             fh.close()
-    return Table(names, rows())
+    return Table(names, rows(), lambda wanted: _csv_lines(path, enc, width, wanted))
 
 
 def unguard(column: tuple[str, ...] | list[str]) -> list[str]:

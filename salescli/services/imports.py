@@ -150,11 +150,10 @@ def _batches(spec: Spec, path: Path, options: Options, ctx: Context, plan: Plan,
     if rejects is not None:
         rejects.writerow([*table.header, "error"])
     textual = (options.input_format or path.suffix.lower().lstrip(".")) not in ("json", "jsonl", "ndjson")
-    for batch in table.batches:
-        n = len(batch)
+    for first, rows in table.batches:
+        n = len(rows)
         plan.rows += n
-        rows = [cells_ for _, cells_ in batch]
-        by_column = list(zip(*rows, strict=True)) if rows else []
+        by_column = list(zip(*rows, strict=True))
         columns: dict[str, list[Any]] = {k: [v] * n for k, v in constants.items()}
         problems: dict[int, list[tuple[str, str, str]]] = {}
         for header, i, name, check in cells:
@@ -178,18 +177,18 @@ def _batches(spec: Spec, path: Path, options: Options, ctx: Context, plan: Plan,
         if problems:
             plan.problems += len(problems)
             plan.reject += len(problems)
-            for row in sorted(problems):
-                line = batch[row][0]
+            bad = sorted(problems)
+            for row, line in zip(bad, table.lines([first + r for r in bad]), strict=True):
                 for column, _, message in problems[row]:
                     on_problem(problem(path, line, column, message))
                 if rejects is not None:
-                    rejects.writerow([*("" if v is None else v for v in batch[row][1]),
+                    rejects.writerow([*("" if v is None else v for v in rows[row]),
                                       "; ".join(f"{c}: {m}" for c, _, m in problems[row])])
             keep = [r for r in range(n) if r not in problems]
             columns = {k: [v[r] for r in keep] for k, v in columns.items()}
-            lines = [batch[r][0] for r in keep]
+            lines = [first + r for r in keep]
         else:
-            lines = [line for line, _ in batch]
+            lines = list(range(first, first + n))
         if not lines:
             continue
         for name, value in spec.defaults.items():
