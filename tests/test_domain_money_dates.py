@@ -90,3 +90,13 @@ def test_periods_at_their_edges() -> None:
     for bad in ("2026-13", "2026-Q5", "26"):
         with pytest.raises(InputError):
             parse_period(bad)
+
+
+def test_relative_periods() -> None:
+    today = date(2026, 1, 15)
+    assert parse_period("this-quarter", today=today).label == "2026-Q1"
+    assert parse_period("last-quarter", today=today).label == "2025-Q4"
+    assert parse_period("last-month", today=today).label == "2025-12"
+    assert parse_period("THIS-YEAR", today=today).label == "2026"
+    with pytest.raises(InputError):
+        parse_period("this-quarter")  # needs a today

@@ -222,7 +222,8 @@ def list_(
 @app.command("results")
 def results(
     ctx: typer.Context,
-    period: Annotated[str | None, typer.Option("--period", help="2026, 2026-Q4 or 2026-11 (default: all time).")]
+    period: Annotated[str | None, typer.Option(
+        "--period", help="2026, 2026-Q4, 2026-11, this-quarter... (default: all time).")]
     = None,
     by: Annotated[str | None, typer.Option("--by", help="rep: one row per rep as well.")] = None,
     fmt: FormatOpt = None,
@@ -238,7 +239,8 @@ def results(
         raise InputError(f"--by: {by!r} is not rep")
     a = App.of(ctx)
     with a.store.read() as conn:
-        report = surveys.results(conn, period=parse_period(period) if period else None, by_rep=by == "rep")
+        report = surveys.results(conn, period=parse_period(period, today=a.day(None)) if period else None,
+                                 by_rep=by == "rep")
     kind = output.resolve_format(fmt)
     if kind is output.Format.json:
         output.render_record(report, kind)

@@ -91,8 +91,20 @@ class Period:
         return out
 
 
-def parse_period(text: str) -> Period:
-    """``2026`` → the year, ``2026-Q4`` → the quarter, ``2026-11`` → the month."""
+RELATIVE_PERIODS = ("this-month", "this-quarter", "this-year", "last-month", "last-quarter", "last-year")
+
+
+def parse_period(text: str, *, today: date | None = None) -> Period:
+    """``2026`` → the year, ``2026-Q4`` → the quarter, ``2026-11`` → the month; with ``today``, also
+    this-month, this-quarter, this-year and last-month, last-quarter, last-year."""
+    relative = text.strip().lower()
+    if today is not None and relative in RELATIVE_PERIODS:
+        quarter = (today.month - 1) // 3 + 1
+        last_month = (today.replace(day=1) - timedelta(days=1))
+        last_quarter = (today.year, quarter - 1) if quarter > 1 else (today.year - 1, 4)
+        text = {"this-month": f"{today:%Y-%m}", "this-quarter": f"{today.year}-Q{quarter}",
+                "this-year": f"{today.year}", "last-month": f"{last_month:%Y-%m}",
+                "last-quarter": f"{last_quarter[0]}-Q{last_quarter[1]}", "last-year": f"{today.year - 1}"}[relative]
     raw = text.strip().upper()
     if m := re.fullmatch(r"(\d{4})", raw):
         year = int(m.group(1))
@@ -106,7 +118,8 @@ def parse_period(text: str) -> Period:
         if 1 <= month <= 12:
             return Period(f"{year:04d}-{month:02d}", date(year, month, 1),
                           date(year, month, calendar.monthrange(year, month)[1]))
-    raise InputError(f"period: {text!r} is not a period (expected 2026, 2026-Q4 or 2026-11)")
+    raise InputError(f"period: {text!r} is not a period (expected 2026, 2026-Q4, 2026-11 or this-month, "
+                     "this-quarter, this-year, last-...)")
 
 
 def period_between(start: date, end: date) -> Period:

@@ -178,9 +178,7 @@ def resolve_period(period: str | None, start: date | None, end: date | None, tod
     if period and (start or end):
         raise InputError("give --period or --from/--to, not both")
     if period:
-        relative = {"this-month": f"{today:%Y-%m}", "this-quarter": f"{today.year}-Q{(today.month - 1) // 3 + 1}",
-                    "this-year": f"{today.year}", "last-year": f"{today.year - 1}"}
-        return parse_period(relative.get(period.strip().lower(), period))
+        return parse_period(period, today=today)
     if start or end:
         if not (start and end):
             raise InputError("give both --from and --to")

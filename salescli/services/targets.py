@@ -22,7 +22,7 @@ def set_target(conn: Connection, *, rep: str, period: str, revenue: str, units: 
                actor: str | None) -> dict[str, Any]:
     """Set (or replace) a rep's target for a period."""
     who = reps.get(conn, rep, field="REP")
-    span = parse_period(period)
+    span = parse_period(period, today=at.date())
     if span.kind == "range":
         raise InputError(f"period: {period!r} must be a year, quarter or month")
     if units is not None and units < 0:
