@@ -101,3 +101,20 @@ def test_debug_never_shows_a_password() -> None:
                           env={"SALESCLI_SMTP_URL": "smtp://u:s3cret@127.0.0.1:1", "SALESCLI_DEBUG": "1",
                                "SALESCLI_DB": os.path.join(os.environ["HOME"], "s.db")})
     assert "s3cret" not in smtp.stdout + smtp.stderr
+
+
+def test_config_set_get_unset_and_precedence(cli: Cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    assert cli.ok("config", "get", "tax_rate").stdout == "13\n"
+    cli.ok("config", "set", "tax_rate", "6")
+    assert cli.ok("config", "get", "tax_rate").stdout == "6.00\n"
+    rows = {r["key"]: r for r in cli.json("config", "list")}
+    assert rows["tax_rate"]["set"] is True and rows["currency"]["value"] == "CNY"
+    assert "not a percentage" in cli.fails(2, "config", "set", "tax_rate", "six")
+    assert "unknown setting" in cli.fails(2, "config", "set", "colour", "red")
+    cli.ok("rep", "add", "wang", "--name", "王芳")
+    cli.ok("config", "set", "default_rep", "wang")  # the config's rep acts when no --rep is given
+    lead = cli.id("lead", "add", "A", "--source", "web")
+    assert cli.json("lead", "show", str(lead))["owner"] == "wang"
+    cli.ok("config", "unset", "default_rep")
+    assert cli.json("lead", "show", str(cli.id("lead", "add", "B", "--source", "web")))["owner"] is None
+    assert cli.ok("config", "path").stdout.strip().endswith("config.toml")

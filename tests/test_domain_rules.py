@@ -139,3 +139,16 @@ def test_fast_paths_agree_with_the_libraries() -> None:
         raw = f"{rnd.choice(['', '+86 ', '+86-'])}1{rnd.choice('3456789')}{rnd.randint(0, 999999999):09d}"
         parsed = phonenumbers.parse(raw, "CN")
         assert normalize_phone(raw)[1] == phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def test_scores_for_many_equal_score_for_each() -> None:
+    import random
+
+    rnd = random.Random(2)
+    for _ in range(500):
+        n = rnd.randint(1, 6)
+        rows = [(rnd.choice(leads.SOURCES), rnd.choice([None, "ACME"]), rnd.choice([None, "a@b.cn"]),
+                 rnd.choice([None, "138"]), rnd.choice(["new", "contacted", "qualified", "converted", "lost"]))
+                for _ in range(n)]
+        expected = [leads.score(source=s, company=c, email=e, phone=p, status=t) for s, c, e, p, t in rows]
+        assert leads.scores(*(list(col) for col in zip(*rows, strict=True))) == expected

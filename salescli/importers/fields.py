@@ -330,13 +330,13 @@ def _text_column(name: str, max_len: int, multiline: bool, required: bool, check
     from salescli.domain.identity import _CONTROL
 
     def run(values: list[str]) -> tuple[dict[str, list[Any]], list[tuple[int, str]]]:
-        stripped = [v.strip() for v in values]
+        stripped = list(map(str.strip, values))
         joined = _FOLD.join(stripped)
         if multiline:
             joined = joined.replace("\r", "").replace("\n", "").replace("\t", "")
         clean = not _CONTROL.search(joined) and (not stripped or max(map(len, stripped)) <= max_len)
         if clean and (not required or all(stripped)):
-            return {name: [s or None for s in stripped]}, []
+            return {name: stripped if "" not in stripped else [s or None for s in stripped]}, []
         return columnwise(check)(values)
     return run
 
@@ -395,7 +395,7 @@ def _email_column(ctx: Context) -> ColumnCheck:
                 and whole.fullmatch(joined) and max(map(len, values), default=0) <= 254
                 and not any(f".{tld}\n" in lowered + "\n" for tld in _SPECIAL_TLDS)
                 and not any(len(v.partition("@")[0]) > 64 for v in values if len(v) > 64)):
-            cells: list[Any] = [v or None for v in values]
+            cells: list[Any] = values if "" not in values else [v or None for v in values]
             return {"email": cells, "email_key": cells}, []  # all lower-case already: the key is the address
         return cellwise(values)
     return run
@@ -434,6 +434,8 @@ def _phone_column(ctx: Context) -> ColumnCheck:
 
     def run(values: list[str]) -> tuple[dict[str, list[Any]], list[tuple[int, str]]]:
         if china and whole.fullmatch("\n".join(values)):
+            if "" not in values:  # the usual case, in C
+                return {"phone": values, "phone_key": list(map("+86".__add__, values))}, []
             return ({"phone": [v or None for v in values], "phone_key": ["+86" + v if v else None for v in values]},
                     [])
         return cellwise(values)
