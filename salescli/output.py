@@ -91,6 +91,7 @@ def json_value(value: Any) -> Any:
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+SCREEN_ROWS = 200  # table rows shown on a terminal before "… N more"
 
 
 def csv_value(value: Any) -> str:
@@ -144,15 +145,20 @@ def render(rows: Sequence[Mapping[str, Any]], columns: Sequence[Col], fmt: Forma
         return
     if title and heading and kind is not Format.table:
         out.write(f"## {title}\n\n" if kind is Format.markdown else f"{title}:\n")
+    shown = rows
+    if kind is Format.table and out.isatty() and len(rows) > SCREEN_ROWS:
+        shown = rows[:SCREEN_ROWS]  # a person reads the first screens; pipes and other formats get everything
     if kind is Format.table:
         from rich.table import Table
 
         table = Table(title=title, title_justify="left", header_style="bold")
         for col in columns:
             table.add_column(col.header, justify="right" if col.numeric else "left", overflow="fold")
-        for row in rows:
+        for row in shown:
             table.add_row(*(_cell(row, col) for col in columns))
         _console(out).print(table)
+        if len(shown) < len(rows):
+            message(f"… {len(rows) - len(shown)} more rows: narrow with filters, or pipe / --format plain for all")
         return
     _tabulate(out, [[_cell(row, c) for c in columns] for row in rows], columns, kind)
 

@@ -58,3 +58,20 @@ def test_table_format_through_cli_shows_user_text_verbatim(cli: Cli) -> None:
     cli.id("lead", "add", "[bold]Boss[/bold]", "--source", "web", "--company", "上海[red]")
     text = cli.ok("lead", "list", "--format", "table").stdout
     assert "[bold]Boss[/bold]" in text and "上海[red]" in text
+
+
+def test_terminal_tables_show_the_first_rows_and_say_how_many_more(capsys) -> None:  # type: ignore[no-untyped-def]
+    from salescli.output import SCREEN_ROWS
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    rows = [{"id": i, "name": f"客户{i}"} for i in range(SCREEN_ROWS + 7)]
+    screen = Terminal()
+    render(rows, [Col("id", "id", True), Col("name", "name")], "table", stream=screen)
+    assert f"客户{SCREEN_ROWS - 1}" in screen.getvalue() and f"客户{SCREEN_ROWS}" not in screen.getvalue()
+    assert "… 7 more rows" in capsys.readouterr().err
+    piped = io.StringIO()
+    render(rows, [Col("id", "id", True), Col("name", "name")], "plain", stream=piped)
+    assert f"客户{SCREEN_ROWS + 6}" in piped.getvalue()  # scripts always get everything
