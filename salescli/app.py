@@ -63,6 +63,11 @@ class App:
 
         return reps.get(conn, self.settings.rep, field="--rep")
 
+    def acting_rep_id(self, conn: Connection) -> int | None:
+        """The acting rep's id (who did it, on events and activities), or None for a single user."""
+        rep = self.acting_rep(conn)
+        return int(rep["id"]) if rep else None
+
     def require_manager(self, conn: Connection, action: str) -> dict[str, Any]:
         rep = self.acting_rep(conn)
         if rep is None or rep["role"] != "manager":
@@ -76,8 +81,7 @@ class App:
 
         if owner:
             return int(reps.get(conn, owner, field="--owner")["id"])
-        rep = self.acting_rep(conn)
-        return int(rep["id"]) if rep else None
+        return self.acting_rep_id(conn)
 
     def scope(self, conn: Connection, owner: str | None, everyone: bool) -> int | None:
         """Whose records a listing shows: --owner's; else the acting rep's unless --all; else everyone's."""

@@ -51,8 +51,7 @@ def sign(
 
     a = App.of(ctx)
     with a.store.write() as conn:
-        rep = a.acting_rep(conn)
-        contracts.sign(conn, contract, signed_by=signed_by, at=a.moment(date), rep_id=int(rep["id"]) if rep else None,
+        contracts.sign(conn, contract, signed_by=signed_by, at=a.moment(date), rep_id=a.acting_rep_id(conn),
                        actor=a.settings.rep)
     output.message(f"{contract.strip().upper()} signed; the deal is won")
 

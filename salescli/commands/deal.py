@@ -66,7 +66,6 @@ def lose(
     a = App.of(ctx)
     deal_id = parse_id(deal, "deal")
     with a.store.write() as conn:
-        rep = a.acting_rep(conn)
-        deals.lose(conn, deal_id, reason=reason, at=a.moment(date), rep_id=int(rep["id"]) if rep else None,
+        deals.lose(conn, deal_id, reason=reason, at=a.moment(date), rep_id=a.acting_rep_id(conn),
                    actor=a.settings.rep)
     output.message(f"deal {deal_id} lost")

@@ -36,10 +36,9 @@ def log(
     a = App.of(ctx)
     deal_id = parse_id(deal, "deal")
     with a.store.write() as conn:
-        rep = a.acting_rep(conn)
         demo_id = demos.log(conn, deal_id, skus=products, attendees=attendees, questions=questions,
                             feedback=feedback, outcome=outcome, at=a.moment(date),
-                            rep_id=int(rep["id"]) if rep else None, actor=a.settings.rep)
+                            rep_id=a.acting_rep_id(conn), actor=a.settings.rep)
         record = next(r for r in demos.listing(conn, deal_id=deal_id) if r["id"] == demo_id)
     output.created(demo_id, record, fmt)
 

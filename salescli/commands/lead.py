@@ -153,9 +153,8 @@ def log(
     at = a.moment(date)
     next_day = a.parse_day(next_, field="--next", base=at.date()) if next_ else None
     with a.store.write() as conn:
-        rep = a.acting_rep(conn)
         activity_id = leads.log(conn, parse_id(lead, "lead"), kind=kind, summary=summary, next_step=next_day,
-                                at=at, rep_id=int(rep["id"]) if rep else None, actor=a.settings.rep)
+                                at=at, rep_id=a.acting_rep_id(conn), actor=a.settings.rep)
     output.emit_id(activity_id)
 
 

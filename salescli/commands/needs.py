@@ -179,8 +179,7 @@ def confirm(
             return
         intake = answered
     with a.store.write() as conn:
-        rep = a.acting_rep(conn)
-        record = needs.confirm(conn, deal_id, intake, at=at, rep_id=int(rep["id"]) if rep else None,
+        record = needs.confirm(conn, deal_id, intake, at=at, rep_id=a.acting_rep_id(conn),
                                actor=a.settings.rep)
     if fmt == output.Format.json:
         output.render_record(record, fmt)

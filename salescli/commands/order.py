@@ -36,9 +36,8 @@ def create(
     a = App.of(ctx)
     at = a.moment(date)
     with a.store.write() as conn:
-        rep = a.acting_rep(conn)
         number = orders.create(conn, contract, promised=a.parse_day(promised, field="--promised", base=at.date()),
-                               at=at, rep_id=int(rep["id"]) if rep else None, actor=a.settings.rep)
+                               at=at, rep_id=a.acting_rep_id(conn), actor=a.settings.rep)
         record = orders.track(conn, number, today=at.date())
     output.created(number, record, fmt)
 
@@ -56,9 +55,8 @@ def update(
 
     a = App.of(ctx)
     with a.store.write() as conn:
-        rep = a.acting_rep(conn)
         row = orders.update_status(conn, order, status, note=note, at=a.moment(date),
-                                   rep_id=int(rep["id"]) if rep else None, actor=a.settings.rep)
+                                   rep_id=a.acting_rep_id(conn), actor=a.settings.rep)
     output.message(f"{row['number']}: {row['status']} → {status.strip().lower()}")
 
 
@@ -153,7 +151,6 @@ def import_status(
 
     a = App.of(ctx)
     with a.store.write() as conn:
-        rep = a.acting_rep(conn)
         count = orders.import_status(conn, file, encoding=encoding, input_format=input_format, now=a.moment(None),
-                                     rep_id=int(rep["id"]) if rep else None, actor=a.settings.rep, dry_run=dry_run)
+                                     rep_id=a.acting_rep_id(conn), actor=a.settings.rep, dry_run=dry_run)
     output.message(f"{count} status update(s) {'valid (dry run, nothing changed)' if dry_run else 'applied'}")

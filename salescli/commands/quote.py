@@ -50,10 +50,6 @@ def _warn_approval(record: dict[str, object]) -> None:
         output.warn(f"{record['number']} needs a manager's approval before it can be sent: {reasons}")
 
 
-def _rep_id(a: App, conn: object) -> int | None:
-    rep = a.acting_rep(conn)  # type: ignore[arg-type]
-    return int(rep["id"]) if rep else None
-
 
 @app.command("create")
 def create(
@@ -83,7 +79,7 @@ def create(
             conn, parse_id(deal, "deal"), specs=specs, from_needs=from_needs,
             discount=parse_pct(discount or "0", field="--discount"),
             tax_rate=parse_pct(tax_rate or a.config("tax_rate"), field="--tax-rate"),
-            valid_days=valid_days or a.config_int("quote_valid_days"), at=at, rep_id=_rep_id(a, conn),
+            valid_days=valid_days or a.config_int("quote_valid_days"), at=at, rep_id=a.acting_rep_id(conn),
             actor=a.settings.rep, policy=_policy(a), currency=a.config("currency"))
         record = quotes.record(conn, number, today=at.date())
     _warn_approval(record)
@@ -116,7 +112,7 @@ def revise(
             conn, number, specs=[parse_line(text) for text in item or []], remove=remove or [],
             discount=parse_pct(discount, field="--discount") if discount is not None else None,
             tax_rate=parse_pct(tax_rate, field="--tax-rate") if tax_rate is not None else None,
-            valid_days=valid_days, note=note, at=at, rep_id=_rep_id(a, conn), actor=a.settings.rep,
+            valid_days=valid_days, note=note, at=at, rep_id=a.acting_rep_id(conn), actor=a.settings.rep,
             policy=_policy(a))
         record = quotes.record(conn, number, today=at.date())
     _warn_approval(record)
@@ -148,7 +144,7 @@ def send(ctx: typer.Context, quote: QuoteArg, date: DateOpt = None) -> None:
     a = App.of(ctx)
     number = quotes.parse_number(quote)
     with a.store.write() as conn:
-        quotes.send(conn, number, at=a.moment(date), rep_id=_rep_id(a, conn), actor=a.settings.rep)
+        quotes.send(conn, number, at=a.moment(date), rep_id=a.acting_rep_id(conn), actor=a.settings.rep)
     output.message(f"{number} sent")
 
 
