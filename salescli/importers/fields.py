@@ -341,96 +341,35 @@ def _text_column(name: str, max_len: int, multiline: bool, required: bool, check
     return run
 
 
-def _merge_slow(scalar: ColumnCheck, values: list[str], slow: list[int],
-                columns: dict[str, list[Any]]) -> tuple[dict[str, list[Any]], list[tuple[int, str]]]:
-    """Check the cells the fast path left (``slow``) with the full check, and fill them into ``columns``."""
-    if not slow:
-        return columns, []
-    checked, found = scalar([values[i] for i in slow])
-    none = [None] * len(slow)
-    for name, cells in columns.items():
-        got = checked.get(name, none)
-        for j, i in enumerate(slow):
-            cells[i] = got[j]
-    return columns, [(slow[j], message) for j, message in found]
-
-
 def _email_column(ctx: Context) -> ColumnCheck:
-    """Whole column at once when every address is of the simple kind (one C-level regex over the joined
-    column); otherwise cell by cell, with email-validator for the unusual ones."""
+    """The whole column at once when every address is plain lower-case ASCII of the simple kind (one C-level
+    regex over the joined column: the address is then its own key); otherwise the cell-by-cell check."""
     import re
 
     from salescli.domain.identity import _SIMPLE_EMAIL, _SPECIAL_TLDS
 
-    scalar = columnwise(_email(ctx))
+    cellwise = columnwise(_email(ctx))
     whole = re.compile(rf"(?:(?:{_SIMPLE_EMAIL.pattern})?\n)*(?:{_SIMPLE_EMAIL.pattern})?")
-
-    def cellwise(values: list[str]) -> tuple[dict[str, list[Any]], list[tuple[int, str]]]:
-        emails: list[Any] = []
-        keys: list[Any] = []
-        slow: list[int] = []
-        for i, raw in enumerate(values):
-            text = raw.strip()
-            if not text:
-                emails.append(None)
-                keys.append(None)
-                continue
-            match = _SIMPLE_EMAIL.fullmatch(text) if text.isascii() else None
-            if (match and len(text) <= 254 and text.index("@") <= 64 and match.group(2).lower() not in _SPECIAL_TLDS
-                    and "--" not in match.group(1)):
-                local, _, domain = text.rpartition("@")
-                normalized = f"{local}@{domain.lower()}"
-                emails.append(normalized)
-                keys.append(normalized.casefold())
-            else:
-                emails.append(None)
-                keys.append(None)
-                slow.append(i)
-        return _merge_slow(scalar, values, slow, {"email": emails, "email_key": keys})
 
     def run(values: list[str]) -> tuple[dict[str, list[Any]], list[tuple[int, str]]]:
         joined = "\n".join(values)
-        lowered = joined.lower()
-        if (joined.isascii() and joined == lowered and " " not in joined and "--" not in joined
+        if (joined.isascii() and joined == joined.lower() and " " not in joined and "--" not in joined
                 and whole.fullmatch(joined) and max(map(len, values), default=0) <= 254
-                and not any(f".{tld}\n" in lowered + "\n" for tld in _SPECIAL_TLDS)
+                and not any(f".{tld}\n" in joined + "\n" for tld in _SPECIAL_TLDS)
                 and not any(len(v.partition("@")[0]) > 64 for v in values if len(v) > 64)):
             cells: list[Any] = values if "" not in values else [v or None for v in values]
-            return {"email": cells, "email_key": cells}, []  # all lower-case already: the key is the address
+            return {"email": cells, "email_key": cells}, []
         return cellwise(values)
     return run
 
 
 def _phone_column(ctx: Context) -> ColumnCheck:
-    """Whole column at once when every number is a plain Chinese mobile; otherwise cell by cell."""
+    """The whole column at once when every number is a plain Chinese mobile; otherwise cell by cell."""
     import re
 
-    from salescli.domain.identity import _CN_MOBILE, _PHONE_NOISE
-
-    scalar = columnwise(_phone(ctx))
+    cellwise = columnwise(_phone(ctx))
     china = ctx.region == "CN"
     whole = re.compile(r"(?:(?:1[3-9]\d{9})?\n)*(?:1[3-9]\d{9})?")
-
-    def cellwise(values: list[str]) -> tuple[dict[str, list[Any]], list[tuple[int, str]]]:
-        phones: list[Any] = []
-        keys: list[Any] = []
-        slow: list[int] = []
-        for i, raw in enumerate(values):
-            text = raw.strip()
-            if not text:
-                phones.append(None)
-                keys.append(None)
-                continue
-            bare = _PHONE_NOISE.sub("", text) if text.isascii() else ""
-            mobile = _CN_MOBILE.fullmatch(bare) if bare else None
-            if mobile and (china or bare.startswith("+86")):
-                phones.append(text)
-                keys.append("+86" + mobile.group(1))
-            else:
-                phones.append(None)
-                keys.append(None)
-                slow.append(i)
-        return _merge_slow(scalar, values, slow, {"phone": phones, "phone_key": keys})
 
     def run(values: list[str]) -> tuple[dict[str, list[Any]], list[tuple[int, str]]]:
         if china and whole.fullmatch("\n".join(values)):
