@@ -39,6 +39,11 @@ class App:
             self._store = Store(resolve_url(self.settings.db))
         return self._store
 
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
     # -- time ----------------------------------------------------------------------------------------
 
     def moment(self, text: str | None, *, field: str = "--date") -> datetime:

@@ -108,6 +108,12 @@ class Store:
             self._ensure_schema()
         return self._engine
 
+    def close(self) -> None:
+        """Close the connections (on SQLite the last close also checkpoints and removes the -wal file)."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read transaction (snapshot on SQLite WAL)."""
