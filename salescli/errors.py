@@ -25,6 +25,18 @@ class SalesError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickle as kind + message + details, whatever the kind's constructor takes (an import's reader
+        process sends its errors to the parent this way)."""
+        return _restore, (type(self), self.message, self.details)
+
+
+def _restore(kind: type[SalesError], message: str, details: list[str]) -> SalesError:
+    error = kind.__new__(kind)
+    SalesError.__init__(error, message)
+    error.details = details
+    return error
+
 
 class InputError(SalesError):
     """Bad usage or bad input: a malformed date, amount, file, or a missing field."""

@@ -1,0 +1,209 @@
+"""The import's pure half: read a file in batches, check each batch column by column, and turn the good rows
+into tuples ready for the driver. Never touches the database, so it can run in a second process
+(importers/worker.py) while the first one writes.
+
+Duplicate keys are pre-screened here with a :class:`KeyFilter`: a row whose key cannot have been seen before
+(not stored, not in an earlier row) is certain to be new, so the writer looks up only the few flagged rows.
+"""
+
+from __future__ import annotations
+
+import mmap
+import re
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from itertools import repeat
+from pathlib import Path
+from typing import Any, TextIO
+
+from salescli.errors import InputError
+from salescli.importers.fields import Context, Spec, column_check, finish_columns, resolve_headers
+from salescli.importers.reader import problem, read_table, unguard
+
+BATCH = 5000
+_MARKED = re.compile(b"\x01")
+
+
+@dataclass
+class Options:
+    mapping: Mapping[str, str]
+    constants: Mapping[str, str]  # --set field=value for every row
+    keys: tuple[str, ...] | None
+    update: bool
+    dry_run: bool
+    skip_invalid: bool
+    rejects: TextIO | None
+    encoding: str | None
+    input_format: str | None
+
+
+def _columns_of(name: str) -> tuple[str, ...]:
+    """The stored columns a field fills (budget → budget_minor, customer → customer_id)."""
+    return {"budget": ("budget_minor",), "price": ("price_minor",), "cost": ("cost_minor",), "owner": ("owner_id",),
+            "customer": ("customer_id",), "email": ("email",), "phone": ("phone",)}.get(name, (name,))
+
+
+@dataclass
+class Chunk:
+    """One batch of the file, checked: the good rows ready for the driver, the bad ones with their reasons."""
+
+    read: int = 0  # rows of the file this chunk covers
+    names: tuple[str, ...] = ()  # the stored column of each value in a row
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # FILE:LINE: column: message
+    rejected: list[list[Any]] = field(default_factory=list)  # each bad row as read, plus its reasons
+    header: list[str] | None = None  # the file's header, on the first chunk only
+    suspects: dict[str, list[int]] | None = None  # key column → rows whose key may repeat (see KeyFilter)
+
+
+def chunks(spec: Spec, path: Path, options: Options, ctx: Context, allowed: frozenset[str], sqlite: bool,
+           screen: KeyFilter | None = None) -> Iterator[Chunk]:
+    """Check the file batch by batch, column by column; yield each batch as a :class:`Chunk` whose rows hold
+    the ``allowed`` columns. With ``screen``, each chunk also says which rows' keys may repeat an earlier one."""
+    table = read_table(path, encoding=options.encoding, input_format=options.input_format, batch=BATCH)
+    if not table.header:
+        return
+    header_map, unknown = resolve_headers(table.header, spec, options.mapping)
+    if unknown:
+        raise InputError(f"{path}: unknown column(s) {', '.join(unknown)} for {spec.entity} (map with --map "
+                         f"'HEADER=field', ignore with --map 'HEADER=-'; fields: {', '.join(spec.fields)})")
+    fields = set(header_map.values()) | set(options.constants)
+    missing = [f for f in spec.required if f not in fields and f not in spec.defaults]
+    if missing:
+        raise InputError(f"{path}: no column for {', '.join(missing)} (add it, --map a header to it, or --set it "
+                         "for every row)")
+    constants: dict[str, Any] = {}
+    for name, value in options.constants.items():
+        if name not in spec.fields:
+            raise InputError(f"--set: {name!r} is not a {spec.entity} field")
+        try:
+            constants.update(spec.fields[name](ctx)(value))
+        except InputError as error:
+            raise InputError(f"--set {name}: {error.message}") from None
+    index = {h: i for i, h in enumerate(table.header)}
+    cells = [(h, index[h], n, column_check(spec, n, ctx)) for h, n in header_map.items() if n not in options.constants]
+    required = [(n, _columns_of(n)) for n in spec.required if n not in spec.defaults and n not in options.constants]
+    textual = (options.input_format or path.suffix.lower().lstrip(".")) not in ("json", "jsonl", "ndjson")
+    convert = _converter(sqlite)
+    header: list[str] | None = list(table.header)
+    for first, rows in table.batches:
+        n = len(rows)
+        chunk = Chunk(read=n, header=header)
+        header = None
+        by_column = list(zip(*rows, strict=True))
+        columns: dict[str, list[Any]] = {k: [v] * n for k, v in constants.items()}
+        problems: dict[int, list[tuple[str, str, str]]] = {}
+        for head, i, name, check in cells:
+            if textual:
+                raw = unguard(by_column[i])
+            else:
+                raw = [v if type(v) is str else "" if v is None else str(v) for v in by_column[i]]
+            produced, failed = check(raw)
+            columns.update(produced)
+            for row, message in failed:
+                column, _, detail = message.partition(": ")
+                problems.setdefault(row, []).append((head, name, detail if column == name else message))
+        for name, stored in required:
+            present = [columns.get(c) for c in stored]
+            if all(col is not None and None not in col for col in present):
+                continue  # the usual case, decided in C
+            for row in range(n):
+                if all(col is None or col[row] is None for col in present) and \
+                        not any(p[1] == name for p in problems.get(row, ())):
+                    problems.setdefault(row, []).append((name, name, "must not be empty"))
+        if problems:
+            bad = sorted(problems)
+            for row, line in zip(bad, table.lines([first + r for r in bad]), strict=True):
+                chunk.problems.extend(problem(path, line, column, message) for column, _, message in problems[row])
+                chunk.rejected.append([*("" if v is None else v for v in rows[row]),
+                                       "; ".join(f"{c}: {m}" for c, _, m in problems[row])])
+            keep = [r for r in range(n) if r not in problems]
+            columns = {k: [v[r] for r in keep] for k, v in columns.items()}
+            lines = [first + r for r in keep]
+        else:
+            lines = list(range(first, first + n))
+        if lines:
+            for name, value in spec.defaults.items():
+                columns.setdefault(name, [value] * len(lines))
+            finish_columns(spec, columns, len(lines), ctx)
+            columns["line"] = lines
+            chunk.names = tuple(c for c in columns if c in allowed)
+            if screen is not None:
+                chunk.suspects = {c: screen.scan(c, columns[c]) for c in screen.columns if c in columns}
+            chunk.rows = list(zip(*(convert(columns[c]) for c in chunk.names), strict=True))
+        yield chunk
+
+
+def _converter(sqlite: bool) -> Callable[[list[Any]], list[Any]]:
+    """A column's values for the driver's executemany, stored exactly as SQLAlchemy would store them: on SQLite
+    datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff', dates ISO, booleans 0/1 (PostgreSQL's driver adapts them)."""
+    if not sqlite:
+        return lambda values: values
+
+    def one(v: Any) -> Any:
+        kind = type(v)
+        if kind is datetime:
+            return v.strftime("%Y-%m-%d %H:%M:%S.%f")
+        if kind is date:
+            return v.isoformat()
+        if kind is bool:
+            return int(v)
+        return v
+
+    def column(values: list[Any]) -> list[Any]:
+        sample = next((v for v in values if v is not None), None)
+        kind = type(sample)
+        if kind not in (datetime, date, bool):
+            return values
+        if values.count(sample) == len(values):  # a constant, like created_at for every row
+            return [one(sample)] * len(values)
+        memo: dict[Any, Any] = {}
+        return [None if v is None else memo[v] if v in memo else memo.setdefault(v, one(v)) for v in values]
+
+    return column
+
+
+class KeyFilter:
+    """Which keys may have been seen before, in one byte per slot per key column (a one-hash Bloom filter).
+
+    ``scan`` marks a column's keys and returns the rows whose slot was already marked: every key that was
+    stored (``mark`` at the start) or met in an earlier row is among them — no misses — plus a few others that
+    share a slot (about keys/slots of them: slots are 8x the expected keys, up to ``most``). The writer then
+    looks up only those rows, exactly. The slots are anonymous shared memory: a forked reader writes the same
+    pages the parent made (no copy), and pages never touched take no memory."""
+
+    def __init__(self, columns: Iterable[str], expected: int, *, most: int = 1 << 23) -> None:
+        size = 1 << 16
+        while size < expected * 8 and size < most:
+            size <<= 1
+        self.mask = size - 1
+        self.slots: dict[str, mmap.mmap | bytearray] = {c: _shared(size) for c in columns}
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.slots)
+
+    def mark(self, column: str, keys: Iterable[Any]) -> None:
+        slots, mask = self.slots[column], self.mask
+        for key in keys:
+            slots[hash(key) & mask] = 1
+
+    def scan(self, column: str, keys: list[Any]) -> list[int]:
+        slots, mask = self.slots[column], self.mask
+        where = list(map(mask.__and__, map(hash, keys)))  # C loops throughout, but for the rare hits
+        marked = bytes(map(slots.__getitem__, where))
+        hits = [m.start() for m in _MARKED.finditer(marked)] if 1 in marked else []
+        if len(set(keys)) != len(keys):  # a key repeated within the chunk: its later rows are hits too
+            first: dict[Any, int] = {}
+            hits = sorted({*hits, *(i for i, key in enumerate(keys) if first.setdefault(key, i) != i)})
+        deque(map(slots.__setitem__, where, repeat(1, len(where))), maxlen=0)
+        return [i for i in hits if keys[i] is not None] if None in keys else hits
+
+
+def _shared(size: int) -> mmap.mmap | bytearray:
+    try:
+        return mmap.mmap(-1, size)  # MAP_SHARED | MAP_ANONYMOUS, zero-filled on first touch
+    except (OSError, ValueError):
+        return bytearray(size)
