@@ -37,6 +37,7 @@ def path_taken(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(imports, "WORKER_MIN_BYTES", 0 if in_child else 1 << 60)
     # the screen is used when the stored rows are no more than the file's (size / ROW_BYTES)
     monkeypatch.setattr(imports, "ROW_BYTES", 1 if screened else 1 << 40)
+    monkeypatch.setattr(imports, "FLAGGED_AT_MOST", 0)  # flagged rows alone are looked up, however many
     monkeypatch.setattr(batches, "BATCH", 4)  # chunk boundaries fall between duplicates
     return str(request.param)
 

@@ -187,8 +187,7 @@ class KeyFilter:
 
     def mark(self, column: str, keys: Iterable[Any]) -> None:
         slots, mask = self.slots[column], self.mask
-        for key in keys:
-            slots[hash(key) & mask] = 1
+        deque(map(slots.__setitem__, map(mask.__and__, map(hash, keys)), repeat(1)), maxlen=0)  # a C loop
 
     def scan(self, column: str, keys: list[Any]) -> list[int]:
         slots, mask = self.slots[column], self.mask

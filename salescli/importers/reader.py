@@ -254,10 +254,11 @@ def read_table(path: Path, *, encoding: str | None = None, input_format: str | N
     width = len(names)
 
     def rows() -> Iterator[tuple[int, list[list[Any]]]]:
-        start = 0
+        start, size = 0, min(batch, 1000)  # a small first batch: whoever waits for it starts sooner
         try:
-            while chunk := list(islice(reader, batch)):  # the csv module's C loop does the reading
-                if not all(len(r) == width for r in chunk):
+            while chunk := list(islice(reader, size)):  # the csv module's C loop does the reading
+                size = batch
+                if set(map(len, chunk)) != {width}:
                     kept = []
                     for row in chunk:
                         if len(row) == width:

@@ -31,6 +31,7 @@ __all__ = ["Options", "Plan", "run"]
 WORKER_MIN_BYTES = 1 << 20  # below about 10,000 rows a reader process costs more than it saves
 IMPORT_CACHE_KB = 32768
 ROW_BYTES = 64  # a CSV row is rarely shorter: file size / this over-estimates its rows
+FLAGGED_AT_MOST = 4  # a chunk with more than 1 in 4 rows flagged (a re-run) looks every key up instead
 Flush = Callable[[Chunk], None]
 
 
@@ -216,8 +217,8 @@ class _DirectWriter:
             if stage_col not in names:
                 continue
             at = names.index(stage_col)
-            if chunk.suspects is not None:
-                flagged = chunk.suspects.get(stage_col, [])
+            flagged = chunk.suspects.get(stage_col, []) if chunk.suspects is not None else None
+            if flagged is not None and len(flagged) * FLAGGED_AT_MOST <= n:  # else look every key up
                 if not flagged:
                     continue  # the usual case: the reader saw that no key of this chunk can repeat
                 watched = {rows[r][at] for r in flagged}
