@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import ensure_bytecode
+
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
 GIVEN = ("伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "艳", "勇", "杰", "娟", "涛", "明", "超")
 COMPANIES = ("上海华信精密机械有限公司", "Northwind Logistics Ltd", "杭州启明软件有限公司", "深圳恒通物流有限公司")
@@ -112,6 +114,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
+    ensure_bytecode()
     work = Path(tempfile.mkdtemp(prefix="salescli-import-"))
     env = {**os.environ, "HOME": str(work), "NO_COLOR": "1"}
     for rows in args.rows:

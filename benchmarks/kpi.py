@@ -21,6 +21,8 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from _common import ensure_bytecode
+
 START = datetime(2026, 1, 1)
 
 
@@ -141,6 +143,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="reuse / keep the generated database here")
     parser.add_argument("--generate", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    ensure_bytecode()
     if args.generate:
         generate(args.generate, args.orders, args.customers, args.surveys)
         return

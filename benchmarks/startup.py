@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import ensure_bytecode
+
 
 def median_ms(cmd: list[str], env: dict[str, str], runs: int) -> float:
     subprocess.run(cmd, env=env, capture_output=True, check=True)  # warm the file cache
@@ -33,6 +35,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
+    ensure_bytecode()
     py = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "SALESCLI_DB": str(Path(tmp) / "bench.db"), "HOME": tmp, "NO_COLOR": "1"}

@@ -25,6 +25,7 @@ from typing import Any, BinaryIO, Generic, TypeVar
 from salescli.errors import SalesError
 
 T = TypeVar("T")
+AHEAD = 4  # items the child may produce before the parent takes them (each about 0.7 MB for 5,000 leads)
 
 
 def available() -> bool:
@@ -79,22 +80,46 @@ class Background(Generic[T]):
 
 
 def _serve(items: Iterable[Any], fd: int) -> None:
+    """The child: produce and pickle items here, write them from a second thread, so that production runs up
+    to AHEAD items ahead of the parent instead of stopping each time the pipe is full (the writing thread
+    waits in the kernel, without the GIL). The parent's waits then even out."""
+    import queue
+    import threading
+
     code = 1
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        with os.fdopen(fd, "wb", buffering=1 << 16) as out:
-            try:
-                for item in items:
-                    pickle.dump(("item", item), out, protocol=pickle.HIGHEST_PROTOCOL)
-                    out.flush()
-                message: tuple[str, Any] = ("done", None)
-            except SalesError as error:
-                message = ("error", error)
-            except BaseException:  # a bug: its traceback travels to the parent
-                import traceback
+        with contextlib.suppress(OSError, AttributeError):  # a bigger pipe where allowed (Linux: up to 1 MB)
+            import fcntl
 
-                message = ("crash", traceback.format_exc())
-            pickle.dump(message, out, protocol=pickle.HIGHEST_PROTOCOL)
+            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
+        ready: queue.Queue[bytes | None] = queue.Queue(maxsize=AHEAD)
+        writer = threading.Thread(target=_write_all, args=(fd, ready), daemon=True)
+        writer.start()
+        try:
+            for item in items:
+                ready.put(pickle.dumps(("item", item), protocol=pickle.HIGHEST_PROTOCOL))
+            message: tuple[str, Any] = ("done", None)
+        except SalesError as error:
+            message = ("error", error)
+        except BaseException:  # a bug: its traceback travels to the parent
+            import traceback
+
+            message = ("crash", traceback.format_exc())
+        ready.put(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+        ready.put(None)
+        writer.join()
         code = 0
     finally:
         os._exit(code)  # no atexit handlers, no finalizers of the parent's objects (its database connection)
+
+
+def _write_all(fd: int, ready: Any) -> None:
+    try:
+        while (data := ready.get()) is not None:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        os.close(fd)
+    except OSError:  # the parent is gone: nobody needs the rest
+        os._exit(1)
