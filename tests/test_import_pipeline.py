@@ -95,7 +95,8 @@ def test_all_or_nothing_and_errors_on_every_path(cli: Cli, tmp_path: Path, path_
     broken = tmp_path / "broken.csv"
     broken.write_text("name,email,source\n" + "".join(f"n{i},n{i}@example.com,web\n" for i in range(20)) +
                       'late,"unterminated,web\n', encoding="utf-8")
-    assert "malformed CSV" in cli.fails(2, "import", "leads", str(broken))
+    assert cli.fails(2, "import", "leads", str(broken)) == (
+        f"error: {broken}:22: malformed CSV (unexpected end of data; a quote that is never closed?)")
     short = tmp_path / "short.csv"
     short.write_text("name,email,source\n" + "".join(f"n{i},n{i}@example.com,web\n" for i in range(20)) +
                      "short,row\n", encoding="utf-8")

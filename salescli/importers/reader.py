@@ -9,6 +9,7 @@ are errors; each record carries the physical line where it starts.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import json
 from collections.abc import Callable, Iterator
@@ -128,7 +129,23 @@ def _csv(path: Path, encoding: str) -> Iterator[Record]:
                 yield Record(start, dict(zip(names, [c[1:] if c[:2] in _NEUTRALIZED else c for c in row],
                                              strict=True)))
         except csv.Error as error:
-            raise InputError(f"{path}:{reader.line_num}: malformed CSV ({error})") from None
+            raise _malformed(path, encoding, error) from None
+
+
+def _malformed(path: Path, encoding: str, error: csv.Error) -> InputError:
+    """The error for a file the CSV reader gave up on, at the line where the broken record starts (found by
+    reading again, only now): an unterminated quote is reported where it opens, not where the reader stopped."""
+    start = 1
+    with path.open(encoding=encoding, newline="") as fh:
+        reader = csv.reader(fh, strict=True)
+        with contextlib.suppress(csv.Error):
+            while True:
+                start = reader.line_num + 1
+                if next(reader, None) is None:
+                    break
+    text = str(error)
+    hint = "; a quote that is never closed?" if "field limit" in text or "unexpected end of data" in text else ""
+    return InputError(f"{path}:{start}: malformed CSV ({text}{hint})")
 
 
 # The export's spreadsheet-formula guard (a leading ' before = + - @) is undone on reading, so files round-trip.
@@ -272,7 +289,7 @@ def read_table(path: Path, *, encoding: str | None = None, input_format: str | N
                     yield start, chunk
                     start += len(chunk)
         except csv.Error as error:
-            raise InputError(f"{path}:{reader.line_num}: malformed CSV ({error})") from None
+            raise _malformed(path, enc, error) from None
         except UnicodeDecodeError as error:
             raise InputError(f"{path}: not valid {enc} text ({error.reason} at byte {error.start})") from None
         finally:
