@@ -75,9 +75,10 @@ def test_every_path_imports_the_same(cli: Cli, tmp_path: Path, path_taken: str) 
     again = cli.ok("import", "leads", str(data), "--skip-invalid", "--rejects", str(rejects))
     assert "39 row(s): 0 were added, 0 updated, 37 skipped as duplicates, 2 rejected" in again.stderr
     changed = _write(tmp_path / "changed.csv", [["A 2", "a@example.com", "", "referral"], ["New", "", "", "web"],
-                                               ["A 2 again", "A@example.com", "", "web"], *rows[9:13]])
+                                               ["A 2 again", "A@example.com", "", "web"],
+                                               ["A by phone", "", "13800000001", "phone"], *rows[9:13]])
     update = cli.ok("import", "leads", str(changed), "--update")
-    assert "7 row(s): 1 were added, 5 updated, 1 skipped as duplicates, 0 rejected" in update.stderr
+    assert "8 row(s): 1 were added, 5 updated, 2 skipped as duplicates, 0 rejected" in update.stderr
     assert cli.rows("SELECT name, source FROM leads WHERE email_key = 'a@example.com'") == [("A 2", "referral")]
 
 

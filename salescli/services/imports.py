@@ -295,6 +295,12 @@ def _decide(conn: Connection, spec: Spec, stage: Table, keys: Iterable[str], pla
         found = select(target.c.id).where(*match).order_by(target.c.id).limit(1).scalar_subquery()
         conn.execute(update(stage).where(stage.c[stage_col].is_not(None), stage.c.existing_id.is_(None))
                      .values(existing_id=found))
+    # rows of the file that reach one stored record through different keys (one by email, one by phone): the
+    # first of them is the update, the others are duplicates
+    conn.execute(text(f"CREATE INDEX IF NOT EXISTS ix_{stage.name}_existing ON {stage.name} (existing_id)"))
+    earlier = stage.alias("earlier")
+    conn.execute(update(stage).where(stage.c.existing_id.is_not(None), stage.c.dup == 0, select(earlier.c.line).where(
+        earlier.c.existing_id == stage.c.existing_id, earlier.c.line < stage.c.line).exists()).values(dup=1))
     counts = conn.execute(select(
         func.count().filter(and_(stage.c.dup == 0, stage.c.existing_id.is_(None))),
         func.count().filter(and_(stage.c.dup == 0, stage.c.existing_id.is_not(None))),
