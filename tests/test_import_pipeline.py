@@ -5,6 +5,7 @@ duplicates skipped, the same problems and rejects, the same errors, nothing left
 from __future__ import annotations
 
 import csv
+import json
 import os
 import pickle
 import random
@@ -191,3 +192,55 @@ def test_stopping_a_big_import_saves_nothing_and_leaves_no_reader(sqlite_cli: Cl
     assert _processes_reading(data) == []
     assert sqlite_cli.count("leads") == 0
     assert "150000 were added" in sqlite_cli.ok("import", "leads", str(data), "--quiet").stderr
+
+
+def _items(path: Path) -> list[dict[str, object]]:
+    from salescli.importers.reader import read_records
+
+    return [r.values for r in read_records(path)]
+
+
+def test_json_arrays_stream_with_the_standard_decoders_results(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read in tiny pieces (so every item and token is cut somewhere), the items are exactly json.loads's."""
+    from salescli.importers import reader
+
+    monkeypatch.setattr(reader, "_JSON_CHUNK", 7)
+    rnd = random.Random(5)
+    tricky = ["王芳", 'quote " inside', "brackets ] } [ {", "comma, colon: ", "line\nbreak", "\\back\\slash", "", "🙂"]
+    for case in range(30):
+        items = [{"name": rnd.choice(tricky), "n": rnd.randint(-5, 10**12), "x": rnd.choice([None, True, 1.5, [1]]),
+                  "nested": {"k": rnd.choice(tricky)}} for _ in range(rnd.randint(0, 12))]
+        path = tmp_path / f"c{case}.json"
+        path.write_text(json.dumps(items, ensure_ascii=case % 2 == 0, indent=rnd.choice([None, 2])) +
+                        rnd.choice(["", "\n", "  \n\n"]), encoding="utf-8")
+        assert _items(path) == json.loads(path.read_text(encoding="utf-8")), path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("text", [
+    "", "   \n", '[{"a": 1},\n{"a": 2}\n{"a": 3}]', '[{"a": 1},]', '[{"a": 1}\n\n', '[{"a": 1}] x',
+    '[\n{"a": 1},\n{"a": \n', '[{"a": "unterminated}]', '[{"a": 1}, {"a" 2}]'])
+def test_broken_json_arrays_are_reported_like_json_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         text: str) -> None:
+    from salescli.importers import reader
+
+    monkeypatch.setattr(reader, "_JSON_CHUNK", 5)
+    path = tmp_path / "broken.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(json.JSONDecodeError) as expected:
+        json.loads(text)
+    with pytest.raises(InputError) as got:
+        _items(path)
+    assert got.value.message == f"{path}:{expected.value.lineno}: invalid JSON ({expected.value.msg})"
+
+
+def test_json_shape_errors(tmp_path: Path) -> None:
+    path = tmp_path / "shape.json"
+    path.write_text('{"name": "not an array"}', encoding="utf-8")
+    with pytest.raises(InputError, match="expected a JSON array of objects"):
+        _items(path)
+    path.write_text('[{"name": "A"}, "B"]', encoding="utf-8")
+    with pytest.raises(InputError, match="item 2 is not an object"):
+        _items(path)
+    path.write_text("[]", encoding="utf-8")
+    assert _items(path) == []

@@ -12,6 +12,7 @@ import codecs
 import contextlib
 import csv
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -166,25 +167,80 @@ def _jsonl(path: Path, encoding: str) -> Iterator[Record]:
             yield Record(number, value)
 
 
+_JSON_CHUNK = 1 << 16
+_JSON_LARGEST = 1 << 24  # an item this large is not a record: a broken file
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
 def _json(path: Path, encoding: str) -> Iterator[Record]:
-    text = path.read_text(encoding=encoding)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputError(f"{path}:{error.lineno}: invalid JSON ({error.msg})") from None
-    if not isinstance(data, list):
-        raise InputError(f"{path}: expected a JSON array of objects")
-    for index, value in enumerate(data, 1):
-        if not isinstance(value, dict):
-            raise InputError(f"{path}: item {index} is not an object")
-        yield Record(index, value)
+    """The objects of a top-level JSON array, one at a time: the file is read in 64 KB pieces and each item
+    decoded with the standard decoder (its messages, with the file's line numbers), so memory holds one piece
+    and one item, never the file. Records are numbered by item."""
+    decoder = json.JSONDecoder()
+    with path.open(encoding=encoding) as fh:
+        buf, pos, lines_before, eof = "", 0, 0, False
+
+        def fill() -> bool:
+            nonlocal buf, pos, lines_before, eof
+            data = "" if eof else fh.read(_JSON_CHUNK)
+            if not data:
+                eof = True
+                return False
+            lines_before += buf.count("\n", 0, pos)
+            buf, pos = buf[pos:] + data, 0
+            return True
+
+        def skip_space() -> str:
+            """The next significant character ('' at the end of the file)."""
+            nonlocal pos
+            while True:
+                pos = _SPACE.match(buf, pos).end()  # type: ignore[union-attr]
+                if pos < len(buf):
+                    return buf[pos]
+                if not fill():
+                    return ""
+
+        def invalid(message: str, at: int) -> InputError:
+            return InputError(f"{path}:{lines_before + buf.count(chr(10), 0, at) + 1}: invalid JSON ({message})")
+
+        first = skip_space()
+        if first != "[":
+            if not first:
+                raise invalid("Expecting value", pos)
+            raise InputError(f"{path}: expected a JSON array of objects")
+        pos += 1
+        index = 0
+        following = skip_space()
+        while following != "]":
+            try:
+                value, end = decoder.raw_decode(buf, pos)
+            except json.JSONDecodeError as error:
+                if len(buf) - pos < _JSON_LARGEST and fill():
+                    continue  # the item goes on in the next piece
+                raise invalid(error.msg, error.pos) from None
+            index += 1
+            if not isinstance(value, dict):
+                raise InputError(f"{path}: item {index} is not an object")
+            pos = end
+            yield Record(index, value)
+            following = skip_space()
+            if following == ",":
+                pos += 1
+                if skip_space() == "]":
+                    raise invalid("Expecting value", pos)  # a trailing comma, as json.loads says
+            elif following != "]":
+                raise invalid("Expecting ',' delimiter", pos)
+        pos += 1
+        if skip_space():
+            raise invalid("Extra data", pos)
 
 
 @dataclass
 class Table:
     """A file as a header and batches of rows, the fast path for big imports. Each batch is (index of its first
-    row, rows); ``lines`` turns row indices into the file's line numbers (worked out only when a message
-    needs one). CSV cells still carry the export's formula guard: :func:`unguard` removes it per column."""
+    row, rows); ``lines`` turns row indices of the batch last yielded into the file's line numbers (worked out
+    only when a message needs one). CSV cells still carry the export's formula guard: :func:`unguard` removes it
+    per column."""
 
     header: list[str]
     batches: Iterator[tuple[int, list[list[Any]]]]
@@ -215,7 +271,8 @@ def _csv_lines(path: Path, encoding: str, width: int, wanted: list[int]) -> list
 def read_table(path: Path, *, encoding: str | None = None, input_format: str | None = None,
                batch: int = 5000) -> Table:
     """Like :func:`read_records`, but rows come as lists in batches (CSV rows stay the reader's own lists; JSON
-    objects are laid out along the first object's keys, and a later object with another key is an error)."""
+    objects are laid out along the first object's keys, and a later object with another key is an error). Line
+    numbers are given for rows of the batch last yielded (for JSON, nothing else is kept)."""
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     kind = detect_format(path, input_format)
@@ -225,11 +282,11 @@ def read_table(path: Path, *, encoding: str | None = None, input_format: str | N
         if first is None:
             return Table([], iter(()), lambda wanted: wanted)
         header = list(first.values)
-        line_numbers: list[int] = []
+        window: list[Any] = [0, []]  # the last batch's first row index and line numbers: all a caller may ask
 
         def objects() -> Iterator[tuple[int, list[list[Any]]]]:
             chunk: list[list[Any]] = [[first.values.get(h) for h in header]]
-            line_numbers.append(first.line)
+            lines = [first.line]
             start = 0
             for record in records:
                 extra = sorted(set(record.values) - set(header))
@@ -237,14 +294,16 @@ def read_table(path: Path, *, encoding: str | None = None, input_format: str | N
                     raise InputError(f"{path}:{record.line}: {extra[0]}: a key the first object does not have; "
                                      "nothing imported")
                 chunk.append([record.values.get(h) for h in header])
-                line_numbers.append(record.line)
+                lines.append(record.line)
                 if len(chunk) >= batch:
+                    window[:] = [start, lines]
                     yield start, chunk
                     start += len(chunk)
-                    chunk = []
+                    chunk, lines = [], []
             if chunk:
+                window[:] = [start, lines]
                 yield start, chunk
-        return Table(header, objects(), lambda wanted: [line_numbers[i] for i in wanted])
+        return Table(header, objects(), lambda wanted: [window[1][i - window[0]] for i in wanted])
     enc = encoding or detect_encoding(path)
     if enc == "utf-8" and encoding is None:
         enc = "utf-8-sig"
