@@ -9,7 +9,7 @@ from salescli.errors import InputError
 
 _HANDLE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
 _SPACE = re.compile(r"\s+")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")  # also used by imports to check a whole column at once
 
 
 def clean_text(value: str, *, field: str, max_len: int = 200, required: bool = True, multiline: bool = False) -> str:
@@ -20,7 +20,7 @@ def clean_text(value: str, *, field: str, max_len: int = 200, required: bool = T
     text = value.strip()
     if required and not text:
         raise InputError(f"{field}: must not be empty")
-    if _CONTROL.search(text.replace("\r", "").replace("\n", "").replace("\t", "") if multiline else text):
+    if CONTROL_CHARS.search(text.replace("\r", "").replace("\n", "").replace("\t", "") if multiline else text):
         raise InputError(f"{field}: contains control characters or a line break")
     if len(text) > max_len:
         raise InputError(f"{field}: longer than {max_len} characters ({len(text)})")
@@ -36,10 +36,11 @@ def name_key(value: str) -> str:
 
 # A common-case address that email-validator would accept unchanged but for the lower-cased domain: checked
 # here without it (import speed); anything else goes through email-validator, which decides and explains.
-_SIMPLE_EMAIL = re.compile(
+# Public: imports match a whole column against it in one scan (importers/fields.py).
+SIMPLE_EMAIL = re.compile(
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
     r"@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,63}))")
-_SPECIAL_TLDS = frozenset({"arpa", "invalid", "local", "localhost", "onion", "test", "internal", "home", "lan"})
+SPECIAL_TLDS = frozenset({"arpa", "invalid", "local", "localhost", "onion", "test", "internal", "home", "lan"})
 _PHONE_NOISE = re.compile(r"[\s\-().]")
 _CN_MOBILE = re.compile(r"(?:\+86)?(1[3-9]\d{9})")
 
@@ -47,8 +48,8 @@ _CN_MOBILE = re.compile(r"(?:\+86)?(1[3-9]\d{9})")
 def normalize_email(value: str, *, field: str = "email") -> tuple[str, str]:
     """Return (address as typed with its domain lower-cased, key) or raise InputError. Syntax only: no DNS."""
     text = unicodedata.normalize("NFKC", value).strip()
-    match = _SIMPLE_EMAIL.fullmatch(text)
-    if (match and len(text) <= 254 and text.index("@") <= 64 and match.group(2).lower() not in _SPECIAL_TLDS
+    match = SIMPLE_EMAIL.fullmatch(text)
+    if (match and len(text) <= 254 and text.index("@") <= 64 and match.group(2).lower() not in SPECIAL_TLDS
             and "--" not in match.group(1)):
         local, _, domain = text.rpartition("@")
         normalized = f"{local}@{domain.lower()}"

@@ -327,14 +327,14 @@ def columnwise(check: Check) -> ColumnCheck:
 def _text_column(name: str, max_len: int, multiline: bool, required: bool, check: Check) -> ColumnCheck:
     """Strip every cell; one regex scan over the joined column finds control characters, one max() finds
     over-long cells; only a column with a problem is checked cell by cell (for the messages)."""
-    from salescli.domain.identity import _CONTROL
+    from salescli.domain.identity import CONTROL_CHARS
 
     def run(values: list[str]) -> tuple[dict[str, list[Any]], list[tuple[int, str]]]:
         stripped = list(map(str.strip, values))
         joined = _FOLD.join(stripped)
         if multiline:
             joined = joined.replace("\r", "").replace("\n", "").replace("\t", "")
-        clean = not _CONTROL.search(joined) and (not stripped or max(map(len, stripped)) <= max_len)
+        clean = not CONTROL_CHARS.search(joined) and (not stripped or max(map(len, stripped)) <= max_len)
         if clean and (not required or all(stripped)):
             return {name: stripped if "" not in stripped else [s or None for s in stripped]}, []
         return columnwise(check)(values)
@@ -346,16 +346,16 @@ def _email_column(ctx: Context) -> ColumnCheck:
     regex over the joined column: the address is then its own key); otherwise the cell-by-cell check."""
     import re
 
-    from salescli.domain.identity import _SIMPLE_EMAIL, _SPECIAL_TLDS
+    from salescli.domain.identity import SIMPLE_EMAIL, SPECIAL_TLDS
 
     cellwise = columnwise(_email(ctx))
-    whole = re.compile(rf"(?:(?:{_SIMPLE_EMAIL.pattern})?\n)*(?:{_SIMPLE_EMAIL.pattern})?")
+    whole = re.compile(rf"(?:(?:{SIMPLE_EMAIL.pattern})?\n)*(?:{SIMPLE_EMAIL.pattern})?")
 
     def run(values: list[str]) -> tuple[dict[str, list[Any]], list[tuple[int, str]]]:
         joined = "\n".join(values)
         if (joined.isascii() and joined == joined.lower() and " " not in joined and "--" not in joined
                 and whole.fullmatch(joined) and max(map(len, values), default=0) <= 254
-                and not any(f".{tld}\n" in joined + "\n" for tld in _SPECIAL_TLDS)
+                and not any(f".{tld}\n" in joined + "\n" for tld in SPECIAL_TLDS)
                 and not any(len(v.partition("@")[0]) > 64 for v in values if len(v) > 64)):
             cells: list[Any] = values if "" not in values else [v or None for v in values]
             return {"email": cells, "email_key": cells}, []
