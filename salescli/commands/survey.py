@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -77,8 +78,7 @@ def send(
     continue, and the exit code is 1 if anything failed. Never sends the same survey twice without --resend.
     """
     from salescli import mailer
-    from salescli.domain.surveys import letter
-    from salescli.errors import InputError, SalesError
+    from salescli.errors import InputError
     from salescli.services import surveys
     from salescli.services.common import parse_id
 
@@ -98,34 +98,16 @@ def send(
     if language not in ("auto", "zh", "en"):
         raise InputError(f"config survey_language: {language!r} is not auto, zh or en")
     plan: list[dict[str, Any]] = [{**s, "result": s["reason"]} for s in skipped]
-    failures = 0
-    with mailer.Mailer(settings) if settings else _NoMailer() as smtp:
-        for target in to_send:
-            text = letter(language=target["language"] if language == "auto" else language,
-                          contact=target["contact"], customer=target["customer"], order=target["order"],
-                          token=target["token"], sender_name=sender_name,
-                          link=link_base.replace("{token}", target["token"]) if link_base else None)
-            result, error = "would send" if dry_run else "sent", None
-            try:
-                message = mailer.build(sender=sender, recipient=mailer.address(target["email"], target["contact"]),
-                                       subject=text.subject, body=text.body, reference=target["token"])
-                if outbox is not None and not dry_run:
-                    mailer.write_eml(outbox, f"survey-{target['survey_id']}", message)
-                    result = f"written to {outbox}"
-                elif not dry_run:
-                    smtp.send(message)
-            except mailer.SendFailed as failure:
-                error = failure.reason
-            except SalesError as failure:  # an address that is not one
-                error = failure.message
-            except OSError as failure:
-                error = f"cannot write to {outbox}: {failure.strerror}"
-            if error is not None:
-                result, failures = f"FAILED: {error}", failures + 1
-            if not dry_run:
-                with a.store.write() as conn:  # recorded message by message: a crash never forgets a sent mail
-                    surveys.mark(conn, target["survey_id"], sent=error is None, error=error, at=a.moment(None))
-            plan.append({**target, "result": result})
+
+    def record(survey_id: int, error: str | None) -> None:
+        with a.store.write() as conn:  # recorded message by message: a crash never forgets a sent mail
+            surveys.mark(conn, survey_id, sent=error is None, error=error, at=a.moment(None))
+
+    with mailer.Mailer(settings) if settings else nullcontext() as smtp:
+        how = surveys.Delivery(sender=sender, sender_name=sender_name, language=language, link_base=link_base,
+                               send=smtp.send if smtp is not None else None, outbox=outbox, dry_run=dry_run)
+        done, failures = surveys.deliver(to_send, how, record)
+    plan += done
     output.render(plan, PLAN_COLUMNS, fmt, empty="nobody to survey")
     sent = sum(1 for p in plan if p["result"] in ("sent",) or str(p["result"]).startswith("written"))
     output.message(f"{'dry run: ' if dry_run else ''}{len(to_send)} survey(s) "
@@ -133,17 +115,6 @@ def send(
                    f"{len(skipped)} skipped")
     if failures:
         raise typer.Exit(1)
-
-
-class _NoMailer:
-    def __enter__(self) -> _NoMailer:
-        return self
-
-    def __exit__(self, *args: object) -> None:
-        return None
-
-    def send(self, message: object) -> None:  # pragma: no cover - never called: dry run or outbox
-        raise AssertionError("no SMTP server configured")
 
 
 @app.command("record")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from functools import partial
@@ -112,6 +113,61 @@ def mark(conn: Connection, survey_id: int, *, sent: bool, error: str | None, at:
     values: dict[str, Any] = {"status": "sent", "sent_at": at, "error": None} if sent else {
         "status": "failed", "error": error}
     conn.execute(update(S).where(S.c.id == survey_id).values(**values))
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """How survey letters go out: through ``send`` (an open SMTP connection), as .eml files into ``outbox``, or
+    nowhere (``dry_run``); who signs them and in which language (auto: each contact's)."""
+
+    sender: Any  # email.headerregistry.Address
+    sender_name: str
+    language: str
+    link_base: str | None
+    send: Callable[[Any], None] | None = None
+    outbox: Path | None = None
+    dry_run: bool = False
+
+
+def deliver(to_send: list[dict[str, Any]], how: Delivery,
+            record: Callable[[int, str | None], None]) -> tuple[list[dict[str, Any]], int]:
+    """Write and deliver each target's letter. A refused recipient, a bad address or an unwritable outbox fails
+    that letter only; ``record(survey_id, error)`` runs after each one (the caller gives it its own transaction,
+    so a crash never forgets a mail already sent). Returns the targets with their results, and the failures."""
+    from salescli import mailer
+
+    done: list[dict[str, Any]] = []
+    failures = 0
+    for target in to_send:
+        text = rules.letter(language=target["language"] if how.language == "auto" else how.language,
+                            contact=target["contact"], customer=target["customer"], order=target["order"],
+                            token=target["token"], sender_name=how.sender_name,
+                            link=how.link_base.replace("{token}", target["token"]) if how.link_base else None)
+        result, error = "would send" if how.dry_run else "sent", None
+        try:
+            message = mailer.build(sender=how.sender, recipient=mailer.address(target["email"], target["contact"]),
+                                   subject=text.subject, body=text.body, reference=target["token"])
+            if how.dry_run:
+                pass
+            elif how.outbox is not None:
+                mailer.write_eml(how.outbox, f"survey-{target['survey_id']}", message)
+                result = f"written to {how.outbox}"
+            elif how.send is not None:
+                how.send(message)
+            else:
+                raise AssertionError("no way to deliver: no SMTP connection, outbox or dry run")
+        except mailer.SendFailed as failure:
+            error = failure.reason
+        except SalesError as failure:  # an address that is not one
+            error = failure.message
+        except OSError as failure:
+            error = f"cannot write to {how.outbox}: {failure.strerror}"
+        if error is not None:
+            result, failures = f"FAILED: {error}", failures + 1
+        if not how.dry_run:
+            record(target["survey_id"], error)
+        done.append({**target, "result": result})
+    return done, failures
 
 
 def _answer(conn: Connection, survey_id: int, *, nps: int | None, csat: int | None, comment: str | None,
