@@ -194,11 +194,12 @@ class KeyFilter:
         where = list(map(mask.__and__, map(hash, keys)))  # C loops throughout, but for the rare hits
         marked = bytes(map(slots.__getitem__, where))
         hits = [m.start() for m in _MARKED.finditer(marked)] if 1 in marked else []
-        if len(set(keys)) != len(keys):  # a key repeated within the chunk: its later rows are hits too
+        empty = keys.count(None)
+        if len(set(keys)) != len(keys) - max(empty - 1, 0):  # a key repeated within the chunk: later rows hit
             first: dict[Any, int] = {}
             hits = sorted({*hits, *(i for i, key in enumerate(keys) if first.setdefault(key, i) != i)})
         deque(map(slots.__setitem__, where, repeat(1, len(where))), maxlen=0)
-        return [i for i in hits if keys[i] is not None] if None in keys else hits
+        return [i for i in hits if keys[i] is not None] if empty else hits
 
 
 def _shared(size: int) -> mmap.mmap | bytearray:

@@ -6,9 +6,9 @@ back from a busy Python thread each time (measured: a reader thread made a 1M-ro
 rows/s) — but a second process can. The child only reads the file and computes; it never touches the
 database connection it inherits (POSIX locks are not inherited by fork, and it leaves through ``os._exit``).
 
-Items travel pickled through a pipe; the pipe's small buffer keeps at most about one item in flight, so memory
-stays bounded. An expected failure (:class:`SalesError`) raised in the child is raised again in the parent; any
-other exception arrives as its traceback. Ctrl-C is the parent's to handle: the child ignores SIGINT and is
+Items travel pickled through a pipe; the child runs at most AHEAD items (plus a 1 MB pipe) ahead of the parent,
+so memory stays bounded. An expected failure (:class:`SalesError`) raised in the child is raised again in the
+parent; any other exception arrives as its traceback. Ctrl-C is the parent's to handle: the child ignores SIGINT and is
 killed when the parent stops iterating for any reason.
 """
 

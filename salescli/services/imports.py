@@ -150,10 +150,14 @@ def _load(spec: Spec, path: Path, options: Options, ctx: Context, plan: Plan, on
                 progress(plan.rows)
 
 
+def _placeholder(conn: Connection) -> str:
+    """The driver's own parameter mark (statements here go straight through exec_driver_sql)."""
+    return "?" if conn.dialect.name == "sqlite" else "%s"
+
+
 def _insert_sql(conn: Connection, table: str, names: Iterable[str]) -> str:
     names = list(names)
-    mark = "?" if conn.dialect.name == "sqlite" else "%s"
-    return f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))})"
+    return f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join([_placeholder(conn)] * len(names))})"
 
 
 class _DirectWriter:
@@ -197,7 +201,7 @@ class _DirectWriter:
         """(scope, key) pairs already stored for these keys."""
         wanted = list({v for v in values if v is not None})
         scope = self.spec.scope_key or "NULL"
-        mark = "?" if self.conn.dialect.name == "sqlite" else "%s"
+        mark = _placeholder(self.conn)
         found: set[tuple[Any, Any]] = set()
         for start in range(0, len(wanted), 900):
             part = wanted[start:start + 900]
