@@ -3,7 +3,9 @@ acting rep. Light to import; the database layer loads only when a command asks f
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -13,6 +15,8 @@ from salescli.errors import PolicyError
 from salescli.settings import Settings
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
     from sqlalchemy import Connection
 
     from salescli.store import Store
@@ -43,6 +47,35 @@ class App:
         if self._store is not None:
             self._store.close()
             self._store = None
+
+    # -- files a command writes ---------------------------------------------------------------------------
+
+    def database_file(self) -> Path | None:
+        """The SQLite file this command works on (None for PostgreSQL), without opening it."""
+        db = self.settings.db
+        if "://" not in db:
+            return Path(db).expanduser().resolve()
+        if not db.startswith("sqlite"):
+            return None
+        from salescli.store import sqlite_path
+
+        path = sqlite_path(db)
+        return path.resolve() if path is not None else None
+
+    def output_file(self, path: Path, *, option: str, force: bool = False, inputs: Iterable[Path] = (),
+                    **options: Any) -> AbstractContextManager[Any]:
+        """Write a file the user named, by the rules of ``salescli.files`` (never the database or the command's
+        input, no replacing without ``--force``, no symbolic links, private, complete or not at all)."""
+        from salescli import files
+
+        return files.atomic_write(path, option=option, force=force, database=self.database_file(), inputs=inputs,
+                                  **options)
+
+    def check_output(self, path: Path, *, option: str, force: bool = False, inputs: Iterable[Path] = ()) -> Path:
+        """Refuse a bad output file before any work is done (the same rules as ``output_file``)."""
+        from salescli import files
+
+        return files.check_target(path, option=option, force=force, database=self.database_file(), inputs=inputs)
 
     # -- time ----------------------------------------------------------------------------------------
 

@@ -44,8 +44,11 @@ def _status_line(quote: Mapping[str, Any]) -> str:
 
 
 def quote_markdown(quote: Mapping[str, Any]) -> str:
+    from salescli.output import markdown_cell
+
     def cell(text: Any) -> str:
-        return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
+        """Customer-provided text as inert Markdown: no raw HTML, links or images, no extra table column."""
+        return markdown_cell(str(text if text is not None else ""))
 
     out = [f"# 报价单 Quotation {quote['number']} (rev. {quote['revision']})", "",
            f"- 客户 Customer: {cell(quote['customer'])}", f"- 项目 Deal: {cell(quote['deal'])}",
@@ -56,7 +59,7 @@ def quote_markdown(quote: Mapping[str, Any]) -> str:
     for line in quote["lines"]:
         out.append(f"| {cell(line['sku'])} | {cell(line['name'])} | {line['qty']} | {_money(line['unit_price'])} | "
                    f"{_pct(line['line_discount'])} | {_money(line['net'])} |")
-    out += ["", f"| | {quote['currency']} |", "|---|--:|", f"| 小计 Subtotal | {_money(quote['subtotal'])} |",
+    out += ["", f"| | {cell(quote['currency'])} |", "|---|--:|", f"| 小计 Subtotal | {_money(quote['subtotal'])} |",
             f"| 折扣 Discount {_pct(quote['discount_pct'])} | -{_money(quote['discount'])} |",
             f"| 净额 Net | {_money(quote['net'])} |", f"| 税 Tax {_pct(quote['tax_rate'])} | {_money(quote['tax'])} |",
             f"| **合计 Total** | **{_money(quote['total'])}** |"]
@@ -100,19 +103,6 @@ th{{text-align:left;background:#f4f4f4}} .n{{text-align:right;font-variant-numer
 </tbody></table>{note}
 </body></html>
 """
-
-
-def write_text(path: Path, text: str) -> None:
-    """Write a document atomically (a half-written file never replaces a good one)."""
-    from salescli.errors import InputError
-
-    tmp = path.with_name(f".{path.name}.part")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as error:
-        tmp.unlink(missing_ok=True)
-        raise InputError(f"cannot write {path}: {error.strerror}") from None
 
 
 def _svg_bars(rows: list[tuple[str, float, float | None]]) -> str:
@@ -187,7 +177,8 @@ def find_cjk_font(configured: str | None) -> Path:
     raise PolicyError(NO_FONT)
 
 
-def quote_pdf(quote: Mapping[str, Any], path: Path, *, font: Path) -> None:
+def quote_pdf(quote: Mapping[str, Any], *, font: Path) -> bytes:
+    """The quote as PDF bytes (the command writes them by the rules of ``salescli.files``)."""
     import logging
 
     from fpdf import FPDF
@@ -231,6 +222,4 @@ def quote_pdf(quote: Mapping[str, Any], path: Path, *, font: Path) -> None:
     if quote.get("note"):
         pdf.ln(4)
         pdf.multi_cell(0, 6, f"备注 Note: {quote['note']}")
-    tmp = path.with_name(f".{path.name}.part")
-    pdf.output(str(tmp))
-    os.replace(tmp, path)
+    return bytes(pdf.output())

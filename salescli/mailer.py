@@ -85,14 +85,12 @@ def build(*, sender: Address, recipient: Address, subject: str, body: str, refer
     return message
 
 
-def write_eml(folder: Path, name: str, message: EmailMessage) -> Path:
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = folder / f"{name}.eml"
-    tmp = folder / f".{name}.eml.part"
-    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(bytes(message))
-    os.replace(tmp, path)
+def write_eml(folder: Path, name: str, message: EmailMessage, *, database: Path | None = None) -> Path:
+    """One letter as ``NAME.eml`` in the outbox, by the rules of ``salescli.files`` (never replaces a letter)."""
+    from salescli import files
+
+    path = files.output_folder(folder, option="--outbox") / f"{name}.eml"
+    files.write_bytes(path, bytes(message), option="--outbox", database=database)
     return path
 
 

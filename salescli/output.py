@@ -8,8 +8,10 @@ carry every field of the row so scripts get the whole record. Heavy libraries lo
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -46,6 +48,42 @@ def _cell(row: Mapping[str, Any], col: Col) -> str:
         if col.places is not None:
             return f"{value:,.{col.places}f}"
     return text_value(value)
+
+
+# Never printed raw in human formats: C0 controls but tab and line feed (ESC starts terminal sequences, CR
+# overwrites the line), DEL, C1 controls (U+009B is a one-character CSI), bidi embeddings/overrides/isolates (they
+# reorder the rest of the line) and the line/paragraph separators. Input refuses them (domain.identity.CONTROL_CHARS);
+# this is for text stored before that, or from elsewhere (config values, older databases).
+_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: str) -> str:
+    """Text as it is safe to show a person: unsafe characters as visible escapes (``\\x1b``, ``\\u202e``); line
+    breaks (CRLF as LF) and tabs stay. Machine formats (json, csv) never go through this: they keep values exact."""
+    if text.isprintable():  # the usual case, one C-level check (no control, format or separator character)
+        return text
+    return _UNSAFE.sub(_escaped, text.replace("\r\n", "\n"))
+
+
+def _human(text: str) -> str:
+    """A table cell for people: visible, tabs as spaces (they have no display width a table can measure)."""
+    text = visible(text)
+    return text.expandtabs(4) if "\t" in text else text
+
+
+def markdown_cell(text: str) -> str:
+    """A Markdown table cell that stays one cell of inert text: ``\\`` and ``|`` escaped (a row never gains a
+    column), ``<`` as ``&lt;`` (no raw HTML), ``[``/``]`` escaped (no links), line breaks as ``<br>``."""
+    text = _human(text)
+    for char, escape in (("\\", "\\\\"), ("|", "\\|"), ("<", "&lt;"), ("[", "\\["), ("]", "\\]")):
+        if char in text:
+            text = text.replace(char, escape)
+    return text.replace("\n", "<br>") if "\n" in text else text
 
 
 def resolve_format(fmt: Format | str | None, stream: TextIO | None = None) -> Format:
@@ -144,18 +182,18 @@ def render(rows: Sequence[Mapping[str, Any]], columns: Sequence[Col], fmt: Forma
         message(empty)
         return
     if title and heading and kind is not Format.table:
-        out.write(f"## {title}\n\n" if kind is Format.markdown else f"{title}:\n")
+        out.write(f"## {markdown_cell(title)}\n\n" if kind is Format.markdown else f"{visible(title)}:\n")
     shown = rows
     if kind is Format.table and out.isatty() and len(rows) > SCREEN_ROWS:
         shown = rows[:SCREEN_ROWS]  # a person reads the first screens; pipes and other formats get everything
     if kind is Format.table:
         from rich.table import Table
 
-        table = Table(title=title, title_justify="left", header_style="bold")
+        table = Table(title=visible(title) if title else None, title_justify="left", header_style="bold")
         for col in columns:
-            table.add_column(col.header, justify="right" if col.numeric else "left", overflow="fold")
+            table.add_column(visible(col.header), justify="right" if col.numeric else "left", overflow="fold")
         for row in shown:
-            table.add_row(*(_cell(row, col) for col in columns))
+            table.add_row(*(_human(_cell(row, col)) for col in columns))
         _console(out).print(table)
         if len(shown) < len(rows):
             message(f"… {len(rows) - len(shown)} more rows: narrow with filters, or pipe / --format plain for all")
@@ -168,9 +206,29 @@ def _tabulate(out: TextIO, body: list[list[str]], columns: Sequence[Col], kind: 
 
     aligns = ["right" if c.numeric else "left" for c in columns]
     tablefmt = "github" if kind is Format.markdown else "plain"
-    text = tabulate(body, headers=[c.header for c in columns], tablefmt=tablefmt, colalign=aligns,
-                    disable_numparse=True)
+    safe = markdown_cell if kind is Format.markdown else _human
+    text = tabulate([[safe(cell) for cell in row] for row in body], headers=[safe(c.header) for c in columns],
+                    tablefmt=tablefmt, colalign=aligns, disable_numparse=True)
     out.write(text + "\n")
+
+
+def _write_quoting_cr(out: TextIO, cells: list[str]) -> None:
+    """One row holding a lone CR (a multiline note may): Python 3.11's csv quotes only the characters of its line
+    terminator, so a writer ending lines in "\\n" would leave "a\\rb" unquoted and a reader would split the row.
+    Written with a CRLF writer (which quotes it), the row still ends in "\\n" like the others."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
+    out.write(buffer.getvalue()[:-2] + "\n")
+
+
+def write_rows(out: TextIO, rows: Iterable[Sequence[str]]) -> None:
+    """Rows of cell texts as CSV lines ending in "\n" (a cell with a lone CR is quoted, see _write_quoting_cr)."""
+    writer = csv.writer(out, lineterminator="\n")
+    for cells in rows:
+        if "\r" in "".join(cells):
+            _write_quoting_cr(out, list(cells))
+        else:
+            writer.writerow(cells)
 
 
 def write_csv(out: TextIO, rows: Iterable[Mapping[str, Any]], columns: Sequence[Col] | None = None) -> int:
@@ -181,7 +239,11 @@ def write_csv(out: TextIO, rows: Iterable[Mapping[str, Any]], columns: Sequence[
         if writer is None:
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow(list(row.keys()))
-        writer.writerow([csv_value(v) for v in row.values()])
+        cells = [csv_value(v) for v in row.values()]
+        if "\r" in "".join(cells):
+            _write_quoting_cr(out, cells)
+        else:
+            writer.writerow(cells)
         count += 1
     if writer is None and columns is not None:
         csv.writer(out, lineterminator="\n").writerow([c.key for c in columns])
@@ -214,7 +276,7 @@ def render_record(record: Mapping[str, Any], fmt: Format | str | None = None, *,
         table.add_column(style="bold")
         table.add_column(overflow="fold")
         for name, value in fields:
-            table.add_row(name, value)
+            table.add_row(visible(name), _human(value))
         _console(out).print(table)
     else:
         _tabulate(out, [list(f) for f in fields], [Col("field", "field"), Col("value", "value")], kind)
@@ -238,7 +300,7 @@ def emit_id(value: object) -> None:
 
 def message(text: str) -> None:
     """A note for the person at the terminal (stderr, so pipes stay clean)."""
-    sys.stderr.write(text + "\n")
+    sys.stderr.write(visible(text) + "\n")
 
 
 def newline() -> None:
@@ -248,8 +310,8 @@ def newline() -> None:
 def lines(text: Sequence[str]) -> None:
     """Pre-formatted lines (a chart) to stdout."""
     for line in text:
-        sys.stdout.write(line + "\n")
+        sys.stdout.write(visible(line) + "\n")
 
 
 def warn(text: str) -> None:
-    sys.stderr.write(f"warning: {text}\n")
+    sys.stderr.write(f"warning: {visible(text)}\n")

@@ -203,3 +203,22 @@ def snapshot(target: Path | Cli) -> list[Any]:
             out.extend(tuple(_plain(v) for v in row)
                        for row in conn.execute(select(table).order_by(*table.primary_key.columns)))
     return out
+
+
+# -- the bad-input catalogue ----------------------------------------------------------------------------------
+# A case is (exit code, arguments, a fragment of the one error line). "{tmp}" in an argument is the test's tmp
+# folder, "{db}" the database path (SQLite). Catalogue modules (tests/test_bad_input*.py, tests/test_safety_*.py)
+# each keep a module-level CASES list; tests/test_bad_input.py counts them all.
+
+Case = tuple[int, list[str], str]
+
+
+def check_refusals(cli: Cli, cases: list[Case], tmp_path: Path, *, db: str | None = None) -> None:
+    """Every case exits with its code and exactly one ``error:`` line containing its fragment (no traceback, no
+    SQL), and the database is unchanged row for row afterwards."""
+    before = snapshot(cli)
+    for code, args, fragment in cases:
+        line = cli.fails(code, *(a.replace("{tmp}", str(tmp_path)).replace("{db}", db or cli.db) for a in args))
+        assert fragment in line, (args, line)
+        assert "Traceback" not in line and "SELECT" not in line and "INSERT" not in line, (args, line)
+    assert snapshot(cli) == before

@@ -73,7 +73,7 @@ def test_every_path_imports_the_same(cli: Cli, tmp_path: Path, path_taken: str) 
     assert run.error_lines[:2] == [
         f"{data}:3: email: 'not-an-email' is not an email address (An email address must have an @-sign.)",
         f"{data}:10: source: 'pigeon' is not a channel (one of phone, email, social, exhibition, referral, web, other)"]
-    again = cli.ok("import", "leads", str(data), "--skip-invalid", "--rejects", str(rejects))
+    again = cli.ok("import", "leads", str(data), "--skip-invalid", "--rejects", str(rejects), "--force")
     assert "39 row(s): 0 were added, 0 updated, 37 skipped as duplicates, 2 rejected" in again.stderr
     changed = _write(tmp_path / "changed.csv", [["A 2", "a@example.com", "", "referral"], ["New", "", "", "web"],
                                                ["A 2 again", "A@example.com", "", "web"],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -12,7 +11,6 @@ import typer
 
 from salescli import output
 from salescli.app import App
-from salescli.errors import InputError
 from salescli.options import command_group
 
 
@@ -57,26 +55,22 @@ def export(
     = ExportFormat.csv,
     dest: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")]
     = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the --output file if it exists.")] = False,
 ) -> None:
     """Export every record (not paginated). CSV cells that a spreadsheet would run as formulas are
     prefixed with ' ; money is written with two decimals."""
     from salescli.services import export as service
 
     a = App.of(ctx)
+    if dest is not None:
+        a.check_output(dest, option="--output", force=force)  # before the database is read
     with a.store.read() as conn:
         rows = service.rows(conn, entity.value)
         if dest is None:
             count = _write(sys.stdout, rows, fmt)
         else:
-            tmp = dest.with_name(f".{dest.name}.part")
-            try:
-                with open(tmp, "w", encoding="utf-8", newline="") as fh:
-                    count = _write(fh, rows, fmt)
-                os.replace(tmp, dest)
-            except OSError as error:
-                raise InputError(f"--output: cannot write {dest}: {error.strerror}") from None
-            finally:
-                tmp.unlink(missing_ok=True)
+            with a.output_file(dest, option="--output", force=force) as fh:
+                count = _write(fh, rows, fmt)
     output.message(f"exported {count} {entity.value}" + (f" to {dest}" if dest else ""))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -41,29 +42,45 @@ def _mappings_file() -> Path:
     return config_path().with_name("mappings.json")
 
 
-def _saved(name: str) -> dict[str, str]:
+def _read_mappings(path: Path) -> dict[str, dict[str, str]]:
+    """The saved mappings, or one clear line if the file was damaged or edited into something else."""
     import json
 
+    from salescli.errors import InputError
+
+    if not path.exists():
+        return {}
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, RecursionError) as error:
+        raise InputError(f"{path}: not a mappings file ({error}); fix or remove it") from None
+    if not isinstance(saved, dict) or not all(isinstance(v, dict) and all(isinstance(x, str) for x in v.values())
+                                              for v in saved.values()):
+        raise InputError(f"{path}: not a mappings file (expected {{\"NAME\": {{\"header\": \"field\"}}}}); fix or "
+                         "remove it")
+    return saved
+
+
+def _saved(name: str) -> dict[str, str]:
     from salescli.errors import NotFound
 
-    path = _mappings_file()
-    saved = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    saved = _read_mappings(_mappings_file())
     if name not in saved:
         raise NotFound(f"--mapping: no saved mapping {name!r} (save one with --save-mapping {name})")
     return dict(saved[name])
 
 
-def _save(name: str, mapping: dict[str, str]) -> None:
+def _save(name: str, mapping: dict[str, str], database: Path | None) -> None:
     import json
-    import os
+
+    from salescli import files
 
     path = _mappings_file()
-    saved = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    saved = _read_mappings(path)
     saved[name] = mapping
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(saved, ensure_ascii=False, indent=2), encoding="utf-8")
-    os.replace(tmp, path)
+    files.write_text(path, json.dumps(saved, ensure_ascii=False, indent=2), option="--save-mapping", force=True,
+                     database=database)
 
 
 @app.command("import")
@@ -94,6 +111,7 @@ def import_(
                                                                       "--rejects.")] = False,
     rejects: Annotated[Path | None, typer.Option("--rejects", metavar="FILE", help="Where --skip-invalid writes "
                                                                                    "the bad rows and why.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the --rejects file if it exists.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Import records, all or nothing: any invalid row → every problem listed as FILE:LINE: column: message,
@@ -115,26 +133,25 @@ def import_(
         printed += 1
         sys.stderr.write(line + "\n")
 
-    progress, finish = _progress(file, quiet)
-    reject_file: Any = None
-    try:
-        if rejects is not None:
-            reject_file = rejects.open("w", encoding="utf-8", newline="")
-        options = imports.Options(mapping=pairs, constants=_pairs(set_, "--set"), keys=tuple(key) if key else None,
-                                  update=update, dry_run=dry_run, skip_invalid=skip_invalid, rejects=reject_file,
-                                  encoding=encoding, input_format=input_format)
-        with a.store.write() as conn:
-            plan = imports.run(conn, entity=entity.value, path=file, options=options, now=a.moment(None),
-                               region=a.config("phone_region"), actor=a.settings.rep, on_problem=report,
-                               progress=progress)
-    except OSError as error:
-        raise InputError(f"cannot write {rejects}: {error.strerror}") from None
-    finally:
-        finish()
-        if reject_file is not None:
-            reject_file.close()
+    # The rejects file is written aside and put in place only after the import committed: a refused or killed
+    # import leaves no rejects file, and it can never be the input, the database, or an existing file (--force).
+    writing = (a.output_file(rejects, option="--rejects", force=force, inputs=[file]) if rejects is not None
+               else nullcontext(None))
+    with writing as reject_file:
+        progress, finish = _progress(file, quiet)
+        try:
+            options = imports.Options(mapping=pairs, constants=_pairs(set_, "--set"),
+                                      keys=tuple(key) if key else None, update=update, dry_run=dry_run,
+                                      skip_invalid=skip_invalid, rejects=reject_file, encoding=encoding,
+                                      input_format=input_format)
+            with a.store.write() as conn:
+                plan = imports.run(conn, entity=entity.value, path=file, options=options, now=a.moment(None),
+                                   region=a.config("phone_region"), actor=a.settings.rep, on_problem=report,
+                                   progress=progress)
+        finally:
+            finish()
     if save_mapping:
-        _save(save_mapping, pairs)
+        _save(save_mapping, pairs, a.database_file())
     verb = "would be" if dry_run else "were"
     output.message(f"{plan.rows} row(s): {plan.add} {verb} added, {plan.update} updated, {plan.skip} skipped as "
                    f"duplicates, {plan.reject} rejected" + (f" (see {rejects})" if plan.reject and rejects else ""))

@@ -72,6 +72,7 @@ def report(
     chart: Annotated[bool, typer.Option("--chart", help="Also draw revenue vs target (text chart).")] = False,
     html: Annotated[Path | None, typer.Option("--html", metavar="FILE",
                                               help="Also write a self-contained HTML report with charts.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the --html file if it exists.")] = False,
     fmt: FormatOpt = None,
 ) -> None:
     """Revenue, units, deals won/lost, win rate, average deal, cycle days, target and attainment, NPS, CSAT,
@@ -85,13 +86,16 @@ def report(
 
     a = App.of(ctx)
     span = _period(a, period, start, end)
+    if html is not None:
+        a.check_output(html, option="--html", force=force)  # before the report is computed
     with a.store.read() as conn:
         rep_id = int(reps.get(conn, rep, field="--rep")["id"]) if rep else None
         result = kpi.report(conn, period=span, by=by, rep_id=rep_id)
     if html is not None:
-        from salescli.documents import kpi_html, write_text
+        from salescli.documents import kpi_html
 
-        write_text(html, kpi_html(result, charts(result), title=f"KPI {span.label}"))
+        with a.output_file(html, option="--html", force=force, newline=None) as fh:
+            fh.write(kpi_html(result, charts(result), title=f"KPI {span.label}"))
         output.message(f"wrote {html}")
     kind = output.resolve_format(fmt)
     if kind is output.Format.json:

@@ -110,30 +110,28 @@ def export(
     = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="csv or json.")] = "csv",
     dest: Annotated[Path | None, typer.Option("--output", "-o", help="File (default: stdout).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the --output file if it exists.")] = False,
 ) -> None:
     """Order lines for the supply-chain team (order, status, promised, customer, sku, item, qty, contract)."""
     import sys
+    from contextlib import nullcontext
 
     from salescli.errors import InputError
     from salescli.services import orders
 
     if fmt not in ("csv", "json"):
         raise InputError(f"--format: {fmt!r} is not csv or json")
-    with App.of(ctx).store.read() as conn:
+    a = App.of(ctx)
+    if dest is not None:
+        a.check_output(dest, option="--output", force=force)
+    with a.store.read() as conn:
         rows = orders.export_rows(conn, status=status)
-    try:
-        out = dest.open("w", encoding="utf-8", newline="") if dest else sys.stdout
-    except OSError as error:
-        raise InputError(f"--output: cannot write {dest}: {error.strerror}") from None
-    try:
+    with a.output_file(dest, option="--output", force=force) if dest else nullcontext(sys.stdout) as out:
         if fmt == "csv":
             output.write_csv(out, rows, [Col(k, k) for k in ("order", "status", "promised", "customer", "sku", "item",
                                                             "qty", "contract")])
         else:
             out.write(output.dumps(rows) + "\n")
-    finally:
-        if dest:
-            out.close()
     output.message(f"exported {len(rows)} order line(s)")
 
 

@@ -134,10 +134,11 @@ def import_products(
     skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Import the good rows.")] = False,
     rejects: Annotated[Path | None, typer.Option("--rejects", metavar="FILE", help="Where bad rows go.")] = None,
     encoding: Annotated[str | None, typer.Option("--encoding", help="Default: detected.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the --rejects file if it exists.")] = False,
 ) -> None:
     """Import a catalog file (the same as 'salescli import products FILE')."""
     from salescli.commands.importer import Entity
     from salescli.commands.importer import import_ as run_import
 
     run_import(ctx, Entity.products, file, map_=map_, update=update, dry_run=dry_run, skip_invalid=skip_invalid,
-               rejects=rejects, encoding=encoding)
+               rejects=rejects, encoding=encoding, force=force)

@@ -34,6 +34,9 @@ Items = Annotated[list[str] | None, typer.Option(
 Discount = Annotated[str | None, typer.Option("--discount", metavar="PCT", help="Quote discount, 10 = 10%.")]
 TaxRate = Annotated[str | None, typer.Option("--tax-rate", metavar="PCT", help="Tax rate (default: config, 13).")]
 ValidDays = Annotated[int | None, typer.Option("--valid-days", min=1, max=3650, help="Valid for N days from --date.")]
+MAX_REVISION = 99_999  # far more revisions than any negotiation; keeps the number inside the database's integer
+RevisionOpt = Annotated[int | None, typer.Option("--revision", "-r", min=1, max=MAX_REVISION,
+                                                 help="An earlier revision.")]
 
 
 def _policy(a: App) -> Policy:
@@ -179,7 +182,7 @@ def reject(
 @app.command("show")
 def show(
     ctx: typer.Context, quote: QuoteArg,
-    revision: Annotated[int | None, typer.Option("--revision", "-r", min=1, help="An earlier revision.")] = None,
+    revision: RevisionOpt = None,
     date: Annotated[str | None, typer.Option("--date", metavar="DATE", help="Status as of this day.")] = None,
     fmt: FormatOpt = None,
 ) -> None:
@@ -198,7 +201,7 @@ def list_(
     status: Annotated[str | None, typer.Option("--status", help="draft, sent, accepted, rejected, expired...")]
     = None,
     deal: Annotated[str | None, typer.Option("--deal", help="Only this deal's quotes.")] = None,
-    expiring: Annotated[int | None, typer.Option("--expiring", metavar="DAYS", min=0,
+    expiring: Annotated[int | None, typer.Option("--expiring", metavar="DAYS", min=0, max=3650,
                                                  help="Only open quotes expiring within DAYS.")] = None,
     revisions: Annotated[bool, typer.Option("--revisions", help="Include superseded revisions.")] = False,
     date: Annotated[str | None, typer.Option("--date", metavar="DATE", help="As of this day.")] = None,
@@ -230,8 +233,10 @@ def history(ctx: typer.Context, quote: QuoteArg, fmt: FormatOpt = None) -> None:
 @app.command("diff")
 def diff(
     ctx: typer.Context, quote: QuoteArg,
-    a_rev: Annotated[int | None, typer.Argument(metavar="[A]", help="Older revision (default: latest - 1).")] = None,
-    b_rev: Annotated[int | None, typer.Argument(metavar="[B]", help="Newer revision (default: latest).")] = None,
+    a_rev: Annotated[int | None, typer.Argument(metavar="[A]", min=1, max=MAX_REVISION,
+                                                help="Older revision (default: latest - 1).")] = None,
+    b_rev: Annotated[int | None, typer.Argument(metavar="[B]", min=1, max=MAX_REVISION,
+                                                help="Newer revision (default: latest).")] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """What changed between two revisions: lines, prices, discount, margin, total."""
@@ -253,32 +258,27 @@ def diff(
 def render(
     ctx: typer.Context, quote: QuoteArg,
     to: Annotated[Path, typer.Option("--to", metavar="FILE", help="Output file: .md, .html or .pdf.")],
-    revision: Annotated[int | None, typer.Option("--revision", "-r", min=1, help="An earlier revision.")] = None,
+    revision: RevisionOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
 ) -> None:
     """Write a printable quote (Markdown, HTML or PDF; Chinese text included; PDF embeds a CJK font)."""
-    import os
-
     from salescli import documents
-    from salescli.errors import InputError, PolicyError
+    from salescli.errors import InputError
     from salescli.services import quotes
 
     a = App.of(ctx)
     kind = to.suffix.lower()
     if kind not in (".md", ".markdown", ".html", ".htm", ".pdf"):
         raise InputError(f"--to: {to.name!r} must end in .md, .html or .pdf")
-    if to.exists() and not force:
-        raise PolicyError(f"{to} exists; use --force to overwrite it")
+    a.check_output(to, option="--to", force=force)
     with a.store.read() as conn:
         record = quotes.record(conn, quote, revision=revision, today=a.day(None))
-    try:
-        if kind == ".pdf":
-            documents.quote_pdf(record, to, font=documents.find_cjk_font(a.config("pdf_font")))
-        else:
-            text = documents.quote_markdown(record) if kind in (".md", ".markdown") else documents.quote_html(record)
-            tmp = to.with_name(f".{to.name}.part")
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, to)
-    except OSError as error:
-        raise InputError(f"--to: cannot write {to}: {error.strerror}") from None
+    if kind == ".pdf":
+        data = documents.quote_pdf(record, font=documents.find_cjk_font(a.config("pdf_font")))
+        with a.output_file(to, option="--to", force=force, binary=True) as fh:
+            fh.write(data)
+    else:
+        text = documents.quote_markdown(record) if kind in (".md", ".markdown") else documents.quote_html(record)
+        with a.output_file(to, option="--to", force=force, newline=None) as fh:
+            fh.write(text)
     output.message(f"wrote {to}")

@@ -86,6 +86,10 @@ def send(
     at = a.moment(None)
     since = a.parse_day(delivered_since, field="--delivered-since") if delivered_since else None
     settings = None
+    if outbox is not None and not dry_run:
+        from salescli import files
+
+        outbox = files.output_folder(outbox, option="--outbox")  # refused before anything is stored
     if not (dry_run or outbox):
         settings = mailer.smtp_settings(a.config("smtp_url"), a.config("smtp_security"))
     with a.store.write() as conn:
@@ -105,7 +109,8 @@ def send(
 
     with mailer.Mailer(settings) if settings else nullcontext() as smtp:
         how = surveys.Delivery(sender=sender, sender_name=sender_name, language=language, link_base=link_base,
-                               send=smtp.send if smtp is not None else None, outbox=outbox, dry_run=dry_run)
+                               send=smtp.send if smtp is not None else None, outbox=outbox, dry_run=dry_run,
+                               database=a.database_file())
         done, failures = surveys.deliver(to_send, how, record)
     plan += done
     output.render(plan, PLAN_COLUMNS, fmt, empty="nobody to survey")

@@ -9,15 +9,25 @@ from salescli.errors import InputError
 
 _HANDLE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
 _SPACE = re.compile(r"\s+")
-CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")  # also used by imports to check a whole column at once
+# Characters no text field may hold: C0 and C1 controls (ESC, U+009B CSI...), bidi embeddings, overrides and
+# isolates (U+202A-U+202E, U+2066-U+2069: they reorder what a terminal or a document shows), and the line and
+# paragraph separators U+2028/U+2029. One character class, so imports scan a whole column with it in one C-level
+# pass (importers/fields.py). Multiline fields remove \r, \n and \t before the scan.
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# Invisible characters (zero-width space/joiners, word joiner, BOM, soft hyphen): allowed inside text (emoji and
+# some scripts need joiners), but text made only of them and spaces is empty. Imports check a column with it too.
+INVISIBLE_CHARS = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
 
 
 def clean_text(value: str, *, field: str, max_len: int = 200, required: bool = True, multiline: bool = False) -> str:
-    """Trim a user string; refuse control characters, over-long text, and (if required) empty text.
+    """Trim a user string; refuse control characters (see CONTROL_CHARS), over-long text, and (if required) empty
+    text, where text made only of invisible characters (INVISIBLE_CHARS) and spaces counts as empty.
 
     Text is stored verbatim otherwise: no HTML or SQL escaping here, that is the renderer's and driver's job.
     """
     text = value.strip()
+    if text and INVISIBLE_CHARS.search(text) and not INVISIBLE_CHARS.sub("", text).strip():
+        text = ""  # only zero-width characters, a BOM or soft hyphens: nothing a person can see or search for
     if required and not text:
         raise InputError(f"{field}: must not be empty")
     if CONTROL_CHARS.search(text.replace("\r", "").replace("\n", "").replace("\t", "") if multiline else text):

@@ -8,7 +8,6 @@ rows of the same file. Memory holds one batch, never the file.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from salescli.importers import worker
 from salescli.importers.batches import Chunk, KeyFilter, Options, chunks
 from salescli.importers.fields import SPECS, Context, Spec
 from salescli.importers.reader import Problems
+from salescli.output import write_rows
 from salescli.services.common import audit
 
 __all__ = ["Options", "Plan", "run"]
@@ -133,17 +133,17 @@ def _load(spec: Spec, path: Path, options: Options, ctx: Context, plan: Plan, on
     produced = chunks(spec, path, options, ctx, allowed, sqlite, screen)
     pays = worker.available() and path.is_file() and path.stat().st_size >= WORKER_MIN_BYTES
     with worker.Background(produced) if pays else nullcontext(produced) as stream:
-        rejects = csv.writer(options.rejects, lineterminator="\n") if options.rejects is not None else None
+        rejects = options.rejects
         for chunk in stream:
             if chunk.header is not None and rejects is not None:
-                rejects.writerow([*chunk.header, "error"])
+                write_rows(rejects, [[*chunk.header, "error"]])
             plan.rows += chunk.read
             plan.problems += len(chunk.rejected)
             plan.reject += len(chunk.rejected)
             for line in chunk.problems:
                 on_problem(line)
             if rejects is not None:
-                rejects.writerows(chunk.rejected)
+                write_rows(rejects, chunk.rejected)
             if chunk.rows:
                 flush(chunk)
             if progress is not None and chunk.read:

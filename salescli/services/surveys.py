@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, select, update
 
 from salescli import models
+from salescli.domain import fields
 from salescli.domain import surveys as rules
 from salescli.domain.dates import Period, parse_datetime
-from salescli.domain.identity import clean_text
 from salescli.errors import InputError, NotFound, PolicyError, SalesError
 from salescli.services import orders
 from salescli.services.common import audit, fetch, insert_id
@@ -126,6 +126,7 @@ class Delivery:
     link_base: str | None
     send: Callable[[Any], None] | None = None
     outbox: Path | None = None
+    database: Path | None = None  # the SQLite file, never to be written as a letter
     dry_run: bool = False
 
 
@@ -150,7 +151,7 @@ def deliver(to_send: list[dict[str, Any]], how: Delivery,
             if how.dry_run:
                 pass
             elif how.outbox is not None:
-                mailer.write_eml(how.outbox, f"survey-{target['survey_id']}", message)
+                mailer.write_eml(how.outbox, f"survey-{target['survey_id']}", message, database=how.database)
                 result = f"written to {how.outbox}"
             elif how.send is not None:
                 how.send(message)
@@ -174,7 +175,7 @@ def _answer(conn: Connection, survey_id: int, *, nps: int | None, csat: int | No
             at: datetime, actor: str | None) -> None:
     if nps is None and csat is None:
         raise InputError("give --nps and/or --csat")
-    text = clean_text(comment, field="--comment", max_len=4000, multiline=True) if comment else None
+    text = fields.text("surveys", "comment", comment, field="--comment") if comment else None
     conn.execute(update(S).where(S.c.id == survey_id).values(status="responded", responded_at=at, nps=nps, csat=csat,
                                                              comment=text))
     audit(conn, at=at, rep=actor, entity="survey", entity_id=survey_id, action="response",
@@ -228,7 +229,7 @@ def import_responses(conn: Connection, path: Path, *, encoding: str | None, inpu
             column = "comment"
             comment = values.get("comment") or None
             if comment:
-                clean_text(comment, field="comment", max_len=4000, multiline=True)
+                fields.text("surveys", "comment", comment, field="comment")
             if nps is None and csat is None:
                 column = "nps"
                 raise InputError("give nps and/or csat")

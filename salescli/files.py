@@ -1,0 +1,170 @@
+"""The one way salescli writes a file a user named (``--output``, ``--html``, ``--to``, ``--rejects``, ``--outbox``
+letters, backups, mappings).
+
+Every such file: is never the open database or its ``-wal``/``-shm``/``-journal`` files, nor the command's own
+input; replaces an existing file only with ``--force``; is never written through a symbolic link; is written
+private (0600) to a temporary file in the same folder and renamed into place only when complete, so a failure
+(disk full, Ctrl-C, a refused import) leaves the old file, or none, and no partial one.
+
+Light to import (standard library only): export and report commands use it before the database is opened.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import stat
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from salescli.errors import InputError, PolicyError
+
+#: Files SQLite keeps beside a database; writing over any of them corrupts it.
+SQLITE_SIDE_FILES = ("", "-wal", "-shm", "-journal")
+
+
+def database_files(db: Path | None) -> list[Path]:
+    """The database file and the files SQLite keeps beside it (whether they exist now or not)."""
+    if db is None:
+        return []
+    return [db.with_name(db.name + suffix) for suffix in SQLITE_SIDE_FILES]
+
+
+def _same(a: Path, b: Path) -> bool:
+    """Whether two paths name one file: the same inode when both exist, else the same resolved path."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def check_target(path: Path, *, option: str, force: bool = False, database: Path | None = None,
+                 inputs: Iterable[Path] = ()) -> Path:
+    """Refuse an output path that would destroy something; returns the path to write (absolute).
+
+    Bad choices of file are input errors (exit 2); an existing file without ``--force`` is a refusal (exit 1),
+    as for ``db backup``.
+    """
+    path = Path(os.path.abspath(path.expanduser()))
+    for protected in database_files(database):
+        if _same(path, protected):
+            raise InputError(f"{option}: {path} is the database{'' if protected == database else ' or its journal'}"
+                             "; choose another file")
+    for source in inputs:
+        if _same(path, source):
+            raise InputError(f"{option}: {path} is this command's input file; choose another file")
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return path
+    except OSError as error:
+        raise InputError(f"{option}: cannot write {path}: {error.strerror}") from None
+    if stat.S_ISLNK(info.st_mode):
+        raise InputError(f"{option}: {path} is a symbolic link; name the real file")
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(f"{option}: {path} is a folder; name a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(f"{option}: {path} is not a regular file")
+    if not force:
+        raise PolicyError(f"{option}: {path} exists; use --force to replace it")
+    return path
+
+
+def temp_beside(target: Path) -> Path:
+    """The temporary name a file is written under before it is placed (hidden, in the same folder)."""
+    return target.parent / f".{target.name}.{os.getpid()}.part"
+
+
+def write_error(option: str, path: Path, error: OSError) -> InputError:
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return InputError(f"{option}: the disk is full writing {path}; nothing was written")
+    return InputError(f"{option}: cannot write {path}: {error.strerror or error}")
+
+
+@contextmanager
+def atomic_write(path: Path, *, option: str, force: bool = False, database: Path | None = None,
+                 inputs: Iterable[Path] = (), binary: bool = False, encoding: str = "utf-8",
+                 newline: str | None = "") -> Iterator[Any]:
+    """Open a private temporary file beside ``path`` for writing; on success it becomes ``path`` (replacing an
+    older one only with ``force``), on any failure it is removed and ``path`` is untouched."""
+    target = check_target(path, option=option, force=force, database=database, inputs=inputs)
+    folder = target.parent
+    if not folder.is_dir():
+        raise InputError(f"{option}: cannot write {target}: no such folder {folder}")
+    tmp = temp_beside(target)
+    try:
+        fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    except FileExistsError:
+        tmp.unlink(missing_ok=True)  # left by a process with our pid that was killed; never a link we follow
+        fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    except OSError as error:
+        raise write_error(option, target, error) from None
+    done = False
+    try:
+        with (os.fdopen(fd, "wb") if binary else
+              os.fdopen(fd, "w", encoding=encoding, newline=newline)) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        place(tmp, target, force=force, option=option)
+        done = True
+    except OSError as error:
+        raise write_error(option, target, error) from None
+    finally:
+        if not done:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+
+def place(tmp: Path, target: Path, *, force: bool, option: str) -> None:
+    """Rename the finished temporary file into place. Without ``force`` a file that appeared meanwhile is not
+    replaced (a hard link fails if the name exists, atomically)."""
+    if force:
+        os.replace(tmp, target)
+        return
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        raise PolicyError(f"{option}: {target} exists; use --force to replace it") from None
+    except OSError as error:
+        if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV, errno.EMLINK):
+            raise
+        if target.exists() or target.is_symlink():  # a file system without hard links: check, then rename
+            raise PolicyError(f"{option}: {target} exists; use --force to replace it") from None
+        os.replace(tmp, target)
+        return
+    tmp.unlink()
+
+
+def output_folder(path: Path, *, option: str) -> Path:
+    """A folder the command writes files into (an outbox): created private if missing; never a symbolic link,
+    never a file."""
+    path = Path(os.path.abspath(path.expanduser()))
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        try:
+            path.mkdir(parents=True, mode=0o700)
+        except OSError as error:
+            raise write_error(option, path, error) from None
+        return path
+    if stat.S_ISLNK(info.st_mode):
+        raise InputError(f"{option}: {path} is a symbolic link; name the real folder")
+    if not stat.S_ISDIR(info.st_mode):
+        raise InputError(f"{option}: {path} is not a folder")
+    return path
+
+
+def write_text(path: Path, text: str, **options: Any) -> None:
+    """Write a whole text file by the rules above."""
+    with atomic_write(path, **options) as fh:
+        fh.write(text)
+
+
+def write_bytes(path: Path, data: bytes, **options: Any) -> None:
+    """Write a whole binary file by the rules above."""
+    with atomic_write(path, binary=True, **options) as fh:
+        fh.write(data)
