@@ -1,7 +1,11 @@
 """Import speed and memory: `salescli import leads` (validated, deduplicated) against a plain loader (csv +
 sqlite3.executemany into the same table in one transaction), side by side on the same generated files.
 
-    python benchmarks/import_leads.py [--rows 100000 1000000] [--repeat 3]
+    python benchmarks/import_leads.py [--rows 100000 1000000] [--repeat 3] [--baseline REV]
+
+With ``--baseline REV`` (a git revision, e.g. the last release or ``HEAD~5``), that version of salescli is checked
+out into a temporary folder and imports the same file in the same rounds, so a change is measured against the
+code before it in one run (its time is printed beside the others, and the ratio of the two).
 
 Each size: the two loaders run alternately ``--repeat`` times, each on a fresh database; the medians give rows/s
 and the ratio (target: salescli at least 0.5x the plain loader). Then one more run of each measures memory:
@@ -58,9 +62,9 @@ def make_file(path: Path, rows: int) -> None:
                              rnd.choice(SOURCES), rnd.choice(("上海", "北京", "Singapore")), "展会扫码"])
 
 
-def fresh_db(path: Path) -> None:
+def fresh_db(path: Path, env: dict[str, str] | None = None) -> None:
     subprocess.run([sys.executable, "-m", "salescli", "--db", str(path), "db", "upgrade"], check=True,
-                   capture_output=True)
+                   capture_output=True, env=env)
 
 
 def timed(cmd: list[str], env: dict[str, str]) -> float:
@@ -113,15 +117,33 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--baseline", metavar="REV", help="Also run this git revision of salescli, side by side.")
     args = parser.parse_args()
     ensure_bytecode()
     work = Path(tempfile.mkdtemp(prefix="salescli-import-"))
     env = {**os.environ, "HOME": str(work), "NO_COLOR": "1"}
+    baseline = checkout(args.baseline, work) if args.baseline else None
     for rows in args.rows:
-        one_size(rows, work, env, args.repeat)
+        one_size(rows, work, env, args.repeat, baseline)
 
 
-def one_size(rows: int, work: Path, env: dict[str, str], repeat: int) -> None:
+def checkout(rev: str, work: Path) -> Path:
+    """The salescli package of ``rev``, extracted (git archive) into ``work/baseline``, byte-compiled."""
+    import compileall
+    import io
+    import tarfile
+
+    root = Path(__file__).resolve().parent.parent
+    archive = subprocess.run(["git", "-C", str(root), "archive", rev, "salescli"], check=True,
+                             capture_output=True).stdout
+    target = work / "baseline"
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(target, filter="data")
+    compileall.compile_dir(target / "salescli", quiet=1)
+    return target
+
+
+def one_size(rows: int, work: Path, env: dict[str, str], repeat: int, baseline: Path | None = None) -> None:
     data = work / f"leads-{rows}.csv"
     make_file(data, rows)
 
@@ -131,18 +153,23 @@ def one_size(rows: int, work: Path, env: dict[str, str], repeat: int) -> None:
     def ours_cmd(db: Path) -> list[str]:
         return [sys.executable, "-m", "salescli", "--db", str(db), "import", "leads", str(data), "--quiet"]
 
-    def fresh(name: str) -> Path:
+    base_env = {**env, "PYTHONPATH": str(baseline)} if baseline else env
+
+    def fresh(name: str, run_env: dict[str, str] | None = None) -> Path:
         db = work / f"{name}-{rows}.db"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
-        fresh_db(db)
+        fresh_db(db, run_env)
         return db
 
     plain_s: list[float] = []
     ours_s: list[float] = []
     again_s: list[float] = []
+    base_s: list[float] = []
     for _ in range(repeat):
         plain_s.append(timed(plain_cmd(fresh("plain")), env))
+        if baseline is not None:
+            base_s.append(timed(ours_cmd(fresh("baseline", base_env)), base_env))
         db = fresh("ours")
         ours_s.append(timed(ours_cmd(db), env))
         again_s.append(timed(ours_cmd(db), env))
@@ -156,6 +183,10 @@ def one_size(rows: int, work: Path, env: dict[str, str], repeat: int) -> None:
     print(f"  salescli import leads     {rows / ours:>9,.0f} rows/s  ({', '.join(f'{t:.2f}' for t in ours_s)} s)"
           f"   peak PSS {ours_mem[0]:4.0f} MB, RSS {ours_mem[1]:4.0f} MB (all processes)")
     print(f"  re-run (all duplicates)   {rows / again:>9,.0f} rows/s  ({', '.join(f'{t:.2f}' for t in again_s)} s)")
+    if base_s:
+        base = statistics.median(base_s)
+        print(f"  baseline salescli         {rows / base:>9,.0f} rows/s  ({', '.join(f'{t:.2f}' for t in base_s)} s)"
+              f"   this version / baseline: {base / ours:.2f}x speed")
     print(f"  ratio {ratio:.2f}x (target >= 0.50x) {'OK' if ratio >= 0.5 else 'UNDER'}; "
           f"peak {ours_mem[0]:.0f} MB (target < 200 MB) {'OK' if ours_mem[0] < 200 else 'OVER'}")
 

@@ -65,7 +65,7 @@ def chunks(spec: Spec, path: Path, options: Options, ctx: Context, allowed: froz
     table = read_table(path, encoding=options.encoding, input_format=options.input_format, batch=BATCH)
     if not table.header:
         return
-    header_map, unknown = resolve_headers(table.header, spec, options.mapping)
+    header_map, unknown = resolve_headers(table.header, spec, options.mapping, source=path)
     if unknown:
         raise InputError(f"{path}: unknown column(s) {', '.join(unknown)} for {spec.entity} (map with --map "
                          f"'HEADER=field', ignore with --map 'HEADER=-'; fields: {', '.join(spec.fields)})")

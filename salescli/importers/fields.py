@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from salescli.domain import customers as customer_rules
+from salescli.domain import fields as field_rules
 from salescli.domain import leads as lead_rules
 from salescli.domain.catalog import parse_lead_time, parse_sku
 from salescli.domain.dates import parse_date, parse_datetime
@@ -50,10 +51,19 @@ class Spec:
     scope_key: str | None = None  # a duplicate must also match this column (contacts: the same customer)
 
 
-def _text(name: str, max_len: int = 200, multiline: bool = False) -> Callable[[Context], Check]:
+# (table, column) → its rule, for the text fields an import checks (the column-wise fast path reads it)
+_TEXT_RULES: dict[tuple[str, str], field_rules.Text] = {}
+
+
+def _text(table: str, name: str) -> Callable[[Context], Check]:
+    """A text field checked by its rule in the one field table (domain/fields.py)."""
+    rule = _TEXT_RULES[(table, name)] = field_rules.rule(table, name)
+
     def make(_: Context) -> Check:
         def check(value: str) -> dict[str, Any]:
-            return {name: clean_text(value, field=name, max_len=max_len, required=False, multiline=multiline) or None}
+            cleaned = clean_text(value, field=name, max_len=rule.max_len, required=rule.required,
+                                 multiline=rule.multiline)
+            return {name: cleaned or None}
         return check
     return make
 
@@ -117,14 +127,6 @@ def _money(name: str, *, required: bool = False) -> Callable[[Context], Check]:
     return make
 
 
-def _required_text(name: str, max_len: int = 200) -> Callable[[Context], Check]:
-    def make(_: Context) -> Check:
-        def check(value: str) -> dict[str, Any]:
-            return {name: clean_text(value, field=name, max_len=max_len)}
-        return check
-    return make
-
-
 def _source(_: Context) -> Check:
     return lambda value: {"source": lead_rules.parse_source(value)}
 
@@ -143,12 +145,14 @@ def _size(_: Context) -> Check:
 
 
 def _competitors(_: Context) -> Check:
-    return lambda value: {"competitors": ", ".join(customer_rules.split_list(value)) or None}
+    return lambda value: {"competitors": field_rules.text("customers", "competitors",
+                                                          ", ".join(customer_rules.split_list(value)),
+                                                          field="competitors")}
 
 
 def _customer_name(_: Context) -> Check:
     def check(value: str) -> dict[str, Any]:
-        name = clean_text(value, field="name")
+        name = field_rules.required_text("customers", "name", value, field="name")
         return {"name": name, "name_key": name_key(name)}
     return check
 
@@ -223,10 +227,10 @@ COMMON_ALIASES = {
 SPECS: dict[str, Spec] = {
     "leads": Spec(
         entity="leads", table="leads",
-        fields={"name": _required_text("name"), "company": _text("company"), "title": _text("title", 100),
-                "email": _email, "phone": _phone, "city": _text("city", 100), "source": _source,
+        fields={"name": _text("leads", "name"), "company": _text("leads", "company"), "title": _text("leads", "title"),
+                "email": _email, "phone": _phone, "city": _text("leads", "city"), "source": _source,
                 "status": _lead_status, "owner": _owner, "follow_up": _day("follow_up"),
-                "notes": _text("notes", 4000, multiline=True), "lost_reason": _text("lost_reason", 1000),
+                "notes": _text("leads", "notes"), "lost_reason": _text("leads", "lost_reason"),
                 "created_at": _moment("created_at")},
         required=("name", "source"), keys={"email": ("email_key", "email_key"), "phone": ("phone_key", "phone_key"),
                                             "name": ("name", "name")},
@@ -238,10 +242,10 @@ SPECS: dict[str, Spec] = {
         defaults={"status": "new"}, finish=_lead_finish),
     "customers": Spec(
         entity="customers", table="customers",
-        fields={"name": _customer_name, "industry": _text("industry", 100), "size": _size, "city": _text("city", 100),
-                "region": _text("region", 100), "budget": _money("budget"),
-                "preferences": _text("preferences", 4000, multiline=True), "competitors": _competitors,
-                "owner": _owner, "notes": _text("notes", 4000, multiline=True), "created_at": _moment("created_at")},
+        fields={"name": _customer_name, "industry": _text("customers", "industry"), "size": _size,
+                "city": _text("customers", "city"), "region": _text("customers", "region"), "budget": _money("budget"),
+                "preferences": _text("customers", "preferences"), "competitors": _competitors,
+                "owner": _owner, "notes": _text("customers", "notes"), "created_at": _moment("created_at")},
         required=("name",), keys={"name": ("name_key", "name_key")}, default_keys=("name",),
         ignored=frozenset({"id", "tier", "updated_at", "contacts"}),
         aliases={**COMMON_ALIASES, "客户": "name", "客户名称": "name", "公司": "name", "公司名称": "name",
@@ -250,7 +254,7 @@ SPECS: dict[str, Spec] = {
         finish=_customer_finish),
     "contacts": Spec(
         entity="contacts", table="contacts",
-        fields={"customer": _customer_ref, "name": _required_text("name"), "title": _text("title", 100),
+        fields={"customer": _customer_ref, "name": _text("contacts", "name"), "title": _text("contacts", "title"),
                 "email": _email, "phone": _phone, "created_at": _moment("created_at")},
         required=("customer", "name"), keys={"email": ("email_key", "email_key"), "phone": ("phone_key", "phone_key")},
         default_keys=("email", "phone"), ignored=frozenset({"id"}),
@@ -259,10 +263,10 @@ SPECS: dict[str, Spec] = {
         finish=_contact_finish, scope_key="customer_id"),
     "products": Spec(
         entity="products", table="products",
-        fields={"sku": _sku, "name": _required_text("name"), "category": _text("category", 100),
+        fields={"sku": _sku, "name": _text("products", "name"), "category": _text("products", "category"),
                 "price": _money("price", required=True), "cost": _money("cost", required=True),
                 "lead_time_days": _lead_time, "active": _active,
-                "description": _text("description", 4000, multiline=True), "created_at": _moment("created_at")},
+                "description": _text("products", "description"), "created_at": _moment("created_at")},
         required=("sku", "name", "price", "cost"), keys={"sku": ("sku", "sku")}, default_keys=("sku",),
         ignored=frozenset({"id", "margin", "updated_at"}),
         aliases={"编号": "sku", "货号": "sku", "产品编号": "sku", "名称": "name", "品名": "name", "产品名称": "name",
@@ -277,15 +281,31 @@ def normalize_header(text: str) -> str:
     return text.strip().lstrip("\ufeff").strip().lower().replace(" ", "_")
 
 
-def resolve_headers(headers: list[str], spec: Spec, mapping: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+def resolve_headers(headers: list[str], spec: Spec, mapping: Mapping[str, str], *,
+                    source: object = None) -> tuple[dict[str, str], list[str]]:
     """File header → field, using --map first, then the field names, then the aliases. Returns the mapping
-    (a header mapped to '-' is dropped) and the headers nobody recognizes."""
+    (a header mapped to '-' is dropped) and the headers nobody recognizes.
+
+    A --map key written exactly as a header of the file (after trimming) applies to that header only, so
+    ``--map 'Name=-'`` drops ``Name`` and keeps ``name``; any other key matches headers case- and
+    space-insensitively. Two headers that end up on the same field (``Name,name``, ``姓名,name``, or a --map onto
+    a field the file already has) are refused: keeping either would drop the other column silently. The one
+    exception is an export's own pair of a reference, ``customer_id`` next to ``customer``: the id column is
+    left out unless --map names it, as ids differ between databases and names do not. ``source`` (the file)
+    prefixes the message."""
     out: dict[str, str] = {}
     unknown: list[str] = []
-    explicit = {normalize_header(k): v.strip() for k, v in mapping.items()}
+    stripped = {h.strip() for h in headers}
+    keys = {normalize_header(h) for h in headers}
+    exact = {k.strip(): v.strip() for k, v in mapping.items() if k.strip() in stripped}
+    explicit = {normalize_header(k): v.strip() for k, v in mapping.items() if k.strip() not in stripped}
+    owner: dict[str, str] = {}  # field → the header that fills it
     for header in headers:
         key = normalize_header(header)
-        target = explicit.get(key) or (key if key in spec.fields else None) or spec.aliases.get(key) or \
+        target = exact.get(header.strip()) or explicit.get(key)
+        if target is None and key.endswith("_id") and key[:-3] in spec.fields and key[:-3] in keys:
+            continue  # the id of a reference whose name column is there too (an export)
+        target = target or (key if key in spec.fields else None) or spec.aliases.get(key) or \
             spec.aliases.get(header.strip())
         if target == "-" or (target is None and key in spec.ignored):
             continue
@@ -294,7 +314,14 @@ def resolve_headers(headers: list[str], spec: Spec, mapping: Mapping[str, str]) 
         elif target not in spec.fields:
             raise InputError(f"--map: {header}={target}: {target!r} is not a {spec.entity} field "
                              f"(one of {', '.join(spec.fields)})")
+        elif target in owner:
+            first = owner[target]
+            raise InputError(f"{f'{source}: ' if source is not None else ''}columns {first.strip()!r} and "
+                             f"{header.strip()!r} both map to {target}; nothing imported (keep one: --map "
+                             f"'{header.strip()}=-' drops a column, --map '{header.strip()}=FIELD' sends it "
+                             "elsewhere)")
         else:
+            owner[target] = header
             out[header] = target
     return out, unknown
 
@@ -327,14 +354,15 @@ def columnwise(check: Check) -> ColumnCheck:
 def _text_column(name: str, max_len: int, multiline: bool, required: bool, check: Check) -> ColumnCheck:
     """Strip every cell; one regex scan over the joined column finds control characters, one max() finds
     over-long cells; only a column with a problem is checked cell by cell (for the messages)."""
-    from salescli.domain.identity import CONTROL_CHARS
+    from salescli.domain.identity import CONTROL_CHARS, INVISIBLE_CHARS
 
     def run(values: list[str]) -> tuple[dict[str, list[Any]], list[tuple[int, str]]]:
         stripped = list(map(str.strip, values))
         joined = _FOLD.join(stripped)
         if multiline:
             joined = joined.replace("\r", "").replace("\n", "").replace("\t", "")
-        clean = not CONTROL_CHARS.search(joined) and (not stripped or max(map(len, stripped)) <= max_len)
+        clean = (not CONTROL_CHARS.search(joined) and not INVISIBLE_CHARS.search(joined)
+                 and (not stripped or max(map(len, stripped)) <= max_len))
         if clean and (not required or all(stripped)):
             return {name: stripped if "" not in stripped else [s or None for s in stripped]}, []
         return columnwise(check)(values)
@@ -389,10 +417,9 @@ def column_check(spec: Spec, name: str, ctx: Context) -> ColumnCheck:
         return _email_column(ctx)
     if factory is _phone:
         return _phone_column(ctx)
-    shape = _TEXT_SHAPES.get((spec.entity, name))
-    if shape is not None:
-        max_len, multiline, required = shape
-        return _text_column(name, max_len, multiline, required, scalar)
+    rule = _TEXT_RULES.get((spec.table, name))
+    if rule is not None:
+        return _text_column(name, rule.max_len, rule.multiline, rule.required, scalar)
     if factory in (_source, _lead_status):
         known: dict[str, Any] = {}  # cell text → stored value, for the few distinct values such columns have
 
@@ -410,19 +437,6 @@ def column_check(spec: Spec, name: str, ctx: Context) -> ColumnCheck:
             return {name: out}, errors
         return lookup
     return columnwise(scalar)
-
-
-# (entity, field) → (max length, multiline, required) for the plain text fields
-_TEXT_SHAPES: dict[tuple[str, str], tuple[int, bool, bool]] = {
-    ("leads", "name"): (200, False, True), ("leads", "company"): (200, False, False),
-    ("leads", "title"): (100, False, False), ("leads", "city"): (100, False, False),
-    ("leads", "notes"): (4000, True, False), ("leads", "lost_reason"): (1000, False, False),
-    ("contacts", "name"): (200, False, True), ("contacts", "title"): (100, False, False),
-    ("customers", "industry"): (100, False, False), ("customers", "city"): (100, False, False),
-    ("customers", "region"): (100, False, False), ("customers", "notes"): (4000, True, False),
-    ("customers", "preferences"): (4000, True, False), ("products", "name"): (200, False, True),
-    ("products", "category"): (100, False, False), ("products", "description"): (4000, True, False),
-}
 
 
 def finish_columns(spec: Spec, columns: dict[str, list[Any]], n: int, ctx: Context) -> None:

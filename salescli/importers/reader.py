@@ -1,9 +1,11 @@
 """Stream records out of CSV, JSON or JSON Lines files without guessing wrong.
 
 Encoding rule (measured: it decoded every test file, where a statistical detector did not): a UTF-8 BOM →
-utf-8-sig; else strict UTF-8 if the whole file decodes; else GB18030 (a superset of GBK); else an error.
-Never ``errors="replace"``. CSV is read with ``newline=''`` and ``strict=True``; duplicate or empty headers
-are errors; each record carries the physical line where it starts.
+utf-8-sig; else strict UTF-8 if the whole file decodes; else GB18030 (a superset of GBK), unless the file mixes
+UTF-8 lines with lines that are not (refused, naming the line: see :func:`_not_utf8`); else an error. Input that
+does not decode with a given --encoding is refused at its line. Never ``errors="replace"``. CSV is read with
+``newline=''`` and ``strict=True``; duplicate or empty headers are errors; each record carries the physical line
+where it starts.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import contextlib
 import csv
 import json
 import re
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -62,10 +65,132 @@ def detect_encoding(path: Path) -> str:
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    for encoding in ("utf-8", "gb18030"):
-        if _decodes(path, encoding):
-            return encoding
-    raise InputError(f"{path}: neither UTF-8 nor GB18030 text; give --encoding")
+    if _decodes(path, "utf-8"):
+        return "utf-8"
+    return _not_utf8(path)
+
+
+# A whole line (after a "\n") of valid UTF-8 with at least one multi-byte sequence (exactly the strict decoder's
+# rules: no overlong forms, surrogates or code points past U+10FFFF). Possessive, so a GBK line fails at its first
+# non-UTF-8 byte without backtracking.
+_MULTI = (rb"(?:[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+          rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+          rb"|\xf4[\x80-\x8f][\x80-\xbf]{2})")
+_UTF8_LINE = re.compile(rb"\n[\x00-\x09\x0b-\x7f]*+(?=[\xc2-\xf4][\x80-\xbf])(?:[\x00-\x09\x0b-\x7f]++|" + _MULTI
+                        + rb")*+(?=\n)")
+_CHINESE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff]")
+_IDEOGRAPH = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _pieces(path: Path) -> Iterator[bytes]:
+    """The file in pieces of whole lines, each ending with "\\n" (the last one is given one); a line longer than
+    a piece makes a longer piece. Splitting at "\\n" never cuts a UTF-8 or GB18030 character."""
+    rest: list[bytes] = []
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            cut = chunk.rfind(b"\n") + 1
+            if not cut:
+                rest.append(chunk)
+                continue
+            yield b"".join([*rest, chunk[:cut]])
+            rest = [chunk[cut:]]
+    if any(rest):
+        yield b"".join([*rest, b"\n"])
+
+
+def _first_bad_line(piece: bytes, encoding: str) -> int:
+    """The 0-based line of ``piece`` that does not decode (the piece is known to have one)."""
+    for number, line in enumerate(piece.split(b"\n")):
+        try:
+            line.decode(encoding)
+        except UnicodeDecodeError:
+            return number
+    return 0
+
+
+def _common(text: str) -> float:
+    """The share of the ideographs of ``text`` that are GB2312 level-1 characters (the 3,755 common ones)."""
+    ideographs = _IDEOGRAPH.findall(text)
+    common = 0
+    for char in ideographs:
+        with contextlib.suppress(UnicodeEncodeError):
+            common += char.encode("gb2312")[0] <= 0xD7
+    return common / (len(ideographs) or 1)
+
+
+def _reads_as_utf8(raw: bytes) -> bool:
+    """Whether a line that is valid UTF-8 (with some non-ASCII) is UTF-8 text, rather than GBK bytes that happen
+    to be valid UTF-8. Such coincidences are common in short GBK lines (measured on random names: 18% of one-
+    character lines, 3% of two-character ones, 0.5% of three) and read as scattered Latin, Cyrillic, Hebrew, IPA
+    or private-use characters, or as odd CJK. The line is UTF-8 when:
+
+    - it is not valid GB18030 at all; or
+    - its UTF-8 reading is Chinese (ideographs, CJK punctuation, full-width forms, Latin-1 letters) and either its
+      GB18030 reading is not plain GB2312 text, or the UTF-8 reading has the larger share of common (GB2312
+      level-1) characters; or
+    - its UTF-8 reading is a word of three or more letters in one script (Cyrillic, Greek...) and its GB18030
+      reading is not plain GB2312 text.
+
+    Measured on 300,000 random GBK lines of 1 to 4 characters (+ ",web"): 0 taken for UTF-8 from GB2312 text,
+    2 in 100,000 when GBK-only characters are mixed in; of UTF-8 lines of common characters none was missed
+    (1.9% of two-character lines of rare GB2312 characters were). Latin-only UTF-8 ("José") reads as plain
+    GB2312 too and is not told apart."""
+    import unicodedata
+
+    text = raw.decode("utf-8")
+    try:
+        gbk = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return True
+    try:
+        gbk.encode("gb2312")
+        plain = True
+    except UnicodeEncodeError:
+        plain = False
+    high = [c for c in text if c > "\x7f"]
+    if _IDEOGRAPH.search(text) and all(_CHINESE.match(c) for c in high):
+        return not plain or _common(text) > _common(gbk)
+    if plain or len(high) < 3:
+        return False
+    return len({unicodedata.name(c, "?").split()[0] for c in high}) == 1 and \
+        all(unicodedata.category(c).startswith("L") for c in high)
+
+
+def _not_utf8(path: Path) -> str:
+    """GB18030 for a file that is not UTF-8 as a whole, in one streaming pass; refused when it is valid in no
+    single encoding: a line that is neither UTF-8 nor GB18030, or UTF-8 lines (see :func:`_reads_as_utf8`)
+    mixed with lines that are not UTF-8 (a GBK export with rows added by a UTF-8 tool: as GB18030 the UTF-8 rows
+    would be stored garbled, 张三 as 寮犱笁). Costs one regex scan per piece on top of the GB18030 check."""
+    line = 1  # the number of the current piece's first line
+    not_utf8 = utf8 = neither = 0  # the first line of each kind
+    for piece in _pieces(path):
+        if piece.isascii():
+            line += piece.count(b"\n")
+            continue
+        if not not_utf8:
+            try:
+                piece.decode("utf-8")
+            except UnicodeDecodeError as error:
+                not_utf8 = line + piece.count(b"\n", 0, error.start)
+        if not utf8:
+            framed = b"\n" + piece
+            for match in _UTF8_LINE.finditer(framed):
+                if _reads_as_utf8(framed[match.start() + 1:match.end()]):
+                    utf8 = line + framed.count(b"\n", 0, match.start())
+                    break
+        try:
+            piece.decode("gb18030")
+        except UnicodeDecodeError:
+            neither = neither or line + _first_bad_line(piece, "gb18030")
+        if (utf8 and not_utf8) or neither:
+            break
+        line += piece.count(b"\n")
+    if utf8 and not_utf8:
+        raise InputError(f"{path}:{not_utf8}: not UTF-8, but line {utf8} is: the file mixes encodings (a GBK "
+                         "file with UTF-8 rows?); resave it all as UTF-8 (or give --encoding if one is right)")
+    if neither:
+        raise InputError(f"{path}:{neither}: neither UTF-8 nor GB18030 text; give --encoding")
+    return "gb18030"
 
 
 def detect_format(path: Path, given: str | None) -> str:
@@ -103,8 +228,24 @@ def read_records(path: Path, *, encoding: str | None = None, input_format: str |
             yield from _jsonl(path, enc)
         else:
             yield from _json(path, enc)
-    except UnicodeDecodeError as error:
-        raise InputError(f"{path}: not valid {enc} text ({error.reason} at byte {error.start})") from None
+    except UnicodeDecodeError:
+        raise _undecodable(path, enc) from None
+
+
+def _undecodable(path: Path, encoding: str) -> InputError:
+    """The error for a file that does not decode with ``encoding`` (given with --encoding), at the first line
+    that does not (found by reading again, only now: a text reader fails a whole buffer ahead of the line)."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    line, reason = 1, "it does not decode"
+    with path.open("rb") as fh:
+        try:
+            for raw in fh:
+                line += decoder.decode(raw).count("\n")
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as error:
+            reason = error.reason
+    return InputError(f"{path}:{line}: not valid {encoding} text ({reason}); give the file's --encoding, or leave "
+                      "--encoding out to detect UTF-8 or GB18030")
 
 
 def _csv(path: Path, encoding: str) -> Iterator[Record]:
@@ -160,11 +301,27 @@ def _jsonl(path: Path, encoding: str) -> Iterator[Record]:
                 continue
             try:
                 value = json.loads(text)
-            except ValueError as error:
-                raise InputError(f"{path}:{number}: invalid JSON ({error.args[0].split(':')[0]})") from None
+            except json.JSONDecodeError as error:
+                raise InputError(f"{path}:{number}: invalid JSON ({error.msg})") from None
+            except (ValueError, RecursionError) as error:
+                raise InputError(f"{path}:{number}: invalid JSON ({_refused_json(error)})") from None
             if not isinstance(value, dict):
                 raise InputError(f"{path}:{number}: each line must be a JSON object")
             yield Record(number, value)
+
+
+def _refused_json(error: ValueError | RecursionError) -> str:
+    """What the standard decoder refuses besides syntax: integers longer than Python converts (ValueError, 4,300
+    digits by default) and nesting deeper than the recursion limit (RecursionError)."""
+    if isinstance(error, RecursionError):
+        return "nested too deeply"
+    return f"a number of more than {sys.get_int_max_str_digits()} digits"
+
+
+def _long_number(text: str, start: int) -> int:
+    """Where the first integer too long to convert starts in ``text`` (``start`` if none is found)."""
+    found = re.compile(rf"\d{{{sys.get_int_max_str_digits() + 1},}}").search(text, start)
+    return found.start() if found else start
 
 
 _JSON_CHUNK = 1 << 16
@@ -218,6 +375,10 @@ def _json(path: Path, encoding: str) -> Iterator[Record]:
                 if len(buf) - pos < _JSON_LARGEST and fill():
                     continue  # the item goes on in the next piece
                 raise invalid(error.msg, error.pos) from None
+            except RecursionError as error:
+                raise invalid(_refused_json(error), pos) from None
+            except ValueError as error:
+                raise invalid(_refused_json(error), _long_number(buf, pos)) from None
             index += 1
             if not isinstance(value, dict):
                 raise InputError(f"{path}: item {index} is not an object")
@@ -315,9 +476,12 @@ def read_table(path: Path, *, encoding: str | None = None, input_format: str | N
     reader = csv.reader(fh, strict=True)
     try:
         header_row = next(reader, None)
-    except (csv.Error, UnicodeDecodeError) as error:
+    except csv.Error as error:
         fh.close()
         raise InputError(f"{path}:1: cannot read the header ({error})") from None
+    except UnicodeDecodeError:
+        fh.close()
+        raise _undecodable(path, enc) from None
     if header_row is None:
         fh.close()
         return Table([], iter(()), lambda wanted: wanted)
@@ -349,8 +513,8 @@ def read_table(path: Path, *, encoding: str | None = None, input_format: str | N
                     start += len(chunk)
         except csv.Error as error:
             raise _malformed(path, enc, error) from None
-        except UnicodeDecodeError as error:
-            raise InputError(f"{path}: not valid {enc} text ({error.reason} at byte {error.start})") from None
+        except UnicodeDecodeError:
+            raise _undecodable(path, enc) from None
         finally:
             fh.close()
     return Table(names, rows(), lambda wanted: _csv_lines(path, enc, width, wanted))
