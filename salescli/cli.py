@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 from typing import Annotated, Any
 
@@ -15,12 +16,26 @@ import typer
 from typer.core import TyperGroup
 
 from salescli import __version__
-from salescli.errors import SalesError, redact
+from salescli.errors import InputError, SalesError, redact
 from salescli.settings import ENV_DB, ENV_DEBUG, ENV_NO_INPUT, ENV_REP, Settings
+
+# A byte that is not UTF-8 in argv (or the environment) reaches Python as a lone surrogate: printing or storing it
+# fails later with a traceback, so such input is refused up front.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _undecodable(text: str) -> str:
+    """``text`` with its undecodable bytes shown as ``\\xff`` (printable, short)."""
+    errors = "backslashreplace" if re.search("[\ud800-\udc7f]", text) else "surrogateescape"  # the original bytes
+    printable = text.encode("utf-8", errors).decode("utf-8", "backslashreplace")
+    printable = re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", printable)
+    return "'" + (printable if len(printable) <= 40 else printable[:37] + "...") + "'"
 
 
 def _fail(message: str, code: int) -> typer.Exit:
-    sys.stderr.write(f"error: {redact(message)}\n")
+    from salescli.output import visible
+
+    sys.stderr.write(f"error: {visible(redact(message))}\n")
     return typer.Exit(code)
 
 
@@ -56,6 +71,10 @@ class SalesGroup(TyperGroup):
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
+        for number, arg in enumerate(args, 1):  # before any command runs: nothing is read or written
+            if _SURROGATE.search(arg):
+                raise _fail(f"argument {number} ({_undecodable(arg)}) is not valid UTF-8 text; check the "
+                            "terminal's encoding (LANG/LC_ALL) and type it again; nothing was done", 2)
         try:
             return super().parse_args(ctx, args)
         except NoArgsIsHelpError:
@@ -71,8 +90,10 @@ class SalesGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except SalesError as error:  # expected: one line even with --debug (after an import's problem list)
+            from salescli.output import visible
+
             for line in error.details:
-                sys.stderr.write(redact(line) + "\n")
+                sys.stderr.write(visible(redact(line)) + "\n")
             raise _fail(error.message, error.exit_code) from None
         except NoArgsIsHelpError:
             raise
@@ -133,7 +154,12 @@ def root(
     from salescli.app import App
 
     os.umask(0o077)  # database, backups and exports are private to the user
-    ctx.obj = App(Settings.resolve(db=db, rep=rep, debug=debug, no_input=no_input))
+    for option, value in (("--db/SALESCLI_DB", db), ("--rep/SALESCLI_REP", rep)):
+        if value and _SURROGATE.search(value):  # from the environment (arguments were checked while parsing)
+            raise InputError(f"{option} ({_undecodable(value)}) is not valid UTF-8 text; nothing was done")
+    # the config commands read the file themselves, so that a bad value in it can be shown and repaired
+    ctx.obj = App(Settings.resolve(db=db, rep=rep, debug=debug, no_input=no_input,
+                                   read_file=ctx.invoked_subcommand != "config"))
     ctx.call_on_close(ctx.obj.close)
 
 
@@ -147,6 +173,11 @@ def main() -> None:
         if done.code is not None and not isinstance(done.code, int):
             raise
         _leave(done.code or 0)
+    except Exception:  # only with --debug (else SalesGroup made it one line): the traceback, passwords hidden
+        import traceback
+
+        sys.stderr.write(redact(traceback.format_exc()))
+        _leave(1)
 
 
 def _leave(code: int) -> None:

@@ -9,7 +9,7 @@ import typer
 from salescli import output
 from salescli.options import FormatOpt, command_group
 from salescli.output import Col
-from salescli.settings import KEYS, config_path, read_config, write_config
+from salescli.settings import KEYS, config_path, read_config, read_config_raw, write_config
 
 app = command_group()
 
@@ -22,11 +22,18 @@ def _key(name: str) -> str:
     return name
 
 
+def _shown(value: object) -> object:
+    """A value as printed: never a password, even in a file edited by hand."""
+    from salescli.errors import redact
+
+    return redact(value) if isinstance(value, str) else value
+
+
 @app.command("list")
 def list_(fmt: FormatOpt = None) -> None:
     """Every setting with its value, whether it is set in the file, and what it means."""
     data = read_config(config_path())
-    rows = [{"key": k.name, "value": data.get(k.name, k.default), "set": k.name in data, "help": k.help}
+    rows = [{"key": k.name, "value": _shown(data.get(k.name, k.default)), "set": k.name in data, "help": k.help}
             for k in KEYS.values()]
     output.render(rows, [Col("key", "key"), Col("value", "value"), Col("set", "set"), Col("help", "meaning")], fmt)
 
@@ -36,40 +43,39 @@ def get(key: Annotated[str, typer.Argument(help="Setting name.")]) -> None:
     """Print one setting's value."""
     name = _key(key)
     value = read_config(config_path()).get(name, KEYS[name].default)
-    output.emit_id("" if value is None else value)
+    output.emit_id("" if value is None else _shown(value))
 
 
 @app.command("set")
 def set_(key: Annotated[str, typer.Argument(help="Setting name.")],
          value: Annotated[str, typer.Argument(help="New value.")]) -> None:
-    """Set a setting in the config file."""
-    from salescli.domain.identity import parse_handle
-    from salescli.domain.money import parse_pct
+    """Set a setting in the config file (checked first: its type, bounds and form; never a password)."""
+    from salescli.errors import InputError, has_password
 
-    name = _key(key)
-    if name in ("tax_rate", "max_discount", "min_margin"):
-        value = str(parse_pct(value, field=name))
-    elif name == "default_rep":
-        value = parse_handle(value)
-    elif name == "smtp_url" and "@" in value and ":" in value.split("://", 1)[-1].split("@", 1)[0]:
-        from salescli.errors import InputError
-
-        raise InputError("smtp_url: the config file must not hold the password; put the whole URL in "
-                         "SALESCLI_SMTP_URL instead")
+    setting = KEYS[_key(key)]
     path = config_path()
-    data = read_config(path)
-    data[name] = value
+    if setting.password_goes and has_password(value):
+        raise InputError(f"{setting.name}: the config file must not hold the password; {setting.password_goes} "
+                         f"({path} not changed)")
+    try:
+        checked = setting.parse(value)
+    except InputError as error:
+        raise InputError(f"{error.message} ({path} not changed)") from None
+    data = read_config_raw(path)  # other settings as written, so a bad one can be fixed with this command
+    data[setting.name] = checked
     write_config(path, data)
-    output.message(f"{name} = {value} ({path})")
+    output.message(f"{setting.name} = {_shown(checked)} ({path})")
 
 
 @app.command("unset")
 def unset(key: Annotated[str, typer.Argument(help="Setting name.")]) -> None:
-    """Remove a setting from the file (its default applies again)."""
-    name = _key(key)
+    """Remove a setting from the file (its default applies again); also one this version does not know."""
     path = config_path()
-    data = read_config(path)
-    data.pop(name, None)
+    data = read_config_raw(path)
+    if key not in data:
+        _key(key)
+        return
+    data.pop(key)
     write_config(path, data)
 
 

@@ -22,15 +22,24 @@ def parse_priority(text: str) -> str:
     return value
 
 
-def parse_sla(text: str) -> dict[str, int]:
-    """Config form ``urgent=4,high=24,normal=72,low=168`` (hours); missing priorities keep their default."""
+MAX_SLA_HOURS = 87_600  # ten years
+
+
+def parse_sla(text: str, *, name: str = "sla_hours") -> dict[str, int]:
+    """Config form ``urgent=4,high=24,normal=72,low=168`` (whole hours, 1 to ten years); missing priorities keep
+    their default. The one rule for this setting: ``config set`` and reading the file use it too."""
     hours = dict(DEFAULT_SLA_HOURS)
-    for part in (p.strip() for p in text.split(",") if p.strip()):
-        name, _, value = part.partition("=")
-        name = name.strip().lower()
-        if name not in PRIORITIES or not value.strip().isdigit() or int(value) <= 0:
-            raise InputError(f"sla_hours: {part!r} is not PRIORITY=HOURS (priorities: {', '.join(PRIORITIES)})")
-        hours[name] = int(value)
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if not parts:
+        raise InputError(f"{name}: {text!r} is not PRIORITY=HOURS,... (e.g. urgent=4,high=24)")
+    for part in parts:
+        priority, _, value = part.partition("=")
+        priority, value = priority.strip().lower(), value.strip()
+        if (priority not in PRIORITIES or not value.isascii() or not value.isdigit() or len(value) > 6
+                or not 1 <= int(value) <= MAX_SLA_HOURS):
+            raise InputError(f"{name}: {part!r} is not PRIORITY=HOURS with HOURS from 1 to {MAX_SLA_HOURS} "
+                             f"(priorities: {', '.join(PRIORITIES)})")
+        hours[priority] = int(value)
     return hours
 
 
