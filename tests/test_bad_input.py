@@ -48,6 +48,8 @@ CASES: list[tuple[int, list[str], str]] = [
     # unknown ids and numbers
     (1, ["lead", "show", "999"], "lead 999 not found"),
     (2, ["lead", "show", "12abc"], "is not an id"),
+    (2, ["lead", "show", "99999999999"], "is not an id"),
+    (2, ["deal", "show", "2147483648"], "is not an id"),
     (1, ["quote", "show", "Q-2026-9999"], "not found"),
     (2, ["quote", "show", "Q2026"], "is not a quote number"),
     (1, ["contract", "sign", "C-2026-0001", "--signed-by", "x"], "not found"),
@@ -91,6 +93,24 @@ def test_bad_input_catalogue(book: Cli, db_path: Path, tmp_path: Path, capsys: p
     assert len(CASES) >= 30
     with capsys.disabled():
         print(f"\n{len(CASES)} bad-input cases: each exit code and one-line message as expected, database unchanged")
+
+
+def test_catalogue_size(capsys: pytest.CaptureFixture[str]) -> None:
+    """The bad-input catalogue across its modules: each module's CASES run through check_refusals (exit code, one
+    line, database unchanged) in that module's own test."""
+    import importlib
+    import pkgutil
+
+    import tests
+
+    total = {}
+    for info in pkgutil.iter_modules(tests.__path__):
+        if info.name.startswith(("test_bad_input", "test_safety_")):
+            module = importlib.import_module(f"tests.{info.name}")
+            total[info.name] = sum(len(v) for k, v in vars(module).items() if k.endswith("CASES"))
+    assert sum(total.values()) >= 120, total
+    with capsys.disabled():
+        print(f"\nbad-input catalogue: {sum(total.values())} cases ({', '.join(f'{k} {v}' for k, v in total.items())})")
 
 
 def test_sql_looking_text_is_stored_verbatim(book: Cli) -> None:

@@ -42,7 +42,7 @@ def test_other_machines_follow_product_spec() -> None:
 
 
 def test_unknown_state_named_in_error() -> None:
-    with pytest.raises(InvalidTransition, match="unknown status 'done'"):
+    with pytest.raises(InputError, match="unknown status 'done'"):  # bad input (exit 2), not a refusal
         LEAD.check("new", "done")
 
 

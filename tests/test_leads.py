@@ -96,9 +96,9 @@ def test_acting_rep_sees_own_leads_unless_all(cli: Cli) -> None:
 
 def test_convert_creates_customer_contact_and_deal(cli: Cli, db_path: Path) -> None:
     lead = cli.id("lead", "add", "赵敏", "--source", "referral", "--company", "杭州启明软件有限公司", "--email",
-                  "zhao.min@example.cn", "--phone", "13900001111", "--follow-up", "today")
-    cli.id("lead", "log", str(lead), "--kind", "meeting", "--summary", "需求沟通")
-    deal = cli.id("lead", "convert", str(lead), "--date", "2026-11-29T15:00")
+                  "zhao.min@example.cn", "--phone", "13900001111", "--follow-up", "today", "--date", "2026-11-28")
+    cli.id("lead", "log", str(lead), "--kind", "meeting", "--summary", "需求沟通", "--date", "2026-11-28T10:00")
+    deal = cli.id("lead", "convert", str(lead), "--date", "2026-11-29T15:00")  # dates in order: after the lead
     result = cli.json("lead", "show", str(lead))
     assert result["status"] == "converted" and result["deal_id"] == deal and result["follow_up"] is None
     customer = cli.json("customer", "show", str(result["customer_id"]))
@@ -121,7 +121,7 @@ def test_convert_links_existing_customer_by_company_name(cli: Cli, db_path: Path
 
 
 def test_lose_needs_reason_and_open_lead(cli: Cli) -> None:
-    lead = cli.id("lead", "add", "A", "--source", "web")
+    lead = cli.id("lead", "add", "A", "--source", "web", "--date", "2026-11-01")  # lost on 11-10: after it
     assert "Missing option '--reason'" in cli.fails(2, "lead", "lose", str(lead))
     cli.ok("lead", "lose", str(lead), "--reason", "chose a competitor", "--date", "2026-11-10")
     record = cli.json("lead", "show", str(lead))

@@ -27,8 +27,9 @@ def deals(cli: Cli) -> tuple[int, int]:
     cli.ok("product", "add", "SW-1", "--name", "CRM 订阅", "--price", "3000", "--cost", "300")
     made = []
     for name in ("王芳", "李雷"):
-        lead = cli.id("lead", "add", name, "--source", "web", "--company", f"{name}公司")
-        made.append(cli.id("lead", "convert", str(lead)))
+        # dated before the needs (2026-11-10): nothing on a deal may be dated before the deal was created
+        lead = cli.id("lead", "add", name, "--source", "web", "--company", f"{name}公司", "--date", "2026-11-01")
+        made.append(cli.id("lead", "convert", str(lead), "--date", "2026-11-01"))
     return made[0], made[1]
 
 

@@ -48,9 +48,9 @@ def test_status_moves_forward_with_events_and_refusals_change_nothing(cli: Cli, 
     before = snapshot(cli)
     assert "cannot become confirmed" in cli.fails(1, "order", "update", order, "--status", "confirmed")
     assert "cannot become cancelled" in cli.fails(1, "order", "update", order, "--status", "cancelled")
-    assert "unknown status 'lost'" in cli.fails(1, "order", "update", order, "--status", "lost")
-    assert "before the order's last event" in cli.fails(2, "order", "update", order, "--status", "delivered",
-                                                        "--date", "2026-11-19")
+    assert "unknown status 'lost'" in cli.fails(2, "order", "update", order, "--status", "lost")  # bad input
+    assert "delivered on 2026-11-19 is before it became shipped on 2026-11-20" in cli.fails(
+        2, "order", "update", order, "--status", "delivered", "--date", "2026-11-19")
     assert snapshot(cli) == before
     cli.ok("order", "update", order, "--status", "delivered", "--date", "2026-11-24")
     record = cli.json("order", "track", order, "--date", "2026-11-30")
@@ -96,7 +96,7 @@ def test_import_status_all_or_nothing_with_line_numbers(cli: Cli, db_path: Path,
     assert run.exit_code == 2
     assert run.error_lines == [
         f"{bad}:3: order: order SO-2026-0009 not found",
-        f"{bad}:4: date: 2026-11-01 00:00 is before the order's last event (2026-11-06 00:00)",
+        f"{bad}:4: date: order {order} shipped on 2026-11-01 is before it became confirmed on 2026-11-06",
         f"{bad}:5: status: order {order}: unknown status 'bogus' (one of submitted, confirmed, in_production, "
         "shipped, delivered, closed, cancelled)",
         f"error: 3 invalid row(s) in {bad}; nothing imported"]

@@ -69,8 +69,9 @@ def _every_step(cli: Cli, tmp: Path) -> dict[str, Any]:
     cli.ok("rep", "add", "wang", "--name", "王芳")
     cli.ok("rep", "add", "boss", "--name", "陈静", "--manager")
     cli.ok("product", "add", "GW-1", "--name", "工业网关", "--price", "1200", "--cost", "700", "--lead-time-days", "10")
-    (tmp / "leads.csv").write_text("姓名,公司,手机,来源\n赵敏,上海华信,13800138000,展会\n"
-                                   "李雷,杭州启明,13900001111,web\n",
+    # created before lead 1 is converted (2026-10-01): a conversion cannot be dated before its lead
+    (tmp / "leads.csv").write_text("姓名,公司,手机,来源,创建时间\n赵敏,上海华信,13800138000,展会,2026-09-30\n"
+                                   "李雷,杭州启明,13900001111,web,2026-09-30\n",
                                    encoding="utf-8")
     cli.ok("--rep", "wang", "import", "leads", str(tmp / "leads.csv"), "--set", "owner=wang")
     deal = cli.id("--rep", "wang", "lead", "convert", "1", "--date", "2026-10-01")

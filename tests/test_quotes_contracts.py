@@ -124,8 +124,9 @@ def test_refused_transitions_change_nothing(cli: Cli, db_path: Path, deal: int) 
 
 
 def test_expiry_is_shown_and_enforced(cli: Cli, db_path: Path, deal: int) -> None:
-    number = cli.ok("quote", "create", str(deal), "--item", "SW-1:1", "--valid-days", "10", "--date",
-                    "2026-10-01").stdout.strip()
+    # the deal was created 2026-10-02: its quote cannot be dated earlier (dates in order); valid to 2026-10-11
+    number = cli.ok("quote", "create", str(deal), "--item", "SW-1:1", "--valid-days", "9", "--date",
+                    "2026-10-02").stdout.strip()
     cli.ok("quote", "send", number, "--date", "2026-10-02")
     assert [q["number"] for q in cli.json("quote", "list", "--expiring", "7", "--date", "2026-10-05")] == [number]
     assert cli.json("quote", "show", number, "--date", "2026-10-12")["status"] == "expired"

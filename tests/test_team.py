@@ -28,9 +28,11 @@ def team(cli: Cli) -> dict[str, object]:
     cli.ok("rep", "add", "li", "--name", "李伟")
     cli.ok("rep", "add", "boss", "--name", "陈静", "--manager")
     cli.ok("product", "add", "P-1", "--name", "Widget", "--price", "100", "--cost", "50")
-    lead = cli.id("--rep", "wang", "lead", "add", "客户甲", "--source", "web", "--company", "甲公司")
+    lead = cli.id("--rep", "wang", "lead", "add", "客户甲", "--source", "web", "--company", "甲公司", "--date",
+                  "2026-11-01")
     other = cli.id("--rep", "li", "lead", "add", "客户乙", "--source", "web", "--company", "乙公司")
-    deal = cli.id("--rep", "wang", "lead", "convert", str(lead))
+    # dated before the writers' quotes (2026-11-29): nothing on a deal may be dated before the deal was created
+    deal = cli.id("--rep", "wang", "lead", "convert", str(lead), "--date", "2026-11-01")
     quote = cli.ok("--rep", "wang", "quote", "create", str(deal), "--item", "P-1:2").stdout.strip()
     return {"lead": lead, "other": other, "deal": deal, "quote": quote}
 
@@ -116,7 +118,8 @@ def test_eight_writers_never_duplicate_numbers_sqlite(cli: Cli, db_path: Path, t
 def test_eight_writers_never_duplicate_numbers_postgres(pg_url: str, tmp_path: Path) -> None:
     cli = Cli(pg_url)
     cli.ok("product", "add", "P-1", "--name", "Widget", "--price", "100", "--cost", "50")
-    deal = cli.id("lead", "convert", str(cli.id("lead", "add", "X", "--source", "web")))
+    lead = cli.id("lead", "add", "X", "--source", "web", "--date", "2026-11-01")
+    deal = cli.id("lead", "convert", str(lead), "--date", "2026-11-01")  # before the writers' quotes
     numbers = _many_writers(pg_url, deal, tmp_path)
     assert len(numbers) == 8 * 15 and len(set(numbers)) == len(numbers)
     assert sorted(numbers) == [f"Q-2026-{i:04d}" for i in range(1, 121)]

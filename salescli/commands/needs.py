@@ -61,8 +61,8 @@ def _read_file(path: Path, *, today: Any) -> Intake:
 def _interactive(a: App, deal_id: int, intake: Intake, at: datetime) -> Intake | None:
     """Ask for what is missing, show a summary with the findings, and ask to save. None means 'do not save'."""
     from salescli import prompts
+    from salescli.domain import fields
     from salescli.domain.catalog import ItemSpec, parse_qty
-    from salescli.domain.identity import clean_text
     from salescli.domain.money import parse_amount
     from salescli.errors import PolicyError
     from salescli.services import deals, needs, products
@@ -86,8 +86,8 @@ def _interactive(a: App, deal_id: int, intake: Intake, at: datetime) -> Intake |
         qty = parse_qty(prompts.text(f"Quantity of {product['sku']}:", parse=parse_qty))
         price_text = prompts.text(f"Target unit price (list {product['price']:,.2f}; Enter to skip):",
                                   parse=lambda t: parse_amount(t, field="price"), required=False)
-        spec = prompts.text("Specification notes (Enter to skip):", parse=lambda t: clean_text(t, field="spec"),
-                            required=False)
+        spec = prompts.text("Specification notes (Enter to skip):", required=False,
+                            parse=lambda t: fields.text("need_items", "spec", t, field="spec"))
         items.append(ItemSpec(product["sku"], qty, parse_amount(price_text) if price_text else None, spec or None))
     value = sum((by_sku[i.sku]["price"] * i.qty for i in items if i.sku in by_sku), start=Decimal(0))
     budget = intake.budget
@@ -103,11 +103,12 @@ def _interactive(a: App, deal_id: int, intake: Intake, at: datetime) -> Intake |
     decision_maker = intake.decision_maker
     if decision_maker is None:
         decision_maker = prompts.text("Decision maker (Enter to skip):", required=False,
-                                      parse=lambda t: clean_text(t, field="decision maker")) or None
+                                      parse=lambda t: fields.text("needs", "decision_maker", t,
+                                                                  field="decision maker")) or None
     notes = intake.notes
     if notes is None:
         notes = prompts.text("Pains / notes (Enter to skip):", required=False,
-                             parse=lambda t: clean_text(t, field="notes", max_len=4000)) or None
+                             parse=lambda t: fields.text("needs", "notes", t, field="notes")) or None
     result = type(intake)(items=items, budget=budget, deliver_by=deliver_by, decision_maker=decision_maker,
                           notes=notes)
     with a.store.read() as conn:
@@ -150,8 +151,8 @@ def confirm(
     "budget": "5000.00", "deliver_by": "2026-12-20", "decision_maker": "...", "notes": "..."}
     """
     from salescli import prompts
+    from salescli.domain import fields
     from salescli.domain.catalog import parse_item
-    from salescli.domain.identity import clean_text
     from salescli.domain.money import parse_amount
     from salescli.domain.needs import Intake
     from salescli.services import needs
@@ -164,8 +165,8 @@ def confirm(
         items=[parse_item(text) for text in item or []],
         budget=parse_amount(budget, field="--budget") if budget else None,
         deliver_by=a.parse_day(deliver_by, field="--deliver-by", base=at.date()) if deliver_by else None,
-        decision_maker=clean_text(decision_maker, field="--decision-maker") if decision_maker else None,
-        notes=clean_text(notes, field="--notes", max_len=4000, multiline=True) if notes else None,
+        decision_maker=fields.text("needs", "decision_maker", decision_maker, field="--decision-maker"),
+        notes=fields.text("needs", "notes", notes, field="--notes"),
     )
     if from_file is not None:
         intake = intake.merged(_read_file(from_file, today=at.date()))

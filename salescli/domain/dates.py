@@ -6,27 +6,52 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TypeVar
 
 from salescli.errors import InputError
 
 _RELATIVE = re.compile(r"^\+(\d{1,4})([dw])$")
 
+#: Every date a user gives (and every date computed from one, like ``--follow-up +3d``) lies in these years:
+#: wide enough for any history or contract, narrow enough that date arithmetic never overflows.
+MIN_YEAR = 1900
+MAX_YEAR = 2999
+DATE_RANGE = f"{MIN_YEAR}-01-01 to {MAX_YEAR}-12-31"
+
+
+Day = TypeVar("Day", date, datetime)
+
+
+def in_range(day: Day, *, field: str, text: str) -> Day:
+    """``day`` (a date or datetime) if its year is within MIN_YEAR..MAX_YEAR, else InputError (exit 2)."""
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise InputError(f"{field}: {text!r} is outside the supported dates ({DATE_RANGE})")
+    return day
+
 
 def parse_date(text: str, *, today: date, field: str = "date") -> date:
-    """A calendar day: ``2026-10-05``, ``today``, ``tomorrow``, ``+3d`` or ``+2w`` (relative to ``today``)."""
+    """A calendar day: ``2026-10-05``, ``today``, ``tomorrow``, ``+3d`` or ``+2w`` (relative to ``today``),
+    within :data:`DATE_RANGE`."""
     raw = text.strip().lower()
-    if raw == "today":
-        return today
-    if raw == "tomorrow":
-        return today + timedelta(days=1)
     match = _RELATIVE.match(raw)
-    if match:
-        count, unit = int(match.group(1)), match.group(2)
-        return today + timedelta(days=count * (7 if unit == "w" else 1))
+    if raw in ("today", "tomorrow") or match:
+        days = 1 if raw == "tomorrow" else 0
+        if match:
+            count, unit = int(match.group(1)), match.group(2)
+            days = count * (7 if unit == "w" else 1)
+        try:
+            day = today + timedelta(days=days)
+        except OverflowError:
+            raise InputError(f"{field}: {text!r} from {today.isoformat()} is outside the supported dates "
+                             f"({DATE_RANGE})") from None
+        if not MIN_YEAR <= day.year <= MAX_YEAR:
+            raise InputError(f"{field}: {text!r} from {today.isoformat()} is {day.isoformat()}, outside the "
+                             f"supported dates ({DATE_RANGE})")
+        return day
     try:
         if len(raw) > 10:
-            return _parse_iso_datetime(text.strip()).date()
-        return date.fromisoformat(raw)
+            return _parse_iso_datetime(text.strip(), field=field).date()
+        return in_range(date.fromisoformat(raw), field=field, text=text)
     except ValueError:
         raise InputError(
             f"{field}: {text!r} is not a date (expected YYYY-MM-DD, today, tomorrow, +3d or +2w)"
@@ -43,7 +68,7 @@ def parse_datetime(text: str, *, now: datetime, field: str = "date") -> datetime
         return now
     if len(raw) > 10 and not raw.startswith("+"):
         try:
-            return _parse_iso_datetime(raw)
+            return _parse_iso_datetime(raw, field=field)
         except ValueError:
             raise InputError(
                 f"{field}: {text!r} is not a date or datetime (expected e.g. 2026-10-05 or 2026-10-05T14:30)"
@@ -51,10 +76,11 @@ def parse_datetime(text: str, *, now: datetime, field: str = "date") -> datetime
     return datetime.combine(parse_date(raw, today=now.date(), field=field), time())
 
 
-def _parse_iso_datetime(raw: str) -> datetime:
+def _parse_iso_datetime(raw: str, *, field: str) -> datetime:
     value = datetime.fromisoformat(raw.replace("Z", "+00:00") if raw.endswith("Z") else raw)
+    in_range(value, field=field, text=raw)  # before any offset arithmetic, which could overflow at the edges
     if value.tzinfo is not None:
-        value = value.astimezone().replace(tzinfo=None)
+        value = in_range(value.astimezone().replace(tzinfo=None), field=field, text=raw)
     return value.replace(microsecond=0)
 
 
@@ -106,6 +132,9 @@ def parse_period(text: str, *, today: date | None = None) -> Period:
                 "this-year": f"{today.year}", "last-month": f"{last_month:%Y-%m}",
                 "last-quarter": f"{last_quarter[0]}-Q{last_quarter[1]}", "last-year": f"{today.year - 1}"}[relative]
     raw = text.strip().upper()
+    if (m := re.fullmatch(r"(\d{4})(-.*)?", raw)) and not MIN_YEAR <= int(m.group(1)) <= MAX_YEAR:
+        raise InputError(f"period: {text!r}: year {m.group(1)} is outside the supported years "
+                         f"{MIN_YEAR}..{MAX_YEAR}")
     if m := re.fullmatch(r"(\d{4})", raw):
         year = int(m.group(1))
         return Period(raw, date(year, 1, 1), date(year, 12, 31))
@@ -123,6 +152,43 @@ def parse_period(text: str, *, today: date | None = None) -> Period:
 
 
 def period_between(start: date, end: date) -> Period:
+    in_range(start, field="--from", text=start.isoformat())
+    in_range(end, field="--to", text=end.isoformat())
     if end < start:
         raise InputError(f"--to {end.isoformat()} is before --from {start.isoformat()}")
     return Period(f"{start.isoformat()}..{end.isoformat()}", start, end)
+
+
+# -- dates in order ---------------------------------------------------------------------------------------------
+
+Moment = datetime | date
+
+
+def _as_datetime(value: Moment) -> datetime:
+    return value if isinstance(value, datetime) else datetime.combine(value, time())
+
+
+def _show(value: datetime, *, seconds: bool, clock: bool) -> str:
+    if not clock:
+        return value.strftime("%Y-%m-%d")
+    return value.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def require_in_order(when: Moment, what: str, *previous: tuple[Moment | None, str]) -> None:
+    """PRODUCT.md "Dates in order": a state change dated before the record's previous event is refused (exit 2).
+
+    ``what`` names the change (``quote Q-2026-0001 sent``); each of ``previous`` is (when it happened or None,
+    what happened: ``it was created``). The latest previous event later than ``when`` is named with both dates:
+    ``quote Q-2026-0001 sent on 2026-10-01 is before it was created on 2026-10-05`` (times shown when either
+    has one). Equal moments are in order. Services call it for each state change inside the write transaction
+    (normally before the first write; a refusal rolls back whatever was written).
+    """
+    moment = _as_datetime(when)
+    late = [(_as_datetime(at), label) for at, label in previous if at is not None and _as_datetime(at) > moment]
+    if not late:
+        return
+    after, label = max(late, key=lambda pair: pair[0])
+    seconds = bool(moment.second or after.second)
+    clock = seconds or any(t.time() != time() for t in (moment, after))
+    raise InputError(f"{what} on {_show(moment, seconds=seconds, clock=clock)} is before {label} on "
+                     f"{_show(after, seconds=seconds, clock=clock)}")

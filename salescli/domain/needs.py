@@ -165,9 +165,9 @@ def intake_from_mapping(data: object, *, today: date, source: str) -> Intake:
     Shape: ``{"items": [{"sku": "A-1", "qty": 2, "target_price": "99.50", "spec": "..."}], "budget": "5000",
     "deliver_by": "2026-12-20", "decision_maker": "...", "notes": "..."}``.
     """
+    from salescli.domain import fields
     from salescli.domain.catalog import parse_qty, parse_sku
     from salescli.domain.dates import parse_date
-    from salescli.domain.identity import clean_text
     from salescli.domain.money import parse_amount
 
     if not isinstance(data, dict):
@@ -193,7 +193,7 @@ def intake_from_mapping(data: object, *, today: date, source: str) -> Intake:
             sku=parse_sku(str(raw["sku"]), field=f"{where}.sku"),
             qty=parse_qty(raw["qty"], field=f"{where}.qty"),
             target_price=parse_amount(price, field=f"{where}.target_price") if price not in (None, "") else None,
-            spec=clean_text(str(spec), field=f"{where}.spec", max_len=1000, required=False) or None if spec else None,
+            spec=fields.text("need_items", "spec", str(spec), field=f"{where}.spec") if spec else None,
         ))
     budget = data.get("budget")
     if isinstance(budget, float):
@@ -205,9 +205,10 @@ def intake_from_mapping(data: object, *, today: date, source: str) -> Intake:
         items=items,
         budget=parse_amount(budget, field=f"{source}: budget") if budget not in (None, "") else None,
         deliver_by=parse_date(str(deliver_by), today=today, field=f"{source}: deliver_by") if deliver_by else None,
-        decision_maker=clean_text(str(data["decision_maker"]), field=f"{source}: decision_maker")
+        decision_maker=fields.text("needs", "decision_maker", str(data["decision_maker"]),
+                                   field=f"{source}: decision_maker")
         if data.get("decision_maker") else None,
-        notes=clean_text(str(data["notes"]), field=f"{source}: notes", max_len=4000, multiline=True)
+        notes=fields.text("needs", "notes", str(data["notes"]), field=f"{source}: notes")
         if data.get("notes") else None,
     )
 

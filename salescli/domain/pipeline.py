@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from salescli.errors import InvalidTransition
+from salescli.errors import InputError, InvalidTransition
 
 
 @dataclass(frozen=True)
@@ -25,14 +25,22 @@ class Machine:
     def is_terminal(self, state: str) -> bool:
         return not self.edges.get(state)
 
+    def parse(self, text: str, *, label: str | None = None) -> str:
+        """A state name as typed (any case, spaces trimmed); an unknown name is bad input (InputError, exit 2)
+        listing the valid ones."""
+        state = text.strip().lower()
+        if state not in self.order:
+            raise InputError(f"{label or self.name}: unknown status {text!r} (one of {', '.join(self.order)})")
+        return state
+
     def check(self, current: str, target: str, *, label: str | None = None) -> str:
         """Return ``target`` if ``current → target`` is allowed, else raise InvalidTransition (exit 1).
 
-        ``label`` names the record in the message (``lead 12``); default the machine's name.
+        An unknown ``target`` is bad input (InputError, exit 2). ``label`` names the record in the message
+        (``lead 12``); default the machine's name.
         """
         who = label or self.name
-        if target not in self.order:
-            raise InvalidTransition(f"{who}: unknown status {target!r} (one of {', '.join(self.order)})")
+        target = self.parse(target, label=who)
         allowed = self.edges.get(current, frozenset())
         if target in allowed:
             return target
@@ -105,9 +113,10 @@ def _order() -> Machine:
 
 
 def _ticket() -> Machine:
+    # PRODUCT.md: open → in_progress → resolved → closed; resolved → open (reopen). A ticket may be resolved
+    # straight from open (`ticket resolve`), but only a resolved ticket can be closed.
     order = ("open", "in_progress", "resolved", "closed")
-    edges = {"open": {"in_progress", "resolved", "closed"}, "in_progress": {"resolved", "closed"},
-             "resolved": {"closed", "open"}}
+    edges = {"open": {"in_progress", "resolved"}, "in_progress": {"resolved"}, "resolved": {"closed", "open"}}
     return _machine("ticket", order, edges)
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from salescli.domain.catalog import MAX_QTY, parse_qty, parse_sku
-from salescli.domain.money import parse_amount, parse_pct, round_money
+from salescli.domain.money import MAX_AMOUNT, parse_amount, parse_pct, round_money
 from salescli.errors import InputError
 
 HUNDRED = Decimal(100)
@@ -135,6 +135,34 @@ def apply_specs(lines: Sequence[Line], specs: Sequence[LineSpec], catalog: dict[
             out[index] = line
     if not out:
         raise InputError("a quote needs at least one line (--item SKU:QTY or --from-needs)")
-    if any(line.qty > MAX_QTY for line in out):
-        raise InputError("quantity too large")
+    for line in out:
+        if line.qty > MAX_QTY:
+            raise InputError(f"--item {line.sku}: quantity {line.qty:,} is more than the maximum {MAX_QTY:,}")
     return out
+
+
+#: Σ quantities of one quote (a contract's units): far beyond any order, inside a 32-bit column.
+MAX_UNITS = 1_000_000_000
+
+
+def check_limits(lines: Sequence[Line], totals: Totals) -> None:
+    """Refuse (InputError, exit 2, naming the limit) a quote whose quantities or any computed amount — a line's
+    value at its unit, list or cost price, the subtotal, discount, net, tax, total, list value or cost — is over
+    the limits (MAX_QTY per line, MAX_UNITS per quote, MAX_AMOUNT for money), before anything is stored."""
+    for line in lines:
+        if line.qty > MAX_QTY:
+            raise InputError(f"--item {line.sku}: quantity {line.qty:,} is more than the maximum {MAX_QTY:,}")
+        for price_name, unit in (("unit price", line.unit_price), ("list price", line.list_price),
+                                 ("cost", line.unit_cost)):
+            amount = line.qty * unit
+            if amount > MAX_AMOUNT:
+                raise InputError(f"--item {line.sku}: {line.qty:,} × {price_name} {unit} = {amount:.2f} is more than "
+                                 f"the maximum amount {MAX_AMOUNT}")
+    units = sum(line.qty for line in lines)
+    if units > MAX_UNITS:
+        raise InputError(f"the quote's total quantity {units:,} is more than the maximum {MAX_UNITS:,}")
+    for name in ("subtotal", "discount", "net", "tax", "total", "list_value", "cost"):
+        amount = getattr(totals, name)
+        if amount > MAX_AMOUNT:
+            raise InputError(f"the quote's {name.replace('_', ' ')} {amount:.2f} is more than the maximum amount "
+                             f"{MAX_AMOUNT}")

@@ -13,11 +13,13 @@ from salescli import models
 from salescli.domain.money import from_minor
 from salescli.errors import InputError, NotFound, PolicyError
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
+
 
 def parse_id(text: str | int, entity: str) -> int:
     """A record id from the command line: a positive whole number (``#12`` is accepted too)."""
     raw = str(text).strip().lstrip("#")
-    if not raw.isdigit() or int(raw) <= 0 or len(raw) > 18:
+    if not raw.isdigit() or int(raw) <= 0 or int(raw) > MAX_ID:
         raise InputError(f"{entity} id: {str(text)!r} is not an id (expected a number such as 12)")
     return int(raw)
 

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from salescli import models
-from salescli.domain.identity import clean_text
+from salescli.domain import fields
+from salescli.domain.dates import require_in_order
 from salescli.domain.money import bp_to_pct, from_minor
 from salescli.domain.pipeline import CONTRACT, DEAL, quote_status
 from salescli.errors import InputError, InvalidTransition, NotFound, PolicyError
@@ -46,14 +47,15 @@ def create(conn: Connection, quote_number: str, *, payment_terms: str | None, te
     if existing:
         raise PolicyError(f"quote {number} already has contract {existing[0]}")
     deals.get_open(conn, quote["deal_id"], actor=actor)
+    require_in_order(at, f"contract for quote {number} created", (quote["decided_at"], "the quote was accepted"))
     lines = conn.execute(select(models.quote_lines).where(models.quote_lines.c.quote_id == quote["id"])
                          .order_by(models.quote_lines.c.position)).mappings().all()
     contract = next_number(conn, "C", at.year)
     contract_id = insert_id(conn, K, {
         "number": contract, "quote_id": quote["id"], "deal_id": quote["deal_id"], "status": "draft",
         "currency": quote["currency"],
-        "payment_terms": clean_text(payment_terms, field="--payment-terms", max_len=1000) if payment_terms else None,
-        "terms": clean_text(terms, field="--terms", max_len=8000, multiline=True) if terms else None,
+        "payment_terms": fields.text("contracts", "payment_terms", payment_terms, field="--payment-terms"),
+        "terms": fields.text("contracts", "terms", terms, field="--terms") if terms else None,
         "discount_bp": quote["discount_bp"], "tax_rate_bp": quote["tax_rate_bp"],
         "subtotal_minor": quote["subtotal_minor"], "discount_minor": quote["discount_minor"],
         "net_minor": quote["net_minor"], "tax_minor": quote["tax_minor"], "total_minor": quote["total_minor"],
@@ -78,11 +80,14 @@ def sign(conn: Connection, number: str, *, signed_by: str, at: datetime, rep_id:
          actor: str | None) -> None:
     """Sign: the contract is frozen and the deal is won."""
     row = get_row(conn, number)
-    who = clean_text(signed_by, field="--signed-by")
+    who = fields.required_text("contracts", "signed_by", signed_by, field="--signed-by")
     CONTRACT.check(row["status"], "signed", label=f"contract {row['number']}")
     deal = deals.fetch_deal(conn, row["deal_id"])
     ensure_can_change(conn, owner_id=deal["owner_id"], actor=actor, what=f"contract {row['number']}")
     DEAL.check(deal["stage"], "won", label=f"deal {deal['id']}")
+    require_in_order(at, f"contract {row['number']} signed", (row["created_at"], "it was created"),
+                     (deal["created_at"], f"deal {deal['id']} was created"),
+                     (deal["stage_at"], f"deal {deal['id']} moved to {deal['stage']}"))
     conn.execute(update(K).where(K.c.id == row["id"]).values(status="signed", signed_at=at, signed_by=who))
     conn.execute(update(D).where(D.c.id == deal["id"]).values(value_minor=row["net_minor"], closed_at=at))
     deals.advance(conn, deal, "won", at=at, note=f"contract {row['number']} signed", rep_id=rep_id, actor=actor)
@@ -95,13 +100,15 @@ def close(conn: Connection, number: str, target: str, *, reason: str | None, at:
     """Complete a signed contract (fully delivered), or cancel a draft or signed one. Amounts never change."""
     row = get_row(conn, number)
     CONTRACT.check(row["status"], target, label=f"contract {row['number']}")
+    require_in_order(at, f"contract {row['number']} {target}", (row["created_at"], "it was created"),
+                     (row["signed_at"], "it was signed"))
     if target == "completed":
         open_orders = conn.execute(select(models.orders.c.number).where(
             models.orders.c.contract_id == row["id"],
             models.orders.c.status.notin_(("delivered", "closed", "cancelled")))).scalars().all()
         if open_orders:
             raise PolicyError(f"contract {row['number']} still has open order(s) {', '.join(open_orders)}")
-    text = clean_text(reason, field="--reason", max_len=1000) if reason else None
+    text = fields.text("audit_log", "reason", reason, field="--reason") if reason else None
     conn.execute(update(K).where(K.c.id == row["id"]).values(status=target, closed_at=at))
     audit(conn, at=at, rep=actor, entity="contract", entity_id=row["number"], action=target,
           before={"status": row["status"]}, after={"status": target, "reason": text})

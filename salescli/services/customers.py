@@ -11,7 +11,8 @@ from sqlalchemy import Connection, Select, func, or_, select, update
 
 from salescli import models
 from salescli.domain import customers as rules
-from salescli.domain.identity import clean_text, name_key, normalize_email, normalize_phone
+from salescli.domain import fields
+from salescli.domain.identity import name_key, normalize_email, normalize_phone
 from salescli.domain.money import from_minor, parse_amount, round_money, to_minor
 from salescli.errors import InputError, PolicyError
 from salescli.services.common import audit, fetch, insert_id, money_fields
@@ -30,18 +31,17 @@ def clean_fields(values: Mapping[str, Any]) -> dict[str, Any]:
         if value is None:
             continue
         if key == "name":
-            out["name"] = clean_text(value, field="name")
+            out["name"] = fields.required_text("customers", "name", value, field="name")
             out["name_key"] = name_key(out["name"])
         elif key == "size":
             out["size"] = rules.parse_size(value) if value.strip() else None
         elif key == "budget":
             out["budget_minor"] = to_minor(parse_amount(value, field="--budget")) if str(value).strip() else None
         elif key == "competitors":
-            out["competitors"] = ", ".join(rules.split_list(value)) or None
-        elif key in ("preferences", "notes"):
-            out[key] = clean_text(value, field=f"--{key}", max_len=4000, required=False, multiline=True) or None
-        elif key in ("industry", "city", "region"):
-            out[key] = clean_text(value, field=f"--{key}", max_len=100, required=False) or None
+            out["competitors"] = fields.text("customers", "competitors", ", ".join(rules.split_list(value)),
+                                             field="--competitors")
+        elif key in ("preferences", "notes") or key in ("industry", "city", "region"):
+            out[key] = fields.text("customers", key, value, field=f"--{key}")
         else:
             raise InputError(f"unknown customer field {key!r}")
     return out
@@ -119,9 +119,12 @@ def listing(conn: Connection, *, tier: str | None = None, industry: str | None =
     if owner_id is not None:
         query = query.where(C.c.owner_id == owner_id)
     if search:
-        like = f"%{search.strip()}%"
-        query = query.where(or_(C.c.name.ilike(like), C.c.name_key.like(f"%{name_key(search)}%"),
-                                C.c.industry.ilike(like), C.c.city.ilike(like)))
+        from salescli.services.search import ESCAPE, contains_pattern
+
+        like = contains_pattern(search.strip())
+        query = query.where(or_(C.c.name.ilike(like, escape=ESCAPE),
+                                C.c.name_key.like(contains_pattern(name_key(search)), escape=ESCAPE),
+                                C.c.industry.ilike(like, escape=ESCAPE), C.c.city.ilike(like, escape=ESCAPE)))
     query = query.order_by(C.c.tier, C.c.budget_minor.desc(), C.c.id)
     if limit:
         query = query.limit(limit)
@@ -169,9 +172,9 @@ def retier(conn: Connection, *, targets: Iterable[str], at: datetime) -> int:
 
 
 def clean_contact(values: Mapping[str, Any], *, region: str) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": clean_text(values["name"], field="name")}
+    out: dict[str, Any] = {"name": fields.required_text("contacts", "name", values["name"], field="name")}
     if values.get("title"):
-        out["title"] = clean_text(values["title"], field="--title", max_len=100)
+        out["title"] = fields.text("contacts", "title", values["title"], field="--title")
     if values.get("email"):
         out["email"], out["email_key"] = normalize_email(values["email"], field="--email")
     if values.get("phone"):
@@ -203,8 +206,11 @@ def contact_list(conn: Connection, *, customer_id: int | None = None, search: st
     if customer_id is not None:
         query = query.where(K.c.customer_id == customer_id)
     if search:
-        like = f"%{search.strip()}%"
-        query = query.where(or_(K.c.name.ilike(like), K.c.email.ilike(like), C.c.name.ilike(like)))
+        from salescli.services.search import ESCAPE, contains_pattern
+
+        like = contains_pattern(search.strip())
+        query = query.where(or_(K.c.name.ilike(like, escape=ESCAPE), K.c.email.ilike(like, escape=ESCAPE),
+                                C.c.name.ilike(like, escape=ESCAPE)))
     if limit:
         query = query.limit(limit)
     return [dict(row) for row in conn.execute(query).mappings()]

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import Connection, Select, func, insert, or_, select, update
 
 from salescli import models
-from salescli.domain.identity import clean_text
+from salescli.domain import fields
+from salescli.domain.dates import require_in_order
 from salescli.domain.money import from_minor, round_money
 from salescli.domain.pipeline import DEAL, DEAL_OPEN, STAGE_PROBABILITY
 from salescli.errors import InputError, InvalidTransition
@@ -38,20 +39,34 @@ def fetch_deal(conn: Connection, deal_id: int) -> dict[str, Any]:
     return fetch(conn, D, deal_id, "deal")
 
 
-def get_open(conn: Connection, deal_id: int, *, actor: str | None = None) -> dict[str, Any]:
+def get_open(conn: Connection, deal_id: int, *, actor: str | None = None, at: datetime | None = None,
+             doing: str = "this change") -> dict[str, Any]:
     """The deal, which must still be open (not won or lost) for pipeline work on it, and the acting rep's
-    to change (or any, for a manager)."""
+    to change (or any, for a manager). With ``at``, work dated before the deal was created is refused
+    (``doing`` names it in the message)."""
     deal = fetch(conn, D, deal_id, "deal")
     ensure_can_change(conn, owner_id=deal["owner_id"], actor=actor, what=f"deal {deal_id}")
     if deal["stage"] not in DEAL_OPEN:
         raise InvalidTransition(f"deal {deal_id} is {deal['stage']}, which is final")
+    if at is not None:
+        require_in_order(at, f"deal {deal_id}: {doing}", (deal["created_at"], "the deal was created"))
     return deal
+
+
+def stage_change_in_order(deal: dict[str, Any], target: str, *, at: datetime, doing: str) -> None:
+    """Dates in order for the deal: nothing on it before it was created, and a stage change (to ``target``, if it
+    moves the deal) not before its last one."""
+    moves = target == "lost" or DEAL.order.index(target) > DEAL.order.index(deal["stage"])
+    require_in_order(at, f"deal {deal['id']}: {doing}", (deal["created_at"], "the deal was created"),
+                     (deal["stage_at"] if moves else None, f"it moved to {deal['stage']}"))
 
 
 def advance(conn: Connection, deal: dict[str, Any], target: str, *, at: datetime, note: str | None,
             rep_id: int | None, actor: str | None) -> str:
-    """Move the deal forward to ``target`` (never back: a later stage stays); record the change."""
+    """Move the deal forward to ``target`` (never back: a later stage stays); record the change. Work dated
+    before the deal was created, or a move dated before its last stage change, is refused (exit 2)."""
     stage = DEAL.promote(deal["stage"], target, label=f"deal {deal['id']}")
+    stage_change_in_order(deal, stage, at=at, doing=note or f"moving to {stage}")
     if stage != deal["stage"]:
         conn.execute(update(D).where(D.c.id == deal["id"]).values(stage=stage, stage_at=at, updated_at=at))
         conn.execute(insert(E).values(deal_id=deal["id"], at=at, from_stage=deal["stage"], to_stage=stage,
@@ -83,8 +98,9 @@ def lose(conn: Connection, deal_id: int, *, reason: str, at: datetime, rep_id: i
          actor: str | None) -> None:
     deal = fetch(conn, D, deal_id, "deal")
     ensure_can_change(conn, owner_id=deal["owner_id"], actor=actor, what=f"deal {deal_id}")
-    text = clean_text(reason, field="--reason", max_len=1000)
+    text = fields.required_text("deals", "lost_reason", reason, field="--reason")
     DEAL.check(deal["stage"], "lost", label=f"deal {deal_id}")
+    stage_change_in_order(deal, "lost", at=at, doing="lost")
     conn.execute(update(D).where(D.c.id == deal_id).values(stage="lost", stage_at=at, closed_at=at, lost_reason=text,
                                                            updated_at=at))
     conn.execute(insert(E).values(deal_id=deal_id, at=at, from_stage=deal["stage"], to_stage="lost", note=text,
@@ -115,8 +131,10 @@ def listing(conn: Connection, *, stage: str | None = None, owner_id: int | None 
     if customer_id is not None:
         query = query.where(D.c.customer_id == customer_id)
     if search:
-        like = f"%{search.strip()}%"
-        query = query.where(or_(D.c.title.ilike(like), C.c.name.ilike(like)))
+        from salescli.services.search import ESCAPE, contains_pattern
+
+        like = contains_pattern(search.strip())
+        query = query.where(or_(D.c.title.ilike(like, escape=ESCAPE), C.c.name.ilike(like, escape=ESCAPE)))
     if limit:
         query = query.limit(limit)
     return [money_fields(r) for r in conn.execute(query).mappings()]

@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import Connection, or_, select
 
 from salescli import models
+from salescli.domain import fields
 from salescli.domain.catalog import parse_sku
 from salescli.domain.customers import split_list
-from salescli.domain.identity import clean_text
 from salescli.errors import InputError
 from salescli.services import deals, products
 from salescli.services.common import audit, insert_id
@@ -32,13 +32,13 @@ def log(conn: Connection, deal_id: int, *, skus: str, attendees: str | None, que
         raise InputError(f"--outcome: {outcome!r} is not one of {', '.join(OUTCOMES)}")
     row = {
         "deal_id": deal_id, "at": at, "rep_id": rep_id,
-        "attendees": ", ".join(split_list(clean_text(attendees, field="--attendees", max_len=1000)))
+        "attendees": ", ".join(split_list(fields.required_text("demos", "attendees", attendees, field="--attendees")))
         if attendees else None,
-        "questions": clean_text(questions, field="--questions", max_len=4000, multiline=True) if questions else None,
-        "feedback": clean_text(feedback, field="--feedback", max_len=4000, multiline=True) if feedback else None,
+        "questions": fields.text("demos", "questions", questions, field="--questions") if questions else None,
+        "feedback": fields.text("demos", "feedback", feedback, field="--feedback") if feedback else None,
         "outcome": outcome.strip().lower() if outcome else None,
     }
-    deal = deals.get_open(conn, deal_id, actor=actor)
+    deal = deals.get_open(conn, deal_id, actor=actor, at=at, doing="demo logged")
     products.resolve(conn, wanted)  # unknown SKU → exit 2 with close matches
     row["products"] = ", ".join(dict.fromkeys(parse_sku(s, field="--products") for s in wanted))
     demo_id = insert_id(conn, DM, row)
@@ -58,15 +58,17 @@ def listing(conn: Connection, *, deal_id: int | None = None, objection: str | No
              .order_by(DM.c.at.desc(), DM.c.id.desc()))
     if deal_id is not None:
         query = query.where(DM.c.deal_id == deal_id)
+    from salescli.services.search import ESCAPE, contains_pattern
+
     if objection:
-        like = f"%{objection.strip()}%"
-        query = query.where(or_(DM.c.questions.ilike(like), DM.c.feedback.ilike(like)))
+        like = contains_pattern(objection.strip())
+        query = query.where(or_(DM.c.questions.ilike(like, escape=ESCAPE), DM.c.feedback.ilike(like, escape=ESCAPE)))
     if outcome:
         if outcome not in OUTCOMES:
             raise InputError(f"--outcome: {outcome!r} is not one of {', '.join(OUTCOMES)}")
         query = query.where(DM.c.outcome == outcome)
     if product:
-        query = query.where(DM.c.products.ilike(f"%{product.strip()}%"))
+        query = query.where(DM.c.products.ilike(contains_pattern(product.strip()), escape=ESCAPE))
     if owner_id is not None:
         query = query.where(D.c.owner_id == owner_id)
     if limit:

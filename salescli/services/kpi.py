@@ -183,7 +183,8 @@ def resolve_period(period: str | None, start: date | None, end: date | None, tod
         if not (start and end):
             raise InputError("give both --from and --to")
         candidate = period_between(start, end)
-        for label in (f"{start.year}", f"{start.year}-Q{(start.month - 1) // 3 + 1}", f"{start:%Y-%m}"):
+        for label in (f"{start.year:04d}", f"{start.year:04d}-Q{(start.month - 1) // 3 + 1}",
+                      f"{start.year:04d}-{start.month:02d}"):
             named = parse_period(label)
             if (named.start, named.end) == (start, end):
                 return named

@@ -9,8 +9,10 @@ from typing import Any
 from sqlalchemy import Connection, Select, func, or_, select, update
 
 from salescli import models
+from salescli.domain import fields
 from salescli.domain import leads as rules
-from salescli.domain.identity import clean_text, normalize_email, normalize_phone
+from salescli.domain.dates import require_in_order
+from salescli.domain.identity import normalize_email, normalize_phone
 from salescli.domain.pipeline import LEAD, LEAD_OPEN
 from salescli.errors import InputError, InvalidTransition
 from salescli.services import customers, deals
@@ -22,6 +24,7 @@ A = models.activities
 D = models.deals
 
 EDITABLE = ("name", "company", "title", "email", "phone", "city", "source", "notes")
+_CREATED = "the lead was created"  # the event every later change on a lead must not precede
 
 
 def clean_fields(values: Mapping[str, Any], *, region: str) -> dict[str, Any]:
@@ -32,9 +35,9 @@ def clean_fields(values: Mapping[str, Any], *, region: str) -> dict[str, Any]:
             continue
         text = str(value)
         if key == "name":
-            out["name"] = clean_text(text, field="name")
+            out["name"] = fields.required_text("leads", "name", text, field="name")
         elif key in ("company", "title", "city"):
-            out[key] = clean_text(text, field=f"--{key}", required=False) or None
+            out[key] = fields.text("leads", key, text, field=f"--{key}")
         elif key == "email":
             out["email"], out["email_key"] = normalize_email(text, field="--email") if text.strip() else (None, None)
         elif key == "phone":
@@ -43,7 +46,7 @@ def clean_fields(values: Mapping[str, Any], *, region: str) -> dict[str, Any]:
         elif key == "source":
             out["source"] = rules.parse_source(text)
         elif key == "notes":
-            out["notes"] = clean_text(text, field="--notes", max_len=4000, required=False, multiline=True) or None
+            out["notes"] = fields.text("leads", "notes", text, field="--notes")
         else:
             raise InputError(f"unknown lead field {key!r}")
     return out
@@ -125,9 +128,12 @@ def listing(conn: Connection, *, status: str | None = None, source: str | None =
     else:
         query = query.order_by(L.c.id.desc())
     if search:
-        like = f"%{search.strip()}%"
-        query = query.where(or_(L.c.name.ilike(like), L.c.company.ilike(like), L.c.email.ilike(like),
-                                L.c.phone.like(like), L.c.city.ilike(like)))
+        from salescli.services.search import ESCAPE, contains_pattern
+
+        like = contains_pattern(search.strip())
+        query = query.where(or_(L.c.name.ilike(like, escape=ESCAPE), L.c.company.ilike(like, escape=ESCAPE),
+                                L.c.email.ilike(like, escape=ESCAPE), L.c.phone.like(like, escape=ESCAPE),
+                                L.c.city.ilike(like, escape=ESCAPE)))
     if limit:
         query = query.limit(limit)
     return [dict(row) for row in conn.execute(query).mappings()]
@@ -140,10 +146,12 @@ def update_lead(conn: Connection, lead_id: int, *, values: Mapping[str, Any], st
     ensure_can_change(conn, owner_id=before["owner_id"], actor=actor, what=f"lead {lead_id}")
     changes = clean_fields(values, region=region)
     if status is not None:
+        status = LEAD.parse(status, label=f"lead {lead_id}")  # unknown → exit 2, listing the statuses
         if status in ("converted", "lost"):
             raise InvalidTransition(f"use 'salescli lead {'convert' if status == 'converted' else 'lose'}' "
                                     f"to make a lead {status}")
         changes["status"] = LEAD.check(before["status"], status, label=f"lead {lead_id}")
+    require_in_order(at, f"lead {lead_id} {changes.get('status', 'updated')}", (before["created_at"], _CREATED))
     if owner_id is not None:
         changes["owner_id"] = owner_id
     if follow_up is not None or clear_follow_up:
@@ -168,10 +176,11 @@ def log(conn: Connection, lead_id: int, *, kind: str, summary: str, next_step: d
     lead = fetch(conn, L, lead_id, "lead")
     ensure_can_change(conn, owner_id=lead["owner_id"], actor=actor, what=f"lead {lead_id}")
     kind = rules.parse_kind(kind, allowed=("call", "email", "meeting", "note"))
-    summary = clean_text(summary, field="--summary", max_len=4000, multiline=True)
+    summary = fields.required_text("activities", "summary", summary, field="--summary")
     if lead["status"] not in LEAD_OPEN:
         raise InvalidTransition(f"lead {lead_id} is {lead['status']}; log activity on its deal instead"
                                 if lead["status"] == "converted" else f"lead {lead_id} is {lead['status']}")
+    require_in_order(at, f"lead {lead_id} {kind} logged", (lead["created_at"], _CREATED))
     activity_id = insert_id(conn, A, {"lead_id": lead_id, "kind": kind, "at": at, "summary": summary,
                                       "next_step": next_step, "rep_id": rep_id})
     changes: dict[str, Any] = {"updated_at": at}
@@ -199,8 +208,9 @@ def activities(conn: Connection, *, lead_id: int | None = None, deal_id: int | N
 def lose(conn: Connection, lead_id: int, *, reason: str, at: datetime, actor: str | None) -> None:
     lead = fetch(conn, L, lead_id, "lead")
     ensure_can_change(conn, owner_id=lead["owner_id"], actor=actor, what=f"lead {lead_id}")
-    reason = clean_text(reason, field="--reason", max_len=1000)
+    reason = fields.required_text("leads", "lost_reason", reason, field="--reason")
     LEAD.check(lead["status"], "lost", label=f"lead {lead_id}")
+    require_in_order(at, f"lead {lead_id} lost", (lead["created_at"], _CREATED))
     conn.execute(update(L).where(L.c.id == lead_id).values(status="lost", lost_reason=reason, closed_at=at,
                                                            updated_at=at, follow_up=None))
     audit(conn, at=at, rep=actor, entity="lead", entity_id=lead_id, action="lose", before=lead,
@@ -213,6 +223,7 @@ def convert(conn: Connection, lead_id: int, *, title: str | None, owner_id: int 
     lead = fetch(conn, L, lead_id, "lead")
     ensure_can_change(conn, owner_id=lead["owner_id"], actor=actor, what=f"lead {lead_id}")
     LEAD.check(lead["status"], "converted", label=f"lead {lead_id}")
+    require_in_order(at, f"lead {lead_id} converted", (lead["created_at"], _CREATED))
     company = lead["company"] or lead["name"]
     customer = customers.find_by_name(conn, company)
     created_customer = customer is None
@@ -223,7 +234,8 @@ def convert(conn: Connection, lead_id: int, *, title: str | None, owner_id: int 
     else:
         customer_id = int(customer["id"])
     contact_id = _contact_for(conn, lead, customer_id, at=at, actor=actor, region=region)
-    deal_title = clean_text(title, field="--deal-title") if title else f"{company} · {lead['name']}"
+    deal_title = (fields.required_text("deals", "title", title, field="--deal-title") if title
+                  else fields.fit("deals", "title", f"{company} · {lead['name']}"))
     deal_id = deals.create(conn, customer_id=customer_id, contact_id=contact_id, lead_id=lead_id, owner_id=owner,
                            title=deal_title, source=lead["source"], at=at, actor=actor)
     conn.execute(update(L).where(L.c.id == lead_id).values(

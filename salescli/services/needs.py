@@ -42,7 +42,7 @@ def confirm(conn: Connection, deal_id: int, intake: rules.Intake, *, at: datetim
     if missing:
         raise InputError(f"missing {', '.join(missing)}")
     assert intake.budget is not None
-    deal = deals.get_open(conn, deal_id, actor=actor)
+    deal = deals.get_open(conn, deal_id, actor=actor, at=at, doing="needs confirmed")
     catalog, findings = check(conn, intake, today=at)
     conn.execute(update(N).where(N.c.deal_id == deal_id, N.c.status == "confirmed").values(status="superseded"))
     needs_id = insert_id(conn, N, {

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import Connection, func, select, update
 
 from salescli import models
+from salescli.domain import fields
 from salescli.domain import orders as rules
-from salescli.domain.dates import parse_datetime
-from salescli.domain.identity import clean_text
+from salescli.domain.dates import parse_datetime, require_in_order
 from salescli.domain.money import from_minor
 from salescli.domain.pipeline import ORDER
 from salescli.errors import InputError, InvalidTransition, NotFound, PolicyError, SalesError
@@ -55,6 +55,8 @@ def create(conn: Connection, contract_number: str, *, promised: date, at: dateti
                                                      O.c.status != "cancelled")).first()
     if existing:
         raise PolicyError(f"contract {contract['number']} already has order {existing[0]}")
+    require_in_order(at, f"order for contract {contract['number']} created",
+                     (contract["signed_at"], "the contract was signed"))
     number = next_number(conn, "SO", at.year)
     order_id = insert_id(conn, O, {"number": number, "contract_id": contract["id"], "deal_id": contract["deal_id"],
                                    "status": "submitted", "promised": promised, "created_at": at, "updated_at": at})
@@ -85,6 +87,11 @@ def get_row(conn: Connection, number: str) -> dict[str, Any]:
     return dict(row)
 
 
+def _became(status: str) -> str:
+    """The order's last event, named for the dates-in-order message."""
+    return "it was submitted" if status == "submitted" else f"it became {status}"
+
+
 def update_status(conn: Connection, number: str, status: str, *, note: str | None, at: datetime,
                   rep_id: int | None, actor: str | None) -> dict[str, Any]:
     """One step along the order machine (forward skips allowed, never back; cancel only before shipping)."""
@@ -94,9 +101,8 @@ def update_status(conn: Connection, number: str, status: str, *, note: str | Non
     target = status.strip().lower()
     ORDER.check(row["status"], target, label=f"order {row['number']}")
     last = conn.execute(select(func.max(OE.c.at)).where(OE.c.order_id == row["id"])).scalar()
-    if last is not None and at < last:
-        raise InputError(f"--date {at:%Y-%m-%d %H:%M} is before the order's last event ({last:%Y-%m-%d %H:%M})")
-    text = clean_text(note, field="--note", max_len=2000) if note else None
+    require_in_order(at, f"order {row['number']} {target}", (last, _became(row["status"])))
+    text = fields.text("order_events", "note", note, field="--note") if note else None
     values: dict[str, Any] = {"status": target, "updated_at": at}
     if target in TIMESTAMP:
         values[TIMESTAMP[target]] = at
@@ -231,14 +237,16 @@ def import_status(conn: Connection, path: Path, *, encoding: str | None, input_f
             continue
         try:
             at = parse_datetime(str(values["date"]), now=now, field="date") if values.get("date") else now
-            note = clean_text(str(values["note"]), field="note", max_len=2000) if values.get("note") else None
+            note = fields.text("order_events", "note", str(values["note"]) if values.get("note") else None,
+                               field="note")
         except SalesError as error:
             column, _, message = error.message.partition(": ")
             problems.append(problem(path, record.line, column, message))
             continue
-        if last is not None and at < last:
-            problems.append(problem(path, record.line, "date", f"{at:%Y-%m-%d %H:%M} is before the order's last "
-                                                               f"event ({last:%Y-%m-%d %H:%M})"))
+        try:
+            require_in_order(at, f"order {number} {target}", (last, _became(current)))
+        except SalesError as error:
+            problems.append(problem(path, record.line, "date", error.message))
             continue
         state[number] = (target, at)
         planned.append((number, target, at, note))

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Select, func, or_, select, update
 
 from salescli import models
 from salescli.domain import catalog as rules
-from salescli.domain.identity import clean_text
+from salescli.domain import fields
 from salescli.domain.money import parse_amount, to_minor
 from salescli.domain.needs import Product
 from salescli.errors import InputError, NotFound, PolicyError
@@ -25,12 +25,11 @@ def clean_fields(values: Mapping[str, Any]) -> dict[str, Any]:
         if value is None:
             continue
         if key == "name":
-            out["name"] = clean_text(value, field="--name")
+            out["name"] = fields.required_text("products", "name", value, field="--name")
         elif key == "category":
-            out["category"] = clean_text(value, field="--category", max_len=100, required=False) or None
+            out["category"] = fields.text("products", "category", value, field="--category")
         elif key == "description":
-            out["description"] = clean_text(value, field="--description", max_len=4000, required=False,
-                                            multiline=True) or None
+            out["description"] = fields.text("products", "description", value, field="--description")
         elif key in ("price", "cost"):
             out[f"{key}_minor"] = to_minor(parse_amount(value, field=f"--{key}"))
         elif key == "lead_time_days":
@@ -103,9 +102,11 @@ def listing(conn: Connection, *, category: str | None = None, search: str | None
     if category:
         query = query.where(func.lower(P.c.category) == category.strip().lower())
     if search:
-        like = f"%{search.strip()}%"
-        query = query.where(or_(P.c.sku.ilike(like), P.c.name.ilike(like), P.c.category.ilike(like),
-                                P.c.description.ilike(like)))
+        from salescli.services.search import ESCAPE, contains_pattern
+
+        like = contains_pattern(search.strip())
+        query = query.where(or_(P.c.sku.ilike(like, escape=ESCAPE), P.c.name.ilike(like, escape=ESCAPE),
+                                P.c.category.ilike(like, escape=ESCAPE), P.c.description.ilike(like, escape=ESCAPE)))
     if limit:
         query = query.limit(limit)
     return [_record(row) for row in conn.execute(query).mappings()]

@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 
 from salescli import models
-from salescli.domain import pricing
+from salescli.domain import fields, pricing
 from salescli.domain.catalog import parse_sku
-from salescli.domain.identity import clean_text
+from salescli.domain.dates import require_in_order
 from salescli.domain.money import bp_to_pct, from_minor, pct_to_bp, to_minor
 from salescli.domain.pipeline import QUOTE, quote_status
 from salescli.errors import InputError, InvalidTransition, NotFound, PolicyError
@@ -74,6 +74,7 @@ def _insert_revision(conn: Connection, *, number: str, revision: int, deal: dict
                      note: str | None, at: datetime, rep_id: int | None, policy: pricing.Policy,
                      currency: str) -> int:
     totals = pricing.price(lines, discount=discount, tax_rate=tax_rate)
+    pricing.check_limits(lines, totals)
     reasons = pricing.approval_reasons(totals, policy)
     quote_id = insert_id(conn, Q, {
         "number": number, "revision": revision, "deal_id": deal["id"], "status": "draft", "currency": currency,
@@ -98,7 +99,7 @@ def _insert_revision(conn: Connection, *, number: str, revision: int, deal: dict
 def create(conn: Connection, deal_id: int, *, specs: Sequence[pricing.LineSpec], from_needs: bool,
            discount: Decimal, tax_rate: Decimal, valid_days: int, at: datetime, rep_id: int | None,
            actor: str | None, policy: pricing.Policy, currency: str) -> str:
-    deal = deals.get_open(conn, deal_id, actor=actor)
+    deal = deals.get_open(conn, deal_id, actor=actor, at=at, doing="quote created")
     base: list[pricing.Line] = []
     if from_needs:
         from salescli.services import needs
@@ -127,6 +128,7 @@ def revise(conn: Connection, number: str, *, specs: Sequence[pricing.LineSpec], 
     if old["status"] not in ("draft", "sent"):  # an expired draft or sent quote may be revised: that renews it
         raise InvalidTransition(f"quote {number} is {old['status']}; only a draft or sent quote can be revised")
     QUOTE.check(old["status"], "superseded", label=f"quote {number}")
+    require_in_order(at, f"quote {number} revised", *_events(old))
     deal = deals.get_open(conn, old["deal_id"], actor=actor)
     signed = conn.execute(select(models.contracts.c.number).where(models.contracts.c.deal_id == deal["id"],
                                                                    models.contracts.c.status == "signed")).first()
@@ -149,12 +151,18 @@ def revise(conn: Connection, number: str, *, specs: Sequence[pricing.LineSpec], 
         conn, number=number, revision=revision, deal=deal, lines=lines,
         discount=discount if discount is not None else _pct(old["discount_bp"]),
         tax_rate=tax_rate if tax_rate is not None else _pct(old["tax_rate_bp"]),
-        valid_until=valid_until, note=clean_text(note, field="--note", max_len=2000) if note else None, at=at,
+        valid_until=valid_until, note=fields.text("quotes", "note", note, field="--note") if note else None, at=at,
         rep_id=rep_id, policy=policy, currency=old["currency"])
     deals.advance(conn, deal, "negotiation", at=at, note=f"{number} revision {revision}", rep_id=rep_id, actor=actor)
     audit(conn, at=at, rep=actor, entity="quote", entity_id=number, action="revise",
           before={"revision": old["revision"]}, after={"revision": revision})
     return revision
+
+
+def _events(row: dict[str, Any]) -> list[tuple[datetime | None, str]]:
+    """A quote revision's events so far, for the dates-in-order rule: made, approved, sent."""
+    made = "it was created" if row["revision"] == 1 else f"revision {row['revision']} was made"
+    return [(row["created_at"], made), (row["approved_at"], "it was approved"), (row["sent_at"], "it was sent")]
 
 
 def _set_status(conn: Connection, number: str, target: str, *, at: datetime, actor: str | None,
@@ -165,6 +173,7 @@ def _set_status(conn: Connection, number: str, target: str, *, at: datetime, act
         raise InvalidTransition(f"quote {number} expired on {row['valid_until']:%Y-%m-%d}; revise it with a new "
                                 "--valid-days to renew it")
     QUOTE.check(status, target, label=f"quote {number}")
+    require_in_order(at, f"quote {number} {target}", *_events(row))
     conn.execute(update(Q).where(Q.c.id == row["id"]).values(status=target, **(values or {})))
     audit(conn, at=at, rep=actor, entity="quote", entity_id=number, action=target,
           before={"status": row["status"]}, after={"status": target, **(values or {})})
@@ -180,6 +189,7 @@ def approve(conn: Connection, number: str, *, at: datetime, manager: dict[str, A
         raise PolicyError(f"quote {number} is within the discount policy; it needs no approval")
     if row["approved_by"] is not None:
         raise InvalidTransition(f"quote {number} revision {row['revision']} is already approved")
+    require_in_order(at, f"quote {number} approved", *_events(row))
     conn.execute(update(Q).where(Q.c.id == row["id"]).values(approved_by=manager["id"], approved_at=at))
     audit(conn, at=at, rep=manager["handle"], entity="quote", entity_id=number, action="approve",
           after={"revision": row["revision"], "reason": row["approval_reason"]})
@@ -207,7 +217,7 @@ def accept(conn: Connection, number: str, *, at: datetime, actor: str | None) ->
 
 
 def reject(conn: Connection, number: str, *, reason: str | None, at: datetime, actor: str | None) -> None:
-    text = clean_text(reason, field="--reason", max_len=1000) if reason else None
+    text = fields.text("quotes", "reject_reason", reason, field="--reason") if reason else None
     deals.get_open(conn, get_row(conn, number)["deal_id"], actor=actor)
     _set_status(conn, number, "rejected", at=at, actor=actor, values={"decided_at": at, "reject_reason": text})
 

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from salescli import models
-from salescli.domain.identity import clean_text, normalize_email, parse_handle
+from salescli.domain import fields
+from salescli.domain.identity import normalize_email, parse_handle
 from salescli.errors import NotFound, PolicyError
 from salescli.services.common import audit, insert_id
 
@@ -18,7 +19,7 @@ ROLES = ("rep", "manager")
 def add(conn: Connection, *, handle: str, name: str, email: str | None, manager: bool, at: datetime,
         actor: str | None) -> int:
     handle = parse_handle(handle)
-    name = clean_text(name, field="--name")
+    name = fields.required_text("reps", "name", name, field="--name")
     email_text = normalize_email(email, field="--email")[0] if email else None
     if conn.execute(select(models.reps.c.id).where(models.reps.c.handle == handle)).first():
         raise PolicyError(f"rep {handle!r} already exists")

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, insert, select, update
 from salescli import models
 from salescli.domain.dates import parse_period
 from salescli.domain.money import parse_amount, to_minor
+from salescli.domain.pricing import MAX_UNITS
 from salescli.errors import InputError
 from salescli.services import reps
 from salescli.services.common import audit, money_fields
@@ -27,6 +28,8 @@ def set_target(conn: Connection, *, rep: str, period: str, revenue: str, units: 
         raise InputError(f"period: {period!r} must be a year, quarter or month")
     if units is not None and units < 0:
         raise InputError("--units must not be negative")
+    if units is not None and units > MAX_UNITS:
+        raise InputError(f"--units: {units:,} is more than the maximum {MAX_UNITS:,}")
     values = {"rep_id": who["id"], "period": span.label, "period_start": span.start, "period_end": span.end,
               "revenue_minor": to_minor(parse_amount(revenue, field="--revenue")), "units": units}
     existing = conn.execute(select(T).where(T.c.rep_id == who["id"], T.c.period == span.label)).mappings().first()

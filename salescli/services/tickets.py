@@ -6,11 +6,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, func, select, update
 
 from salescli import models
+from salescli.domain import fields
 from salescli.domain import tickets as rules
-from salescli.domain.identity import clean_text
+from salescli.domain.dates import require_in_order
 from salescli.domain.pipeline import TICKET
 from salescli.errors import InputError
 from salescli.services import orders
@@ -29,7 +30,8 @@ def open_ticket(conn: Connection, *, order: str | None, customer_id: int | None,
     order_id, customer_id = orders.subject_of(conn, order=order, customer_id=customer_id)
     level = rules.parse_priority(priority)
     ticket_id = insert_id(conn, T, {
-        "order_id": order_id, "customer_id": customer_id, "subject": clean_text(subject, field="--subject"),
+        "order_id": order_id, "customer_id": customer_id,
+        "subject": fields.required_text("tickets", "subject", subject, field="--subject"),
         "priority": level, "status": "open", "opened_at": at, "sla_due_at": rules.due(at, level, sla),
         "rep_id": rep_id})
     insert_id(conn, TE, {"ticket_id": ticket_id, "at": at, "from_status": None, "to_status": "open",
@@ -47,7 +49,7 @@ def change(conn: Connection, ticket_id: int, *, status: str | None, priority: st
     if status is None and priority is None and not note:
         raise InputError("nothing to update: give --status, --priority or --note")
     values: dict[str, Any] = {}
-    text = clean_text(note, field="--note", max_len=4000, multiline=True) if note else None
+    text = fields.text("ticket_events", "note", note, field="--note") if note else None
     target = row["status"]
     if status is not None:
         target = TICKET.check(row["status"], status.strip().lower(), label=f"ticket {ticket_id}")
@@ -60,6 +62,10 @@ def change(conn: Connection, ticket_id: int, *, status: str | None, priority: st
                 values["resolved_at"] = at
         elif target == "open":  # reopened: the clock for resolution runs again
             values["resolved_at"] = None
+    last = conn.execute(select(func.max(TE.c.at)).where(TE.c.ticket_id == ticket_id)).scalar()
+    last_label = "it was opened" if last is None or last == row["opened_at"] else "its last update"
+    require_in_order(at, f"ticket {ticket_id} {target if status is not None else 'updated'}",
+                     (row["opened_at"], "it was opened"), (last, last_label))
     if priority is not None:
         level = rules.parse_priority(priority)
         values["priority"] = level
