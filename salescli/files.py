@@ -78,6 +78,26 @@ def temp_beside(target: Path) -> Path:
     return target.parent / f".{target.name}.{os.getpid()}.part"
 
 
+def create_temp(target: Path, *, option: str) -> tuple[Path, int]:
+    """A new private (0600) temporary file beside ``target``, never opened through a link; returns it and its open
+    descriptor. A leftover of a killed process that had our pid is replaced."""
+    tmp = temp_beside(target)
+    flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        try:
+            return tmp, os.open(tmp, flags, 0o600)
+        except FileExistsError:
+            tmp.unlink(missing_ok=True)
+            return tmp, os.open(tmp, flags, 0o600)
+    except OSError as error:
+        raise write_error(option, target, error) from None
+
+
+def disk_full(option: str, path: Path) -> InputError:
+    """The disk filled up while writing ``path`` (reported by SQLite rather than as an OSError)."""
+    return write_error(option, path, OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)))
+
+
 def write_error(option: str, path: Path, error: OSError) -> InputError:
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
         return InputError(f"{option}: the disk is full writing {path}; nothing was written")
@@ -94,14 +114,7 @@ def atomic_write(path: Path, *, option: str, force: bool = False, database: Path
     folder = target.parent
     if not folder.is_dir():
         raise InputError(f"{option}: cannot write {target}: no such folder {folder}")
-    tmp = temp_beside(target)
-    try:
-        fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    except FileExistsError:
-        tmp.unlink(missing_ok=True)  # left by a process with our pid that was killed; never a link we follow
-        fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    except OSError as error:
-        raise write_error(option, target, error) from None
+    tmp, fd = create_temp(target, option=option)
     done = False
     try:
         with (os.fdopen(fd, "wb") if binary else

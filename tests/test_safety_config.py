@@ -121,7 +121,8 @@ def _config_file(cli: Cli) -> Path:
 
 def test_refusals_change_neither_database_nor_config_file(cli: Cli, tmp_path: Path) -> None:
     cli.id("lead", "add", "Li", "--source", "web")
-    cli.ok("config", "set", "company_name", "Acme")
+    cli.ok("config", "set", "company_name", "Acme")  # a team setting: the database (in the snapshot)
+    cli.ok("config", "set", "language", "en")  # a personal preference: the config file
     config = _config_file(cli)
     written = config.read_bytes()
     check_refusals(cli, CASES, tmp_path)
@@ -206,7 +207,10 @@ def test_a_bad_value_can_be_repaired_from_the_command_line(sqlite_cli: Cli) -> N
     config.write_text('quote_valid_days = 99999999999\ncolour = "red"\ncurrency = "USD"\n', encoding="utf-8")
     assert "unknown setting(s) colour" in sqlite_cli.fails(2, "lead", "list")
     sqlite_cli.ok("config", "unset", "colour")
-    assert "quote_valid_days: 99999999999" in sqlite_cli.fails(2, "lead", "list")
+    line = sqlite_cli.fails(2, "lead", "list")
+    # a team setting: removed from the file, then set in the database (config set no longer writes the file)
+    assert "quote_valid_days: 99999999999" in line and "(salescli config unset quote_valid_days)" in line
+    sqlite_cli.ok("config", "unset", "quote_valid_days")
     sqlite_cli.ok("config", "set", "quote_valid_days", "45")
     sqlite_cli.ok("lead", "list")
     assert sqlite_cli.ok("config", "get", "quote_valid_days").stdout == "45\n"
@@ -221,7 +225,7 @@ def test_good_hand_written_values_are_read_in_their_natural_types(sqlite_cli: Cl
     values = {r["key"]: r["value"] for r in sqlite_cli.json("config", "list")}
     assert (values["quote_valid_days"], values["at_risk_days"], values["tax_rate"]) == (45, 3, "6.50")
     assert (values["phone_region"], values["sla_hours"], values["default_rep"]) == ("HK", "urgent=2,low=100", "wang")
-    sqlite_cli.ok("rep", "add", "wang", "--name", "王芳")
+    sqlite_cli.ok("rep", "add", "wang", "--name", "王芳", "--manager")  # (acting: the catalog is a manager's)
     sqlite_cli.ok("product", "add", "P-1", "--name", "Widget", "--price", "100", "--cost", "50")
     lead = sqlite_cli.id("lead", "add", "Li", "--source", "web", "--date", "2026-03-01")
     deal = sqlite_cli.id("lead", "convert", str(lead), "--date", "2026-03-01")
@@ -301,3 +305,20 @@ def test_non_utf8_environment_values_are_one_error_line(sqlite_cli: Cli, db_path
         "error: --rep/SALESCLI_REP ('wang\\xff') is not valid UTF-8 text; nothing was done"]
     proc = run_subprocess("lead", "list", env={"SALESCLI_DB": str(db_path) + "\udcff"})
     assert proc.returncode == 2 and "SALESCLI_DB" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_db_urls_with_odd_passwords_reach_the_right_host() -> None:
+    """A password holding @, / or a space is escaped up to the last @; a libpq keyword string is refused (it
+    would have become a SQLite file named after the password)."""
+    from sqlalchemy.engine import make_url
+
+    from salescli.errors import InputError
+    from salescli.store import resolve_url
+
+    for given, password in (("postgresql://u:p@ss w@127.0.0.1:5432/x", "p@ss w"),
+                            ("postgresql://u:a/b@127.0.0.1/x", "a/b"),
+                            ("postgresql://u:s3cr%40t@127.0.0.1/x", "s3cr@t")):
+        url = make_url(resolve_url(given))
+        assert (url.host, url.password) == ("127.0.0.1", password)
+    with pytest.raises(InputError, match="libpq keyword string"):
+        resolve_url("host=127.0.0.1 password=hunter2 dbname=sales")

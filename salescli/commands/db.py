@@ -1,4 +1,4 @@
-"""db upgrade/backup/info."""
+"""db check/upgrade/backup/restore/info."""
 
 from __future__ import annotations
 
@@ -36,24 +36,22 @@ def backup(
     path: Annotated[Path, typer.Argument(help="File to write the copy to.")],
     force: Annotated[bool, typer.Option("--force", help="Overwrite the file if it exists.")] = False,
 ) -> None:
-    """Copy the live SQLite database safely (online backup API, consistent even while others write)."""
-    from salescli.errors import InputError, PolicyError
-    from salescli.store import backup_sqlite, sqlite_path
+    """Copy the live SQLite database safely (online backup API, consistent even while others write).
+
+    The copy is checked (PRAGMA quick_check) before it replaces anything: a damaged database is not backed up.
+    """
+    from salescli import files
+    from salescli.errors import PolicyError
+    from salescli.store import sqlite_path
 
     store = App.of(ctx).store
     source = sqlite_path(store.url)
     if source is None:
         raise PolicyError("db backup works on SQLite files; for PostgreSQL use pg_dump")
-    if path.exists() and not force:
-        raise PolicyError(f"{path} exists; use --force to overwrite it")
-    if path.resolve() == source.resolve():
-        raise InputError("the backup file must not be the database itself")
+    target = files.check_target(path, option="db backup", force=force, database=source)
     store.engine  # noqa: B018 - opens (and if needed creates and migrates) the database first
-    try:
-        size = backup_sqlite(source, path)
-    except OSError as error:
-        raise InputError(f"cannot write {path}: {error.strerror}") from None
-    output.message(f"backed up {source} to {path} ({size:,} bytes)")
+    size = store.backup_to(target, force=force)
+    output.message(f"backed up {source} to {target} ({size:,} bytes)")
 
 
 @app.command("restore")
@@ -77,6 +75,31 @@ def restore(
     size = restore_sqlite(backup, target, force=force)
     store.engine  # noqa: B018 - migrates it if the backup came from an older version
     output.message(f"restored {target} from {backup} ({size:,} bytes)")
+
+
+@app.command("check")
+def check(ctx: typer.Context, fmt: FormatOpt = None) -> None:
+    """Check the database without changing it; exit 1 if it is damaged.
+
+    SQLite: PRAGMA integrity_check (every page, every index; about 2.5 s per million leads) and
+    foreign_key_check, then the schema revision and tables. PostgreSQL: the connection, the schema revision and
+    the tables.
+    """
+    from salescli.errors import StoreError
+    from salescli.store import RESTORE_HINT, SHOWN_PROBLEMS
+
+    store = App.of(ctx).store
+    record, problems = store.check()
+    if problems:
+        record["problems"] = problems
+    output.render_record(record, fmt)
+    if problems:
+        shown = problems[:SHOWN_PROBLEMS]
+        count = f"more than {len(shown)} problems" if len(problems) > len(shown) else f"{len(shown)} problem(s)"
+        error = StoreError(f"{record['database']} failed the check ({count}): if it is your salescli database, "
+                           f"{RESTORE_HINT}")
+        error.details = [f"problem: {line}" for line in shown]
+        raise error
 
 
 @app.command("info")
