@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from salescli.domain.dates import local_now, parse_date, parse_datetime
-from salescli.errors import PolicyError
-from salescli.settings import Settings
+from salescli.settings import Resolved, Settings
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
     from sqlalchemy import Connection
 
+    from salescli.services.authz import Actor
     from salescli.store import Store
 
 
@@ -26,6 +26,8 @@ class App:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._store: Store | None = None
+        self._actor: Actor | None = None
+        self._actor_resolved = False
         self._now = local_now()
 
     @staticmethod
@@ -92,54 +94,107 @@ class App:
         return parse_date(text, today=base or self._now.date(), field=field)
 
     # -- who is acting -------------------------------------------------------------------------------
+    # The rules themselves live in services/authz.py; these resolve the actor once per command and hand it on.
+
+    def actor(self, conn: Connection, *, bootstrap: bool = False) -> Actor | None:
+        """Who is acting (resolved once): the login's rep on PostgreSQL, --rep's on SQLite, or None. With
+        ``bootstrap`` (rep add), a SQLite database with no reps yet has nobody acting, whatever --rep says."""
+        if not self._actor_resolved:
+            from salescli.services import authz
+
+            self._actor = authz.resolve(conn, self.settings.rep, bootstrap=bootstrap)
+            self._actor_resolved = True
+        return self._actor
+
+    def handle(self, conn: Connection) -> str | None:
+        """The acting rep's canonical handle (for the audit trail and the ownership checks), or None."""
+        actor = self.actor(conn)
+        return actor.handle if actor is not None else None
 
     def acting_rep(self, conn: Connection) -> dict[str, Any] | None:
-        """The rep named by --rep / SALESCLI_REP / config default_rep, or None for a single user."""
-        if not self.settings.rep:
+        """The acting rep as a record (handle, name, role), or None."""
+        actor = self.actor(conn)
+        if actor is None or actor.id is None:
             return None
-        from salescli.services import reps
-
-        return reps.get(conn, self.settings.rep, field="--rep")
+        return {"id": actor.id, "handle": actor.handle, "name": actor.name, "role": actor.role}
 
     def acting_rep_id(self, conn: Connection) -> int | None:
-        """The acting rep's id (who did it, on events and activities), or None for a single user."""
-        rep = self.acting_rep(conn)
-        return int(rep["id"]) if rep else None
+        """The acting rep's id (who did it, on events and activities), or None."""
+        actor = self.actor(conn)
+        return actor.id if actor is not None else None
 
-    def require_manager(self, conn: Connection, action: str) -> dict[str, Any]:
-        rep = self.acting_rep(conn)
-        if rep is None or rep["role"] != "manager":
-            who = f"rep {rep['handle']!r}" if rep else "no rep (use --rep)"
-            raise PolicyError(f"{action} needs a manager; acting as {who}")
-        return rep
+    def require_manager(self, conn: Connection, action: str, *, bootstrap: bool = False) -> Actor | None:
+        from salescli.services import authz
+
+        actor = self.actor(conn, bootstrap=bootstrap)
+        authz.require_manager(actor, action)
+        return actor
 
     def owner_id(self, conn: Connection, owner: str | None) -> int | None:
-        """``--owner`` if given, else the acting rep, else nobody (single-user mode)."""
-        from salescli.services import reps
+        """``--owner`` if given (a rep may only name themselves), else the acting rep, else nobody."""
+        from salescli.services import authz
 
+        actor = self.actor(conn)
         if owner:
-            return int(reps.get(conn, owner, field="--owner")["id"])
-        return self.acting_rep_id(conn)
+            from salescli.services import reps
+
+            owner_id = int(reps.get(conn, owner, field="--owner")["id"])
+            authz.require_assignable(actor, owner_id, "--owner")
+            return owner_id
+        return actor.id if actor is not None else None
 
     def scope(self, conn: Connection, owner: str | None, everyone: bool) -> int | None:
-        """Whose records a listing shows: --owner's; else the acting rep's unless --all; else everyone's."""
-        rep = self.acting_rep(conn)
-        if owner:
-            return self.owner_id(conn, owner)
-        if everyone:
-            if rep is not None and rep["role"] != "manager":
-                raise PolicyError(f"--all needs a manager; {rep['handle']} sees their own records")
-            return None
-        return int(rep["id"]) if rep else None
+        """Whose records a listing shows (services/authz.scope)."""
+        from salescli.services import authz, reps
+
+        actor = self.actor(conn)
+        owner_id = int(reps.get(conn, owner, field="--owner")["id"]) if owner else None
+        return authz.scope(actor, owner_id, everyone)
+
+    # -- settings: team settings from the database, personal preferences from the config file (settings.py) -------
+
+    _team_stored: dict[str, str] | None = None  # the database's team settings, read once (team_stored)
+
+    @property
+    def team_database(self) -> bool:
+        """Whether the database is a team's (PostgreSQL): team settings in a user's config file do not count."""
+        return self.database_file() is None
+
+    def team_stored(self) -> dict[str, str]:
+        """The team settings stored in the database (text by key): one query, on the first team setting a command
+        asks for, then kept for the command. A SQLite file not created yet holds none (and is not created)."""
+        if self._team_stored is None:
+            path = self.database_file()
+            if path is not None and not path.exists():
+                return {}
+            from salescli.services import team_settings
+
+            with self.store.read() as conn:
+                self._team_stored = team_settings.load(conn)
+        return self._team_stored
+
+    def forget_team_settings(self) -> None:
+        """After ``config set/unset`` changed them: the next read asks the database again."""
+        self._team_stored = None
+
+    def setting(self, name: str) -> Resolved:
+        """A setting's value and where it comes from (database, file, env or default)."""
+        from salescli.settings import KEYS, resolve_setting
+
+        key = KEYS[name]
+        return resolve_setting(key, file=self.settings.file, database=self.team_stored() if key.team else None,
+                               team_database=self.team_database)
 
     def config(self, name: str) -> Any:
-        return self.settings.get(name)
+        """A setting's value: a team setting from the database (a quote is priced by the team's policy), a personal
+        preference from the config file; else its default."""
+        return self.setting(name).value
 
     def config_int(self, name: str) -> int:
         """A whole-number setting (days, counts), or a clear error naming the setting."""
         from salescli.errors import InputError
 
-        value = str(self.settings.get(name)).strip()
+        value = str(self.config(name)).strip()
         if not value.isdigit():
             raise InputError(f"config {name}: {value!r} is not a whole number (salescli config set {name} N)")
         return int(value)

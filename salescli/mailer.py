@@ -20,8 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 from salescli.domain.surveys import header_safe
 from salescli.errors import InputError, PolicyError
-
-ENV_SMTP_URL = "SALESCLI_SMTP_URL"
+from salescli.settings import ENV_SMTP_URL
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,8 @@ reps = Table(
     Column("role", String(16), nullable=False, server_default="rep"),
     Column("active", Boolean, nullable=False, server_default="1"),
     _created(),
+    # PostgreSQL team mode: the login role this rep connects as (the acting rep is found by session_user)
+    Column("login", String(63), unique=True),
 )
 
 customers = Table(
@@ -380,6 +382,16 @@ targets = Table(
     Column("revenue_minor", BigInteger, nullable=False),
     Column("units", Integer),
     UniqueConstraint("rep_id", "period"),
+)
+
+team_settings = Table(
+    "team_settings", metadata,
+    # Team policy (tax rate, discount and margin policy, quote validity, SLA, seller details, survey settings):
+    # one value per key for everyone using the database; changed by managers only in team mode.
+    Column("key", String(40), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("updated_by", String(40)),
 )
 
 audit_log = Table(

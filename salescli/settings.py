@@ -1,14 +1,24 @@
-"""Every setting resolved in one place: flag > SALESCLI_* environment > config file > default.
+"""Every setting resolved in one place.
+
+Settings are of two kinds (PRODUCT.md, "Team mode and who may do what"):
+- **personal preferences** (default rep, database, PDF font, SMTP server, language) live in the user's config file:
+  flag > SALESCLI_* environment > config file > default;
+- **team settings** (tax rate, currency, discount and margin policy, quote validity, SLA, the seller's company
+  details, survey settings) live in the database (table team_settings), the same for everyone using it:
+  database > default. On SQLite (one person, zero set-up) a team setting still written in the config file is used
+  while the database holds none; on PostgreSQL (a team) it is ignored, so nobody can loosen the policy for
+  themselves in their own file.
 
 Light on purpose (no SQLAlchemy, no Rich): ``--help`` imports it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +36,7 @@ ENV_FORMAT = "SALESCLI_FORMAT"
 ENV_CONFIG = "SALESCLI_CONFIG"
 ENV_DEBUG = "SALESCLI_DEBUG"
 ENV_NO_INPUT = "SALESCLI_NO_INPUT"
+ENV_SMTP_URL = "SALESCLI_SMTP_URL"  # (salescli.mailer reads it: the whole URL, password included)
 
 
 # -- checking values --------------------------------------------------------------------------------------------
@@ -164,20 +175,65 @@ def _email(name: str, raw: Any) -> str:
     return value
 
 
+def _phone(name: str, raw: Any) -> str:
+    """A telephone number as printed on documents: digits with + ( ) - . / spaces, an extension allowed
+    (``+86 21 5555 0101``, ``021-5555-0101 转 8``, ``(021) 5555 0101 ext. 8``)."""
+    value = _text(name, raw)
+    digits = sum(ch.isascii() and ch.isdigit() for ch in value)
+    if (len(value) > 40 or digits < 5
+            or not re.fullmatch(r"\+?[0-9()./\- ]+(?:\s*(?:转|分机|ext\.?|x)\s*[0-9]{1,6})?", value, re.IGNORECASE)):
+        raise InputError(f"{name}: {_show(raw)} is not a telephone number like +86 21 5555 0101")
+    return value
+
+
+def _tax_id(name: str, raw: Any) -> str:
+    """A taxpayer identification number (纳税人识别号): the 18-character unified social credit code, an older
+    15/17/20-character number, or a foreign VAT number: 6-30 letters and digits, upper-cased, spaces dropped."""
+    value = re.sub(r"[\s\-]", "", _text(name, raw)).upper()
+    if not re.fullmatch(r"[0-9A-Z]{6,30}", value):
+        raise InputError(f"{name}: {_show(raw)} is not a taxpayer number (6-30 letters and digits, "
+                         "e.g. 91310000MA1FL0XX00)")
+    return value
+
+
+def _account(name: str, raw: Any) -> str:
+    """A bank account number (or IBAN): 6-34 letters and digits, grouped by spaces or hyphens as written."""
+    value = _text(name, raw).upper()
+    if not re.fullmatch(r"[0-9A-Z][0-9A-Z \-]*", value) or not 6 <= len(re.sub(r"[ \-]", "", value)) <= 34:
+        raise InputError(f"{name}: {_show(raw)} is not a bank account number (6-34 letters and digits)")
+    return re.sub(r" {2,}", " ", value)
+
+
+TEAM = "team"
+PERSONAL = "personal"
+
+
 @dataclass(frozen=True)
 class Key:
-    """One config-file setting: how its value is checked (type, bounds, form), its default and meaning (shown by
-    ``config list``). ``password_goes`` marks a setting that must not hold a password: where it goes instead."""
+    """One setting: how its value is checked (type, bounds, form), its default and meaning (shown by
+    ``config list``). ``scope``: a team setting (kept in the database, the same for everyone on it) or a personal
+    preference (kept in the user's config file). ``env``: a SALESCLI_* variable that overrides it.
+    ``password_goes`` marks a setting that must not hold a password: where it goes instead."""
 
     name: str
     check: Check
     default: Any
     help: str
     password_goes: str | None = None
+    scope: str = PERSONAL
+    env: str | None = None
+
+    @property
+    def team(self) -> bool:
+        return self.scope == TEAM
 
     def parse(self, raw: Any) -> Any:
         """The value to keep, or InputError naming the setting (wrong type, out of bounds, malformed)."""
         return self.check(self.name, raw)
+
+    def stored(self, value: Any) -> str:
+        """A checked value as the database keeps it (text; ``parse`` reads it back to the same value)."""
+        return str(value)
 
 
 PGPASSWORD_HINT = ("remove it from the URL and put it in the PostgreSQL password file ~/.pgpass "
@@ -185,36 +241,50 @@ PGPASSWORD_HINT = ("remove it from the URL and put it in the PostgreSQL password
 SMTP_PASSWORD_HINT = "put the whole URL, password included, in the SALESCLI_SMTP_URL environment variable instead"
 
 KEYS: dict[str, Key] = {k.name: k for k in (
-    Key("default_rep", _handle, None, "rep handle used when neither --rep nor SALESCLI_REP is given"),
+    # -- personal preferences: the user's config file -------------------------------------------------------------
+    Key("default_rep", _handle, None, "rep handle used when neither --rep nor SALESCLI_REP is given", env=ENV_REP),
     Key("db", _text, None, "database path or URL (no password in it) used when neither --db nor SALESCLI_DB "
-        "is given", password_goes=PGPASSWORD_HINT),
-    Key("currency", _letters(3, "a three-letter currency code such as CNY"), "CNY", "currency of quotes and reports"),
-    Key("tax_rate", _percent, "13", "default tax rate in percent (0-100)"),
-    Key("max_discount", _percent, "15",
-        "largest effective discount in percent (0-100) before a manager must approve"),
-    Key("min_margin", _percent, "10", "smallest margin in percent (0-100) before a manager must approve"),
-    Key("quote_valid_days", _whole(1, 3650), 30, "days a new quote stays valid (1-3650)"),
+        "is given", password_goes=PGPASSWORD_HINT, env=ENV_DB),
     Key("pdf_font", _text, None, "a .ttf/.ttc font with Chinese glyphs for PDF quotes (default: found on the system)"),
-    Key("sla_hours", _sla, "urgent=4,high=24,normal=72,low=168",
-        f"hours to resolve a ticket, by priority (1-{MAX_SLA_HOURS} each)"),
-    Key("at_risk_days", _whole(0, 3650), 7,
-        "an order not yet shipped is at risk this many days before its promised date (0-3650)"),
     Key("smtp_url", _url("smtp", "smtps"), None,
         "SMTP server without a password (the password goes in SALESCLI_SMTP_URL only)",
-        password_goes=SMTP_PASSWORD_HINT),
+        password_goes=SMTP_PASSWORD_HINT, env=ENV_SMTP_URL),
     Key("smtp_security", _choice("plain", "starttls", "ssl"), None,
         "plain, starttls or ssl (default: ssl for smtps://, else plain)"),
-    Key("smtp_from", _email, None, "sender address of survey emails (default: the acting rep's email)"),
-    Key("company_name", _text, None, "signature of survey emails when no rep is acting"),
+    Key("language", _choice("zh", "en", "auto"), "auto",
+        "language of what salescli prints: zh, en or auto (from LC_ALL/LC_MESSAGES/LANG)"),
+    # -- team settings: the database, the same for everyone on it (managers change them in team mode) -------------
+    Key("currency", _letters(3, "a three-letter currency code such as CNY"), "CNY", "currency of quotes and reports",
+        scope=TEAM),
+    Key("tax_rate", _percent, "13", "default tax rate in percent (0-100)", scope=TEAM),
+    Key("max_discount", _percent, "15",
+        "largest effective discount in percent (0-100) before a manager must approve", scope=TEAM),
+    Key("min_margin", _percent, "10", "smallest margin in percent (0-100) before a manager must approve",
+        scope=TEAM),
+    Key("quote_valid_days", _whole(1, 3650), 30, "days a new quote stays valid (1-3650)", scope=TEAM),
+    Key("sla_hours", _sla, "urgent=4,high=24,normal=72,low=168",
+        f"hours to resolve a ticket, by priority (1-{MAX_SLA_HOURS} each)", scope=TEAM),
+    Key("at_risk_days", _whole(0, 3650), 7,
+        "an order not yet shipped is at risk this many days before its promised date (0-3650)", scope=TEAM),
+    Key("smtp_from", _email, None, "sender address of survey emails (default: the acting rep's email)", scope=TEAM),
+    Key("company_name", _text, None,
+        "the seller's company name (documents; signature of survey emails when no rep is acting)", scope=TEAM),
+    Key("company_address", _text, None, "the seller's address on quotes and contracts", scope=TEAM),
+    Key("company_phone", _phone, None, "the seller's telephone number on quotes and contracts", scope=TEAM),
+    Key("company_tax_id", _tax_id, None,
+        "the seller's taxpayer number (纳税人识别号 / unified social credit code) on documents", scope=TEAM),
+    Key("company_bank", _text, None, "the seller's bank and branch (开户行) on documents", scope=TEAM),
+    Key("company_account", _account, None, "the seller's bank account number on documents", scope=TEAM),
     Key("survey_language", _choice("auto", "zh", "en"), "auto",
-        "language of survey emails: auto (by the contact's name), zh or en"),
+        "language of survey emails: auto (by the contact's name), zh or en", scope=TEAM),
     Key("survey_url", _url("https", "http", must_hold="{token}"), None,
-        "reply page for survey answers, with {token} in it, e.g. https://x/s/{token}"),
+        "reply page for survey answers, with {token} in it, e.g. https://x/s/{token}", scope=TEAM),
     Key("phone_region", _letters(2, "a two-letter region code such as CN"), "CN",
-        "region for phone numbers written without +country code"),
+        "region for phone numbers written without +country code", scope=TEAM),
     Key("target_industries", _text, "manufacturing,retail,healthcare,education,logistics,software",
-        "industries that count as a fit in the customer tier rule (comma-separated)"),
+        "industries that count as a fit in the customer tier rule (comma-separated)", scope=TEAM),
 )}
+TEAM_KEYS = tuple(name for name, key in KEYS.items() if key.team)
 
 
 def config_path() -> Path:
@@ -263,8 +333,21 @@ def read_config(path: Path) -> dict[str, Any]:
         try:
             checked[name] = KEYS[name].parse(raw)
         except InputError as error:
-            raise InputError(f"config file {path}: {error.message} (salescli config set {name} VALUE)") from None
+            # a team setting is not written to the file any more: remove it (config set writes the database)
+            repair = f"config unset {name}" if KEYS[name].team else f"config set {name} VALUE"
+            raise InputError(f"config file {path}: {error.message} (salescli {repair})") from None
     return checked
+
+
+def usable(data: dict[str, Any]) -> dict[str, Any]:
+    """The settings of a file as written that pass their checks (bad and unknown ones left out): what
+    ``config set/unset`` go by while the file is being repaired."""
+    out = {}
+    for name, raw in data.items():
+        if name in KEYS:
+            with contextlib.suppress(InputError):
+                out[name] = KEYS[name].parse(raw)
+    return out
 
 
 def write_config(path: Path, data: dict[str, Any]) -> None:
@@ -290,22 +373,76 @@ class Settings:
     debug: bool = False
     no_input: bool = False
     file: dict[str, Any] = field(default_factory=dict)
-
-    def get(self, name: str) -> Any:
-        """A config-file setting, already checked by its key (``read_config``), or the key's default."""
-        key = KEYS[name]
-        return self.file.get(name, key.default)
+    given_db: str | None = None  # --db / SALESCLI_DB as given (None: from the file, or the default)
+    given_rep: str | None = None  # --rep / SALESCLI_REP as given
 
     @classmethod
     def resolve(cls, *, db: str | None, rep: str | None, debug: bool, no_input: bool,
                 read_file: bool = True) -> Settings:
         """Flags win; then environment (typer already folded env into the flags); then the config file.
-        ``read_file=False`` for the ``config`` commands, which read (and repair) the file themselves."""
-        file = read_config(config_path()) if read_file else {}
-        return cls(
-            db=db or file.get("db") or default_db(),
-            rep=rep or file.get("default_rep") or None,
-            debug=debug,
-            no_input=no_input,
-            file=file,
-        )
+        ``read_file=False`` for the ``config`` commands, which read (and repair) the file themselves, then
+        hand it over with ``use_file``."""
+        settings = cls(db=db or default_db(), rep=rep or None, debug=debug, no_input=no_input, given_db=db,
+                       given_rep=rep)
+        if read_file:
+            settings.use_file(read_config(config_path()))
+        return settings
+
+    def use_file(self, file: dict[str, Any]) -> None:
+        """Take the config file's (checked) settings: its ``db`` and ``default_rep`` apply where no flag or
+        environment variable gave one."""
+        self.file = file
+        self.db = self.given_db or file.get("db") or default_db()
+        self.rep = self.given_rep or file.get("default_rep") or None
+
+
+# -- where a value comes from ----------------------------------------------------------------------------------
+DATABASE, FILE, ENV, DEFAULT = "database", "file", "env", "default"
+IGNORED = "file (ignored: team setting)"
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A setting's value and its source (database, file, env or default). ``ignored``: the config file holds
+    this team setting but it does not count (a team database: the team's policy is the database's)."""
+
+    value: Any
+    source: str
+    ignored: bool = False
+
+    @property
+    def shown_source(self) -> str:
+        """The source as ``config list`` prints it: ``default; file (ignored: team setting)`` when the file's
+        value does not count."""
+        return f"{self.source}; {IGNORED}" if self.ignored else self.source
+
+
+def resolve_setting(key: Key, *, file: dict[str, Any], database: dict[str, str] | None, team_database: bool,
+                    environ: Mapping[str, str] | None = None) -> Resolved:
+    """One setting's value, by its scope:
+
+    - personal: its SALESCLI_* variable > the config file > the default;
+    - team: the database > (SQLite only: the config file) > the default. On a team database (PostgreSQL) a
+      team setting in the user's own file is ignored: the discount policy cannot be loosened there.
+
+    ``database``: the team settings stored in the database (text by key), None when not read (a personal
+    key). A stored value is checked like any other (it may have been written with psql)."""
+    env = os.environ if environ is None else environ
+    if not key.team:
+        if key.env and env.get(key.env):
+            return Resolved(env[key.env], ENV)
+        if key.name in file:
+            return Resolved(file[key.name], FILE)
+        return Resolved(key.default, DEFAULT)
+    in_file = key.name in file
+    stored = (database or {}).get(key.name)
+    if stored is not None:
+        try:
+            value = key.parse(stored)
+        except InputError as error:
+            raise InputError(f"team setting in the database: {error.message} (a manager fixes it: "
+                             f"salescli config set {key.name} VALUE)") from None
+        return Resolved(value, DATABASE, ignored=in_file and team_database)
+    if in_file and not team_database:
+        return Resolved(file[key.name], FILE)
+    return Resolved(key.default, DEFAULT, ignored=in_file)

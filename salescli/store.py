@@ -578,9 +578,7 @@ class Store:
         finally:
             os.close(fd)
             if not placed:
-                for leftover in (tmp, *(tmp.with_name(tmp.name + s) for s in ("-journal", "-wal", "-shm"))):
-                    with contextlib.suppress(OSError):
-                        leftover.unlink()
+                _discard(tmp)
         return target.stat().st_size
 
     # -- health -----------------------------------------------------------------------------------
@@ -662,6 +660,15 @@ class Store:
             problems = problems + [f"table {name} is missing" for name in sorted(set(models.metadata.tables) - tables)]
         record["ok"] = not problems
         return record, problems
+
+
+def _discard(copy: Path) -> None:
+    """Remove an unfinished copy and whatever SQLite left beside it."""
+    from salescli import files
+
+    for leftover in files.database_files(copy):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
 
 
 def integrity_problems(conn: sqlite3.Connection, pragma: str = "integrity_check") -> list[str]:
@@ -754,7 +761,5 @@ def _replace_file(src: sqlite3.Connection, target: Path) -> int:
     finally:
         os.close(fd)
         if not placed:
-            for leftover in (tmp, *(tmp.with_name(tmp.name + s) for s in ("-journal", "-wal", "-shm"))):
-                with contextlib.suppress(OSError):
-                    leftover.unlink()
+            _discard(tmp)
     return target.stat().st_size

@@ -55,7 +55,8 @@ CASES: list[tuple[int, list[str], str]] = [
     (1, ["contract", "sign", "C-2026-0001", "--signed-by", "x"], "not found"),
     (1, ["order", "update", "SO-2026-0001", "--status", "shipped"], "not found"),
     (2, ["demo", "log", "1", "--products", "NOPE-9"], "unknown SKU"),
-    (1, ["--rep", "ghost", "lead", "list"], "no rep 'ghost'"),
+    (2, ["--rep", "ghost", "lead", "list"], "no rep 'ghost' (known: wang)"),
+    (2, ["--rep", " GHOST ", "lead", "add", "x", "--source", "web"], "no rep 'GHOST'"),
     # wrong states
     (1, ["quote", "accept", "Q-2026-0001"], "cannot become accepted"),
     (1, ["contract", "create", "Q-2026-0001"], "needs an accepted quote"),

@@ -90,7 +90,7 @@ def test_rep_add_list_and_refusals(cli: Cli) -> None:
     reps = cli.json("rep", "list")
     assert reps == [{"handle": "chen.jing", "name": "陈静", "email": None, "role": "manager", "active": True,
                      "created_at": reps[0]["created_at"]}]
-    assert "no rep 'ghost'" in cli.fails(1, "--rep", "ghost", "lead", "list")
+    assert "no rep 'ghost'" in cli.fails(2, "--rep", "ghost", "lead", "list")
 
 
 def test_debug_never_shows_a_password() -> None:

@@ -146,12 +146,13 @@ def test_database_at_every_earlier_revision_upgrades_with_rows_intact(tmp_path: 
         raw.execute("INSERT INTO leads (id, name, source, status, score, owner_id, created_at, updated_at) VALUES "
                     "(1, '王芳', 'web', 'new', 10, 1, '2026-01-02', '2026-01-02')")
         raw.commit()
-        before = {t: raw.execute(f"SELECT * FROM {t}").fetchall() for t in ("reps", "customers", "leads")}
+        names = {t: [c[1] for c in raw.execute(f"PRAGMA table_info({t})")] for t in ("reps", "customers", "leads")}
+        before = {t: raw.execute(f"SELECT {', '.join(names[t])} FROM {t}").fetchall() for t in names}
         raw.close()
         cli = Cli(str(db))
         assert cli.json("lead", "list")[0]["name"] == "王芳"  # opening the database migrates it
         after = sqlite3.connect(db)
         assert after.execute("SELECT version_num FROM alembic_version").fetchone()[0] == migrations.HEAD
-        assert {t: after.execute(f"SELECT * FROM {t}").fetchall() for t in before} == before
+        assert {t: after.execute(f"SELECT {', '.join(names[t])} FROM {t}").fetchall() for t in before} == before
         assert after.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert (tmp_path / f"at-{old}.db.before-{migrations.HEAD}.bak").exists()  # the safety copy

@@ -35,7 +35,7 @@ def create(
     a = App.of(ctx)
     with a.store.write() as conn:
         number = contracts.create(conn, quote, payment_terms=payment_terms, terms=terms, at=a.moment(date),
-                                  actor=a.settings.rep)
+                                  actor=a.handle(conn))
         record = contracts.get(conn, number)
     output.created(number, record, fmt)
 
@@ -52,7 +52,7 @@ def sign(
     a = App.of(ctx)
     with a.store.write() as conn:
         contracts.sign(conn, contract, signed_by=signed_by, at=a.moment(date), rep_id=a.acting_rep_id(conn),
-                       actor=a.settings.rep)
+                       actor=a.handle(conn))
     output.message(f"{contract.strip().upper()} signed; the deal is won")
 
 
@@ -63,7 +63,7 @@ def complete(ctx: typer.Context, contract: ContractArg, date: DateOpt = None) ->
 
     a = App.of(ctx)
     with a.store.write() as conn:
-        contracts.close(conn, contract, "completed", reason=None, at=a.moment(date), actor=a.settings.rep)
+        contracts.close(conn, contract, "completed", reason=None, at=a.moment(date), actor=a.handle(conn))
     output.message(f"{contract.strip().upper()} completed")
 
 
@@ -78,7 +78,7 @@ def cancel(
 
     a = App.of(ctx)
     with a.store.write() as conn:
-        contracts.close(conn, contract, "cancelled", reason=reason, at=a.moment(date), actor=a.settings.rep)
+        contracts.close(conn, contract, "cancelled", reason=reason, at=a.moment(date), actor=a.handle(conn))
     output.message(f"{contract.strip().upper()} cancelled")
 
 

@@ -54,7 +54,7 @@ def add(
               "preferences": preferences, "competitors": competitors, "notes": notes}
     with a.store.write() as conn:
         customer_id = customers.add(conn, values=values, owner_id=a.owner_id(conn, owner), at=a.moment(None),
-                                    actor=a.settings.rep, targets=_targets(a), allow_duplicate=allow_duplicate)
+                                    actor=a.handle(conn), targets=_targets(a), allow_duplicate=allow_duplicate)
         record = customers.get(conn, customer_id)
     output.created(customer_id, record, fmt)
 
@@ -112,7 +112,7 @@ def update(
     with a.store.write() as conn:
         owner_id = a.owner_id(conn, owner) if owner else None
         record = customers.update_customer(conn, parse_id(customer, "customer"), values=values, owner_id=owner_id,
-                                           at=a.moment(None), actor=a.settings.rep, targets=_targets(a))
+                                           at=a.moment(None), actor=a.handle(conn), targets=_targets(a))
     output.render_record(record, fmt, sections={"contacts": (record["contacts"], CONTACT_COLUMNS)})
 
 

@@ -67,5 +67,5 @@ def lose(
     deal_id = parse_id(deal, "deal")
     with a.store.write() as conn:
         deals.lose(conn, deal_id, reason=reason, at=a.moment(date), rep_id=a.acting_rep_id(conn),
-                   actor=a.settings.rep)
+                   actor=a.handle(conn))
     output.message(f"deal {deal_id} lost")

@@ -146,7 +146,7 @@ def import_(
                                       input_format=input_format)
             with a.store.write() as conn:
                 plan = imports.run(conn, entity=entity.value, path=file, options=options, now=a.moment(None),
-                                   region=a.config("phone_region"), actor=a.settings.rep, on_problem=report,
+                                   region=a.config("phone_region"), actor=a.actor(conn), on_problem=report,
                                    progress=progress)
         finally:
             finish()

@@ -63,7 +63,7 @@ def add(
               "city": city, "notes": notes}
     with a.store.write() as conn:
         lead_id, dups = leads.add(conn, values=values, owner_id=a.owner_id(conn, owner), follow_up=due, at=at,
-                                  actor=a.settings.rep, region=a.config("phone_region"))
+                                  actor=a.handle(conn), region=a.config("phone_region"))
         record = leads.get(conn, lead_id)
     _warn_duplicates(lead_id, dups)
     output.created(lead_id, record, fmt)
@@ -126,7 +126,7 @@ def update(
     with a.store.write() as conn:
         owner_id = a.owner_id(conn, owner) if owner else None
         record, dups = leads.update_lead(conn, lead_id, values=values, status=status, owner_id=owner_id,
-                                         follow_up=due, clear_follow_up=no_follow_up, at=at, actor=a.settings.rep,
+                                         follow_up=due, clear_follow_up=no_follow_up, at=at, actor=a.handle(conn),
                                          region=a.config("phone_region"))
     _warn_duplicates(lead_id, dups)
     output.render_record(record, fmt, sections={"activities": (record["activities"], ACTIVITY_COLUMNS)})
@@ -154,7 +154,7 @@ def log(
     next_day = a.parse_day(next_, field="--next", base=at.date()) if next_ else None
     with a.store.write() as conn:
         activity_id = leads.log(conn, parse_id(lead, "lead"), kind=kind, summary=summary, next_step=next_day,
-                                at=at, rep_id=a.acting_rep_id(conn), actor=a.settings.rep)
+                                at=at, rep_id=a.acting_rep_id(conn), actor=a.handle(conn))
     output.emit_id(activity_id)
 
 
@@ -178,7 +178,7 @@ def convert(
     with a.store.write() as conn:
         owner_id = a.owner_id(conn, owner) if owner else None
         result = leads.convert(conn, parse_id(lead, "lead"), title=deal_title, owner_id=owner_id, at=a.moment(date),
-                               actor=a.settings.rep, targets=split_list(a.config("target_industries")),
+                               actor=a.handle(conn), targets=split_list(a.config("target_industries")),
                                region=a.config("phone_region"))
     if fmt == output.Format.json:
         output.render_record(result, fmt)
@@ -203,7 +203,7 @@ def lose(
     a = App.of(ctx)
     lead_id = parse_id(lead, "lead")
     with a.store.write() as conn:
-        leads.lose(conn, lead_id, reason=reason, at=a.moment(date), actor=a.settings.rep)
+        leads.lose(conn, lead_id, reason=reason, at=a.moment(date), actor=a.handle(conn))
     output.message(f"lead {lead_id} lost")
 
 

@@ -181,7 +181,7 @@ def confirm(
         intake = answered
     with a.store.write() as conn:
         record = needs.confirm(conn, deal_id, intake, at=at, rep_id=a.acting_rep_id(conn),
-                               actor=a.settings.rep)
+                               actor=a.handle(conn))
     if fmt == output.Format.json:
         output.render_record(record, fmt)
         return

@@ -37,7 +37,7 @@ def create(
     at = a.moment(date)
     with a.store.write() as conn:
         number = orders.create(conn, contract, promised=a.parse_day(promised, field="--promised", base=at.date()),
-                               at=at, rep_id=a.acting_rep_id(conn), actor=a.settings.rep)
+                               at=at, rep_id=a.acting_rep_id(conn), actor=a.handle(conn))
         record = orders.track(conn, number, today=at.date())
     output.created(number, record, fmt)
 
@@ -56,7 +56,7 @@ def update(
     a = App.of(ctx)
     with a.store.write() as conn:
         row = orders.update_status(conn, order, status, note=note, at=a.moment(date),
-                                   rep_id=a.acting_rep_id(conn), actor=a.settings.rep)
+                                   rep_id=a.acting_rep_id(conn), actor=a.handle(conn))
     output.message(f"{row['number']}: {row['status']} → {status.strip().lower()}")
 
 
@@ -150,5 +150,5 @@ def import_status(
     a = App.of(ctx)
     with a.store.write() as conn:
         count = orders.import_status(conn, file, encoding=encoding, input_format=input_format, now=a.moment(None),
-                                     rep_id=a.acting_rep_id(conn), actor=a.settings.rep, dry_run=dry_run)
+                                     rep_id=a.acting_rep_id(conn), actor=a.handle(conn), dry_run=dry_run)
     output.message(f"{count} status update(s) {'valid (dry run, nothing changed)' if dry_run else 'applied'}")

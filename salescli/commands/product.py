@@ -45,7 +45,8 @@ def add(
     values = {"name": name, "price": price, "cost": cost, "lead_time_days": lead_time_days, "category": category,
               "description": description}
     with a.store.write() as conn:
-        key = products.add(conn, sku=sku, values=values, at=a.moment(None), actor=a.settings.rep)
+        a.require_manager(conn, "changing the catalog")
+        key = products.add(conn, sku=sku, values=values, at=a.moment(None), actor=a.handle(conn))
         record = products.get(conn, key)
     if record["cost"] > record["price"]:
         output.warn(f"{key}: cost {record['cost']} is above the price {record['price']}")
@@ -97,7 +98,8 @@ def update(
     values = {"name": name, "price": price, "cost": cost, "lead_time_days": lead_time_days, "category": category,
               "description": description, "active": active}
     with a.store.write() as conn:
-        record = products.update_product(conn, sku, values=values, at=a.moment(None), actor=a.settings.rep)
+        a.require_manager(conn, "changing the catalog")
+        record = products.update_product(conn, sku, values=values, at=a.moment(None), actor=a.handle(conn))
     output.render_record(record, fmt)
 
 

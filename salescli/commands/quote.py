@@ -83,7 +83,7 @@ def create(
             discount=parse_pct(discount or "0", field="--discount"),
             tax_rate=parse_pct(tax_rate or a.config("tax_rate"), field="--tax-rate"),
             valid_days=valid_days or a.config_int("quote_valid_days"), at=at, rep_id=a.acting_rep_id(conn),
-            actor=a.settings.rep, policy=_policy(a), currency=a.config("currency"))
+            actor=a.handle(conn), policy=_policy(a), currency=a.config("currency"))
         record = quotes.record(conn, number, today=at.date())
     _warn_approval(record)
     output.created(number, record, fmt)
@@ -115,7 +115,7 @@ def revise(
             conn, number, specs=[parse_line(text) for text in item or []], remove=remove or [],
             discount=parse_pct(discount, field="--discount") if discount is not None else None,
             tax_rate=parse_pct(tax_rate, field="--tax-rate") if tax_rate is not None else None,
-            valid_days=valid_days, note=note, at=at, rep_id=a.acting_rep_id(conn), actor=a.settings.rep,
+            valid_days=valid_days, note=note, at=at, rep_id=a.acting_rep_id(conn), actor=a.handle(conn),
             policy=_policy(a))
         record = quotes.record(conn, number, today=at.date())
     _warn_approval(record)
@@ -134,9 +134,11 @@ def approve(ctx: typer.Context, quote: QuoteArg, date: DateOpt = None) -> None:
     a = App.of(ctx)
     number = quotes.parse_number(quote)
     with a.store.write() as conn:
-        manager = a.require_manager(conn, f"approving {number}")
-        reasons = quotes.approve(conn, number, at=a.moment(date), manager=manager)
-    output.message(f"{number} approved by {manager['handle']} ({'; '.join(reasons)})")
+        from salescli.services import authz
+
+        manager = authz.approver(a.actor(conn), f"approving {number}")
+        reasons = quotes.approve(conn, number, at=a.moment(date), manager_id=manager.id, manager=manager.handle)
+    output.message(f"{number} approved by {manager.handle} ({'; '.join(reasons)})")
 
 
 @app.command("send")
@@ -147,7 +149,7 @@ def send(ctx: typer.Context, quote: QuoteArg, date: DateOpt = None) -> None:
     a = App.of(ctx)
     number = quotes.parse_number(quote)
     with a.store.write() as conn:
-        quotes.send(conn, number, at=a.moment(date), rep_id=a.acting_rep_id(conn), actor=a.settings.rep)
+        quotes.send(conn, number, at=a.moment(date), rep_id=a.acting_rep_id(conn), actor=a.handle(conn))
     output.message(f"{number} sent")
 
 
@@ -159,7 +161,7 @@ def accept(ctx: typer.Context, quote: QuoteArg, date: DateOpt = None) -> None:
     a = App.of(ctx)
     number = quotes.parse_number(quote)
     with a.store.write() as conn:
-        quotes.accept(conn, number, at=a.moment(date), actor=a.settings.rep)
+        quotes.accept(conn, number, at=a.moment(date), actor=a.handle(conn))
     output.message(f"{number} accepted; next: salescli contract create {number}")
 
 
@@ -175,7 +177,7 @@ def reject(
     a = App.of(ctx)
     number = quotes.parse_number(quote)
     with a.store.write() as conn:
-        quotes.reject(conn, number, reason=reason, at=a.moment(date), actor=a.settings.rep)
+        quotes.reject(conn, number, reason=reason, at=a.moment(date), actor=a.handle(conn))
     output.message(f"{number} rejected")
 
 

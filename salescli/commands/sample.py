@@ -35,7 +35,7 @@ def sample(
             output.message(f"sample data is already loaded (on {done:%Y-%m-%d}); nothing added")
             return
         summary = service.load(conn, today=today, seed=seed, n_customers=customers, n_leads=leads,
-                               actor=a.settings.rep)
+                               actor=a.handle(conn))
     output.message(
         f"sample loaded into {a.store.display_url}: {summary.reps} reps, {summary.customers} customers, "
         f"{summary.contacts} contacts, {summary.leads} leads, {summary.activities} activities, "

@@ -94,6 +94,7 @@ def send(
     with a.store.write() as conn:
         found = surveys.targets(conn, order=order, customer_id=parse_id(customer, "customer") if customer else None,
                                 delivered_since=since)
+        found = surveys.owned(conn, found, actor=a.handle(conn), explicit=since is None)
         to_send, skipped = surveys.prepare(conn, found, resend=resend, at=at, dry_run=dry_run)
         sender, sender_name = _sender(a, conn, sending=settings is not None)
     link_base = a.config("survey_url")
@@ -135,7 +136,7 @@ def record(
     with a.store.write() as conn:
         survey_id = surveys.record_phone(conn, order=order, customer_id=parse_id(customer, "customer")
                                          if customer else None, nps=n, csat=c, comment=comment, at=a.moment(date),
-                                         actor=a.settings.rep)
+                                         actor=a.handle(conn))
     output.emit_id(survey_id)
 
 
@@ -152,7 +153,7 @@ def respond(
     n, c = _scores(nps, csat)
     with a.store.write() as conn:
         survey_id = surveys.respond(conn, token, nps=n, csat=c, comment=comment, at=a.moment(date),
-                                    actor=a.settings.rep)
+                                    actor=a.handle(conn))
     output.message(f"survey {survey_id} answered")
 
 
@@ -170,7 +171,7 @@ def import_(
     a = App.of(ctx)
     with a.store.write() as conn:
         count = surveys.import_responses(conn, file, encoding=encoding, input_format=input_format,
-                                         now=a.moment(None), actor=a.settings.rep, dry_run=dry_run)
+                                         now=a.moment(None), actor=a.handle(conn), dry_run=dry_run)
     output.message(f"{count} response(s) {'valid (dry run, nothing changed)' if dry_run else 'imported'}")
 
 

@@ -32,8 +32,9 @@ def set_(
 
     a = App.of(ctx)
     with a.store.write() as conn:
+        a.require_manager(conn, "setting targets")
         record = targets.set_target(conn, rep=rep, period=period, revenue=revenue, units=units, at=a.moment(None),
-                                    actor=a.settings.rep)
+                                    actor=a.handle(conn))
     if fmt == output.Format.json:
         output.render_record(record, fmt)
     else:

@@ -47,7 +47,7 @@ def open_(
     with a.store.write() as conn:
         ticket_id = tickets.open_ticket(conn, order=order, customer_id=parse_id(customer, "customer") if customer
                                         else None, subject=subject, priority=priority or "normal", at=at,
-                                        rep_id=a.acting_rep_id(conn), actor=a.settings.rep, sla=_sla(a))
+                                        rep_id=a.acting_rep_id(conn), actor=a.handle(conn), sla=_sla(a))
         record = tickets.get(conn, ticket_id, now=at)
     output.created(ticket_id, record, fmt)
 
@@ -66,7 +66,7 @@ def update(
     a = App.of(ctx)
     with a.store.write() as conn:
         record = tickets.change(conn, parse_id(ticket, "ticket"), status=status, priority=priority, note=note,
-                                at=a.moment(date), rep_id=a.acting_rep_id(conn), actor=a.settings.rep, sla=_sla(a))
+                                at=a.moment(date), rep_id=a.acting_rep_id(conn), actor=a.handle(conn), sla=_sla(a))
     output.render_record(record, fmt, sections={"events": (record["events"], EVENT_COLUMNS)})
 
 
@@ -79,7 +79,7 @@ def resolve(ctx: typer.Context, ticket: TicketArg, note: Note = None, date: Date
     a = App.of(ctx)
     with a.store.write() as conn:
         record = tickets.change(conn, parse_id(ticket, "ticket"), status="resolved", priority=None, note=note,
-                                at=a.moment(date), rep_id=a.acting_rep_id(conn), actor=a.settings.rep, sla=_sla(a))
+                                at=a.moment(date), rep_id=a.acting_rep_id(conn), actor=a.handle(conn), sla=_sla(a))
     output.message(f"ticket {record['id']} resolved" + (" (after its SLA)" if record["breached"] else ""))
 
 

@@ -34,6 +34,11 @@ class Context:
     reps: Mapping[str, int]  # handle → id
     customers: Mapping[str, int] = field(default_factory=dict)  # name key → id
     customer_ids: frozenset[int] = frozenset()
+    # who imports: their rows are theirs (owner left empty → them); a rep (``restricted``) may not give a row to
+    # another rep, nor add contacts to another rep's customer (services/authz.py)
+    actor_id: int | None = None
+    restricted: bool = False
+    customer_owners: Mapping[int, int | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,8 @@ def _owner(ctx: Context) -> Check:
             return {"owner_id": None}
         if handle not in ctx.reps:
             raise InputError(f"owner: no rep {value.strip()!r}")
+        if ctx.restricted and ctx.reps[handle] != ctx.actor_id:
+            raise InputError(f"owner: only a manager can give a record to another rep ({value.strip()!r})")
         return {"owner_id": ctx.reps[handle]}
     return check
 
@@ -159,13 +166,20 @@ def _customer_name(_: Context) -> Check:
 
 def _customer_ref(ctx: Context) -> Check:
     """A contact's customer: its id, or its name (as the export writes both, the id wins)."""
+    def mine(customer_id: int) -> dict[str, Any]:
+        owner = ctx.customer_owners.get(customer_id)
+        if ctx.restricted and owner is not None and owner != ctx.actor_id:
+            raise InputError(f"customer: customer {customer_id} belongs to another rep; only its owner or a manager "
+                             "can add its contacts")
+        return {"customer_id": customer_id}
+
     def check(value: str) -> dict[str, Any]:
         text = value.strip()
         if text.isdigit() and int(text) in ctx.customer_ids:
-            return {"customer_id": int(text)}
+            return mine(int(text))
         key = name_key(text)
         if key in ctx.customers:
-            return {"customer_id": ctx.customers[key]}
+            return mine(ctx.customers[key])
         raise InputError(f"customer: no customer {text!r} (give its id or exact name)")
     return check
 
@@ -442,6 +456,10 @@ def column_check(spec: Spec, name: str, ctx: Context) -> ColumnCheck:
 def finish_columns(spec: Spec, columns: dict[str, list[Any]], n: int, ctx: Context) -> None:
     """Computed columns for a batch (score, tier, timestamps, defaults), like each spec's ``finish``."""
     now = [ctx.now] * n
+    if "owner" in spec.fields and ctx.actor_id is not None:  # rows nobody was given to belong to who imports them
+        owners = columns.get("owner_id")
+        columns["owner_id"] = ([ctx.actor_id] * n if owners is None
+                               else [ctx.actor_id if o is None else o for o in owners])
     created = columns.setdefault("created_at", now)
     if spec.entity in ("leads", "customers", "products"):
         columns["updated_at"] = created

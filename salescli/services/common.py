@@ -95,13 +95,24 @@ def next_number(conn: Connection, kind: str, year: int) -> str:
 
 
 def ensure_can_change(conn: Connection, *, owner_id: int | None, actor: str | None, what: str) -> None:
-    """Team rule: a rep changes only their own records; managers change any. Nothing applies to a single user
-    (no acting rep) or to a record nobody owns."""
+    """Team rule (services/authz.py): a rep changes only their own records; managers change any. ``actor`` is
+    the acting rep's handle as resolved for this command (None: a single user, or the administrator)."""
+    from salescli.services import authz
+
     if actor is None or owner_id is None:
         return
     R = models.reps
-    rep = conn.execute(select(R.c.id, R.c.role).where(R.c.handle == actor)).first()
-    if rep is None or rep.role == "manager" or rep.id == owner_id:
-        return
-    owner = conn.execute(select(R.c.handle).where(R.c.id == owner_id)).scalar()
-    raise PolicyError(f"{what} belongs to {owner}; only its owner or a manager can change it")
+    rep = conn.execute(select(R.c.id, R.c.handle, R.c.role).where(R.c.handle == actor)).first()
+    if rep is None:  # never trust a name that is not a rep
+        raise PolicyError(f"no rep {actor!r} may change {what}")
+    authz.require_owner(conn, authz.Actor(id=rep.id, handle=rep.handle, role=rep.role), owner_id, what)
+
+
+def customer_owner(conn: Connection, customer_id: int) -> int | None:
+    return conn.execute(select(models.customers.c.owner_id).where(models.customers.c.id == customer_id)).scalar()
+
+
+def order_owner(conn: Connection, order_id: int) -> int | None:
+    """An order belongs to its deal's owner."""
+    D, O = models.deals, models.orders  # noqa: E741
+    return conn.execute(select(D.c.owner_id).join(O, O.c.deal_id == D.c.id).where(O.c.id == order_id)).scalar()

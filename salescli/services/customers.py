@@ -15,7 +15,7 @@ from salescli.domain import fields
 from salescli.domain.identity import name_key, normalize_email, normalize_phone
 from salescli.domain.money import from_minor, parse_amount, round_money, to_minor
 from salescli.errors import InputError, PolicyError
-from salescli.services.common import audit, fetch, insert_id, money_fields
+from salescli.services.common import audit, ensure_can_change, fetch, insert_id, money_fields
 
 C = models.customers
 R = models.reps
@@ -77,6 +77,7 @@ def add(conn: Connection, *, values: Mapping[str, Any], owner_id: int | None, at
 def update_customer(conn: Connection, customer_id: int, *, values: Mapping[str, Any], owner_id: int | None,
                     at: datetime, actor: str | None, targets: Iterable[str]) -> dict[str, Any]:
     before = fetch(conn, C, customer_id, "customer")
+    ensure_can_change(conn, owner_id=before["owner_id"], actor=actor, what=f"customer {customer_id}")
     changes = clean_fields(values)
     if owner_id is not None:
         changes["owner_id"] = owner_id
@@ -184,7 +185,8 @@ def clean_contact(values: Mapping[str, Any], *, region: str) -> dict[str, Any]:
 
 def add_contact(conn: Connection, *, customer_id: int, values: Mapping[str, Any], region: str, at: datetime,
                 actor: str | None) -> int:
-    fetch(conn, C, customer_id, "customer")
+    customer = fetch(conn, C, customer_id, "customer")
+    ensure_can_change(conn, owner_id=customer["owner_id"], actor=actor, what=f"customer {customer_id}")
     row = clean_contact(values, region=region)
     if row.get("email_key"):
         dup = conn.execute(select(K.c.id).where(K.c.customer_id == customer_id,

@@ -11,7 +11,7 @@ from salescli import models
 from salescli.errors import InputError, NotFound
 
 ENTITIES = ("lead", "customer", "contact", "deal", "needs", "demo", "quote", "contract", "order", "ticket",
-            "survey", "product", "rep", "target", "import")
+            "survey", "product", "rep", "target", "import", "setting")
 
 
 def changes(conn: Connection, entity: str, entity_id: str) -> list[dict[str, Any]]:
@@ -24,7 +24,7 @@ def changes(conn: Connection, entity: str, entity_id: str) -> list[dict[str, Any
         key = parse_document_number(entity_id, numbered[entity], entity)
     elif entity == "product":
         key = entity_id.strip().upper()
-    elif entity == "rep":
+    elif entity in ("rep", "setting"):
         key = entity_id.strip().lower()
     else:
         key = entity_id.strip().lstrip("#")

@@ -18,12 +18,13 @@ from typing import Any
 from sqlalchemy import Column, Connection, Integer, MetaData, Table, and_, func, select, text, update
 
 from salescli import models
-from salescli.errors import InputError
+from salescli.errors import InputError, PolicyError
 from salescli.importers import worker
 from salescli.importers.batches import Chunk, KeyFilter, Options, chunks
 from salescli.importers.fields import SPECS, Context, Spec
 from salescli.importers.reader import Problems
 from salescli.output import write_rows
+from salescli.services.authz import Actor
 from salescli.services.common import audit
 
 __all__ = ["Options", "Plan", "run"]
@@ -48,28 +49,36 @@ class Plan:
         return {"rows": self.rows, "add": self.add, "update": self.update, "skip": self.skip, "reject": self.reject}
 
 
-def _context(conn: Connection, spec: Spec, now: datetime, region: str) -> Context:
+def _context(conn: Connection, spec: Spec, now: datetime, region: str, actor: Actor | None) -> Context:
     reps = {h: i for i, h in conn.execute(select(models.reps.c.id, models.reps.c.handle))}
+    actor_id = actor.id if actor is not None else None
+    restricted = actor is not None and not actor.is_manager
     if spec.entity != "contacts":
-        return Context(now=now, region=region, reps=reps)
+        return Context(now=now, region=region, reps=reps, actor_id=actor_id, restricted=restricted)
     C = models.customers
     names: dict[str, int] = {}
     ids: set[int] = set()
-    for cid, key in conn.execute(select(C.c.id, C.c.name_key).order_by(C.c.id)):
+    owners: dict[int, int | None] = {}
+    for cid, key, owner in conn.execute(select(C.c.id, C.c.name_key, C.c.owner_id).order_by(C.c.id)):
         names.setdefault(key, cid)
         ids.add(cid)
-    return Context(now=now, region=region, reps=reps, customers=names, customer_ids=frozenset(ids))
+        owners[cid] = owner
+    return Context(now=now, region=region, reps=reps, customers=names, customer_ids=frozenset(ids),
+                   customer_owners=owners, actor_id=actor_id, restricted=restricted)
 
 
 def run(conn: Connection, *, entity: str, path: Path, options: Options, now: datetime, region: str,
-        actor: str | None, on_problem: Callable[[str], None], progress: Callable[[int], None] | None = None) -> Plan:
-    """Import ``path`` into ``entity``; returns the plan (counts). All or nothing unless ``skip_invalid``."""
+        actor: Actor | None, on_problem: Callable[[str], None], progress: Callable[[int], None] | None = None) -> Plan:
+    """Import ``path`` into ``entity``; returns the plan (counts). All or nothing unless ``skip_invalid``.
+
+    The acting rep's rows are theirs; a rep cannot give rows to another rep, add contacts to another rep's
+    customer, or (--update) change another rep's records (services/authz.py)."""
     spec = SPECS[entity]
     keys = options.keys or spec.default_keys
     for key in keys:
         if key not in spec.keys:
             raise InputError(f"--key: {key!r} is not a key for {entity} (one of {', '.join(spec.keys)})")
-    ctx = _context(conn, spec, now, region)
+    ctx = _context(conn, spec, now, region, actor)
     plan = Plan()
     with _import_cache(conn):
         _run(conn, spec, keys, path, options, ctx, plan, on_problem, progress)
@@ -77,8 +86,8 @@ def run(conn: Connection, *, entity: str, path: Path, options: Options, now: dat
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("PRAGMA analysis_limit = 1000")
             conn.exec_driver_sql("PRAGMA optimize")
-        audit(conn, at=now, rep=actor, entity="import", entity_id=entity, action="import",
-              after={"file": str(path), **plan.as_dict()})
+        audit(conn, at=now, rep=actor.handle if actor is not None else None, entity="import", entity_id=entity,
+              action="import", after={"file": str(path), **plan.as_dict()})
     return plan
 
 
@@ -274,6 +283,8 @@ def _staged(conn: Connection, spec: Spec, keys: Iterable[str], path: Path, optio
               conn.dialect.name == "sqlite", flush)
         _refuse_if_invalid(plan, path, options)
         _decide(conn, spec, stage, keys, plan, options.update)
+        if options.update and ctx.restricted and "owner_id" in models.metadata.tables[spec.table].c:
+            _refuse_others(conn, spec, stage, ctx.actor_id)
         if not options.dry_run:
             _write(conn, spec, stage, options.update, plan)
     finally:
@@ -312,6 +323,20 @@ def _decide(conn: Connection, spec: Spec, stage: Table, keys: Iterable[str], pla
     plan.add = int(counts[0])
     plan.update = int(counts[1]) if do_update else 0
     plan.skip = int(counts[2]) + (0 if do_update else int(counts[1]))
+
+
+def _refuse_others(conn: Connection, spec: Spec, stage: Table, actor_id: int | None) -> None:
+    """--update by a rep: refuse the whole import if any row would change another rep's record."""
+    target = models.metadata.tables[spec.table]
+    found = conn.execute(
+        select(stage.c.line, target.c.id, models.reps.c.handle)
+        .join(target, target.c.id == stage.c.existing_id).join(models.reps, models.reps.c.id == target.c.owner_id)
+        .where(stage.c.dup == 0, target.c.owner_id != actor_id).order_by(stage.c.line)).all()
+    if found:
+        line, record, owner = found[0]
+        raise PolicyError(f"{len(found)} row(s) would change other reps' records (line {line}: {spec.entity[:-1]} "
+                          f"{record} belongs to {owner}); only its owner or a manager can change it; nothing "
+                          "imported")
 
 
 def _write(conn: Connection, spec: Spec, stage: Table, do_update: bool, plan: Plan) -> None:

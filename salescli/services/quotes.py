@@ -180,7 +180,7 @@ def _set_status(conn: Connection, number: str, target: str, *, at: datetime, act
     return row
 
 
-def approve(conn: Connection, number: str, *, at: datetime, manager: dict[str, Any]) -> list[str]:
+def approve(conn: Connection, number: str, *, at: datetime, manager_id: int | None, manager: str | None) -> list[str]:
     row = get_row(conn, number)
     status = quote_status(row["status"], row["valid_until"], at.date())
     if status != "draft":
@@ -190,8 +190,8 @@ def approve(conn: Connection, number: str, *, at: datetime, manager: dict[str, A
     if row["approved_by"] is not None:
         raise InvalidTransition(f"quote {number} revision {row['revision']} is already approved")
     require_in_order(at, f"quote {number} approved", *_events(row))
-    conn.execute(update(Q).where(Q.c.id == row["id"]).values(approved_by=manager["id"], approved_at=at))
-    audit(conn, at=at, rep=manager["handle"], entity="quote", entity_id=number, action="approve",
+    conn.execute(update(Q).where(Q.c.id == row["id"]).values(approved_by=manager_id, approved_at=at))
+    audit(conn, at=at, rep=manager, entity="quote", entity_id=number, action="approve",
           after={"revision": row["revision"], "reason": row["approval_reason"]})
     return str(row["approval_reason"] or "").split("; ")
 

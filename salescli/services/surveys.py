@@ -18,7 +18,7 @@ from salescli.domain import surveys as rules
 from salescli.domain.dates import Period, parse_datetime
 from salescli.errors import InputError, NotFound, PolicyError, SalesError
 from salescli.services import orders
-from salescli.services.common import audit, fetch, insert_id
+from salescli.services.common import audit, customer_owner, ensure_can_change, fetch, insert_id, order_owner
 
 S = models.surveys
 C = models.customers
@@ -71,6 +71,25 @@ def targets(conn: Connection, *, order: str | None, customer_id: int | None,
                         "contact_id": p["id"], "contact": p["name"], "email": p["email"],
                         "language": p["language"] or rules.language_for(p["name"] or cname)})
     return out
+
+
+def owned(conn: Connection, found: list[dict[str, Any]], *, actor: str | None,
+          explicit: bool) -> list[dict[str, Any]]:
+    """The targets the acting rep may survey: their own orders' and customers'. An --order or --customer that is
+    someone else's is refused; --delivered-since keeps only the rep's own."""
+    kept = []
+    for target in found:
+        owner = (order_owner(conn, target["order_id"]) if target["order_id"] is not None
+                 else customer_owner(conn, target["customer_id"]))
+        what = f"order {target['order']}" if target["order"] else f"customer {target['customer_id']}"
+        try:
+            ensure_can_change(conn, owner_id=owner, actor=actor, what=what)
+        except SalesError:
+            if explicit:
+                raise
+            continue
+        kept.append(target)
+    return kept
 
 
 def _existing(conn: Connection, target: dict[str, Any]) -> dict[str, Any] | None:
@@ -186,6 +205,8 @@ def record_phone(conn: Connection, *, order: str | None, customer_id: int | None
                  csat: int | None, comment: str | None, at: datetime, actor: str | None) -> int:
     """A survey answered on the phone: stored as its own response."""
     order_id, customer_id = orders.subject_of(conn, order=order, customer_id=customer_id)
+    owner = order_owner(conn, order_id) if order_id is not None else customer_owner(conn, customer_id)
+    ensure_can_change(conn, owner_id=owner, actor=actor, what=f"order {order}" if order else f"customer {customer_id}")
     survey_id = insert_id(conn, S, {"customer_id": customer_id, "order_id": order_id, "contact_id": None,
                                     "channel": "phone", "token": rules.new_token(), "status": "pending",
                                     "created_at": at, "sent_at": at})

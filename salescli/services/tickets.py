@@ -15,7 +15,7 @@ from salescli.domain.dates import require_in_order
 from salescli.domain.pipeline import TICKET
 from salescli.errors import InputError
 from salescli.services import orders
-from salescli.services.common import audit, fetch, insert_id
+from salescli.services.common import audit, customer_owner, ensure_can_change, fetch, insert_id, order_owner
 
 T = models.tickets
 TE = models.ticket_events
@@ -25,9 +25,16 @@ D = models.deals
 R = models.reps
 
 
+def _check_owner(conn: Connection, order_id: int | None, customer_id: int, actor: str | None, *, what: str) -> None:
+    """A ticket is its order's deal owner's (or, without an order, its customer's owner's) to work."""
+    owner = order_owner(conn, order_id) if order_id is not None else customer_owner(conn, customer_id)
+    ensure_can_change(conn, owner_id=owner, actor=actor, what=what)
+
+
 def open_ticket(conn: Connection, *, order: str | None, customer_id: int | None, subject: str, priority: str,
                 at: datetime, rep_id: int | None, actor: str | None, sla: Mapping[str, int]) -> int:
     order_id, customer_id = orders.subject_of(conn, order=order, customer_id=customer_id)
+    _check_owner(conn, order_id, customer_id, actor, what=f"order {order}" if order else f"customer {customer_id}")
     level = rules.parse_priority(priority)
     ticket_id = insert_id(conn, T, {
         "order_id": order_id, "customer_id": customer_id,
@@ -46,6 +53,7 @@ def change(conn: Connection, ticket_id: int, *, status: str | None, priority: st
     """Move a ticket (open → in_progress → resolved → closed; resolved → open reopens it) and/or re-prioritize
     (the SLA due time is recomputed from when it was opened)."""
     row = fetch(conn, T, ticket_id, "ticket")
+    _check_owner(conn, row["order_id"], row["customer_id"], actor, what=f"ticket {ticket_id}")
     if status is None and priority is None and not note:
         raise InputError("nothing to update: give --status, --priority or --note")
     values: dict[str, Any] = {}

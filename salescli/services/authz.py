@@ -1,0 +1,157 @@
+"""Who is acting, and what they may do: the one home of the team rules (PRODUCT.md, "Team mode and who may do
+what"). Services ask here first so the CLI can say why in one line; on PostgreSQL the same rules are also held by
+the database itself (grants and row-level security, services/team.py), so they hold for psql too.
+
+Who is acting:
+- SQLite (one person; the file's permissions are the boundary): nobody unless ``--rep``/``SALESCLI_REP``/the
+  config's ``default_rep`` names a rep, which must exist (canonical handle: trimmed, lower-case).
+- PostgreSQL: the database login (``session_user``). A rep's login is that rep; ``--rep`` may only repeat its
+  own handle. The database's administrator (a superuser, or a member of the role that owns the tables) acts
+  with no rep, like the single user on SQLite, and may name any rep with ``--rep`` to act for them (backfills,
+  scripts): the administrator can change anything in psql anyway. Any other login is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from salescli import models
+from salescli.errors import InputError, PolicyError
+
+R = models.reps
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The acting person for one command. ``id``/``handle`` are None for the administrator."""
+
+    id: int | None
+    handle: str | None
+    role: str  # rep | manager | admin
+    name: str | None = None
+    login: str | None = None
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role in ("manager", "admin")
+
+    @property
+    def label(self) -> str:
+        if self.handle is None:
+            return f"the administrator ({self.login})" if self.login else "the administrator"
+        return f"{self.role} {self.handle!r}"
+
+
+def canonical(handle: str) -> str:
+    """Handles are compared trimmed and lower-cased everywhere."""
+    return handle.strip().lower()
+
+
+def _known(conn: Connection) -> str:
+    handles = conn.execute(select(R.c.handle).where(R.c.active.is_(True)).order_by(R.c.handle).limit(20)).scalars()
+    listed = ", ".join(handles)
+    return f"known: {listed}" if listed else "no reps yet: 'salescli rep add HANDLE --name NAME'"
+
+
+def _by_handle(conn: Connection, handle: str, option: str) -> dict[str, Any]:
+    row = conn.execute(select(R).where(R.c.handle == canonical(handle))).mappings().first()
+    if row is None:
+        raise InputError(f"{option}: no rep {handle.strip()!r} ({_known(conn)})")
+    if not row["active"]:
+        raise PolicyError(f"{option}: rep {row['handle']!r} is disabled")
+    return dict(row)
+
+
+def _actor(row: dict[str, Any], login: str | None = None) -> Actor:
+    return Actor(id=int(row["id"]), handle=row["handle"], role=row["role"], name=row["name"],
+                 login=login or row.get("login"))
+
+
+def resolve(conn: Connection, requested: str | None, *, option: str = "--rep", bootstrap: bool = False) -> Actor | None:
+    """The acting rep of this command (None: a single user on SQLite, nobody to check). ``bootstrap``: adding
+    the first rep to a SQLite database, where no --rep can name anyone yet."""
+    if conn.dialect.name != "postgresql":
+        if requested is None or not requested.strip():
+            return None
+        if bootstrap and _no_reps(conn):
+            return None
+        return _actor(_by_handle(conn, requested, option))
+    login, admin = conn.exec_driver_sql(
+        "SELECT session_user, r.rolsuper OR pg_has_role(session_user, c.relowner, 'MEMBER') "
+        "FROM pg_roles r, pg_class c WHERE r.rolname = session_user AND c.oid = 'reps'::regclass").one()
+    row = conn.execute(select(R).where(R.c.login == login)).mappings().first()
+    if row is not None:
+        if not row["active"]:
+            raise PolicyError(f"login {login}: rep {row['handle']!r} is disabled; a manager can enable it")
+        if requested and canonical(requested) != row["handle"]:
+            raise PolicyError(f"you are logged in as {login} (rep {row['handle']}); {option} can only name "
+                              "yourself on a team database")
+        return _actor(dict(row), login)
+    if not admin:
+        raise PolicyError(f"login {login} is not a salescli rep; a manager adds it with "
+                          f"'salescli rep add HANDLE --name NAME --login {login}'")
+    if requested and requested.strip() and not (bootstrap and _no_reps(conn)):
+        return _actor(_by_handle(conn, requested, option), login)
+    return Actor(id=None, handle=None, role="admin", login=login)
+
+
+def _no_reps(conn: Connection) -> bool:
+    return conn.execute(select(R.c.id).limit(1)).first() is None
+
+
+# -- the rules ----------------------------------------------------------------------------------------------
+
+
+def require_manager(actor: Actor | None, action: str) -> None:
+    """Approvals, targets, reps, the catalog and team settings: managers only (a single user may)."""
+    if actor is not None and not actor.is_manager:
+        raise PolicyError(f"{action} needs a manager; acting as {actor.label}")
+
+
+def approver(actor: Actor | None, action: str) -> Actor:
+    """An approval is signed by a named manager: a manager rep must be acting (a single user adds one and uses
+    ``--rep``; the administrator names one with ``--rep``)."""
+    if actor is None or actor.id is None or actor.role != "manager":
+        who = actor.label if actor is not None else "no rep (use --rep MANAGER)"
+        raise PolicyError(f"{action} needs a manager; acting as {who}")
+    return actor
+
+
+def can_change(actor: Actor | None, owner_id: int | None) -> bool:
+    """A rep changes only their own records (and those nobody owns yet); managers and a single user change any."""
+    return actor is None or actor.is_manager or owner_id is None or owner_id == actor.id
+
+
+def require_owner(conn: Connection, actor: Actor | None, owner_id: int | None, what: str) -> None:
+    """Refuse a change to someone else's record (or to nobody's, for a rep) in one line naming the owner."""
+    if can_change(actor, owner_id):
+        return
+    owner = conn.execute(select(R.c.handle).where(R.c.id == owner_id)).scalar()
+    raise PolicyError(f"{what} belongs to {owner}; only its owner or a manager can change it")
+
+
+def require_assignable(actor: Actor | None, owner_id: int | None, what: str) -> None:
+    """A rep cannot give a record to someone else (or to nobody): only managers assign owners."""
+    if actor is not None and not actor.is_manager and owner_id != actor.id:
+        raise PolicyError(f"{what}: only a manager can give a record to another rep; acting as {actor.label}")
+
+
+def require_visible(actor: Actor | None, owner_id: int | None, what: str) -> None:
+    """Listing someone else's records (``--owner bob``, ``--all``) is a manager's view."""
+    if actor is not None and not actor.is_manager and owner_id != actor.id:
+        raise PolicyError(f"{what} needs a manager; {actor.handle} sees their own records")
+
+
+def scope(actor: Actor | None, owner_id: int | None, everyone: bool) -> int | None:
+    """Whose records a listing shows: ``--owner``'s (a manager's view unless it is yourself); ``--all`` (a
+    manager's); else the acting rep's own; a single user or the administrator sees everyone's."""
+    if owner_id is not None:
+        require_visible(actor, owner_id, "--owner")
+        return owner_id
+    if everyone:
+        require_visible(actor, None, "--all")
+        return None
+    return actor.id if actor is not None else None
