@@ -43,6 +43,8 @@ class App:
             from salescli.store import Store, resolve_url
 
             self._store = Store(resolve_url(self.settings.db))
+            if not self._store.is_sqlite:  # on a team database, who you are is settled before anything else
+                self._store.on_first_use = self._settle_actor
         return self._store
 
     def close(self) -> None:
@@ -95,6 +97,12 @@ class App:
 
     # -- who is acting -------------------------------------------------------------------------------
     # The rules themselves live in services/authz.py; these resolve the actor once per command and hand it on.
+
+    #: set by ``rep add`` before the database is opened: the first rep may be added while --rep names it
+    bootstrap = False
+
+    def _settle_actor(self, conn: Connection) -> None:
+        self.actor(conn, bootstrap=self.bootstrap)
 
     def actor(self, conn: Connection, *, bootstrap: bool = False) -> Actor | None:
         """Who is acting (resolved once): the login's rep on PostgreSQL, --rep's on SQLite, or None. With

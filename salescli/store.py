@@ -20,7 +20,7 @@ import os
 import re
 import sqlite3
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -342,6 +342,7 @@ class Store:
         self.url = url
         self.display_url = redact(url)
         self._engine: Engine | None = None
+        self.on_first_use: Callable[[Connection], None] | None = None
         self.sqlite_file: SqliteFile | None = None  # set when a SQLite database is opened
 
     @property
@@ -383,6 +384,7 @@ class Store:
     def read(self) -> Iterator[Connection]:
         """A read transaction (snapshot on SQLite WAL)."""
         with self._translate_errors(), self.engine.connect() as conn, conn.begin():
+            self._first_use(conn)
             yield conn
 
     @contextmanager
@@ -395,7 +397,15 @@ class Store:
             with engine.connect() as conn:
                 conn = conn.execution_options(salescli_write=True)
                 with conn.begin():
+                    self._first_use(conn)
                     yield conn
+
+    def _first_use(self, conn: Connection) -> None:
+        """Run ``on_first_use`` (the App resolves who is acting: on PostgreSQL a login that is no rep is refused
+        in one line before any query it could not run) in the first transaction."""
+        hook, self.on_first_use = self.on_first_use, None
+        if hook is not None:
+            hook(conn)
 
     @contextmanager
     def _translate_errors(self, doing: str = "") -> Iterator[None]:
@@ -505,6 +515,10 @@ class Store:
                         conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7243018)")
                     before = self.current_revision(conn)
                     if before == migrations.HEAD:
+                        if path is None:  # db upgrade at head still refreshes team mode's grants and policies
+                            from salescli.services import team
+
+                            team.after_upgrade(conn)
                         return before, before
                     self._check_revision(conn, before)
                     if path is not None and before is not None:
@@ -514,6 +528,10 @@ class Store:
                     config.set_main_option("script_location", str(Path(migrations.__file__).parent))
                     config.attributes["connection"] = conn
                     command.upgrade(config, "head")
+                    if path is None:  # PostgreSQL team mode: new tables get their owner, grants and row security
+                        from salescli.services import team
+
+                        team.after_upgrade(conn)
                     if path is not None:
                         broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                         if broken:

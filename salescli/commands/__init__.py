@@ -23,12 +23,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "today": ("agenda:today_app", "Your agenda: follow-ups, expiring quotes, late orders, SLA risks."),
     "pipeline": ("agenda:pipeline_app", "Deals by stage: count, value, weighted value."),
     "rep": ("rep:app", "Sales reps and managers."),
+    "team": ("team:app", "Team mode on PostgreSQL: logins, grants and row security (team init, check)."),
     "history": ("history:app", "Who changed a record, when, from what to what."),
     "import": ("importer:app", "Import leads, customers, contacts or products (CSV/JSON, GBK ok), all or nothing."),
     "export": ("export:app", "Export whole records as CSV, JSON or JSON Lines."),
     "sample": ("sample:app", "Load a realistic sample data set (once per database)."),
-    "db": ("db:app", "Database: upgrade the schema, back up, info."),
-    "config": ("config:app", "Settings in the config file."),
+    "db": ("db:app", "Database: check for damage, upgrade the schema, back up, restore, info."),
+    "config": ("config:app", "Settings: team policy in the database, personal preferences in the config file."),
 }
 
 

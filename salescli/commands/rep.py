@@ -1,19 +1,24 @@
-"""rep add/list."""
+"""rep add/update/disable/enable/handover/list."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from salescli import output
 from salescli.app import App
+from salescli.errors import InputError, PolicyError
 from salescli.options import FormatOpt, command_group
 from salescli.output import Col
 
 app = command_group()
 
 COLUMNS = [Col("handle", "handle"), Col("name", "name"), Col("email", "email"), Col("role", "role")]
+
+
+HandleArg = Annotated[str, typer.Argument(help="The rep's handle.")]
 
 
 @app.command("add")
@@ -24,17 +29,186 @@ def add(
     email: Annotated[str | None, typer.Option("--email", help="Email address.")] = None,
     manager: Annotated[bool, typer.Option("--manager", help="A manager: may approve and see everyone's records.")]
     = False,
+    login: Annotated[bool, typer.Option(
+        "--login", help="Team mode (PostgreSQL): also create the rep's own login role, named like the handle.")]
+    = False,
+    login_name: Annotated[str | None, typer.Option(
+        "--login-name", metavar="LOGIN", help="The login role's name, if not the handle (implies --login).")] = None,
+    password_file: Annotated[Path | None, typer.Option(
+        "--password-file", metavar="FILE", help="Read the login's password from FILE's first line ('-': stdin). "
+        "Without it the password is asked twice on the terminal; never give it on the command line.")] = None,
+    no_password: Annotated[bool, typer.Option(
+        "--no-password", help="A login without a password (peer, certificate or trust authentication).")] = False,
     fmt: FormatOpt = None,
 ) -> None:
-    """Add a rep; prints the handle."""
+    """Add a rep; prints the handle. On a team database (after 'salescli team init') --login also creates the
+    rep's PostgreSQL login, which is who they are: they connect with their own login, never as someone else."""
+    from salescli.domain.identity import parse_handle
+    from salescli.services import reps
+
+    a = App.of(ctx)
+    a.bootstrap = True  # the first rep may be added while SALESCLI_REP already names it
+    wanted = login_name if login_name is not None else parse_handle(handle) if login else None
+    password = _login_password(a, wanted, password_file, no_password, action="adding a rep")
+    with a.store.write() as conn:
+        a.require_manager(conn, "adding a rep", bootstrap=True)
+        reps.add(conn, handle=handle, name=name, email=email, manager=manager, at=a.moment(None),
+                 actor=a.handle(conn), login=wanted, password=password)
+        record = reps.get(conn, handle)
+    output.created(record["handle"], {k: record[k] for k in ("handle", "name", "email", "role", "login")}, fmt)
+
+
+def _login_password(a: App, login: str | None, password_file: Path | None, no_password: bool, *,
+                    action: str) -> str | None:
+    """The password for a new login role: from --password-file, or asked twice on the terminal; None with
+    --no-password or when the role exists already (adopted as it is). Checked before anything is asked: PostgreSQL,
+    a manager acting, a safe name."""
+    if login is None:
+        if password_file is not None or no_password:
+            raise InputError("--password-file and --no-password are for a login: add --login")
+        return None
+    if password_file is not None and no_password:
+        raise InputError("give either --password-file or --no-password, not both")
+    if a.database_file() is not None:
+        from salescli.services.team import SQLITE_SINGLE_USER
+
+        raise PolicyError(f"--login: {SQLITE_SINGLE_USER}")
+    from salescli.services import reps
+
+    with a.store.read() as conn:  # refuse before asking for a password
+        a.require_manager(conn, action, bootstrap=True)
+        new_role = reps.login_needs_password(conn, login)
+    if password_file is not None:
+        return _read_password(password_file)
+    if new_role and not no_password:
+        return _ask_password(a, login)
+    return None
+
+
+def _read_password(path: Path) -> str:
+    """The first line of ``path`` (or of stdin for '-'), without its line end. Errors name the file, never the
+    text."""
+    import sys
+
+    try:
+        if str(path) == "-":
+            line = sys.stdin.readline()
+        else:
+            with open(path, encoding="utf-8", newline="") as fh:
+                line = fh.readline()
+    except UnicodeDecodeError:
+        raise InputError(f"--password-file: {path} is not UTF-8 text") from None
+    except OSError as error:
+        raise InputError(f"--password-file: cannot read {path}: {error.strerror}") from None
+    password = line.rstrip("\r\n")
+    if not password:
+        raise InputError(f"--password-file: the first line of {path} is empty (for a login without a password use "
+                         "--no-password)")
+    return password
+
+
+def _ask_password(a: App, login: str) -> str:
+    """Asked twice on the terminal, not echoed."""
+    if not a.input_allowed():
+        raise InputError(f"--login: the new login {login} needs a password: give --password-file FILE, or "
+                         "--no-password for peer, certificate or trust authentication (no terminal to ask on)")
+    import getpass
+
+    first = getpass.getpass(f"Password for the login {login}: ")
+    if not first:
+        raise InputError("an empty password: nothing was saved (for a login without a password use --no-password)")
+    if getpass.getpass("Again: ") != first:
+        raise InputError("the two passwords differ: nothing was saved")
+    return first
+
+
+@app.command("update")
+def update(
+    ctx: typer.Context,
+    handle: HandleArg,
+    name: Annotated[str | None, typer.Option("--name", help="New full name.")] = None,
+    email: Annotated[str | None, typer.Option("--email", help="New email address ('' clears it).")] = None,
+    manager: Annotated[bool | None, typer.Option(
+        "--manager/--no-manager", help="Make the rep a manager, or a rep again (their login moves with them).")]
+    = None,
+    login: Annotated[bool, typer.Option(
+        "--login", help="Give the rep a login named like the handle (a rep added before team mode, or whose login "
+        "role is missing after a restore on another server).")] = False,
+    login_name: Annotated[str | None, typer.Option(
+        "--login-name", metavar="LOGIN", help="The login role's name, if not the handle (implies --login).")] = None,
+    password_file: Annotated[Path | None, typer.Option(
+        "--password-file", metavar="FILE", help="A new login's password: FILE's first line ('-': stdin).")] = None,
+    no_password: Annotated[bool, typer.Option(
+        "--no-password", help="A new login without a password (peer, certificate or trust authentication).")]
+    = False,
+    fmt: FormatOpt = None,
+) -> None:
+    """Change a rep's name, email, role or login (managers only)."""
+    from salescli.domain.identity import parse_handle
+    from salescli.services import reps
+
+    wanted = login_name if login_name is not None else parse_handle(handle) if login else None
+    if name is None and email is None and manager is None and wanted is None:
+        raise InputError("nothing to update: give --name, --email, --manager/--no-manager or --login")
+    a = App.of(ctx)
+    password = _login_password(a, wanted, password_file, no_password, action="changing a rep")
+    with a.store.write() as conn:
+        a.require_manager(conn, "changing a rep")
+        record = reps.update(conn, handle, name=name, email=email, manager=manager, at=a.moment(None),
+                             actor=a.handle(conn), login=wanted, password=password)
+    output.render_record({k: record[k] for k in ("handle", "name", "email", "role", "active", "login")}, fmt)
+
+
+@app.command("disable")
+def disable(ctx: typer.Context, handle: HandleArg) -> None:
+    """Disable a rep (managers only): their login may no longer connect; their records stay (move them with
+    'salescli rep handover')."""
+    _set_active(ctx, handle, active=False)
+
+
+@app.command("enable")
+def enable(ctx: typer.Context, handle: HandleArg) -> None:
+    """Enable a disabled rep again (managers only); their login may connect again."""
+    _set_active(ctx, handle, active=True)
+
+
+def _set_active(ctx: typer.Context, handle: str, *, active: bool) -> None:
     from salescli.services import reps
 
     a = App.of(ctx)
     with a.store.write() as conn:
-        reps.add(conn, handle=handle, name=name, email=email, manager=manager, at=a.moment(None),
-                 actor=a.settings.rep)
-        record = reps.get(conn, handle)
-    output.created(record["handle"], {k: record[k] for k in ("handle", "name", "email", "role")}, fmt)
+        a.require_manager(conn, "enabling a rep" if active else "disabling a rep")
+        record, changed = reps.set_active(conn, handle, active=active, at=a.moment(None), actor=a.handle(conn))
+    state = "enabled" if active else "disabled"
+    if not changed:
+        output.message(f"rep {record['handle']} was already {state}")
+    elif active:
+        output.message(f"rep {record['handle']} enabled")
+    else:
+        output.message(f"rep {record['handle']} disabled; their records are kept "
+                       f"('salescli rep handover {record['handle']} TO' moves them)")
+
+
+@app.command("handover")
+def handover(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(metavar="FROM", help="The rep whose records move.")],
+    target: Annotated[str, typer.Argument(metavar="TO", help="The rep who takes them over.")],
+    fmt: FormatOpt = None,
+) -> None:
+    """Give every lead, customer, deal and task owned by FROM to TO (managers only), in one transaction; each move
+    is in the audit trail. Everything under a deal (quotes, contracts, orders, tickets...) follows its deal."""
+    from salescli.services import reps
+
+    a = App.of(ctx)
+    with a.store.write() as conn:
+        a.require_manager(conn, "handing over records")
+        counts = reps.handover(conn, source, target, at=a.moment(None), actor=a.handle(conn))
+    if fmt == output.Format.json:
+        output.render_record({"from": source.strip().lower(), "to": target.strip().lower(), **counts}, fmt)
+    else:
+        output.message(f"handed over to {target.strip().lower()}: {counts['leads']} leads, "
+                       f"{counts['customers']} customers, {counts['deals']} deals, {counts['tasks']} tasks")
 
 
 @app.command("list")

@@ -92,7 +92,7 @@ def resolve(conn: Connection, requested: str | None, *, option: str = "--rep", b
         return _actor(dict(row), login)
     if not admin:
         raise PolicyError(f"login {login} is not a salescli rep; a manager adds it with "
-                          f"'salescli rep add HANDLE --name NAME --login {login}'")
+                          f"'salescli rep add HANDLE --name NAME --login-name {login}'")
     if requested and requested.strip() and not (bootstrap and _no_reps(conn)):
         return _actor(_by_handle(conn, requested, option), login)
     return Actor(id=None, handle=None, role="admin", login=login)

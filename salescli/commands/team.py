@@ -1,0 +1,66 @@
+"""team init/check: team mode on PostgreSQL (services/team.py)."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from salescli import output
+from salescli.app import App
+from salescli.errors import PolicyError
+from salescli.options import FormatOpt, command_group
+
+app = command_group()
+
+
+def _postgres_only(a: App, what: str) -> None:
+    """Refuse SQLite before the file is opened (or created)."""
+    if a.database_file() is not None:
+        from salescli.services.team import SQLITE_SINGLE_USER
+
+        raise PolicyError(f"{what}: {SQLITE_SINGLE_USER}")
+
+
+@app.command("init")
+def init(ctx: typer.Context, fmt: FormatOpt = None) -> None:
+    """Turn on team mode (once, by the database's administrator; again after a salescli upgrade is harmless):
+    group roles salescli_owner, salescli_rep and salescli_manager; the tables owned by salescli_owner (nobody logs
+    in as it; you become a member); grants; row-level security (ENABLE and FORCE) with the team's policies. Then
+    add reps with 'salescli rep add HANDLE --name NAME --login'."""
+    from salescli.services import team
+
+    a = App.of(ctx)
+    _postgres_only(a, "team init")
+    with a.store.write() as conn:
+        summary = team.init(conn)
+    if fmt == output.Format.json:
+        output.render_record(summary, fmt)
+        return
+    created = f"; created the roles {', '.join(summary['created_roles'])}" if summary["created_roles"] else ""
+    output.message(f"team mode is on: {summary['tables']} tables owned by {team.OWNER}, row security on "
+                   f"{summary['row_security']}{created}. Next: salescli rep add HANDLE --name NAME --login "
+                   "[--manager]")
+
+
+@app.command("check")
+def check(ctx: typer.Context, fmt: FormatOpt = None) -> None:
+    """Check team mode: every table with per-rep data under FORCE row security with policies, nothing a rep can
+    write without row security, the tables owned by salescli_owner, the audit log append-only. Exit 1 on a
+    problem."""
+    from salescli.services import team
+
+    a = App.of(ctx)
+    _postgres_only(a, "team check")
+    with a.store.read() as conn:
+        found = team.problems(conn)
+    if fmt == output.Format.json:
+        output.render_record({"ok": not found, "problems": found}, fmt)
+    else:
+        for line in found:  # the report (stdout); the verdict is the one error line
+            sys.stdout.write(output.visible(line) + "\n")
+    if found:
+        raise PolicyError(f"team check: {len(found)} problem{'s' if len(found) != 1 else ''} "
+                          "(run 'salescli team init' as the administrator to repair)")
+    if fmt != output.Format.json:
+        output.message("team mode: ok")

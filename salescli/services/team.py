@@ -1,0 +1,579 @@
+"""Team mode on PostgreSQL: the rules of services/authz.py held by the database itself (grants and row-level
+security), so they hold for psql too (PRODUCT.md, "Team mode and who may do what"; ENGINEERING.md, Known traps:
+row-level security).
+
+Roles (cluster-wide, created once by ``salescli team init``):
+
+- ``salescli_owner`` (NOLOGIN, CREATEROLE) owns every table, sequence and function. Nobody logs in as it; the
+  administrator who ran ``team init`` is made a member so migrations still run (and is therefore the
+  administrator in authz.resolve). It holds CREATEROLE only so that ``salescli_login`` below can create and
+  change rep logins for a manager who has no CREATEROLE of their own.
+- ``salescli_rep`` (NOLOGIN): every rep's login is a member. Reads what row security shows; writes the sales
+  records (leads, customers, contacts, deals and everything under a deal), document counters, and appends to the
+  audit log.
+- ``salescli_manager`` (NOLOGIN): a manager's login is a member instead (not of salescli_rep too: each group has
+  its own policies, see ``_policies``). Granted what reps are, and the catalog, targets, team settings and reps.
+
+Which rows: who is acting comes from ``session_user`` through three SECURITY DEFINER helpers (owned by
+salescli_owner, search_path pinned): ``salescli_rep_id()``, ``salescli_rep_handle()`` (the active rep whose
+``reps.login`` is the session's login, else NULL) and ``salescli_is_manager()`` (an active manager rep, or the
+administrator: a member of the role owning the tables, or a superuser). Policies call them as
+``(SELECT salescli_rep_id())`` so PostgreSQL evaluates each once per statement (an InitPlan), not per row. Group
+roles are server-wide, so being in a group is not enough: a login sees rows only as a rep (or manager) of THIS
+database's reps table. (One consequence: a person who is a rep in one salescli database and a manager in another on
+the same server needs two logins.)
+
+- every table holding per-rep data has row security ENABLE and FORCE (FORCE: the owning role, and so the
+  administrator, goes through the policies too; superusers never do);
+- ``reps`` has ENABLE without FORCE: the helpers read it as its owner (with FORCE, reading it would call the
+  helpers again, without end); every login reads its own row, a rep of this database reads all;
+- ``counters`` (document numbers) and ``alembic_version`` hold no per-rep data: no row security.
+
+Everything is created by ``apply(conn)``: idempotent (CREATE OR REPLACE, DROP POLICY IF EXISTS + CREATE POLICY,
+REVOKE + GRANT), run by ``team init`` and, once team mode is on, after every migration (``after_upgrade``) so
+new tables get their owner, grants and policies.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from salescli import models
+from salescli.errors import InputError, PolicyError
+
+OWNER = "salescli_owner"
+REP = "salescli_rep"
+MANAGER = "salescli_manager"
+GROUPS = (OWNER, REP, MANAGER)
+
+# -- who may write what (SELECT is granted on every table; row security decides which rows) ---------------------
+#: Sales records: reps insert and update them (their own, by row security); nobody deletes them.
+REP_WRITES = ("customers", "contacts", "leads", "deals", "deal_events", "activities", "needs", "need_items",
+              "demos", "quotes", "quote_lines", "contracts", "contract_lines", "orders", "order_events",
+              "tickets", "ticket_events", "surveys", "tasks")
+#: Managers only (the catalog, targets, team policy, reps).
+MANAGER_WRITES = {"products": "INSERT, UPDATE", "targets": "INSERT, UPDATE",
+                  "team_settings": "INSERT, UPDATE, DELETE", "reps": "INSERT, UPDATE"}
+#: Document numbers: every writer takes the next one (no per-rep data, no row security).
+COUNTERS = "counters"
+#: Append-only for everyone: INSERT and SELECT only, no UPDATE/DELETE/TRUNCATE even for the owning role.
+AUDIT = "audit_log"
+#: Readable by every login (a login that is no rep sees no row of reps, and gets authz's one-line error).
+PUBLIC_READ = ("alembic_version", "reps")
+#: Row security ENABLE without FORCE (see the module docstring).
+NOT_FORCED = ("reps",)
+#: No row security at all.
+NO_ROW_SECURITY = (COUNTERS, "alembic_version")
+#: Tables whose owner_id only a manager changes (a rep may claim an unowned record for themselves).
+OWNED = ("customers", "leads", "deals", "tasks")
+
+SQLITE_SINGLE_USER = ("SQLite is single-user: the file's permissions are the boundary; team mode (logins, grants, "
+                      "row security) needs a PostgreSQL database")
+LOGIN_LEN = 63
+_LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
+_RESERVED = {"public", "none", "current_user", "session_user", "current_role", "all"}
+
+Policy = tuple[str, str, str, str | None, str | None]  # name, command, TO role, USING, WITH CHECK
+
+
+def _policies(s: str) -> dict[str, list[Policy]]:
+    """The policies by table; ``s`` is the quoted schema.
+
+    Each group has its own policies (``TO`` the group), so a login gets only its group's: a manager's are a single
+    InitPlan test, ``(SELECT salescli_is_manager())``, and the administrator's are ``true``, so the planner picks
+    the same plans for them as without row security (with one policy for everyone, ``manager OR <the rep's
+    test>`` made a manager's KPI report 3x slower: measured, benchmarks/rls_kpi.py). A rep's policies never see
+    more than the rep's own (and unowned) records."""
+    me = f"(SELECT {s}.salescli_rep_id())"
+    mgr = f"(SELECT {s}.salescli_is_manager())"
+    handle = f"(SELECT {s}.salescli_rep_handle())"
+    rep_here = f"({me} IS NOT NULL)"  # an active rep of this database (group roles are server-wide)
+
+    def own(t: str) -> str:
+        return f"({t}.owner_id = {me} OR ({t}.owner_id IS NULL AND {me} IS NOT NULL))"
+
+    def under(t: str, parent: str, fk: str) -> str:
+        """A row under a parent the rep may see (the parent's own policies decide)."""
+        return f"EXISTS (SELECT 1 FROM {s}.{parent} p WHERE p.id = {t}.{fk})"
+
+    def own_customer(t: str) -> str:
+        return (f"EXISTS (SELECT 1 FROM {s}.customers p WHERE p.id = {t}.customer_id "
+                f"AND (p.owner_id = {me} OR p.owner_id IS NULL))")
+
+    def order_or_customer(t: str) -> str:
+        """A ticket or survey: its order's (deal owner's) when it has one, else its customer owner's."""
+        return (f"(({t}.order_id IS NOT NULL AND {under(t, 'orders', 'order_id')}) "
+                f"OR ({t}.order_id IS NULL AND {own_customer(t)}))")
+
+    others: list[Policy] = [("salescli_manager_rows", "ALL", MANAGER, mgr, mgr),
+                            ("salescli_admin_rows", "ALL", OWNER, "true", "true")]
+
+    def rows(expr: str, *, read: str | None = None) -> list[Policy]:
+        """A rep reads and changes the rows ``expr`` admits (reads those ``read`` admits too); managers and the
+        administrator everything their grants allow."""
+        mine: list[Policy] = [("salescli_rep_rows", "ALL", REP, expr, expr)]
+        if read is not None:
+            mine.insert(0, ("salescli_rep_read", "SELECT", REP, read, None))
+        return [*mine, *others]
+
+    def read_only(read: str) -> list[Policy]:
+        return [("salescli_rep_read", "SELECT", REP, read, None), *others]
+
+    audit_mine = f"audit_log.rep = {handle}"
+    return {
+        # every login reads its own row (so a disabled rep is told so); a rep or manager of this database all rows
+        "reps": [("salescli_read", "SELECT", "PUBLIC", f"(reps.login = session_user::text OR {rep_here} OR {mgr})",
+                  None), *others],
+        "products": read_only(rep_here),
+        "team_settings": read_only(rep_here),
+        "targets": read_only(f"targets.rep_id = {me}"),
+        "customers": rows(own("customers"), read=rep_here),
+        "contacts": rows(own_customer("contacts"), read=rep_here),
+        "leads": rows(own("leads")),
+        "deals": rows(own("deals")),
+        "deal_events": rows(under("deal_events", "deals", "deal_id")),
+        "activities": rows(f"({under('activities', 'leads', 'lead_id')} OR {under('activities', 'deals', 'deal_id')})"),
+        "needs": rows(under("needs", "deals", "deal_id")),
+        "need_items": rows(under("need_items", "needs", "needs_id")),
+        "demos": rows(under("demos", "deals", "deal_id")),
+        "quotes": rows(under("quotes", "deals", "deal_id")),
+        "quote_lines": rows(under("quote_lines", "quotes", "quote_id")),
+        "contracts": rows(under("contracts", "deals", "deal_id")),
+        "contract_lines": rows(under("contract_lines", "contracts", "contract_id")),
+        "orders": rows(under("orders", "deals", "deal_id")),
+        "order_events": rows(under("order_events", "orders", "order_id")),
+        "tickets": rows(order_or_customer("tickets")),
+        "ticket_events": rows(under("ticket_events", "tickets", "ticket_id")),
+        "surveys": rows(order_or_customer("surveys")),
+        # a task is its owner's (its record's owner, else whoever added it), on a record the rep may work on
+        "tasks": rows(f"({own('tasks')} AND ((tasks.deal_id IS NOT NULL AND {under('tasks', 'deals', 'deal_id')}) "
+                      f"OR (tasks.lead_id IS NOT NULL AND {under('tasks', 'leads', 'lead_id')}) "
+                      f"OR (tasks.customer_id IS NOT NULL AND {own_customer('tasks')})))"),
+        # append-only: SELECT and INSERT policies only (and no UPDATE/DELETE grant for anyone); a rep or manager
+        # writes rows in their own name only, the administrator (acting for a rep with --rep) in any
+        AUDIT: [("salescli_rep_read", "SELECT", REP, audit_mine, None),
+                ("salescli_rep_append", "INSERT", REP, None, audit_mine),
+                ("salescli_manager_read", "SELECT", MANAGER, mgr, None),
+                ("salescli_manager_append", "INSERT", MANAGER, None, f"({mgr} AND {audit_mine})"),
+                ("salescli_admin_read", "SELECT", OWNER, "true", None),
+                ("salescli_admin_append", "INSERT", OWNER, None, "true")],
+    }
+
+
+def _functions(s: str, reps_literal: str) -> list[str]:
+    """The helper functions (SECURITY DEFINER ones pin search_path and qualify every name). The three the policies
+    call are PARALLEL RESTRICTED: left PARALLEL UNSAFE (the default) they kept every query that reads a table with
+    row security from running in parallel (a manager's KPI report took 1.3x as long as a superuser's: measured);
+    restricted, their InitPlans run once in the leader and the scans still run in parallel."""
+    owner_oid = f"(SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = {reps_literal}::regclass)"
+    definer = "SECURITY DEFINER SET search_path = pg_catalog, pg_temp"
+    helper = f"LANGUAGE sql STABLE PARALLEL RESTRICTED {definer}"
+    return [
+        f"""CREATE OR REPLACE FUNCTION {s}.salescli_rep_id() RETURNS integer
+            {helper}
+            AS $$ SELECT id FROM {s}.reps WHERE login = session_user::text AND active $$""",
+        f"""CREATE OR REPLACE FUNCTION {s}.salescli_rep_handle() RETURNS text
+            {helper}
+            AS $$ SELECT handle::text FROM {s}.reps WHERE login = session_user::text AND active $$""",
+        f"""CREATE OR REPLACE FUNCTION {s}.salescli_is_manager() RETURNS boolean
+            {helper}
+            AS $$ SELECT pg_catalog.pg_has_role(session_user, {owner_oid}, 'MEMBER')
+                      OR EXISTS (SELECT 1 FROM {s}.reps
+                                 WHERE login = session_user::text AND active AND role = 'manager') $$""",
+        # A rep never changes a record's owner: only a manager gives a record to someone (or to nobody); a rep may
+        # claim a record nobody owns. Row security sees only the new row, so this compares old and new.
+        f"""CREATE OR REPLACE FUNCTION {s}.salescli_guard_owner() RETURNS trigger
+            LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+            AS $$
+            BEGIN
+                IF NOT {s}.salescli_is_manager()
+                   AND NOT (OLD.owner_id IS NULL AND NEW.owner_id = {s}.salescli_rep_id()) THEN
+                    RAISE EXCEPTION 'only a manager can give a record to another rep (%% %%)', TG_TABLE_NAME, OLD.id
+                        USING ERRCODE = 'insufficient_privilege';
+                END IF;
+                RETURN NEW;
+            END $$""",
+        # Rep logins, for a manager without CREATEROLE: create (or adopt) one, move it between the groups, disable
+        # or enable it. Only a login attached to a rep of this database, never an administrator's role.
+        f"""CREATE OR REPLACE FUNCTION {s}.salescli_login(p_action text, p_login text, p_group text,
+                                                          p_verifier text) RETURNS void
+            LANGUAGE plpgsql {definer}
+            AS $$
+            DECLARE
+                target pg_catalog.pg_roles%%ROWTYPE;
+                owner_oid oid := {owner_oid};
+            BEGIN
+                IF NOT {s}.salescli_is_manager() THEN
+                    RAISE EXCEPTION 'managing logins needs a manager' USING ERRCODE = 'insufficient_privilege';
+                END IF;
+                IF p_action NOT IN ('create', 'group', 'disable', 'enable') THEN
+                    RAISE EXCEPTION 'unknown action %%', p_action USING ERRCODE = 'invalid_parameter_value';
+                END IF;
+                IF p_action IN ('create', 'group') AND p_group IS DISTINCT FROM '{REP}'
+                   AND p_group IS DISTINCT FROM '{MANAGER}' THEN
+                    RAISE EXCEPTION 'unknown group %%', p_group USING ERRCODE = 'invalid_parameter_value';
+                END IF;
+                IF NOT EXISTS (SELECT 1 FROM {s}.reps r WHERE r.login = p_login) THEN
+                    RAISE EXCEPTION 'login %% belongs to no rep of this database', p_login
+                        USING ERRCODE = 'insufficient_privilege';
+                END IF;
+                SELECT * INTO target FROM pg_catalog.pg_roles WHERE rolname = p_login;
+                IF NOT FOUND THEN
+                    IF p_action <> 'create' THEN
+                        RAISE EXCEPTION 'no login role %%', p_login USING ERRCODE = 'undefined_object';
+                    END IF;
+                    IF p_login !~ '^[a-z0-9][a-z0-9._-]{{0,62}}$' OR p_login ~ '^(pg_|salescli_)' THEN
+                        RAISE EXCEPTION 'login %% is not a safe login name', p_login
+                            USING ERRCODE = 'invalid_parameter_value';
+                    END IF;
+                    EXECUTE format('CREATE ROLE %%I LOGIN PASSWORD %%L IN ROLE %%I', p_login, p_verifier, p_group);
+                    RETURN;
+                END IF;
+                IF target.rolsuper OR target.rolcreaterole OR target.rolbypassrls OR target.rolreplication
+                   OR pg_catalog.pg_has_role(target.oid, owner_oid, 'MEMBER') THEN
+                    RAISE EXCEPTION 'login %% is an administrator''s role: salescli does not change it', p_login
+                        USING ERRCODE = 'insufficient_privilege';
+                END IF;
+                IF p_action = 'create' THEN
+                    IF p_verifier IS NOT NULL THEN
+                        RAISE EXCEPTION 'login %% already exists: its password is not changed here', p_login
+                            USING ERRCODE = 'duplicate_object';
+                    END IF;
+                    IF NOT (pg_catalog.pg_has_role(target.oid, '{REP}', 'MEMBER')
+                            OR pg_catalog.pg_has_role(target.oid, '{MANAGER}', 'MEMBER'))
+                       AND NOT pg_catalog.pg_has_role(session_user, owner_oid, 'MEMBER') THEN
+                        RAISE EXCEPTION 'login %% already exists and is not a salescli login: the administrator '
+                                        'can add it', p_login USING ERRCODE = 'insufficient_privilege';
+                    END IF;
+                ELSIF NOT (pg_catalog.pg_has_role(target.oid, '{REP}', 'MEMBER')
+                           OR pg_catalog.pg_has_role(target.oid, '{MANAGER}', 'MEMBER')) THEN
+                    RAISE EXCEPTION 'login %% is not a salescli login', p_login
+                        USING ERRCODE = 'insufficient_privilege';
+                END IF;
+                IF p_action IN ('create', 'group') THEN
+                    EXECUTE format('GRANT %%I TO %%I', p_group, p_login);
+                    IF EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members m
+                               WHERE m.member = target.oid AND m.roleid = (SELECT oid FROM pg_catalog.pg_roles
+                                   WHERE rolname = CASE p_group WHEN '{REP}' THEN '{MANAGER}' ELSE '{REP}' END)) THEN
+                        EXECUTE format('REVOKE %%I FROM %%I',
+                                       CASE p_group WHEN '{REP}' THEN '{MANAGER}' ELSE '{REP}' END, p_login);
+                    END IF;
+                ELSIF p_action = 'disable' THEN
+                    EXECUTE format('ALTER ROLE %%I NOLOGIN', p_login);
+                ELSE
+                    EXECUTE format('ALTER ROLE %%I LOGIN', p_login);
+                END IF;
+            END $$""",
+    ]
+
+
+# -- set-up -----------------------------------------------------------------------------------------------------
+
+
+def _run(conn: Connection, sql: str) -> None:
+    """DDL with no parameters (the driver reads ``%`` as a placeholder: every ``%`` in ``sql`` is written ``%%``)."""
+    conn.exec_driver_sql(sql)
+
+
+def _quote(conn: Connection, name: str) -> str:
+    return conn.dialect.identifier_preparer.quote(name)
+
+
+def require_postgres(conn: Connection, what: str) -> None:
+    if conn.dialect.name != "postgresql":
+        raise PolicyError(f"{what}: {SQLITE_SINGLE_USER}")
+
+
+def initialized(conn: Connection) -> bool:
+    """Whether ``team init`` has run on this database: the tables belong to salescli_owner."""
+    if conn.dialect.name != "postgresql":
+        return False
+    return bool(conn.exec_driver_sql(
+        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_roles r ON r.oid = c.relowner "
+        "WHERE c.oid = to_regclass('reps') AND r.rolname = %(owner)s)", {"owner": OWNER}).scalar())
+
+
+def _tables(conn: Connection) -> list[str]:
+    """salescli's tables present in the current schema (the model's, plus alembic_version)."""
+    present = set(conn.exec_driver_sql(
+        "SELECT relname FROM pg_catalog.pg_class WHERE relnamespace = current_schema()::regnamespace "
+        "AND relkind IN ('r', 'p')").scalars())
+    return [name for name in [*models.metadata.tables, "alembic_version"] if name in present]
+
+
+def init(conn: Connection) -> dict[str, Any]:
+    """``team init``: the group roles (if missing), this login made a member of salescli_owner, then ``apply``.
+    Run by the database's owner (who created its tables) or a superuser; creating the roles the first time needs
+    CREATEROLE. One transaction: all of it or nothing."""
+    require_postgres(conn, "team init")
+    login, superuser, createrole, owns = conn.exec_driver_sql(
+        "SELECT session_user, r.rolsuper, r.rolcreaterole, "
+        "pg_catalog.pg_has_role(session_user, c.relowner, 'MEMBER') "
+        "FROM pg_catalog.pg_roles r, pg_catalog.pg_class c "
+        "WHERE r.rolname = session_user AND c.oid = to_regclass('reps')").one()
+    if not owns:
+        raise PolicyError(f"team init is run by the database's administrator (the login that owns its tables, or a "
+                          f"superuser); you are logged in as {login}")
+    existing = set(conn.exec_driver_sql("SELECT rolname FROM pg_catalog.pg_roles WHERE rolname = ANY(%(names)s)",
+                                        {"names": list(GROUPS)}).scalars())
+    missing = [name for name in GROUPS if name not in existing]
+    if missing and not (superuser or createrole):
+        raise PolicyError(f"team init creates the roles {', '.join(missing)}: log in as a role with CREATEROLE "
+                          f"(or a superuser); {login} has neither")
+    if OWNER not in existing:
+        _run(conn, f"CREATE ROLE {OWNER} NOLOGIN CREATEROLE")
+    if REP not in existing:
+        _run(conn, f"CREATE ROLE {REP} NOLOGIN")
+    if MANAGER not in existing:
+        _run(conn, f"CREATE ROLE {MANAGER} NOLOGIN")
+    elif conn.exec_driver_sql(  # an earlier salescli made managers members of salescli_rep
+            "SELECT 1 FROM pg_catalog.pg_auth_members WHERE roleid = to_regrole(%(rep)s) "
+            "AND member = to_regrole(%(manager)s)", {"rep": REP, "manager": MANAGER}).first():
+        _run(conn, f"REVOKE {REP} FROM {MANAGER}")
+    owner_can_create_roles = conn.exec_driver_sql(
+        "SELECT rolcreaterole FROM pg_catalog.pg_roles WHERE rolname = %(owner)s", {"owner": OWNER}).scalar()
+    if not owner_can_create_roles and (superuser or createrole):
+        _run(conn, f"ALTER ROLE {OWNER} CREATEROLE")
+    if not superuser and not conn.exec_driver_sql(
+            "SELECT pg_catalog.pg_has_role(session_user, %(owner)s, 'MEMBER')", {"owner": OWNER}).scalar():
+        _run(conn, f"GRANT {OWNER} TO {_quote(conn, login)}")
+    summary = apply(conn)
+    return {"login": login, "created_roles": missing, **summary}
+
+
+def apply(conn: Connection) -> dict[str, Any]:
+    """Owner, grants, row security, policies, triggers and helper functions: idempotent (run it again after any
+    migration). The caller is the administrator (a member of the role owning the tables, or a superuser)."""
+    require_postgres(conn, "team mode")
+    schema = conn.exec_driver_sql("SELECT current_schema()").scalar()
+    if not schema or "'" in schema:
+        raise PolicyError(f"team mode: unusable schema {schema!r}")
+    s = _quote(conn, schema)
+    reps_literal = "'" + f"{s}.reps" + "'"
+    tables = _tables(conn)
+    if "reps" not in tables:
+        raise PolicyError("team mode: this database has no salescli tables yet")
+    if not conn.exec_driver_sql("SELECT has_schema_privilege(%(owner)s, current_schema(), 'CREATE')",
+                                {"owner": OWNER}).scalar():
+        _run(conn, f"GRANT USAGE, CREATE ON SCHEMA {s} TO {OWNER}")
+
+    for table in tables:  # tables (and the sequences they own) belong to the role nobody logs in as
+        _run(conn, f"ALTER TABLE {s}.{_quote(conn, table)} OWNER TO {OWNER}")
+    for (sequence,) in conn.exec_driver_sql(
+            "SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_roles r ON r.oid = c.relowner "
+            "WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'S' "
+            "AND r.rolname <> %(owner)s", {"owner": OWNER}):
+        _run(conn, f"ALTER SEQUENCE {s}.{_quote(conn, sequence)} OWNER TO {OWNER}")
+
+    for statement in _functions(s, reps_literal):
+        _run(conn, statement)
+    for signature in ("salescli_rep_id()", "salescli_rep_handle()", "salescli_is_manager()",
+                      "salescli_guard_owner()", "salescli_login(text, text, text, text)"):
+        _run(conn, f"ALTER FUNCTION {s}.{signature} OWNER TO {OWNER}")
+    _run(conn, f"REVOKE ALL ON FUNCTION {s}.salescli_login(text, text, text, text) FROM PUBLIC")
+    _run(conn, f"GRANT EXECUTE ON FUNCTION {s}.salescli_login(text, text, text, text) TO {MANAGER}")
+
+    for table in tables:
+        _grant(conn, s, table)
+    policies = _policies(s)
+    protected = 0
+    for table in tables:
+        q = f"{s}.{_quote(conn, table)}"
+        if table in NO_ROW_SECURITY:
+            _run(conn, f"ALTER TABLE {q} DISABLE ROW LEVEL SECURITY")
+            _run(conn, f"ALTER TABLE {q} NO FORCE ROW LEVEL SECURITY")
+            continue
+        _run(conn, f"ALTER TABLE {q} ENABLE ROW LEVEL SECURITY")
+        _run(conn, f"ALTER TABLE {q} {'NO FORCE' if table in NOT_FORCED else 'FORCE'} ROW LEVEL SECURITY")
+        for (name,) in conn.exec_driver_sql(  # ours only (salescli_*): an administrator's own policies stay
+                "SELECT polname FROM pg_catalog.pg_policy WHERE polrelid = %(t)s::regclass "
+                "AND polname LIKE 'salescli\\_%%'", {"t": f"{s}.{_quote(conn, table)}"}):
+            _run(conn, f"DROP POLICY IF EXISTS {_quote(conn, name)} ON {q}")
+        for name, command, role, using, check in policies.get(table, []):  # a table not listed: no rows for anyone
+            _run(conn, f"CREATE POLICY {name} ON {q} AS PERMISSIVE FOR {command} TO {role}"
+                       + (f" USING ({using})" if using else "") + (f" WITH CHECK ({check})" if check else ""))
+        protected += 1
+        if table in OWNED:
+            _run(conn, f"CREATE OR REPLACE TRIGGER salescli_guard_owner BEFORE UPDATE OF owner_id ON {q} "
+                       "FOR EACH ROW WHEN (OLD.owner_id IS DISTINCT FROM NEW.owner_id) "
+                       f"EXECUTE FUNCTION {s}.salescli_guard_owner()")
+    return {"tables": len(tables), "row_security": protected}
+
+
+def _grant(conn: Connection, s: str, table: str) -> None:
+    """Reset one table's grants to the plan (REVOKE from everyone salescli grants to, then GRANT)."""
+    q = f"{s}.{_quote(conn, table)}"
+    _run(conn, f"REVOKE ALL ON {q} FROM PUBLIC, {REP}, {MANAGER}")
+    sequences = list(_sequences(conn, s, table))
+    for sequence in sequences:
+        _run(conn, f"REVOKE ALL ON SEQUENCE {sequence} FROM PUBLIC, {REP}, {MANAGER}")
+    if table in PUBLIC_READ:
+        _run(conn, f"GRANT SELECT ON {q} TO PUBLIC")
+    if table not in {*REP_WRITES, *MANAGER_WRITES, COUNTERS, AUDIT, *PUBLIC_READ}:
+        return  # a table this version does not know: only its owner until salescli knows what it holds
+    both = f"{REP}, {MANAGER}"  # a manager is no member of salescli_rep (see _policies): granted alike
+    _run(conn, f"GRANT SELECT ON {q} TO {both}")
+    writers = None
+    if table in REP_WRITES or table == COUNTERS:
+        _run(conn, f"GRANT INSERT, UPDATE ON {q} TO {both}")
+        writers = both
+    elif table == AUDIT:
+        _run(conn, f"GRANT INSERT ON {q} TO {both}")
+        # append-only even for the owning role (and so the administrator); TRUNCATE ignores row security
+        _run(conn, f"REVOKE UPDATE, DELETE, TRUNCATE ON {q} FROM {OWNER}")
+        writers = both
+    elif table in MANAGER_WRITES:
+        _run(conn, f"GRANT {MANAGER_WRITES[table]} ON {q} TO {MANAGER}")
+        writers = MANAGER
+    if writers is not None:
+        for sequence in sequences:
+            _run(conn, f"GRANT USAGE ON SEQUENCE {sequence} TO {writers}")
+
+
+def _sequences(conn: Connection, s: str, table: str) -> Iterator[str]:
+    """The sequences a table's columns take their defaults from (serial ids), quoted."""
+    for (sequence,) in conn.exec_driver_sql(
+            "SELECT pg_get_serial_sequence(%(t)s, a.attname) FROM pg_catalog.pg_attribute a "
+            "WHERE a.attrelid = %(t)s::regclass AND a.attnum > 0 AND NOT a.attisdropped "
+            "AND pg_get_serial_sequence(%(t)s, a.attname) IS NOT NULL", {"t": f"{s}.{_quote(conn, table)}"}):
+        yield str(sequence)
+
+
+def after_upgrade(conn: Connection) -> bool:
+    """After migrations (store.py, in the migration's transaction): keep team mode current when it is on (new
+    tables get their owner, grants and row security). Does nothing on SQLite, before ``team init``, or for a login
+    that is not the administrator (who alone can migrate anyway). Returns whether anything was applied."""
+    if conn.dialect.name != "postgresql" or not initialized(conn) or not is_administrator(conn):
+        return False
+    apply(conn)
+    return True
+
+
+def is_administrator(conn: Connection) -> bool:
+    """Whether the session's login is the administrator: a member of the role owning the tables, or a superuser
+    (the same test as authz.resolve)."""
+    return bool(conn.exec_driver_sql(
+        "SELECT pg_catalog.pg_has_role(session_user, c.relowner, 'MEMBER') FROM pg_catalog.pg_class c "
+        "WHERE c.oid = to_regclass('reps')").scalar())
+
+
+# -- rep logins -------------------------------------------------------------------------------------------------
+
+
+def parse_login(text: str) -> str:
+    """A login role name: 1-63 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit; not
+    PostgreSQL's (pg_*) or salescli's (salescli_*) own names."""
+    login = text.strip()
+    if not _LOGIN.match(login) or login.startswith(("pg_", "salescli_")) or login in _RESERVED:
+        raise InputError(f"--login: {text!r} must be 1-{LOGIN_LEN} lower-case letters, digits, '.', '_' or '-', "
+                         "starting with a letter or digit (not pg_* or salescli_*)")
+    return login
+
+
+def require_initialized(conn: Connection, what: str) -> None:
+    require_postgres(conn, what)
+    if not initialized(conn):
+        raise PolicyError(f"{what}: team mode is not set up on this database; its administrator runs "
+                          "'salescli team init' first")
+
+
+def role_exists(conn: Connection, login: str) -> bool:
+    return conn.exec_driver_sql("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = %(l)s", {"l": login}).first() \
+        is not None
+
+
+def check_adoptable(conn: Connection, login: str) -> None:
+    """An existing role may become a rep's login only if it is no administrator's, and (for a manager, not the
+    administrator) only if it is a salescli login already (a rep of another salescli database on this server).
+    The same rules as the database's salescli_login, said first in one line."""
+    row = conn.exec_driver_sql(
+        "SELECT r.rolsuper OR r.rolcreaterole OR r.rolbypassrls OR r.rolreplication "
+        "OR pg_catalog.pg_has_role(r.oid, c.relowner, 'MEMBER'), "
+        "pg_catalog.pg_has_role(r.oid, %(rep)s, 'MEMBER') OR pg_catalog.pg_has_role(r.oid, %(manager)s, 'MEMBER'), "
+        "pg_catalog.pg_has_role(session_user, c.relowner, 'MEMBER') "
+        "FROM pg_catalog.pg_roles r, pg_catalog.pg_class c WHERE r.rolname = %(l)s AND c.oid = to_regclass('reps')",
+        {"l": login, "rep": REP, "manager": MANAGER}).first()
+    if row is None:
+        return
+    privileged, salescli_login, administrator = row
+    if privileged:
+        raise PolicyError(f"--login: {login} is an administrator's role; give the rep a login of their own")
+    if not salescli_login and not administrator:
+        raise PolicyError(f"--login: the role {login} already exists and is not a salescli login; the "
+                          "administrator can add it")
+
+
+def login_in_use(conn: Connection, login: str) -> str | None:
+    """The handle of the rep already using ``login``, or None."""
+    return conn.execute(select(models.reps.c.handle).where(models.reps.c.login == login)).scalar()
+
+
+def encrypt(conn: Connection, login: str, password: str) -> str:
+    """The password's verifier, computed here (libpq's PQencryptPasswordConn, SCRAM-SHA-256 unless the server asks
+    for md5): the clear text never reaches the server, its logs or pg_stat_activity."""
+    algorithm = conn.exec_driver_sql("SHOW password_encryption").scalar() or "scram-sha-256"
+    driver = conn.connection.driver_connection
+    verifier = driver.pgconn.encrypt_password(password.encode(), login.encode(), str(algorithm).encode())  # type: ignore[union-attr]
+    return bytes(verifier).decode("ascii")
+
+
+def manage_login(conn: Connection, action: str, login: str, *, manager: bool | None = None,
+                 verifier: str | None = None) -> None:
+    """create | group | disable | enable, through the database's ``salescli_login`` (which checks again that the
+    session is a manager's and that the login is a rep's of this database)."""
+    group = None if manager is None else (MANAGER if manager else REP)
+    conn.exec_driver_sql("SELECT salescli_login(%(a)s, %(l)s, %(g)s, %(v)s)",
+                         {"a": action, "l": login, "g": group, "v": verifier})
+
+
+def login_of(conn: Connection, handle: str) -> str | None:
+    return conn.execute(select(models.reps.c.login).where(models.reps.c.handle == handle)).scalar()
+
+
+# -- checks (team check; the meta-test asks the catalog the same questions independently) ------------------------
+
+
+def problems(conn: Connection) -> list[str]:
+    """What leaves a hole: a table with per-rep data (an owner column, or under a deal) without ENABLE and FORCE
+    row security and a policy; a table reps may write without row security (other than the counters); a table
+    not owned by salescli_owner; UPDATE/DELETE granted on the audit log."""
+    require_initialized(conn, "team check")
+    found: list[str] = []
+    rows = conn.exec_driver_sql(
+        "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, "
+        "(SELECT count(*) FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid), r.rolname, "
+        "has_table_privilege(%(rep)s, c.oid, 'INSERT') OR has_table_privilege(%(rep)s, c.oid, 'UPDATE') "
+        "OR has_table_privilege(%(rep)s, c.oid, 'DELETE'), "
+        "EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attname IN "
+        "('owner_id', 'rep_id', 'customer_id', 'lead_id', 'deal_id', 'needs_id', 'quote_id', 'contract_id', "
+        "'order_id', 'ticket_id') AND NOT a.attisdropped) "
+        "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_roles r ON r.oid = c.relowner "
+        "WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p') ORDER BY c.relname",
+        {"rep": REP}).all()
+    for name, rls, force, policies, owner, rep_writes, per_rep in rows:
+        if owner != OWNER:
+            found.append(f"table {name} is owned by {owner}, not {OWNER}")
+        if per_rep and not (rls and force and policies) and name not in NOT_FORCED:
+            found.append(f"table {name} holds per-rep data without ENABLE + FORCE row security and a policy")
+        if rep_writes and not rls and name != COUNTERS:
+            found.append(f"{REP} can write table {name}, which has no row security")
+    present = {(table, name) for table, name in conn.exec_driver_sql(
+        "SELECT c.relname, p.polname FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid "
+        "WHERE c.relnamespace = current_schema()::regnamespace")}
+    tables = {row[0] for row in rows}
+    s = _quote(conn, str(conn.exec_driver_sql("SELECT current_schema()").scalar()))
+    for table, policies in _policies(s).items():
+        for policy in policies:
+            if table in tables and (table, policy[0]) not in present:
+                found.append(f"table {table} lacks its policy {policy[0]}")
+    audit_writes = conn.exec_driver_sql(
+        "SELECT string_agg(DISTINCT grantee || ' ' || privilege_type, ', ') FROM information_schema.role_table_grants "
+        "WHERE table_schema = current_schema() AND table_name = 'audit_log' "
+        "AND privilege_type IN ('UPDATE', 'DELETE', 'TRUNCATE')").scalar()
+    if audit_writes:
+        found.append(f"the audit log can be changed: {audit_writes}")
+    return found
