@@ -87,6 +87,7 @@ customers = Table(
     Column("notes", Text),
     _created(),
     Column("updated_at", DateTime, nullable=False),
+    _fk("merged_into", "customers"),  # merged into that customer (customer merge): kept, hidden from listings
 )
 
 contacts = Table(
@@ -124,6 +125,7 @@ leads = Table(
     _created(),
     Column("updated_at", DateTime, nullable=False),
     Column("closed_at", DateTime),
+    _fk("merged_into", "leads"),  # merged into that lead (lead merge): kept, hidden from listings
 )
 
 deals = Table(
@@ -135,13 +137,34 @@ deals = Table(
     _fk("owner_id", "reps"),
     Column("source", String(20)),
     Column("stage", String(20), nullable=False, server_default="qualification", index=True),
-    Column("value_minor", BigInteger),
+    Column("value_minor", BigInteger),  # the value set by hand (deal update --value); the shown value is derived
     Column("expected_close", Date),
     Column("lost_reason", Text),
     _created(),
     Column("updated_at", DateTime, nullable=False),
     Column("stage_at", DateTime, nullable=False),
     Column("closed_at", DateTime),
+    Column("probability_bp", Integer),  # chance to win set by hand; None: the stage's default
+    Column("next_step", Text),
+    Column("lost_note", Text),  # the words given with deal lose --note (lost_reason: the team list's key)
+)
+
+tasks = Table(
+    "tasks", metadata, _id(),
+    # exactly one of deal, lead, customer (services/tasks.py)
+    _fk("deal_id", "deals"),
+    _fk("lead_id", "leads"),
+    _fk("customer_id", "customers"),
+    Column("text", Text, nullable=False),
+    Column("due", Date, nullable=False),
+    Column("priority", String(10), nullable=False, server_default="normal"),
+    Column("status", String(10), nullable=False, server_default="open"),
+    Column("done_at", DateTime),
+    _fk("owner_id", "reps", index=False),
+    _fk("rep_id", "reps", index=False),
+    _created(),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_tasks_owner_id_status_due", "owner_id", "status", "due"),
 )
 
 deal_events = Table(

@@ -204,6 +204,28 @@ def _account(name: str, raw: Any) -> str:
     return re.sub(r" {2,}", " ", value)
 
 
+def _lost_reasons(name: str, raw: Any) -> str:
+    """``price:价格,lead_time:交期,...``: the keys deals are lost for, each with its aliases."""
+    from salescli.domain.lost import parse_reasons
+
+    return parse_reasons(_text(name, raw), name=name).text()
+
+
+def _aliases(keys: Callable[[], tuple[str, ...]] | None = None) -> Check:
+    """``alias=key,...``: names the team adds to a shipped alias table (``keys``: the keys allowed)."""
+    def check(name: str, raw: Any) -> str:
+        from salescli.domain.aliases import format_pairs, parse_pairs
+
+        return format_pairs(parse_pairs(_text(name, raw), name=name, keys=keys() if keys else None))
+    return check
+
+
+def _channels() -> tuple[str, ...]:
+    from salescli.domain.leads import SOURCES
+
+    return SOURCES
+
+
 TEAM = "team"
 PERSONAL = "personal"
 
@@ -283,6 +305,15 @@ KEYS: dict[str, Key] = {k.name: k for k in (
         "region for phone numbers written without +country code", scope=TEAM),
     Key("target_industries", _text, "manufacturing,retail,healthcare,education,logistics,software",
         "industries that count as a fit in the customer tier rule (comma-separated)", scope=TEAM),
+    Key("lost_reasons", _lost_reasons,
+        "price:价格,lead_time:交期,competitor:竞品,budget:预算,no_decision:无决策,other:其他",
+        "why deals are lost: key:alias|alias,... (deal lose --reason takes a key or an alias)", scope=TEAM),
+    Key("industry_aliases", _aliases(), None,
+        "the team's own industry names: alias=key,... (e.g. 汽车制造=manufacturing), added to the shipped table",
+        scope=TEAM),
+    Key("channel_aliases", _aliases(_channels), None,
+        "the team's own lead channel names: alias=key,... (e.g. 老板介绍=referral), added to the shipped table",
+        scope=TEAM),
 )}
 TEAM_KEYS = tuple(name for name, key in KEYS.items() if key.team)
 

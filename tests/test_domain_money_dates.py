@@ -100,3 +100,15 @@ def test_relative_periods() -> None:
     assert parse_period("THIS-YEAR", today=today).label == "2026"
     with pytest.raises(InputError):
         parse_period("this-quarter")  # needs a today
+
+
+def test_relative_days_back_and_forth() -> None:
+    from datetime import date
+
+    from salescli.domain.dates import parse_date
+
+    today = date(2026, 11, 30)
+    assert parse_date("-7d", today=today) == date(2026, 11, 23)
+    assert parse_date("-2w", today=today) == date(2026, 11, 16)
+    assert parse_date("yesterday", today=today) == date(2026, 11, 29)
+    assert parse_date("+1w", today=today) == date(2026, 12, 7)

@@ -85,7 +85,7 @@ def test_all_or_nothing_lists_every_problem(cli: Cli, db_path: Path, tmp_path: P
         f"{path}:4: email: 'not-an-email' is not an email address (An email address must have an @-sign.)",
         f"{path}:4: phone: '12' is not a possible phone number for region CN",
         f"{path}:4: source: 'pigeon' is not a channel (one of phone, email, social, exhibition, referral, web, other)",
-        f"{path}:4: follow_up: '2026-02-30' is not a date (expected YYYY-MM-DD, today, tomorrow, +3d or +2w)",
+        f"{path}:4: follow_up: '2026-02-30' is not a date (expected YYYY-MM-DD, today, tomorrow, +3d, +2w or -7d)",
         f"error: 2 invalid row(s) in {path}; nothing imported (--skip-invalid --rejects FILE imports the good ones)"]
     assert snapshot(cli) == before
 

@@ -170,9 +170,9 @@ def test_contract_from_accepted_quote_and_signing_wins(cli: Cli, db_path: Path, 
 
 
 def test_deal_lose_and_list(cli: Cli, db_path: Path, deal: int) -> None:
-    cli.ok("deal", "lose", str(deal), "--reason", "选择了竞品", "--date", "2026-10-20")
+    cli.ok("deal", "lose", str(deal), "--reason", "竞品", "--date", "2026-10-20")  # the list's alias → its key
     rows = cli.json("deal", "list", "--stage", "lost")
-    assert [(r["id"], r["lost_reason"]) for r in rows] == [(deal, "选择了竞品")]
+    assert [(r["id"], r["lost_reason"]) for r in rows] == [(deal, "competitor")]
     assert cli.json("deal", "list", "--open") == []
     assert "already lost" in cli.fails(1, "deal", "lose", str(deal), "--reason", "again")
     assert "not a deal stage" in cli.fails(2, "deal", "list", "--stage", "won-ish")

@@ -29,6 +29,7 @@ def today(
     from salescli.commands.lead import DUE_COLUMNS
     from salescli.commands.order import COLUMNS as ORDER_COLUMNS
     from salescli.commands.quote import COLUMNS as QUOTE_COLUMNS
+    from salescli.commands.task import COLUMNS as TASK_COLUMNS
     from salescli.commands.ticket import COLUMNS as TICKET_COLUMNS
     from salescli.services import agenda
 
@@ -46,6 +47,7 @@ def today(
         output.render(report["follow_ups"], DUE_COLUMNS, kind)
         return
     sections = (
+        ("tasks", TASK_COLUMNS, f"tasks due by {day.isoformat()}", "salescli task list --due-before today"),
         ("follow_ups", DUE_COLUMNS, f"follow-ups due by {day.isoformat()}", "salescli lead due"),
         ("expiring_quotes", QUOTE_COLUMNS, f"quotes expiring within {agenda.EXPIRING_DAYS} days",
          f"salescli quote list --expiring {agenda.EXPIRING_DAYS}"),
@@ -67,7 +69,7 @@ def pipeline(ctx: typer.Context, owner: OwnerOpt = None, everyone: AllOpt = Fals
 
     a = App.of(ctx)
     with a.store.read() as conn:
-        rows = deals.pipeline(conn, owner_id=a.scope(conn, owner, everyone))
+        rows = deals.pipeline(conn, today=a.day(None), owner_id=a.scope(conn, owner, everyone))
     kind = output.resolve_format(fmt)
     if kind not in (output.Format.json, output.Format.csv):
         open_rows = [r for r in rows if r["stage"] not in ("won", "lost")]

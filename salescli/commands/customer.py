@@ -9,7 +9,7 @@ import typer
 from salescli import output
 from salescli.app import App
 from salescli.domain.customers import TIER_RULE
-from salescli.options import FormatOpt, LimitOpt, OwnerOpt, command_group
+from salescli.options import DateOpt, FormatOpt, LimitOpt, OwnerOpt, command_group
 from salescli.output import Col
 
 app = command_group()
@@ -36,6 +36,13 @@ def _targets(a: App) -> list[str]:
     return split_list(a.config("target_industries"))
 
 
+def _industries(a: App) -> dict[str, str]:
+    """The team's own industry aliases (setting industry_aliases), folded alias → key."""
+    from salescli.domain.aliases import extra
+
+    return extra(a.config("industry_aliases"), name="industry_aliases")
+
+
 @app.command("add", epilog=TIER_RULE)
 def add(
     ctx: typer.Context,
@@ -54,7 +61,8 @@ def add(
               "preferences": preferences, "competitors": competitors, "notes": notes}
     with a.store.write() as conn:
         customer_id = customers.add(conn, values=values, owner_id=a.owner_id(conn, owner), at=a.moment(None),
-                                    actor=a.handle(conn), targets=_targets(a), allow_duplicate=allow_duplicate)
+                                    actor=a.handle(conn), targets=_targets(a), allow_duplicate=allow_duplicate,
+                                    industries=_industries(a))
         record = customers.get(conn, customer_id)
     output.created(customer_id, record, fmt)
 
@@ -65,6 +73,7 @@ def list_(
     tier: Annotated[str | None, typer.Option("--tier", help="Only tier A, B or C.")] = None,
     industry: Industry = None, city: City = None, owner: OwnerOpt = None,
     search: Annotated[str | None, typer.Option("--search", "-s", help="Text in name, industry or city.")] = None,
+    merged: Annotated[bool, typer.Option("--merged", help="Also customers merged into another.")] = False,
     limit: LimitOpt = None, fmt: FormatOpt = None,
 ) -> None:
     """List customers, best tier and biggest budget first."""
@@ -77,7 +86,7 @@ def list_(
     with a.store.read() as conn:
         owner_id = a.owner_id(conn, owner) if owner else None
         rows = customers.listing(conn, tier=tier, industry=industry, city=city, owner_id=owner_id, search=search,
-                                 limit=limit)
+                                 limit=limit, industries=_industries(a) if industry else None, merged=merged)
     output.render(rows, COLUMNS, fmt, empty="no customers")
 
 
@@ -112,7 +121,8 @@ def update(
     with a.store.write() as conn:
         owner_id = a.owner_id(conn, owner) if owner else None
         record = customers.update_customer(conn, parse_id(customer, "customer"), values=values, owner_id=owner_id,
-                                           at=a.moment(None), actor=a.handle(conn), targets=_targets(a))
+                                           at=a.moment(None), actor=a.handle(conn), targets=_targets(a),
+                                           industries=_industries(a))
     output.render_record(record, fmt, sections={"contacts": (record["contacts"], CONTACT_COLUMNS)})
 
 
@@ -123,7 +133,8 @@ def analyze(
         "--by", help="Breakdown(s): tier, industry, city, size, region, owner (default: tier, industry, city).")]
     = None,
     top: Annotated[int, typer.Option("--top", min=1, help="Rows per breakdown in tables.")] = 10,
-    retier: Annotated[bool, typer.Option("--retier", help="Recompute every tier first (after a rule change).")]
+    retier: Annotated[bool, typer.Option("--retier", help="Recompute every tier first, and store every industry "
+                                                          "as its key (after a rule or alias change).")]
     = False,
     fmt: FormatOpt = None,
 ) -> None:
@@ -134,7 +145,7 @@ def analyze(
     groups = by or ["tier", "industry", "city"]
     if retier:
         with a.store.write() as conn:
-            changed = customers.retier(conn, targets=_targets(a), at=a.moment(None))
+            changed = customers.retier(conn, targets=_targets(a), at=a.moment(None), industries=_industries(a))
         output.message(f"tiers recomputed: {changed} changed")
     with a.store.read() as conn:
         report: dict[str, Any] = {g: customers.breakdown(conn, g) for g in groups}
@@ -154,3 +165,34 @@ def analyze(
         output.newline()
         output.render(report["worth_pursuing"], COLUMNS, kind, title="worth pursuing (tier A, biggest budget)",
                       heading=True, empty="no tier A customers")
+
+
+MOVE_COLUMNS = [Col("table", "table"), Col("column", "column"), Col("rows", "rows", True)]
+
+
+@app.command("merge")
+def merge(
+    ctx: typer.Context,
+    keep: Annotated[str, typer.Argument(help="Customer id to keep.")],
+    other: Annotated[str, typer.Argument(help="Customer id merged into it (kept, marked merged, hidden from lists).")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would move; change nothing.")] = False,
+    date: DateOpt = None, fmt: FormatOpt = None,
+) -> None:
+    """Merge two customers that are the same company: OTHER's contacts, leads, deals, tasks, tickets and surveys
+    move to KEEP, which takes OTHER's profile fields where it has none (the tier is computed again); OTHER is marked
+    merged into KEEP (not deleted). Both must be yours, and all that moves (a manager merges any)."""
+    from salescli.services import customers
+    from salescli.services.common import parse_id
+    from salescli.services.merge import describe
+
+    a = App.of(ctx)
+    keep_id, other_id = parse_id(keep, "customer"), parse_id(other, "customer")
+    with a.store.read() if dry_run else a.store.write() as conn:
+        result = customers.merge(conn, keep_id, other_id, at=a.moment(date), actor=a.handle(conn),
+                                 targets=_targets(a), dry_run=dry_run)
+    if output.resolve_format(fmt) is output.Format.json:
+        output.render_record(result, fmt)
+    elif dry_run:
+        output.render(result["moves"], MOVE_COLUMNS, fmt, title=f"customer {other_id} → customer {keep_id}",
+                      empty="nothing to move")
+    output.message(describe(result, "customer"))

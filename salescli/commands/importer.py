@@ -147,7 +147,7 @@ def import_(
             with a.store.write() as conn:
                 plan = imports.run(conn, entity=entity.value, path=file, options=options, now=a.moment(None),
                                    region=a.config("phone_region"), actor=a.actor(conn), on_problem=report,
-                                   progress=progress)
+                                   progress=progress, team=_team(a))
         finally:
             finish()
     if save_mapping:
@@ -155,6 +155,16 @@ def import_(
     verb = "would be" if dry_run else "were"
     output.message(f"{plan.rows} row(s): {plan.add} {verb} added, {plan.update} updated, {plan.skip} skipped as "
                    f"duplicates, {plan.reject} rejected" + (f" (see {rejects})" if plan.reject and rejects else ""))
+
+
+def _team(a: App) -> dict[str, Any]:
+    """The team settings imported rows are checked by: its industry and channel aliases, the tier rule's industries."""
+    from salescli.domain.aliases import extra
+    from salescli.domain.customers import split_list
+
+    return {"industries": extra(a.config("industry_aliases"), name="industry_aliases"),
+            "channels": extra(a.config("channel_aliases"), name="channel_aliases"),
+            "targets": tuple(split_list(a.config("target_industries")))}
 
 
 def _progress(file: Path, quiet: bool) -> tuple[Any, Any]:

@@ -143,5 +143,43 @@ def forecast(ctx: typer.Context, owner: OwnerOpt = None, everyone: AllOpt = Fals
 
     a = App.of(ctx)
     with a.store.read() as conn:
-        rows = kpi.forecast(conn, owner_id=a.scope(conn, owner, everyone))
+        rows = kpi.forecast(conn, today=a.day(None), owner_id=a.scope(conn, owner, everyone))
     output.render(rows, FORECAST_COLUMNS, fmt, title="forecast", empty="no open deals")
+
+
+@app.command("lost-reasons")
+def lost_reasons(
+    ctx: typer.Context,
+    period: PeriodOpt = None, start: FromOpt = None, end: ToOpt = None,
+    by: Annotated[str | None, typer.Option("--by", help="rep, channel or product (default: reasons only).")]
+    = None,
+    rep: Annotated[str | None, typer.Option("--rep", metavar="HANDLE", help="Only this rep's deals.")] = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Why deals were lost in the period: deals, value lost and share per reason of the team's list (config
+    lost_reasons), optionally per rep, channel or product.
+
+    Shares are within each rep, channel or product. By product, a deal counts under every product quoted on it.
+    Reasons written as free text before the list existed are shown as written.
+    """
+    from salescli.domain.lost import parse_reasons
+    from salescli.services import lost, reps
+
+    a = App.of(ctx)
+    span = _period(a, period, start, end)
+    reasons = parse_reasons(a.config("lost_reasons"))
+    with a.store.read() as conn:
+        rep_id = int(reps.get(conn, rep, field="--rep")["id"]) if rep else None
+        result = lost.report(conn, period=span, reasons=reasons, by=by, rep_id=rep_id)
+    kind = output.resolve_format(fmt)
+    if kind is output.Format.json:
+        output.render_record(result, kind)
+        return
+    columns = [*([Col(by, by)] if by else []), Col("reason", "reason"), Col("name", "name"),
+               Col("deals", "deals", True), Col("value", "value lost", True),
+               Col("share", "share", True, percent=True), Col("value_share", "value share", True, percent=True)]
+    rows = result["rows"]
+    if kind is not output.Format.csv:
+        rows = [*rows, {(by or "reason"): "TOTAL", **result["total"]}]
+    output.render(rows, columns, kind, title=f"lost reasons {span.label}" + (f" by {by}" if by else ""),
+                  empty="no deals lost in the period")

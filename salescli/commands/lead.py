@@ -41,7 +41,14 @@ def _warn_duplicates(lead_id: int, dups: list[dict[str, Any]]) -> None:
 
 
 def _source_help() -> str:
-    return f"Channel: {', '.join(SOURCES)} (Chinese names like 展会, 转介绍 work too)."
+    return f"Channel: {', '.join(SOURCES)} (Chinese names like 展会, 转介绍, 朋友介绍 work too)."
+
+
+def _channels(a: App) -> dict[str, str]:
+    """The team's own channel aliases (setting channel_aliases), folded alias → key."""
+    from salescli.domain.aliases import extra
+
+    return extra(a.config("channel_aliases"), name="channel_aliases")
 
 
 @app.command("add", epilog=SCORE_RULE)
@@ -63,7 +70,7 @@ def add(
               "city": city, "notes": notes}
     with a.store.write() as conn:
         lead_id, dups = leads.add(conn, values=values, owner_id=a.owner_id(conn, owner), follow_up=due, at=at,
-                                  actor=a.handle(conn), region=a.config("phone_region"))
+                                  actor=a.handle(conn), region=a.config("phone_region"), channels=_channels(a))
         record = leads.get(conn, lead_id)
     _warn_duplicates(lead_id, dups)
     output.created(lead_id, record, fmt)
@@ -78,6 +85,7 @@ def list_(
     search: Annotated[str | None, typer.Option("--search", "-s", help="Text in name, company, email, phone.")]
     = None,
     open_only: Annotated[bool, typer.Option("--open", help="Only new, contacted and qualified leads.")] = False,
+    merged: Annotated[bool, typer.Option("--merged", help="Also leads merged into another.")] = False,
     owner: OwnerOpt = None, everyone: AllOpt = False, limit: LimitOpt = None, fmt: FormatOpt = None,
 ) -> None:
     """List leads, newest first (the acting rep's, when a rep is set)."""
@@ -86,7 +94,9 @@ def list_(
     a = App.of(ctx)
     with a.store.read() as conn:
         rows = leads.listing(conn, status=status, source=source, owner_id=a.scope(conn, owner, everyone),
-                             search=search, open_only=open_only, limit=limit)
+                             search=search, open_only=open_only, limit=limit,
+                             channels=_channels(a) if source else None,
+                             merged=merged)
     output.render(rows, COLUMNS, fmt, empty="no leads")
 
 
@@ -127,7 +137,8 @@ def update(
         owner_id = a.owner_id(conn, owner) if owner else None
         record, dups = leads.update_lead(conn, lead_id, values=values, status=status, owner_id=owner_id,
                                          follow_up=due, clear_follow_up=no_follow_up, at=at, actor=a.handle(conn),
-                                         region=a.config("phone_region"))
+                                         region=a.config("phone_region"),
+                                         channels=_channels(a) if source is not None else None)
     _warn_duplicates(lead_id, dups)
     output.render_record(record, fmt, sections={"activities": (record["activities"], ACTIVITY_COLUMNS)})
 
@@ -193,17 +204,21 @@ def convert(
 def lose(
     ctx: typer.Context,
     lead: LeadArg,
-    reason: Annotated[str, typer.Option("--reason", help="Why it was lost (no budget, chose a competitor...).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it was lost: a key of the team's list (price, "
+                                                          "lead_time, competitor, budget, no_decision, other; "
+                                                          "价格, 竞品... too) or your own words.")],
     date: DateOpt = None,
 ) -> None:
-    """Mark an open lead lost, with the reason."""
+    """Mark an open lead lost, with the reason (a reason from the team's list is stored as its key)."""
+    from salescli.domain.lost import parse_reasons
     from salescli.services import leads
     from salescli.services.common import parse_id
 
     a = App.of(ctx)
     lead_id = parse_id(lead, "lead")
     with a.store.write() as conn:
-        leads.lose(conn, lead_id, reason=reason, at=a.moment(date), actor=a.handle(conn))
+        leads.lose(conn, lead_id, reason=reason, at=a.moment(date), actor=a.handle(conn),
+                   reasons=parse_reasons(a.config("lost_reasons")))
     output.message(f"lead {lead_id} lost")
 
 
@@ -222,3 +237,33 @@ def due(
     with a.store.read() as conn:
         rows = agenda.due_leads(conn, today=today, owner_id=a.scope(conn, owner, everyone), limit=limit)
     output.render(rows, DUE_COLUMNS, fmt, empty=f"nothing due by {today.isoformat()}")
+
+
+MOVE_COLUMNS = [Col("table", "table"), Col("column", "column"), Col("rows", "rows", True)]
+
+
+@app.command("merge")
+def merge(
+    ctx: typer.Context,
+    keep: Annotated[str, typer.Argument(help="Lead id to keep.")],
+    other: Annotated[str, typer.Argument(help="Lead id merged into it (kept, marked merged, hidden from lists).")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would move; change nothing.")] = False,
+    date: DateOpt = None, fmt: FormatOpt = None,
+) -> None:
+    """Merge two leads of the same person: OTHER's activities, deals and tasks move to KEEP, which takes OTHER's
+    contact details where it has none; OTHER is marked merged into KEEP (not deleted). Both must be yours (a
+    manager merges any)."""
+    from salescli.services import leads
+    from salescli.services.common import parse_id
+    from salescli.services.merge import describe
+
+    a = App.of(ctx)
+    keep_id, other_id = parse_id(keep, "lead"), parse_id(other, "lead")
+    with a.store.read() if dry_run else a.store.write() as conn:
+        result = leads.merge(conn, keep_id, other_id, at=a.moment(date), actor=a.handle(conn), dry_run=dry_run)
+    if output.resolve_format(fmt) is output.Format.json:
+        output.render_record(result, fmt)
+    elif dry_run:
+        output.render(result["moves"], MOVE_COLUMNS, fmt, title=f"lead {other_id} → lead {keep_id}",
+                      empty="nothing to move")
+    output.message(describe(result, "lead"))

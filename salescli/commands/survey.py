@@ -127,7 +127,8 @@ def record(
     customer: Annotated[str | None, typer.Option("--customer", metavar="ID", help="Or this customer.")] = None,
     nps: Nps = None, csat: Csat = None, comment: Comment = None, date: DateOpt = None,
 ) -> None:
-    """Record answers taken on the phone; prints the survey id."""
+    """Record answers (taken on the phone, or by any other way); prints the survey id. The answer goes to the
+    survey already sent to the order (or customer) if one awaits an answer, else to a new phone survey."""
     from salescli.services import surveys
     from salescli.services.common import parse_id
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
+from salescli.domain import aliases
 from salescli.errors import InputError
 
 #: Size bands by head count, smallest first: (band, lowest head count).
@@ -19,6 +20,41 @@ TIER_RULE = """Tier rule (points, then A >= 6, B >= 3, else C):
   fit      industry is one of the config's target_industries: +1; no known competitor: +1"""
 
 DEFAULT_TARGET_INDUSTRIES = ("manufacturing", "retail", "healthcare", "education", "logistics", "software")
+
+#: Canonical industry keys and the names they are typed as (the first is the Chinese display name). A team adds its
+#: own with the setting ``industry_aliases`` (``汽车=automotive,...``).
+INDUSTRIES: dict[str, tuple[str, ...]] = {
+    "manufacturing": ("制造业", "制造", "生产制造", "工业", "manufacturer", "manufacture"),
+    "software": ("软件", "软件业", "软件开发", "信息技术", "it", "software development"),
+    "retail": ("零售", "零售业", "商贸", "商超"),
+    "healthcare": ("医疗", "医疗健康", "医疗卫生", "医药", "health care", "medical"),
+    "education": ("教育", "教育培训", "培训"),
+    "logistics": ("物流", "物流业", "运输", "仓储物流", "transport", "transportation"),
+    "finance": ("金融", "金融业", "金融服务", "银行", "financial services", "banking"),
+    "energy": ("能源", "新能源"),
+    "construction": ("建筑", "建筑业", "建设工程", "建筑工程"),
+    "food": ("食品", "食品饮料", "food and beverage"),
+    "automotive": ("汽车", "汽车业", "auto"),
+    "electronics": ("电子", "电子产品"),
+    "chemicals": ("化工", "化学", "chemical"),
+    "real_estate": ("房地产", "地产", "real estate"),
+    "telecom": ("通信", "电信", "telecommunications"),
+    "government": ("政府", "政府机构", "public sector"),
+    "agriculture": ("农业",),
+}
+_INDUSTRY_TABLE = aliases.table(INDUSTRIES)
+
+
+def parse_industry(text: str | None, extra: Mapping[str, str] | None = None) -> str | None:
+    """The canonical industry key for a name typed in any language (制造业, 制造, Manufacturing → manufacturing);
+    the team's aliases (``extra``, folded alias → key) first. An industry in no table is kept as written
+    (lower-cased when it is plain ASCII, so ``Mining`` and ``mining`` are one segment). Empty → None."""
+    if text is None or not text.strip():
+        return None
+    key = aliases.lookup(text, _INDUSTRY_TABLE, extra)
+    if key is not None:
+        return key
+    return aliases.fold(text) if text.isascii() else text.strip()
 
 
 def parse_size(text: str) -> str:
@@ -43,8 +79,8 @@ def tier(*, budget: Decimal | None, size: str | None, industry: str | None, comp
     if budget is not None:
         points += 3 if budget >= 1_000_000 else 2 if budget >= 200_000 else 1 if budget >= 50_000 else 0
     points += {"enterprise": 3, "large": 2, "medium": 1}.get(size or "", 0)
-    targets = {t.strip().casefold() for t in target_industries}
-    if industry and industry.strip().casefold() in targets:
+    targets = {parse_industry(t) for t in target_industries}
+    if industry and parse_industry(industry) in targets:
         points += 1
     if not (competitors or "").strip():
         points += 1

@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from salescli.errors import InputError
 
-_RELATIVE = re.compile(r"^\+(\d{1,4})([dw])$")
+_RELATIVE = re.compile(r"^([+-])(\d{1,4})([dw])$")
 
 #: Every date a user gives (and every date computed from one, like ``--follow-up +3d``) lies in these years:
 #: wide enough for any history or contract, narrow enough that date arithmetic never overflows.
@@ -30,15 +30,15 @@ def in_range(day: Day, *, field: str, text: str) -> Day:
 
 
 def parse_date(text: str, *, today: date, field: str = "date") -> date:
-    """A calendar day: ``2026-10-05``, ``today``, ``tomorrow``, ``+3d`` or ``+2w`` (relative to ``today``),
-    within :data:`DATE_RANGE`."""
+    """A calendar day: ``2026-10-05``, ``today``, ``tomorrow``, ``yesterday``, ``+3d``, ``+2w`` or ``-7d``
+    (relative to ``today``), within :data:`DATE_RANGE`."""
     raw = text.strip().lower()
     match = _RELATIVE.match(raw)
-    if raw in ("today", "tomorrow") or match:
-        days = 1 if raw == "tomorrow" else 0
+    if raw in ("today", "tomorrow", "yesterday") or match:
+        days = {"tomorrow": 1, "yesterday": -1}.get(raw, 0)
         if match:
-            count, unit = int(match.group(1)), match.group(2)
-            days = count * (7 if unit == "w" else 1)
+            sign, count, unit = match.group(1), int(match.group(2)), match.group(3)
+            days = (-1 if sign == "-" else 1) * count * (7 if unit == "w" else 1)
         try:
             day = today + timedelta(days=days)
         except OverflowError:
@@ -54,7 +54,7 @@ def parse_date(text: str, *, today: date, field: str = "date") -> date:
         return in_range(date.fromisoformat(raw), field=field, text=text)
     except ValueError:
         raise InputError(
-            f"{field}: {text!r} is not a date (expected YYYY-MM-DD, today, tomorrow, +3d or +2w)"
+            f"{field}: {text!r} is not a date (expected YYYY-MM-DD, today, tomorrow, +3d, +2w or -7d)"
         ) from None
 
 
@@ -66,7 +66,7 @@ def parse_datetime(text: str, *, now: datetime, field: str = "date") -> datetime
     raw = text.strip()
     if raw.lower() == "now":
         return now
-    if len(raw) > 10 and not raw.startswith("+"):
+    if len(raw) > 10 and not raw.startswith(("+", "-")):
         try:
             return _parse_iso_datetime(raw, field=field)
         except ValueError:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from salescli.domain import aliases
 from salescli.errors import InputError
 
 SOURCES = ("phone", "email", "social", "exhibition", "referral", "web", "other")
@@ -13,7 +15,10 @@ _SOURCE_ALIASES = {
     "邮件": "email", "邮箱": "email", "mail": "email", "e-mail": "email",
     "社交": "social", "社交媒体": "social", "微信": "social", "wechat": "social", "linkedin": "social",
     "展会": "exhibition", "expo": "exhibition", "trade show": "exhibition", "fair": "exhibition",
-    "转介绍": "referral", "推荐": "referral", "介绍": "referral",
+    "转介绍": "referral", "推荐": "referral", "介绍": "referral", "朋友介绍": "referral", "客户介绍": "referral",
+    "熟人介绍": "referral", "老客户推荐": "referral", "口碑": "referral", "referral": "referral", "refer": "referral",
+    "referred": "referral", "word of mouth": "referral", "展览": "exhibition", "展会活动": "exhibition",
+    "电话营销": "phone", "陌拜电话": "phone", "电子邮件": "email", "网络": "web", "网上": "web", "搜索": "web",
     "网站": "web", "官网": "web", "website": "web", "online": "web",
     "其他": "other",
 }
@@ -27,10 +32,15 @@ SCORE_RULE = ("score 0-100 = source (referral 30, exhibition 20, web 15, social/
               "touch (at most 15)")
 
 
-def parse_source(text: str) -> str:
-    raw = text.strip().casefold()
-    source = _SOURCE_ALIASES.get(raw, raw)
-    if source not in SOURCES:
+#: Every name a channel is typed as (folded) → its key; a team adds its own with the setting ``channel_aliases``.
+CHANNEL_TABLE = {**aliases.table({s: () for s in SOURCES}),
+                 **{aliases.fold(alias): key for alias, key in _SOURCE_ALIASES.items()}}
+
+
+def parse_source(text: str, extra: Mapping[str, str] | None = None) -> str:
+    """The channel key for a name in any language (朋友介绍, 转介绍, 推荐 → referral); the team's aliases first."""
+    source = aliases.lookup(text, CHANNEL_TABLE, extra)
+    if source is None or source not in SOURCES:
         raise InputError(f"source: {text!r} is not a channel (one of {', '.join(SOURCES)})")
     return source
 

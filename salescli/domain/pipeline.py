@@ -147,3 +147,11 @@ STAGE_PROBABILITY: Mapping[str, Decimal] = {
     "won": Decimal("1"),
     "lost": Decimal("0"),
 }
+
+
+def win_probability(stage: str, probability_bp: int | None) -> Decimal:
+    """A deal's chance to win as a fraction: the probability set on it by hand (basis points), else its stage's
+    default (STAGE_PROBABILITY). Won is always 1 and lost always 0, whatever was set."""
+    if stage in ("won", "lost") or probability_bp is None:
+        return STAGE_PROBABILITY[stage]
+    return Decimal(probability_bp) / Decimal(10000)

@@ -39,6 +39,10 @@ class Context:
     actor_id: int | None = None
     restricted: bool = False
     customer_owners: Mapping[int, int | None] = field(default_factory=dict)
+    # the team's settings: its own industry and channel aliases (folded alias → key), the tier rule's industries
+    industries: Mapping[str, str] = field(default_factory=dict)
+    channels: Mapping[str, str] = field(default_factory=dict)
+    targets: tuple[str, ...] = customer_rules.DEFAULT_TARGET_INDUSTRIES
 
 
 @dataclass(frozen=True)
@@ -134,8 +138,22 @@ def _money(name: str, *, required: bool = False) -> Callable[[Context], Check]:
     return make
 
 
-def _source(_: Context) -> Check:
-    return lambda value: {"source": lead_rules.parse_source(value)}
+def _source(ctx: Context) -> Check:
+    return lambda value: {"source": lead_rules.parse_source(value, ctx.channels)}
+
+
+def _industry(ctx: Context) -> Check:
+    """The industry's canonical key (制造业 → manufacturing), checked like any customer text."""
+    rule = field_rules.rule("customers", "industry")
+
+    def check(value: str) -> dict[str, Any]:
+        cleaned = clean_text(value, field="industry", max_len=rule.max_len, required=False,
+                             multiline=rule.multiline)
+        industry = customer_rules.parse_industry(cleaned, ctx.industries)
+        if industry is not None and len(industry) > rule.max_len:
+            industry = cleaned
+        return {"industry": industry}
+    return check
 
 
 def _lead_status(_: Context) -> Check:
@@ -214,7 +232,8 @@ def _customer_finish(row: dict[str, Any], ctx: Context) -> None:
     from salescli.domain.money import from_minor
 
     row["tier"] = customer_rules.tier(budget=from_minor(row.get("budget_minor")), size=row.get("size"),
-                                      industry=row.get("industry"), competitors=row.get("competitors"))
+                                      industry=row.get("industry"), competitors=row.get("competitors"),
+                                      target_industries=ctx.targets)
     row.setdefault("created_at", ctx.now)
     row["updated_at"] = row["created_at"]
 
@@ -256,7 +275,7 @@ SPECS: dict[str, Spec] = {
         defaults={"status": "new"}, finish=_lead_finish),
     "customers": Spec(
         entity="customers", table="customers",
-        fields={"name": _customer_name, "industry": _text("customers", "industry"), "size": _size,
+        fields={"name": _customer_name, "industry": _industry, "size": _size,
                 "city": _text("customers", "city"), "region": _text("customers", "region"), "budget": _money("budget"),
                 "preferences": _text("customers", "preferences"), "competitors": _competitors,
                 "owner": _owner, "notes": _text("customers", "notes"), "created_at": _moment("created_at")},
@@ -434,7 +453,7 @@ def column_check(spec: Spec, name: str, ctx: Context) -> ColumnCheck:
     rule = _TEXT_RULES.get((spec.table, name))
     if rule is not None:
         return _text_column(name, rule.max_len, rule.multiline, rule.required, scalar)
-    if factory in (_source, _lead_status):
+    if factory in (_source, _lead_status, _industry):
         known: dict[str, Any] = {}  # cell text → stored value, for the few distinct values such columns have
 
         def lookup(values: list[str]) -> tuple[dict[str, list[Any]], list[tuple[int, str]]]:
@@ -472,7 +491,8 @@ def finish_columns(spec: Spec, columns: dict[str, list[Any]], n: int, ctx: Conte
         from salescli.domain.money import from_minor
 
         none = [None] * n
-        columns["tier"] = [customer_rules.tier(budget=from_minor(b), size=s, industry=i, competitors=c)
+        columns["tier"] = [customer_rules.tier(budget=from_minor(b), size=s, industry=i, competitors=c,
+                                               target_industries=ctx.targets)
                            for b, s, i, c in zip(columns.get("budget_minor", none), columns.get("size", none),
                                                  columns.get("industry", none), columns.get("competitors", none),
                                                  strict=True)]

@@ -22,13 +22,15 @@ EXPIRING_DAYS = 7
 
 
 def today(conn: Connection, *, today: date, now: datetime, owner_id: int | None, at_risk_days: int) -> dict[str, Any]:
-    """Sections of the agenda, each a list of rows; JSON prints this dict as is."""
-    from salescli.services import orders, quotes, tickets
+    """Sections of the agenda, each a list of rows; JSON prints this dict as is. Everything is the acting rep's
+    (``owner_id``), or everyone's for a manager's ``--all`` and a single user."""
+    from salescli.services import orders, quotes, tasks, tickets
 
     return {
         "date": today,
+        "tasks": tasks.listing(conn, today=today, owner_id=owner_id, due_by=today),
         "follow_ups": due_leads(conn, today=today, owner_id=owner_id),
         "expiring_quotes": quotes.listing(conn, today=today, owner_id=owner_id, expiring_within=EXPIRING_DAYS),
         "orders": orders.listing(conn, today=today, at_risk_only=True, owner_id=owner_id, at_risk_days=at_risk_days),
-        "tickets": tickets.listing(conn, now=now, near=True),
+        "tickets": tickets.listing(conn, now=now, near=True, owner_id=owner_id),
     }

@@ -16,6 +16,7 @@ from salescli.domain.identity import name_key, normalize_email, normalize_phone
 from salescli.domain.money import from_minor, parse_amount, round_money, to_minor
 from salescli.errors import InputError, PolicyError
 from salescli.services.common import audit, ensure_can_change, fetch, insert_id, money_fields
+from salescli.services.merge import refuse_merged
 
 C = models.customers
 R = models.reps
@@ -24,8 +25,9 @@ K = models.contacts
 EDITABLE = ("name", "industry", "size", "city", "region", "budget", "preferences", "competitors", "notes")
 
 
-def clean_fields(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Validate customer fields as typed by a user; returns column values (money in minor units)."""
+def clean_fields(values: Mapping[str, Any], *, industries: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Validate customer fields as typed by a user; returns column values (money in minor units). The industry is
+    stored as its canonical key (``industries``: the team's own aliases, folded alias → key)."""
     out: dict[str, Any] = {}
     for key, value in values.items():
         if value is None:
@@ -40,7 +42,10 @@ def clean_fields(values: Mapping[str, Any]) -> dict[str, Any]:
         elif key == "competitors":
             out["competitors"] = fields.text("customers", "competitors", ", ".join(rules.split_list(value)),
                                              field="--competitors")
-        elif key in ("preferences", "notes") or key in ("industry", "city", "region"):
+        elif key == "industry":
+            industry = rules.parse_industry(value, industries)
+            out["industry"] = fields.text("customers", key, industry, field="--industry") if industry else None
+        elif key in ("preferences", "notes") or key in ("city", "region"):
             out[key] = fields.text("customers", key, value, field=f"--{key}")
         else:
             raise InputError(f"unknown customer field {key!r}")
@@ -54,13 +59,20 @@ def tier_of(values: Mapping[Any, Any], targets: Iterable[str]) -> str:
 
 
 def find_by_name(conn: Connection, name: str) -> dict[str, Any] | None:
-    row = conn.execute(select(C).where(C.c.name_key == name_key(name)).order_by(C.c.id)).mappings().first()
+    """The customer with this name (folded); one merged into another leads to the one kept."""
+    row = conn.execute(select(C).where(C.c.name_key == name_key(name))
+                       .order_by(C.c.merged_into.is_not(None), C.c.id)).mappings().first()
+    for _ in range(100):  # (a chain of merges: kept records are never merged themselves, but be safe)
+        if row is None or row["merged_into"] is None:
+            break
+        row = conn.execute(select(C).where(C.c.id == row["merged_into"])).mappings().first()
     return dict(row) if row else None
 
 
 def add(conn: Connection, *, values: Mapping[str, Any], owner_id: int | None, at: datetime,
-        actor: str | None, targets: Iterable[str], allow_duplicate: bool = False) -> int:
-    row = clean_fields(values)
+        actor: str | None, targets: Iterable[str], allow_duplicate: bool = False,
+        industries: Mapping[str, str] | None = None) -> int:
+    row = clean_fields(values, industries=industries)
     if "name" not in row:
         raise InputError("name is required")
     existing = find_by_name(conn, row["name"])
@@ -75,10 +87,12 @@ def add(conn: Connection, *, values: Mapping[str, Any], owner_id: int | None, at
 
 
 def update_customer(conn: Connection, customer_id: int, *, values: Mapping[str, Any], owner_id: int | None,
-                    at: datetime, actor: str | None, targets: Iterable[str]) -> dict[str, Any]:
+                    at: datetime, actor: str | None, targets: Iterable[str],
+                    industries: Mapping[str, str] | None = None) -> dict[str, Any]:
     before = fetch(conn, C, customer_id, "customer")
+    refuse_merged(before, "customer")
     ensure_can_change(conn, owner_id=before["owner_id"], actor=actor, what=f"customer {customer_id}")
-    changes = clean_fields(values)
+    changes = clean_fields(values, industries=industries)
     if owner_id is not None:
         changes["owner_id"] = owner_id
     if not changes:
@@ -96,7 +110,7 @@ def _select() -> Select[Any]:
     contacts = (select(func.count()).where(K.c.customer_id == C.c.id).correlate(C).scalar_subquery())
     return (select(C.c.id, C.c.name, C.c.industry, C.c.size, C.c.city, C.c.region, C.c.budget_minor,
                    C.c.tier, R.c.handle.label("owner"), C.c.competitors, C.c.preferences, C.c.notes,
-                   contacts.label("contacts"), C.c.created_at, C.c.updated_at)
+                   contacts.label("contacts"), C.c.created_at, C.c.updated_at, C.c.merged_into)
             .select_from(C.outerjoin(R, R.c.id == C.c.owner_id)))
 
 
@@ -109,12 +123,16 @@ def get(conn: Connection, customer_id: int) -> dict[str, Any]:
 
 
 def listing(conn: Connection, *, tier: str | None = None, industry: str | None = None, city: str | None = None,
-            owner_id: int | None = None, search: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+            owner_id: int | None = None, search: str | None = None, limit: int | None = None,
+            industries: Mapping[str, str] | None = None, merged: bool = False) -> list[dict[str, Any]]:
+    """Customers, best tier and biggest budget first; one merged into another only with ``merged``."""
     query = _select()
+    if not merged:
+        query = query.where(C.c.merged_into.is_(None))
     if tier:
         query = query.where(C.c.tier == tier.upper())
-    if industry:
-        query = query.where(func.lower(C.c.industry) == industry.strip().lower())
+    if industry:  # any name of the industry finds it: 软件, 软件业, software
+        query = query.where(C.c.industry == rules.parse_industry(industry, industries))
     if city:
         query = query.where(C.c.city == city.strip())
     if owner_id is not None:
@@ -143,10 +161,10 @@ def breakdown(conn: Connection, by: str) -> list[dict[str, Any]]:
     total = func.coalesce(func.sum(C.c.budget_minor), 0)
     query = (select(column.label("key"), func.count().label("customers"), total.label("budget_minor"),
                     func.count(C.c.budget_minor).label("with_budget"))
-             .select_from(C.outerjoin(R, R.c.id == C.c.owner_id)).group_by(column))
+             .select_from(C.outerjoin(R, R.c.id == C.c.owner_id)).where(C.c.merged_into.is_(None)).group_by(column))
     query = query.order_by(column) if by == "tier" else query.order_by(func.count().desc(), total.desc(), column)
     rows = []
-    grand = conn.execute(select(func.count()).select_from(C)).scalar_one() or 0
+    grand = conn.execute(select(func.count()).select_from(C).where(C.c.merged_into.is_(None))).scalar_one() or 0
     for row in conn.execute(query).mappings():
         budget = Decimal(int(row["budget_minor"])) / 100
         rows.append({by: row["key"] if row["key"] is not None else "(none)", "customers": row["customers"],
@@ -156,17 +174,37 @@ def breakdown(conn: Connection, by: str) -> list[dict[str, Any]]:
     return rows
 
 
-def retier(conn: Connection, *, targets: Iterable[str], at: datetime) -> int:
-    """Recompute every customer's tier (after the rule's config changed); returns how many changed."""
+def retier(conn: Connection, *, targets: Iterable[str], at: datetime,
+           industries: Mapping[str, str] | None = None) -> int:
+    """Recompute every customer's tier (after the rule's config changed), storing each industry as its canonical
+    key (after the team's aliases changed); returns how many customers changed."""
     targets = list(targets)
     changed = 0
     for row in conn.execute(select(C.c.id, C.c.budget_minor, C.c.size, C.c.industry, C.c.competitors,
                                    C.c.tier)).mappings().all():
-        new = tier_of(row, targets)
-        if new != row["tier"]:
-            conn.execute(update(C).where(C.c.id == row["id"]).values(tier=new, updated_at=at))
+        industry = rules.parse_industry(row["industry"], industries)
+        if industry is not None and len(industry) > fields.length("customers", "industry"):
+            industry = row["industry"]
+        new = tier_of({**row, "industry": industry}, targets)
+        if new != row["tier"] or industry != row["industry"]:
+            conn.execute(update(C).where(C.c.id == row["id"]).values(tier=new, industry=industry, updated_at=at))
             changed += 1
     return changed
+
+
+def merge(conn: Connection, keep_id: int, other_id: int, *, at: datetime, actor: str | None,
+          targets: Iterable[str], dry_run: bool = False) -> dict[str, Any]:
+    """``customer merge``: the other customer's contacts, leads, deals, tasks, tickets and surveys move to the kept
+    one, which takes the other's profile fields where it has none (and is tiered again); the other is marked merged
+    (services/merge.py)."""
+    from salescli.services import merge as merging
+
+    targets = list(targets)
+
+    def retier(_: Connection, row: dict[str, Any]) -> dict[str, Any]:
+        return {"tier": tier_of(row, targets)}
+
+    return merging.merge(conn, C, keep_id, other_id, at=at, actor=actor, dry_run=dry_run, after_fill=retier)
 
 
 # -- contacts ------------------------------------------------------------------------------------------
@@ -186,6 +224,7 @@ def clean_contact(values: Mapping[str, Any], *, region: str) -> dict[str, Any]:
 def add_contact(conn: Connection, *, customer_id: int, values: Mapping[str, Any], region: str, at: datetime,
                 actor: str | None) -> int:
     customer = fetch(conn, C, customer_id, "customer")
+    refuse_merged(customer, "customer")
     ensure_can_change(conn, owner_id=customer["owner_id"], actor=actor, what=f"customer {customer_id}")
     row = clean_contact(values, region=region)
     if row.get("email_key"):

@@ -8,7 +8,7 @@ rows of the same file. Memory holds one batch, never the file.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,12 +49,13 @@ class Plan:
         return {"rows": self.rows, "add": self.add, "update": self.update, "skip": self.skip, "reject": self.reject}
 
 
-def _context(conn: Connection, spec: Spec, now: datetime, region: str, actor: Actor | None) -> Context:
+def _context(conn: Connection, spec: Spec, now: datetime, region: str, actor: Actor | None,
+             team: Mapping[str, Any] | None = None) -> Context:
     reps = {h: i for i, h in conn.execute(select(models.reps.c.id, models.reps.c.handle))}
     actor_id = actor.id if actor is not None else None
     restricted = actor is not None and not actor.is_manager
     if spec.entity != "contacts":
-        return Context(now=now, region=region, reps=reps, actor_id=actor_id, restricted=restricted)
+        return Context(now=now, region=region, reps=reps, actor_id=actor_id, restricted=restricted, **(team or {}))
     C = models.customers
     names: dict[str, int] = {}
     ids: set[int] = set()
@@ -68,8 +69,10 @@ def _context(conn: Connection, spec: Spec, now: datetime, region: str, actor: Ac
 
 
 def run(conn: Connection, *, entity: str, path: Path, options: Options, now: datetime, region: str,
-        actor: Actor | None, on_problem: Callable[[str], None], progress: Callable[[int], None] | None = None) -> Plan:
+        actor: Actor | None, on_problem: Callable[[str], None], progress: Callable[[int], None] | None = None,
+        team: Mapping[str, Any] | None = None) -> Plan:
     """Import ``path`` into ``entity``; returns the plan (counts). All or nothing unless ``skip_invalid``.
+    ``team``: the team settings rows are checked by (``industries``, ``channels``, ``targets``: see Context).
 
     The acting rep's rows are theirs; a rep cannot give rows to another rep, add contacts to another rep's
     customer, or (--update) change another rep's records (services/authz.py)."""
@@ -78,7 +81,7 @@ def run(conn: Connection, *, entity: str, path: Path, options: Options, now: dat
     for key in keys:
         if key not in spec.keys:
             raise InputError(f"--key: {key!r} is not a key for {entity} (one of {', '.join(spec.keys)})")
-    ctx = _context(conn, spec, now, region, actor)
+    ctx = _context(conn, spec, now, region, actor, team)
     plan = Plan()
     with _import_cache(conn):
         _run(conn, spec, keys, path, options, ctx, plan, on_problem, progress)

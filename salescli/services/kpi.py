@@ -16,7 +16,7 @@ from salescli import models
 from salescli.domain import kpi as rules
 from salescli.domain.dates import Period, parse_period
 from salescli.domain.money import from_minor
-from salescli.domain.pipeline import DEAL_OPEN, STAGE_PROBABILITY
+from salescli.domain.pipeline import DEAL_OPEN
 from salescli.errors import InputError
 
 K, KL, D, S, C, R = models.contracts, models.contract_lines, models.deals, models.surveys, models.customers, models.reps
@@ -253,19 +253,25 @@ def _stage_days(conn: Connection, start: datetime, end: datetime) -> list[dict[s
     return out
 
 
-def forecast(conn: Connection, *, owner_id: int | None = None) -> list[dict[str, Any]]:
-    """Open pipeline by expected close month: value and value × stage probability."""
-    month = _month(conn, D.c.expected_close)
-    query = (select(month.label("month"), D.c.stage, func.count(), func.coalesce(func.sum(D.c.value_minor), 0))
-             .where(D.c.stage.in_(DEAL_OPEN)).group_by(month, D.c.stage))
-    if owner_id is not None:
-        query = query.where(D.c.owner_id == owner_id)
+def forecast(conn: Connection, *, today: date, owner_id: int | None = None) -> list[dict[str, Any]]:
+    """Open pipeline by expected close month: value (a deal's derived value, services/deals.value_column) and value
+    × the deal's probability (set by hand, else its stage's default)."""
+    from salescli.domain.pipeline import win_probability
+    from salescli.services.deals import valued
+
+    sub = valued(today, owner_id=owner_id)
+    month = _month(conn, sub.c.expected_close)
+    query = (select(month.label("month"), sub.c.stage, sub.c.probability_bp, func.count(),
+                    func.coalesce(func.sum(sub.c.v), 0))
+             .where(sub.c.stage.in_(DEAL_OPEN)).group_by(month, sub.c.stage, sub.c.probability_bp))
     months: dict[str | None, dict[str, Any]] = {}
-    for m, stage, count, minor in conn.execute(query):
+    for m, stage, bp, count, minor in conn.execute(query):
         value = from_minor(int(minor)) or Decimal("0.00")
         row = months.setdefault(m, {"month": m or "(no date)", "deals": 0, "value": Decimal("0.00"),
-                                    "weighted": Decimal("0.00")})
+                                    "weighted": Decimal("0")})
         row["deals"] += count
         row["value"] += value
-        row["weighted"] = rules.rounded(row["weighted"] + value * STAGE_PROBABILITY[stage], "0.01")
+        row["weighted"] += value * win_probability(stage, bp)
+    for row in months.values():
+        row["weighted"] = rules.rounded(row["weighted"], "0.01")
     return [months[k] for k in sorted(months, key=lambda k: (k is None, k or ""))]

@@ -13,10 +13,12 @@ from salescli.domain import fields
 from salescli.domain import leads as rules
 from salescli.domain.dates import require_in_order
 from salescli.domain.identity import normalize_email, normalize_phone
+from salescli.domain.lost import Reasons
 from salescli.domain.pipeline import LEAD, LEAD_OPEN
 from salescli.errors import InputError, InvalidTransition
 from salescli.services import customers, deals
 from salescli.services.common import audit, ensure_can_change, fetch, insert_id
+from salescli.services.merge import refuse_merged
 
 L = models.leads
 R = models.reps
@@ -27,7 +29,8 @@ EDITABLE = ("name", "company", "title", "email", "phone", "city", "source", "not
 _CREATED = "the lead was created"  # the event every later change on a lead must not precede
 
 
-def clean_fields(values: Mapping[str, Any], *, region: str) -> dict[str, Any]:
+def clean_fields(values: Mapping[str, Any], *, region: str,
+                 channels: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Validate lead fields as a user typed them; returns column values including the dedupe keys."""
     out: dict[str, Any] = {}
     for key, value in values.items():
@@ -44,7 +47,7 @@ def clean_fields(values: Mapping[str, Any], *, region: str) -> dict[str, Any]:
             out["phone"], out["phone_key"] = (normalize_phone(text, region=region, field="--phone")
                                               if text.strip() else (None, None))
         elif key == "source":
-            out["source"] = rules.parse_source(text)
+            out["source"] = rules.parse_source(text, channels)
         elif key == "notes":
             out["notes"] = fields.text("leads", "notes", text, field="--notes")
         else:
@@ -62,7 +65,8 @@ def duplicates(conn: Connection, *, email_key: str | None, phone_key: str | None
         conditions.append(L.c.phone_key == phone_key)
     if not conditions:
         return []
-    query = select(L.c.id, L.c.name, L.c.email, L.c.phone).where(or_(*conditions)).order_by(L.c.id)
+    query = (select(L.c.id, L.c.name, L.c.email, L.c.phone).where(or_(*conditions), L.c.merged_into.is_(None))
+             .order_by(L.c.id))
     if exclude is not None:
         query = query.where(L.c.id != exclude)
     return [dict(r) for r in conn.execute(query).mappings()]
@@ -79,9 +83,10 @@ def _touches(conn: Connection, lead_id: int) -> int:
 
 
 def add(conn: Connection, *, values: Mapping[str, Any], owner_id: int | None, follow_up: date | None,
-        at: datetime, actor: str | None, region: str) -> tuple[int, list[dict[str, Any]]]:
+        at: datetime, actor: str | None, region: str,
+        channels: Mapping[str, str] | None = None) -> tuple[int, list[dict[str, Any]]]:
     """Create a lead; returns its id and the existing leads it duplicates (a warning, not a refusal)."""
-    row = clean_fields(values, region=region)
+    row = clean_fields(values, region=region, channels=channels)
     for required in ("name", "source"):
         if required not in row:
             raise InputError(f"{required} is required")
@@ -97,7 +102,8 @@ def _select() -> Select[Any]:
     deal_id = select(D.c.id).where(D.c.lead_id == L.c.id).order_by(D.c.id).limit(1).scalar_subquery()
     return (select(L.c.id, L.c.name, L.c.company, L.c.title, L.c.email, L.c.phone, L.c.city, L.c.source,
                    L.c.status, L.c.score, R.c.handle.label("owner"), L.c.follow_up, L.c.notes, L.c.lost_reason,
-                   L.c.customer_id, deal_id.label("deal_id"), L.c.created_at, L.c.updated_at, L.c.closed_at)
+                   L.c.customer_id, deal_id.label("deal_id"), L.c.created_at, L.c.updated_at, L.c.closed_at,
+                   L.c.merged_into)
             .select_from(L.outerjoin(R, R.c.id == L.c.owner_id)))
 
 
@@ -111,8 +117,12 @@ def get(conn: Connection, lead_id: int, *, with_activities: bool = True) -> dict
 
 def listing(conn: Connection, *, status: str | None = None, source: str | None = None,
             owner_id: int | None = None, search: str | None = None, due_by: date | None = None,
-            open_only: bool = False, limit: int | None = None) -> list[dict[str, Any]]:
+            open_only: bool = False, limit: int | None = None,
+            channels: Mapping[str, str] | None = None, merged: bool = False) -> list[dict[str, Any]]:
+    """Leads, newest first (by follow-up with ``due_by``); a lead merged into another only with ``merged``."""
     query = _select()
+    if not merged:
+        query = query.where(L.c.merged_into.is_(None))
     if status:
         if status not in LEAD.states:
             raise InputError(f"--status: {status!r} is not a lead status (one of {', '.join(LEAD.states)})")
@@ -120,7 +130,7 @@ def listing(conn: Connection, *, status: str | None = None, source: str | None =
     if open_only or due_by is not None:
         query = query.where(L.c.status.in_(LEAD_OPEN))
     if source:
-        query = query.where(L.c.source == rules.parse_source(source))
+        query = query.where(L.c.source == rules.parse_source(source, channels))
     if owner_id is not None:
         query = query.where(L.c.owner_id == owner_id)
     if due_by is not None:
@@ -141,10 +151,12 @@ def listing(conn: Connection, *, status: str | None = None, source: str | None =
 
 def update_lead(conn: Connection, lead_id: int, *, values: Mapping[str, Any], status: str | None,
                 owner_id: int | None, follow_up: date | None, clear_follow_up: bool, at: datetime,
-                actor: str | None, region: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+                actor: str | None, region: str,
+                channels: Mapping[str, str] | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     before = fetch(conn, L, lead_id, "lead")
+    refuse_merged(before, "lead")
     ensure_can_change(conn, owner_id=before["owner_id"], actor=actor, what=f"lead {lead_id}")
-    changes = clean_fields(values, region=region)
+    changes = clean_fields(values, region=region, channels=channels)
     if status is not None:
         status = LEAD.parse(status, label=f"lead {lead_id}")  # unknown → exit 2, listing the statuses
         if status in ("converted", "lost"):
@@ -174,6 +186,7 @@ def log(conn: Connection, lead_id: int, *, kind: str, summary: str, next_step: d
     """Record a touch; a call, email or meeting moves a new lead to contacted; ``next_step`` sets the
     follow-up date."""
     lead = fetch(conn, L, lead_id, "lead")
+    refuse_merged(lead, "lead")
     ensure_can_change(conn, owner_id=lead["owner_id"], actor=actor, what=f"lead {lead_id}")
     kind = rules.parse_kind(kind, allowed=("call", "email", "meeting", "note"))
     summary = fields.required_text("activities", "summary", summary, field="--summary")
@@ -205,10 +218,15 @@ def activities(conn: Connection, *, lead_id: int | None = None, deal_id: int | N
     return [dict(row) for row in conn.execute(query).mappings()]
 
 
-def lose(conn: Connection, lead_id: int, *, reason: str, at: datetime, actor: str | None) -> None:
+def lose(conn: Connection, lead_id: int, *, reason: str, at: datetime, actor: str | None,
+         reasons: Reasons | None = None) -> None:
+    """Mark an open lead lost. A reason from the team's list (a key or an alias: 价格, price) is stored as its key;
+    leads are also dropped for reasons outside the deal list (no contact, not a fit), kept as written."""
     lead = fetch(conn, L, lead_id, "lead")
+    refuse_merged(lead, "lead")
     ensure_can_change(conn, owner_id=lead["owner_id"], actor=actor, what=f"lead {lead_id}")
     reason = fields.required_text("leads", "lost_reason", reason, field="--reason")
+    reason = (reasons.find(reason) if reasons is not None else None) or reason
     LEAD.check(lead["status"], "lost", label=f"lead {lead_id}")
     require_in_order(at, f"lead {lead_id} lost", (lead["created_at"], _CREATED))
     conn.execute(update(L).where(L.c.id == lead_id).values(status="lost", lost_reason=reason, closed_at=at,
@@ -221,6 +239,7 @@ def convert(conn: Connection, lead_id: int, *, title: str | None, owner_id: int 
             actor: str | None, targets: list[str], region: str) -> dict[str, Any]:
     """Lead → customer (found by company name, else created) + contact + deal in stage qualification."""
     lead = fetch(conn, L, lead_id, "lead")
+    refuse_merged(lead, "lead")
     ensure_can_change(conn, owner_id=lead["owner_id"], actor=actor, what=f"lead {lead_id}")
     LEAD.check(lead["status"], "converted", label=f"lead {lead_id}")
     require_in_order(at, f"lead {lead_id} converted", (lead["created_at"], _CREATED))
@@ -265,3 +284,15 @@ def _contact_for(conn: Connection, lead: Mapping[str, Any], customer_id: int, *,
         return int(match[0])
     return customers.add_contact(conn, customer_id=customer_id, region=region, at=at, actor=actor, values={
         "name": lead["name"], "title": lead["title"], "email": lead["email"], "phone": lead["phone"]})
+
+
+def merge(conn: Connection, keep_id: int, other_id: int, *, at: datetime, actor: str | None,
+          dry_run: bool = False) -> dict[str, Any]:
+    """``lead merge``: the other lead's activities, deals and tasks move to the kept one, which takes the other's
+    contact details where it has none (and is scored again); the other is marked merged (services/merge.py)."""
+    from salescli.services import merge as merging
+
+    def rescore(conn: Connection, row: dict[str, Any]) -> dict[str, Any]:
+        return {"score": _rescore(row, _touches(conn, keep_id))}
+
+    return merging.merge(conn, L, keep_id, other_id, at=at, actor=actor, dry_run=dry_run, after_fill=rescore)

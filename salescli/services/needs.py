@@ -54,9 +54,7 @@ def confirm(conn: Connection, deal_id: int, intake: rules.Intake, *, at: datetim
         {"needs_id": needs_id, "product_id": catalog[spec.sku]["id"], "sku": spec.sku, "spec": spec.spec,
          "qty": spec.qty, "target_price_minor": to_minor(spec.target_price) if spec.target_price is not None else None}
         for spec in intake.items])
-    if deal["value_minor"] is None:  # the stated budget is the first estimate of the deal's value
-        D = models.deals
-        conn.execute(update(D).where(D.c.id == deal_id).values(value_minor=to_minor(intake.budget)))
+    # the stated budget is the deal's value until it has a quote (services/deals.value_column): nothing to copy
     deals.advance(conn, deal, "needs_confirmed", at=at, note="needs confirmed", rep_id=rep_id, actor=actor)
     audit(conn, at=at, rep=actor, entity="needs", entity_id=needs_id, action="confirm",
           after={"deal_id": deal_id, "items": [f"{i.sku}:{i.qty}" for i in intake.items],

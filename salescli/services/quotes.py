@@ -92,7 +92,8 @@ def _insert_revision(conn: Connection, *, number: str, revision: int, deal: dict
          "list_price_minor": to_minor(line.list_price), "unit_cost_minor": to_minor(line.unit_cost),
          "line_discount_bp": pct_to_bp(line.line_discount), "net_minor": to_minor(line.net)}
         for n, line in enumerate(lines, 1)])
-    conn.execute(update(D).where(D.c.id == deal["id"]).values(value_minor=to_minor(totals.net), updated_at=at))
+    # the deal's value follows its current quote by itself (services/deals.value_column): nothing to copy
+    conn.execute(update(D).where(D.c.id == deal["id"]).values(updated_at=at))
     return quote_id
 
 

@@ -65,6 +65,9 @@ CALL_NOTES = ("初次电话沟通，对方有兴趣，约下周详谈", "Intro c
               "Met at booth, wants a demo for the ops team", "客户在比较竞品，关注交付周期", "Left voicemail",
               "采购经理确认今年有预算", "Follow-up email with case studies")
 LOST_REASONS = ("no budget this year", "chose a competitor", "项目延期", "no response after 5 touches", "需求不匹配")
+#: a deal lost for one of those words: the key of the team's lost reasons it falls under (the words are its note)
+DEAL_LOST_REASONS = {"no budget this year": "budget", "chose a competitor": "competitor", "项目延期": "no_decision",
+                     "no response after 5 touches": "no_decision", "需求不匹配": "other"}
 PRODUCTS = (  # sku, name, category, price, cost, lead time days, active
     ("HW-GW-100", "工业物联网网关", "hardware", 1200, 700, 30, True),
     ("HW-GW-050", "旧款网关（停产）", "hardware", 800, 520, 20, False),
@@ -313,8 +316,9 @@ def _advance(conn: Connection, deal_id: int, mk: _Maker, start: datetime, now: d
         at = min(at + timedelta(days=mk.rnd.randint(2, 10)), now)
         conn.execute(insert(E).values(deal_id=deal_id, at=at, from_stage=stage, to_stage="lost",
                                       note="sample"))
-        changes.update(stage="lost", stage_at=at, closed_at=at, lost_reason=mk.rnd.choice(LOST_REASONS),
-                       expected_close=None)
+        note = mk.rnd.choice(LOST_REASONS)
+        changes.update(stage="lost", stage_at=at, closed_at=at, lost_reason=DEAL_LOST_REASONS[note],
+                       lost_note=note, expected_close=None)
         reached["lost"] = at
     conn.execute(update(D).where(D.c.id == deal_id).values(**changes))
     return reached
@@ -354,7 +358,7 @@ def _commercial(conn: Connection, deal_id: int, mk: _Maker, start: datetime, now
         quotes.reject(conn, number, reason=mk.rnd.choice(LOST_REASONS), at=tick(), actor=None)
         from salescli.services import deals
 
-        deals.lose(conn, deal_id, reason="quote rejected", at=tick(), rep_id=rep_id, actor=None)
+        deals.lose(conn, deal_id, reason="price", note="quote rejected", at=tick(), rep_id=rep_id, actor=None)
         return 1
     if outcome in ("negotiation", "won") and mk.rnd.random() < 0.7:
         quotes.revise(conn, number, specs=[], remove=[], discount=discount + 2, tax_rate=None, valid_days=30,

@@ -203,10 +203,21 @@ def _answer(conn: Connection, survey_id: int, *, nps: int | None, csat: int | No
 
 def record_phone(conn: Connection, *, order: str | None, customer_id: int | None, nps: int | None,
                  csat: int | None, comment: str | None, at: datetime, actor: str | None) -> int:
-    """A survey answered on the phone: stored as its own response."""
+    """An answer for an order or a customer (``survey record``, ``survey import`` by order). It answers the survey
+    already sent to that order (or to the customer, for a survey not about an order) and not yet answered — the
+    latest one sent on or before the answer's date — so the response rate counts it; only when none was sent is it
+    stored as its own phone survey. Returns the survey answered."""
     order_id, customer_id = orders.subject_of(conn, order=order, customer_id=customer_id)
     owner = order_owner(conn, order_id) if order_id is not None else customer_owner(conn, customer_id)
     ensure_can_change(conn, owner_id=owner, actor=actor, what=f"order {order}" if order else f"customer {customer_id}")
+    sent = conn.execute(
+        select(S.c.id).where(S.c.customer_id == customer_id,
+                             S.c.order_id == order_id if order_id is not None else S.c.order_id.is_(None),
+                             S.c.status == "sent", S.c.sent_at <= at)
+        .order_by(S.c.sent_at.desc(), S.c.id.desc()).limit(1)).scalar()
+    if sent is not None:
+        _answer(conn, sent, nps=nps, csat=csat, comment=comment, at=at, actor=actor)
+        return int(sent)
     survey_id = insert_id(conn, S, {"customer_id": customer_id, "order_id": order_id, "contact_id": None,
                                     "channel": "phone", "token": rules.new_token(), "status": "pending",
                                     "created_at": at, "sent_at": at})

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, and_, func, or_, select, update
 
 from salescli import models
 from salescli.domain import fields
@@ -113,8 +113,14 @@ def get(conn: Connection, ticket_id: int, *, now: datetime) -> dict[str, Any]:
 
 def listing(conn: Connection, *, now: datetime, status: str | None = None, priority: str | None = None,
             customer_id: int | None = None, breached: bool = False, near: bool = False,
-            include_closed: bool = False) -> list[dict[str, Any]]:
+            include_closed: bool = False, owner_id: int | None = None) -> list[dict[str, Any]]:
+    """Tickets by SLA due time; ``owner_id``: only that rep's (a ticket on an order is its deal owner's, else its
+    customer owner's, as in services/common.order_owner and the row security of team mode)."""
     query = _select().order_by(T.c.sla_due_at, T.c.id)
+    if owner_id is not None:
+        deal_owner = select(D.c.owner_id).where(D.c.id == O.c.deal_id).scalar_subquery()
+        query = query.where(or_(and_(T.c.order_id.is_not(None), deal_owner == owner_id),
+                                and_(T.c.order_id.is_(None), C.c.owner_id == owner_id)))
     if status:
         if status not in TICKET.states:
             raise InputError(f"--status: {status!r} is not a ticket status (one of {', '.join(TICKET.states)})")
