@@ -38,6 +38,10 @@ def add(conn: Connection, *, deal_id: int | None, lead_id: int | None, customer_
     record_id = {"deal": deal_id, "lead": lead_id, "customer": customer_id}[kind]
     assert record_id is not None
     record = fetch(conn, _TABLES[kind], record_id, kind)
+    if kind != "deal":
+        from salescli.services.merge import refuse_merged
+
+        refuse_merged(record, kind)
     ensure_can_change(conn, owner_id=record["owner_id"], actor=actor, what=f"{kind} {record_id}")
     body = fields.required_text("tasks", "text", text, field="TEXT")
     level = rules.parse_priority(priority)
