@@ -35,7 +35,7 @@ def test_invalid_lead_input_writes_nothing(cli: Cli, db_path: Path) -> None:
     cli.ok("db", "upgrade")
     assert "not a channel" in cli.fails(2, "lead", "add", "X", "--source", "pigeon")
     assert "--follow-up" in cli.fails(2, "lead", "add", "X", "--source", "web", "--follow-up", "2026-02-30")
-    assert "--date" in cli.fails(2, "lead", "add", "X", "--source", "web", "--date", "yesterday")
+    assert "--date" in cli.fails(2, "lead", "add", "X", "--source", "web", "--date", "last tuesday")
     assert "no rep" in cli.fails(1, "lead", "add", "X", "--source", "web", "--owner", "nobody")
     assert "control characters" in cli.fails(2, "lead", "add", "X\x1b[2J", "--source", "web")
     assert cli.rows("SELECT count(*) FROM leads") == [(0,)]
