@@ -188,6 +188,9 @@ def test_customer_merge_moves_contacts_deals_leads_tasks_and_surveys(cli: Cli, t
     assert sum(r["customers"] for r in cli.json("customer", "analyze", "--by", "tier")["tier"]) == 1
     assert "was merged into customer 1" in cli.fails(1, "contact", "add", "3", "--name", "新联系人")
     assert "was merged into customer 1" in cli.fails(1, "task", "add", "--customer", "3", "--due", "+1d", "回访")
+    assert "was merged into customer 1" in cli.fails(1, "ticket", "open", "--customer", "3", "--subject", "x")
+    assert "was merged into customer 1" in cli.fails(1, "survey", "record", "--customer", "3", "--nps", "9")
+    assert "was merged into customer 1" in cli.fails(1, "survey", "send", "--customer", "3", "--dry-run")
     # a lead from the merged company's name converts under the kept customer
     lead = cli.id("lead", "add", "新人", "--source", "web", "--company", "华信2", "--date", "2026-10-06")
     deal = cli.id("lead", "convert", str(lead), "--date", "2026-10-07")

@@ -75,7 +75,9 @@ def subject_of(conn: Connection, *, order: str | None, customer_id: int | None) 
         row = get_row(conn, order)
         return row["id"], conn.execute(select(D.c.customer_id).where(D.c.id == row["deal_id"])).scalar_one()
     assert customer_id is not None
-    fetch(conn, C, customer_id, "customer")
+    from salescli.services.merge import refuse_merged
+
+    refuse_merged(fetch(conn, C, customer_id, "customer"), "customer")
     return None, customer_id
 
 

@@ -19,6 +19,7 @@ from salescli.domain.dates import Period, parse_datetime
 from salescli.errors import InputError, NotFound, PolicyError, SalesError
 from salescli.services import orders
 from salescli.services.common import audit, customer_owner, ensure_can_change, fetch, insert_id, order_owner
+from salescli.services.merge import refuse_merged
 
 S = models.surveys
 C = models.customers
@@ -59,6 +60,7 @@ def targets(conn: Connection, *, order: str | None, customer_id: int | None,
     else:
         assert customer_id is not None
         customer = fetch(conn, C, customer_id, "customer")
+        refuse_merged(customer, "customer")
         scopes = [(customer_id, customer["name"], None, None, None)]
     out = []
     for cid, cname, order_id, number, preferred in scopes:
