@@ -167,9 +167,6 @@ def analyze(
                       heading=True, empty="no tier A customers")
 
 
-MOVE_COLUMNS = [Col("table", "table"), Col("column", "column"), Col("rows", "rows", True)]
-
-
 @app.command("merge")
 def merge(
     ctx: typer.Context,
@@ -181,18 +178,13 @@ def merge(
     """Merge two customers that are the same company: OTHER's contacts, leads, deals, tasks, tickets and surveys
     move to KEEP, which takes OTHER's profile fields where it has none (the tier is computed again); OTHER is marked
     merged into KEEP (not deleted). Both must be yours, and all that moves (a manager merges any)."""
+    from salescli.commands import merging
     from salescli.services import customers
     from salescli.services.common import parse_id
-    from salescli.services.merge import describe
 
     a = App.of(ctx)
     keep_id, other_id = parse_id(keep, "customer"), parse_id(other, "customer")
     with a.store.read() if dry_run else a.store.write() as conn:
         result = customers.merge(conn, keep_id, other_id, at=a.moment(date), actor=a.handle(conn),
                                  targets=_targets(a), dry_run=dry_run)
-    if output.resolve_format(fmt) is output.Format.json:
-        output.render_record(result, fmt)
-    elif dry_run:
-        output.render(result["moves"], MOVE_COLUMNS, fmt, title=f"customer {other_id} → customer {keep_id}",
-                      empty="nothing to move")
-    output.message(describe(result, "customer"))
+    merging.show(result, "customer", keep_id, other_id, fmt, dry_run=dry_run)

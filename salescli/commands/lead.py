@@ -239,9 +239,6 @@ def due(
     output.render(rows, DUE_COLUMNS, fmt, empty=f"nothing due by {today.isoformat()}")
 
 
-MOVE_COLUMNS = [Col("table", "table"), Col("column", "column"), Col("rows", "rows", True)]
-
-
 @app.command("merge")
 def merge(
     ctx: typer.Context,
@@ -253,17 +250,12 @@ def merge(
     """Merge two leads of the same person: OTHER's activities, deals and tasks move to KEEP, which takes OTHER's
     contact details where it has none; OTHER is marked merged into KEEP (not deleted). Both must be yours (a
     manager merges any)."""
+    from salescli.commands import merging
     from salescli.services import leads
     from salescli.services.common import parse_id
-    from salescli.services.merge import describe
 
     a = App.of(ctx)
     keep_id, other_id = parse_id(keep, "lead"), parse_id(other, "lead")
     with a.store.read() if dry_run else a.store.write() as conn:
         result = leads.merge(conn, keep_id, other_id, at=a.moment(date), actor=a.handle(conn), dry_run=dry_run)
-    if output.resolve_format(fmt) is output.Format.json:
-        output.render_record(result, fmt)
-    elif dry_run:
-        output.render(result["moves"], MOVE_COLUMNS, fmt, title=f"lead {other_id} → lead {keep_id}",
-                      empty="nothing to move")
-    output.message(describe(result, "lead"))
+    merging.show(result, "lead", keep_id, other_id, fmt, dry_run=dry_run)
