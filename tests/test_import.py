@@ -170,14 +170,21 @@ def test_sigkill_mid_import_leaves_nothing_and_rerun_completes(sqlite_cli: Cli, 
         writer = csv.writer(fh)
         writer.writerow(["name", "email", "source"])
         writer.writerows([f"客户{i}", f"c{i}@example.com", "web"] for i in range(60_000))
+    wal = Path(f"{db_path}-wal")
     kills = 0
-    for delay in (0.9, 1.3, 1.7):
+    for threshold in (64 * 1024, 512 * 1024, 2 * 1024 * 1024):
+        # Kill while rows are being written: the write-ahead log grows past `threshold` before the commit.
+        # Watching the file, not the clock, keeps this independent of how fast the machine is.
+        before = wal.stat().st_size if wal.exists() else 0
         proc = subprocess.Popen([sys.executable, "-m", "salescli", "--db", str(db_path), "import", "leads", str(path)],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ.copy())
-        time.sleep(delay)
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGKILL)
-            kills += 1
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline:
+            if wal.exists() and wal.stat().st_size > before + threshold:
+                os.kill(proc.pid, signal.SIGKILL)
+                kills += 1
+                break
+            time.sleep(0.0005)
         proc.wait()
         conn = sqlite3.connect(db_path)
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
