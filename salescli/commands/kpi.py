@@ -92,7 +92,7 @@ def report(
         rep_id = int(reps.get(conn, rep, field="--rep")["id"]) if rep else None
         result = kpi.report(conn, period=span, by=by, rep_id=rep_id)
     if html is not None:
-        from salescli.documents import kpi_html
+        from salescli.kpi_page import kpi_html
 
         with a.output_file(html, option="--html", force=force, newline=None) as fh:
             fh.write(kpi_html(result, charts(result), title=f"KPI {span.label}"))
