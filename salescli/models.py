@@ -28,7 +28,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from salescli.domain.fields import EMAIL_LEN, HANDLE_LEN, PHONE_KEY_LEN, PHONE_LEN, SKU_LEN, length
+from salescli.domain.fields import EMAIL_LEN, HANDLE_LEN, PHONE_KEY_LEN, PHONE_LEN, SKU_LEN, TAX_ID_LEN, length
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -87,6 +87,9 @@ customers = Table(
     Column("notes", Text),
     _created(),
     Column("updated_at", DateTime, nullable=False),
+    Column("legal_name", String(length("customers", "legal_name"))),  # as on documents; the name if empty
+    Column("address", Text),
+    Column("tax_id", String(TAX_ID_LEN)),  # the buyer's 纳税人识别号 on documents
     _fk("merged_into", "customers"),  # merged into that customer (customer merge): kept, hidden from listings
 )
 
@@ -200,6 +203,8 @@ products = Table(
     Column("description", Text),
     _created(),
     Column("updated_at", DateTime, nullable=False),
+    Column("spec", Text),  # printed under the name on quotes and contracts
+    Column("unit", String(length("products", "unit"))),  # 台, 套, 个...
 )
 
 needs = Table(
@@ -261,9 +266,13 @@ quotes = Table(
     Column("sent_at", DateTime),
     Column("decided_at", DateTime),
     Column("reject_reason", Text),
-    Column("note", Text),
+    Column("note", Text),  # internal: never printed on the customer's document
     _fk("rep_id", "reps", index=False),
     _created(),
+    Column("payment_terms", Text),
+    Column("delivery_terms", Text),
+    Column("delivery_date", Date),
+    Column("remarks", Text),  # for the customer: printed on the document
     UniqueConstraint("number", "revision"),
 )
 
@@ -280,6 +289,8 @@ quote_lines = Table(
     Column("unit_cost_minor", BigInteger, nullable=False),
     Column("line_discount_bp", Integer, nullable=False, server_default="0"),
     Column("net_minor", BigInteger, nullable=False),
+    Column("spec", Text),
+    Column("unit", String(length("products", "unit"))),
 )
 
 contracts = Table(
@@ -303,6 +314,9 @@ contracts = Table(
     Column("signed_by", String(length("contracts", "signed_by"))),
     Column("closed_at", DateTime),
     _created(),
+    Column("delivery_terms", Text),
+    Column("delivery_date", Date),
+    Column("remarks", Text),
 )
 
 Index("ix_contracts_signed_cover", contracts.c.signed_at, contracts.c.status, contracts.c.deal_id,
@@ -319,6 +333,8 @@ contract_lines = Table(
     Column("unit_price_minor", BigInteger, nullable=False),
     Column("line_discount_bp", Integer, nullable=False),
     Column("net_minor", BigInteger, nullable=False),
+    Column("spec", Text),
+    Column("unit", String(length("products", "unit"))),
 )
 
 orders = Table(

@@ -28,6 +28,8 @@ NAME = Text(200, required=True)
 SHORT = Text(100)
 NOTE = Text(4000, multiline=True, column=False)
 REASON = Text(1000, column=False)
+REMARKS = Text(2000, multiline=True, column=False)  # words printed for the customer on a document
+TAX_ID_LEN = 40
 EMAIL_LEN = 254  # RFC 5321 path limit
 PHONE_LEN = 40
 PHONE_KEY_LEN = 20  # E.164 is at most 16 characters with the +
@@ -37,20 +39,23 @@ HANDLE_LEN = 40
 TEXT: dict[str, dict[str, Text]] = {
     "reps": {"name": NAME},
     "customers": {"name": NAME, "industry": SHORT, "city": SHORT, "region": SHORT, "preferences": NOTE,
-                  "competitors": Text(1000, column=False), "notes": NOTE},
+                  "competitors": Text(1000, column=False), "notes": NOTE, "legal_name": Text(200),
+                  "address": Text(500, column=False)},
     "contacts": {"name": NAME, "title": SHORT},
     "leads": {"name": NAME, "company": Text(200), "title": SHORT, "city": SHORT, "notes": NOTE,
               "lost_reason": REASON},
     "deals": {"title": NAME, "lost_reason": REASON, "next_step": Text(1000, column=False), "lost_note": NOTE},
     "tasks": {"text": Text(1000, required=True, column=False)},
     "activities": {"summary": Text(4000, required=True, multiline=True, column=False)},
-    "products": {"name": NAME, "category": SHORT, "description": NOTE},
+    "products": {"name": NAME, "category": SHORT, "description": NOTE, "spec": Text(500, column=False),
+                 "unit": Text(20)},
     "needs": {"decision_maker": Text(200), "notes": NOTE},
     "need_items": {"spec": REASON},
     "demos": {"attendees": REASON, "questions": NOTE, "feedback": NOTE},
-    "quotes": {"note": Text(2000, column=False), "reject_reason": REASON},
+    "quotes": {"note": Text(2000, column=False), "reject_reason": REASON, "payment_terms": REASON,
+               "delivery_terms": REASON, "remarks": REMARKS},
     "contracts": {"payment_terms": REASON, "terms": Text(8000, multiline=True, column=False),
-                  "signed_by": NAME},
+                  "signed_by": NAME, "delivery_terms": REASON, "remarks": REMARKS},
     "orders": {},
     "order_events": {"note": Text(2000, column=False)},
     "tickets": {"subject": NAME},
