@@ -19,7 +19,8 @@ from tests.conftest import Case, Cli, check_refusals, snapshot
 TEAM_KEYS = {"currency", "tax_rate", "max_discount", "min_margin", "quote_valid_days", "sla_hours", "at_risk_days",
              "company_name", "survey_language", "survey_url", "smtp_from", "target_industries", "phone_region",
              "company_address", "company_phone", "company_tax_id", "company_bank", "company_account",
-             "lost_reasons", "industry_aliases", "channel_aliases"}
+             "lost_reasons", "industry_aliases", "channel_aliases", "document_language", "payment_terms",
+             "delivery_terms", "quote_template", "contract_template"}
 PERSONAL_KEYS = {"default_rep", "db", "pdf_font", "smtp_url", "smtp_security", "language"}
 
 
