@@ -187,13 +187,10 @@ def _phone(name: str, raw: Any) -> str:
 
 
 def _tax_id(name: str, raw: Any) -> str:
-    """A taxpayer identification number (纳税人识别号): the 18-character unified social credit code, an older
-    15/17/20-character number, or a foreign VAT number: 6-30 letters and digits, upper-cased, spaces dropped."""
-    value = re.sub(r"[\s\-]", "", _text(name, raw)).upper()
-    if not re.fullmatch(r"[0-9A-Z]{6,30}", value):
-        raise InputError(f"{name}: {_show(raw)} is not a taxpayer number (6-30 letters and digits, "
-                         "e.g. 91310000MA1FL0XX00)")
-    return value
+    """A taxpayer identification number (domain/identity.parse_tax_id: the same rule as a customer's)."""
+    from salescli.domain.identity import parse_tax_id
+
+    return parse_tax_id(_text(name, raw), field=name)
 
 
 def _account(name: str, raw: Any) -> str:

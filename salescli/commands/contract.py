@@ -8,6 +8,7 @@ import typer
 
 from salescli import output
 from salescli.app import App
+from salescli.commands.quote import DeliveryDate, DeliveryTerms, Remarks
 from salescli.options import AllOpt, DateOpt, FormatOpt, OwnerOpt, command_group
 from salescli.output import Col
 
@@ -26,16 +27,25 @@ def create(
     ctx: typer.Context,
     quote: Annotated[str, typer.Argument(help="The accepted quote's number.")],
     payment_terms: Annotated[str | None, typer.Option("--payment-terms", help="e.g. 30% 预付, 70% 货到付款.")] = None,
-    terms: Annotated[str | None, typer.Option("--terms", help="Other terms.")] = None,
+    terms: Annotated[str | None, typer.Option("--terms", help="Other terms (clauses printed on the contract).")]
+    = None,
+    delivery_terms: DeliveryTerms = None, delivery_date: DeliveryDate = None, remarks: Remarks = None,
     date: DateOpt = None, fmt: FormatOpt = None,
 ) -> None:
-    """Draft a contract from an accepted quote (lines and amounts copied and frozen); prints C-YYYY-NNNN."""
+    """Draft a contract from an accepted quote (lines and amounts copied and frozen); prints C-YYYY-NNNN.
+
+    Payment and delivery terms, the delivery date and remarks carry over from the quote unless given.
+    """
+    from salescli.commands.quote import terms as terms_options
     from salescli.services import contracts
 
     a = App.of(ctx)
+    at = a.moment(date)
+    given = terms_options(a, base=at.date(), payment_terms=None, delivery_terms=delivery_terms,
+                          delivery_date=delivery_date, remarks=remarks, defaults=False)
     with a.store.write() as conn:
-        number = contracts.create(conn, quote, payment_terms=payment_terms, terms=terms, at=a.moment(date),
-                                  actor=a.handle(conn))
+        number = contracts.create(conn, quote, payment_terms=payment_terms, terms=terms, at=at,
+                                  actor=a.handle(conn), document_terms=given)
         record = contracts.get(conn, number)
     output.created(number, record, fmt)
 

@@ -28,6 +28,11 @@ Budget = Annotated[str | None, typer.Option("--budget", metavar="AMOUNT", help="
 Preferences = Annotated[str | None, typer.Option("--preferences", help="What they care about.")]
 Competitors = Annotated[str | None, typer.Option("--competitors", metavar="A,B", help="Competing vendors.")]
 Notes = Annotated[str | None, typer.Option("--notes", help="Free notes.")]
+LegalName = Annotated[str | None, typer.Option("--legal-name", help="Registered name on documents (default: "
+                                               "the name), e.g. 上海华信机械有限公司.")]
+Address = Annotated[str | None, typer.Option("--address", help="Address on quotes and contracts.")]
+TaxId = Annotated[str | None, typer.Option("--tax-id", metavar="NUMBER",
+                                           help="Taxpayer number (纳税人识别号) on contracts.")]
 
 
 def _targets(a: App) -> list[str]:
@@ -49,6 +54,7 @@ def add(
     name: Annotated[str, typer.Argument(help="Company name (中文 OK).")],
     industry: Industry = None, size: Size = None, city: City = None, region: Region = None, budget: Budget = None,
     preferences: Preferences = None, competitors: Competitors = None, notes: Notes = None, owner: OwnerOpt = None,
+    legal_name: LegalName = None, address: Address = None, tax_id: TaxId = None,
     allow_duplicate: Annotated[bool, typer.Option("--allow-duplicate",
                                                   help="Add even if a customer has the same name.")] = False,
     fmt: FormatOpt = None,
@@ -58,7 +64,8 @@ def add(
 
     a = App.of(ctx)
     values = {"name": name, "industry": industry, "size": size, "city": city, "region": region, "budget": budget,
-              "preferences": preferences, "competitors": competitors, "notes": notes}
+              "preferences": preferences, "competitors": competitors, "notes": notes, "legal_name": legal_name,
+              "address": address, "tax_id": tax_id}
     with a.store.write() as conn:
         customer_id = customers.add(conn, values=values, owner_id=a.owner_id(conn, owner), at=a.moment(None),
                                     actor=a.handle(conn), targets=_targets(a), allow_duplicate=allow_duplicate,
@@ -109,7 +116,7 @@ def update(
     name: Annotated[str | None, typer.Option("--name", help="New name.")] = None,
     industry: Industry = None, size: Size = None, city: City = None, region: Region = None, budget: Budget = None,
     preferences: Preferences = None, competitors: Competitors = None, notes: Notes = None, owner: OwnerOpt = None,
-    fmt: FormatOpt = None,
+    legal_name: LegalName = None, address: Address = None, tax_id: TaxId = None, fmt: FormatOpt = None,
 ) -> None:
     """Change a customer's fields (the tier is recomputed). An empty value clears a field: --city ''."""
     from salescli.services import customers
@@ -117,7 +124,8 @@ def update(
 
     a = App.of(ctx)
     values = {"name": name, "industry": industry, "size": size, "city": city, "region": region, "budget": budget,
-              "preferences": preferences, "competitors": competitors, "notes": notes}
+              "preferences": preferences, "competitors": competitors, "notes": notes, "legal_name": legal_name,
+              "address": address, "tax_id": tax_id}
     with a.store.write() as conn:
         owner_id = a.owner_id(conn, owner) if owner else None
         record = customers.update_customer(conn, parse_id(customer, "customer"), values=values, owner_id=owner_id,

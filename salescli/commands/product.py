@@ -26,6 +26,9 @@ Category = Annotated[str | None, typer.Option("--category", help="Category, e.g.
 LeadTime = Annotated[str | None, typer.Option("--lead-time-days", metavar="N",
                                               help="Days from order to delivery.")]
 Description = Annotated[str | None, typer.Option("--description", help="What it is, for quotes and demos.")]
+Spec = Annotated[str | None, typer.Option("--spec", help="Specification printed under the name on quotes and "
+                                          "contracts, e.g. '4G, 8 路 RS485'.")]
+Unit = Annotated[str | None, typer.Option("--unit", help="Unit of sale on documents, e.g. 台, 套, pcs.")]
 
 
 @app.command("add")
@@ -36,14 +39,14 @@ def add(
     price: Annotated[str, typer.Option("--price", metavar="AMOUNT", help="List price per unit.")],
     cost: Annotated[str, typer.Option("--cost", metavar="AMOUNT", help="Unit cost (for margin checks).")],
     lead_time_days: LeadTime = None, category: Category = None, description: Description = None,
-    fmt: FormatOpt = None,
+    spec: Spec = None, unit: Unit = None, fmt: FormatOpt = None,
 ) -> None:
     """Add a product to the catalog; prints its SKU."""
     from salescli.services import products
 
     a = App.of(ctx)
     values = {"name": name, "price": price, "cost": cost, "lead_time_days": lead_time_days, "category": category,
-              "description": description}
+              "description": description, "spec": spec, "unit": unit}
     with a.store.write() as conn:
         a.require_manager(conn, "changing the catalog")
         key = products.add(conn, sku=sku, values=values, at=a.moment(None), actor=a.handle(conn))
@@ -88,6 +91,7 @@ def update(
     price: Annotated[str | None, typer.Option("--price", metavar="AMOUNT", help="New list price.")] = None,
     cost: Annotated[str | None, typer.Option("--cost", metavar="AMOUNT", help="New unit cost.")] = None,
     lead_time_days: LeadTime = None, category: Category = None, description: Description = None,
+    spec: Spec = None, unit: Unit = None,
     active: Annotated[bool | None, typer.Option("--active/--inactive", help="Still sold, or retired.")] = None,
     fmt: FormatOpt = None,
 ) -> None:
@@ -96,7 +100,7 @@ def update(
 
     a = App.of(ctx)
     values = {"name": name, "price": price, "cost": cost, "lead_time_days": lead_time_days, "category": category,
-              "description": description, "active": active}
+              "description": description, "spec": spec, "unit": unit, "active": active}
     with a.store.write() as conn:
         a.require_manager(conn, "changing the catalog")
         record = products.update_product(conn, sku, values=values, at=a.moment(None), actor=a.handle(conn))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -37,6 +38,15 @@ ValidDays = Annotated[int | None, typer.Option("--valid-days", min=1, max=3650, 
 MAX_REVISION = 99_999  # far more revisions than any negotiation; keeps the number inside the database's integer
 RevisionOpt = Annotated[int | None, typer.Option("--revision", "-r", min=1, max=MAX_REVISION,
                                                  help="An earlier revision.")]
+# What the customer reads on the document (quote render / contract render); '' clears a value on revise.
+PaymentTerms = Annotated[str | None, typer.Option(
+    "--payment-terms", metavar="TEXT", help="e.g. '30% 预付，70% 货到付款' (default: the team's payment_terms).")]
+DeliveryTerms = Annotated[str | None, typer.Option(
+    "--delivery-terms", metavar="TEXT", help="e.g. '送货上门，运费卖方承担' (default: the team's delivery_terms).")]
+DeliveryDate = Annotated[str | None, typer.Option("--delivery-date", metavar="DATE",
+                                                  help="Promised delivery date, YYYY-MM-DD or +30d.")]
+Remarks = Annotated[str | None, typer.Option(
+    "--remarks", metavar="TEXT", help="Remarks printed for the customer (unlike --note, which stays internal).")]
 
 
 def _policy(a: App) -> Policy:
@@ -45,6 +55,20 @@ def _policy(a: App) -> Policy:
 
     return Policy(max_discount=parse_pct(a.config("max_discount"), field="config max_discount"),
                   min_margin=parse_pct(a.config("min_margin"), field="config min_margin"))
+
+
+def terms(a: App, *, base: date, payment_terms: str | None, delivery_terms: str | None,
+          delivery_date: str | None, remarks: str | None, defaults: bool) -> dict[str, object]:
+    """The terms options as the services take them; ``defaults``: fill unset terms from the team settings."""
+    values: dict[str, object] = {"payment_terms": payment_terms, "delivery_terms": delivery_terms,
+                                 "remarks": remarks,
+                                 "delivery_date": a.parse_day(delivery_date, field="--delivery-date", base=base)
+                                 if delivery_date else None}
+    if defaults:
+        for key in ("payment_terms", "delivery_terms"):
+            if values[key] is None:
+                values[key] = a.config(key)
+    return values
 
 
 def _warn_approval(record: dict[str, object]) -> None:
@@ -60,8 +84,9 @@ def create(
     deal: Annotated[str, typer.Argument(help="Deal id.")],
     item: Items = None,
     from_needs: Annotated[bool, typer.Option("--from-needs", help="Lines from the deal's confirmed needs.")] = False,
-    discount: Discount = None, tax_rate: TaxRate = None, valid_days: ValidDays = None, date: DateOpt = None,
-    fmt: FormatOpt = None,
+    discount: Discount = None, tax_rate: TaxRate = None, valid_days: ValidDays = None,
+    payment_terms: PaymentTerms = None, delivery_terms: DeliveryTerms = None, delivery_date: DeliveryDate = None,
+    remarks: Remarks = None, date: DateOpt = None, fmt: FormatOpt = None,
 ) -> None:
     """Create a priced quote (draft); prints its number Q-YYYY-NNNN.
 
@@ -83,7 +108,9 @@ def create(
             discount=parse_pct(discount or "0", field="--discount"),
             tax_rate=parse_pct(tax_rate or a.config("tax_rate"), field="--tax-rate"),
             valid_days=valid_days or a.config_int("quote_valid_days"), at=at, rep_id=a.acting_rep_id(conn),
-            actor=a.handle(conn), policy=_policy(a), currency=a.config("currency"))
+            actor=a.handle(conn), policy=_policy(a), currency=a.config("currency"),
+            terms=terms(a, base=at.date(), payment_terms=payment_terms, delivery_terms=delivery_terms,
+                        delivery_date=delivery_date, remarks=remarks, defaults=True))
         record = quotes.record(conn, number, today=at.date())
     _warn_approval(record)
     output.created(number, record, fmt)
@@ -96,8 +123,10 @@ def revise(
     item: Items = None,
     remove: Annotated[list[str] | None, typer.Option("--remove", metavar="SKU", help="Drop a line.")] = None,
     discount: Discount = None, tax_rate: TaxRate = None, valid_days: ValidDays = None,
-    note: Annotated[str | None, typer.Option("--note", help="What changed and why (shown in history).")] = None,
-    date: DateOpt = None, fmt: FormatOpt = None,
+    note: Annotated[str | None, typer.Option("--note", help="What changed and why (internal: shown in history, "
+                                                            "never on the customer's document).")] = None,
+    payment_terms: PaymentTerms = None, delivery_terms: DeliveryTerms = None, delivery_date: DeliveryDate = None,
+    remarks: Remarks = None, date: DateOpt = None, fmt: FormatOpt = None,
 ) -> None:
     """Make the next revision (a draft; the old one is superseded); prints the same number.
 
@@ -116,7 +145,9 @@ def revise(
             discount=parse_pct(discount, field="--discount") if discount is not None else None,
             tax_rate=parse_pct(tax_rate, field="--tax-rate") if tax_rate is not None else None,
             valid_days=valid_days, note=note, at=at, rep_id=a.acting_rep_id(conn), actor=a.handle(conn),
-            policy=_policy(a))
+            policy=_policy(a), terms=terms(a, base=at.date(), payment_terms=payment_terms,
+                                           delivery_terms=delivery_terms, delivery_date=delivery_date,
+                                           remarks=remarks, defaults=False))
         record = quotes.record(conn, number, today=at.date())
     _warn_approval(record)
     if fmt == output.Format.json:

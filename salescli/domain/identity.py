@@ -101,3 +101,15 @@ def parse_handle(text: str) -> str:
         raise InputError(f"handle: {text!r} must be 1-40 letters, digits, '.', '_' or '-', starting with a "
                          "letter or digit")
     return handle
+
+
+def parse_tax_id(text: str, *, field: str = "tax id") -> str:
+    """A taxpayer identification number (纳税人识别号): the 18-character unified social credit code, an older
+    15/17/20-character number, or a foreign VAT number: 6-30 letters and digits, upper-cased, spaces and dashes
+    dropped."""
+    value = re.sub(r"[\s\-]", "", text).upper()
+    if not re.fullmatch(r"[0-9A-Z]{6,30}", value):
+        shown = text if len(text) <= 40 else text[:39] + "…"
+        raise InputError(f"{field}: {shown!r} is not a taxpayer number (6-30 letters and digits, "
+                         "e.g. 91310000MA1FL0XX00)")
+    return value

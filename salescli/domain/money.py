@@ -85,3 +85,66 @@ def bp_to_pct(bp: int | None) -> Decimal | None:
     if bp is None:
         return None
     return (Decimal(bp) / 100).quantize(CENT)
+
+
+_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+_PLACES = ("", "拾", "佰", "仟")
+_LARGEST_IN_CAPITALS = Decimal("9999999999999999.99")  # 玖仟玖佰玖拾玖万…亿…: beyond this there is no common unit
+
+
+def _group(value: int) -> str:
+    """0 < value < 10000 in capitals, a 零 for each run of zeros inside (1004: 壹仟零肆; 1100: 壹仟壹佰)."""
+    out: list[str] = []
+    zero = False
+    for place in range(3, -1, -1):
+        digit = value // 10**place % 10
+        if digit == 0:
+            zero = bool(out)
+        else:
+            if zero:
+                out.append("零")
+                zero = False
+            out.append(_DIGITS[digit] + _PLACES[place])
+    return "".join(out)
+
+
+def in_capitals(amount: Decimal) -> str:
+    """An amount of yuan in Chinese capital numerals (大写金额) as written on invoices, contracts and cheques:
+    106997.44 → 壹拾万陆仟玖佰玖拾柒元肆角肆分; 100 → 壹佰元整; 1004.5 → 壹仟零肆元伍角整; 0.05 → 伍分.
+
+    The rules (中国人民银行《支付结算办法》附件一): 整 after 元 or 角 when there are no 分; a run of zeros inside the
+    number is one 零 (1,000,100 → 壹佰万零壹佰元整); a zero 角 between 元 and 分 is 零 (1.05 → 壹元零伍分); tens
+    are written 壹拾 (10 → 壹拾元整); 万 and 亿 name the groups of four digits, 万亿 the group above 亿.
+    Negative amounts begin with 负; the amount is rounded half-up to the fen first."""
+    value = round_money(amount)
+    if abs(value) > _LARGEST_IN_CAPITALS:
+        raise InputError(f"{amount} is too large to write in Chinese capital numerals")
+    sign = "负" if value < 0 else ""
+    fen_total = int(abs(value) * 100)
+    yuan, jiao, fen = fen_total // 100, fen_total // 10 % 10, fen_total % 10
+    groups = [(yuan // 10**(4 * i)) % 10000 for i in range(3, -1, -1)]  # 万亿, 亿, 万, 元 groups
+    units = ("万", "亿", "万", "")
+    parts: list[str] = []
+    zero_pending = False
+    for i, group in enumerate(groups):
+        if group == 0:
+            zero_pending = bool(parts)
+            if i == 1 and parts:  # 壹万亿: the 亿 belongs after a non-zero 万亿 group even when the 亿 group is 0
+                parts.append("亿")
+            continue
+        if parts and (zero_pending or group < 1000):
+            parts.append("零")
+        parts.append(_group(group) + units[i])  # 壹万贰仟亿: after a 万亿 group the 亿 comes with the next group
+        zero_pending = False
+    text = "".join(parts)
+    if text:
+        text += "元"
+    if jiao == 0 and fen == 0:
+        return sign + (text or "零元") + "整"
+    if jiao:
+        text += _DIGITS[jiao] + "角"
+    elif text:
+        text += "零"
+    if fen:
+        return sign + text + _DIGITS[fen] + "分"
+    return sign + text + "整"

@@ -299,13 +299,15 @@ SPECS: dict[str, Spec] = {
         fields={"sku": _sku, "name": _text("products", "name"), "category": _text("products", "category"),
                 "price": _money("price", required=True), "cost": _money("cost", required=True),
                 "lead_time_days": _lead_time, "active": _active,
-                "description": _text("products", "description"), "created_at": _moment("created_at")},
+                "description": _text("products", "description"), "spec": _text("products", "spec"),
+                "unit": _text("products", "unit"), "created_at": _moment("created_at")},
         required=("sku", "name", "price", "cost"), keys={"sku": ("sku", "sku")}, default_keys=("sku",),
         ignored=frozenset({"id", "margin", "updated_at"}),
         aliases={"编号": "sku", "货号": "sku", "产品编号": "sku", "名称": "name", "品名": "name", "产品名称": "name",
                  "类别": "category", "分类": "category", "价格": "price", "单价": "price", "售价": "price",
                  "成本": "cost", "交期": "lead_time_days", "交货期": "lead_time_days", "lead_time": "lead_time_days",
-                 "状态": "active", "描述": "description", "说明": "description", "创建时间": "created_at"},
+                 "状态": "active", "描述": "description", "说明": "description", "创建时间": "created_at",
+                 "规格": "spec", "规格型号": "spec", "型号": "spec", "单位": "unit", "计量单位": "unit"},
         finish=_product_finish),
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -36,7 +37,9 @@ def parse_number(text: str) -> str:
 
 
 def create(conn: Connection, quote_number: str, *, payment_terms: str | None, terms: str | None, at: datetime,
-           actor: str | None) -> str:
+           actor: str | None, document_terms: Mapping[str, Any] | None = None) -> str:
+    """A draft contract from an accepted quote: lines and amounts copied and frozen; the quote's payment and
+    delivery terms, delivery date and remarks carry over unless given (``document_terms``)."""
     number = quotes.parse_number(quote_number)
     quote = quotes.get_row(conn, number)
     status = quote_status(quote["status"], quote["valid_until"], at.date())
@@ -50,11 +53,16 @@ def create(conn: Connection, quote_number: str, *, payment_terms: str | None, te
     require_in_order(at, f"contract for quote {number} created", (quote["decided_at"], "the quote was accepted"))
     lines = conn.execute(select(models.quote_lines).where(models.quote_lines.c.quote_id == quote["id"])
                          .order_by(models.quote_lines.c.position)).mappings().all()
+    carried = {key: quote[key] for key in quotes.TERMS}
+    if carried["delivery_date"] is not None and carried["delivery_date"] < at.date():
+        carried["delivery_date"] = None  # the quote's promised date has passed: a new one must be agreed
+    carried.update(quotes.clean_terms("contracts", {**(document_terms or {}), "payment_terms": payment_terms},
+                                      dated=at.date()))
     contract = next_number(conn, "C", at.year)
     contract_id = insert_id(conn, K, {
         "number": contract, "quote_id": quote["id"], "deal_id": quote["deal_id"], "status": "draft",
         "currency": quote["currency"],
-        "payment_terms": fields.text("contracts", "payment_terms", payment_terms, field="--payment-terms"),
+        **carried,
         "terms": fields.text("contracts", "terms", terms, field="--terms") if terms else None,
         "discount_bp": quote["discount_bp"], "tax_rate_bp": quote["tax_rate_bp"],
         "subtotal_minor": quote["subtotal_minor"], "discount_minor": quote["discount_minor"],
@@ -63,7 +71,8 @@ def create(conn: Connection, quote_number: str, *, payment_terms: str | None, te
     conn.execute(insert(KL), [
         {"contract_id": contract_id, "position": line["position"], "product_id": line["product_id"],
          "sku": line["sku"], "name": line["name"], "qty": line["qty"], "unit_price_minor": line["unit_price_minor"],
-         "line_discount_bp": line["line_discount_bp"], "net_minor": line["net_minor"]} for line in lines])
+         "line_discount_bp": line["line_discount_bp"], "net_minor": line["net_minor"], "spec": line["spec"],
+         "unit": line["unit"]} for line in lines])
     audit(conn, at=at, rep=actor, entity="contract", entity_id=contract, action="create",
           after={"quote": f"{number} r{quote['revision']}", "net_minor": quote["net_minor"]})
     return contract
@@ -133,7 +142,8 @@ def get(conn: Connection, number: str) -> dict[str, Any]:
         "discount_pct": bp_to_pct(row["discount_bp"]), "net": from_minor(row["net_minor"]),
         "tax_rate": bp_to_pct(row["tax_rate_bp"]), "tax": from_minor(row["tax_minor"]),
         "total": from_minor(row["total_minor"]), "currency": row["currency"], "units": row["units"],
-        "payment_terms": row["payment_terms"], "terms": row["terms"], "signed_at": row["signed_at"],
+        "payment_terms": row["payment_terms"], "terms": row["terms"], "delivery_terms": row["delivery_terms"],
+        "delivery_date": row["delivery_date"], "remarks": row["remarks"], "signed_at": row["signed_at"],
         "signed_by": row["signed_by"], "closed_at": row["closed_at"], "created_at": row["created_at"],
     }
 

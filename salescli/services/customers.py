@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Select, func, or_, select, update
 from salescli import models
 from salescli.domain import customers as rules
 from salescli.domain import fields
-from salescli.domain.identity import name_key, normalize_email, normalize_phone
+from salescli.domain.identity import name_key, normalize_email, normalize_phone, parse_tax_id
 from salescli.domain.money import from_minor, parse_amount, round_money, to_minor
 from salescli.errors import InputError, PolicyError
 from salescli.services.common import audit, ensure_can_change, fetch, insert_id, money_fields
@@ -22,7 +22,8 @@ C = models.customers
 R = models.reps
 K = models.contacts
 
-EDITABLE = ("name", "industry", "size", "city", "region", "budget", "preferences", "competitors", "notes")
+EDITABLE = ("name", "industry", "size", "city", "region", "budget", "preferences", "competitors", "notes",
+            "legal_name", "address", "tax_id")
 
 
 def clean_fields(values: Mapping[str, Any], *, industries: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -45,8 +46,10 @@ def clean_fields(values: Mapping[str, Any], *, industries: Mapping[str, str] | N
         elif key == "industry":
             industry = rules.parse_industry(value, industries)
             out["industry"] = fields.text("customers", key, industry, field="--industry") if industry else None
-        elif key in ("preferences", "notes") or key in ("city", "region"):
-            out[key] = fields.text("customers", key, value, field=f"--{key}")
+        elif key in ("preferences", "notes", "city", "region", "legal_name", "address"):
+            out[key] = fields.text("customers", key, value, field=f"--{key.replace('_', '-')}")
+        elif key == "tax_id":
+            out["tax_id"] = parse_tax_id(value, field="--tax-id") if value.strip() else None
         else:
             raise InputError(f"unknown customer field {key!r}")
     return out
@@ -110,7 +113,8 @@ def _select() -> Select[Any]:
     contacts = (select(func.count()).where(K.c.customer_id == C.c.id).correlate(C).scalar_subquery())
     return (select(C.c.id, C.c.name, C.c.industry, C.c.size, C.c.city, C.c.region, C.c.budget_minor,
                    C.c.tier, R.c.handle.label("owner"), C.c.competitors, C.c.preferences, C.c.notes,
-                   contacts.label("contacts"), C.c.created_at, C.c.updated_at, C.c.merged_into)
+                   contacts.label("contacts"), C.c.legal_name, C.c.address, C.c.tax_id, C.c.created_at,
+                   C.c.updated_at, C.c.merged_into)
             .select_from(C.outerjoin(R, R.c.id == C.c.owner_id)))
 
 

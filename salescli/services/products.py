@@ -28,8 +28,8 @@ def clean_fields(values: Mapping[str, Any]) -> dict[str, Any]:
             out["name"] = fields.required_text("products", "name", value, field="--name")
         elif key == "category":
             out["category"] = fields.text("products", "category", value, field="--category")
-        elif key == "description":
-            out["description"] = fields.text("products", "description", value, field="--description")
+        elif key in ("description", "spec", "unit"):
+            out[key] = fields.text("products", key, value, field=f"--{key}")
         elif key in ("price", "cost"):
             out[f"{key}_minor"] = to_minor(parse_amount(value, field=f"--{key}"))
         elif key == "lead_time_days":
@@ -58,7 +58,7 @@ def add(conn: Connection, *, sku: str, values: Mapping[str, Any], at: datetime, 
 
 def _select() -> Select[Any]:
     return select(P.c.id, P.c.sku, P.c.name, P.c.category, P.c.price_minor, P.c.cost_minor, P.c.lead_time_days,
-                  P.c.active, P.c.description, P.c.created_at, P.c.updated_at)
+                  P.c.active, P.c.description, P.c.spec, P.c.unit, P.c.created_at, P.c.updated_at)
 
 
 def _record(row: Mapping[Any, Any]) -> dict[str, Any]:

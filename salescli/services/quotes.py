@@ -3,7 +3,7 @@ they break the discount policy, then sent, accepted, rejected or left to expire.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -69,10 +69,31 @@ def _lines(conn: Connection, quote_id: int) -> list[pricing.Line]:
     return out
 
 
+TERMS = ("payment_terms", "delivery_terms", "delivery_date", "remarks")
+
+
+def clean_terms(table: str, values: Mapping[str, Any], *, dated: date) -> dict[str, Any]:
+    """The customer-facing terms given (None: not given; '' clears a text): payment and delivery terms, remarks
+    (checked by the field table) and a delivery date, which may not come before the document's date."""
+    out: dict[str, Any] = {}
+    for key in TERMS:
+        value = values.get(key)
+        if value is None:
+            continue
+        if key == "delivery_date":
+            if value < dated:
+                raise InputError(f"--delivery-date: {value:%Y-%m-%d} is before the document's date {dated:%Y-%m-%d}")
+            out[key] = value
+        else:
+            out[key] = fields.text(table, key, value, field=f"--{key.replace('_', '-')}")
+    return out
+
+
 def _insert_revision(conn: Connection, *, number: str, revision: int, deal: dict[str, Any],
                      lines: list[pricing.Line], discount: Decimal, tax_rate: Decimal, valid_until: date,
                      note: str | None, at: datetime, rep_id: int | None, policy: pricing.Policy,
-                     currency: str) -> int:
+                     currency: str, terms: Mapping[str, Any],
+                     kept: Mapping[str, tuple[str | None, str | None]] | None = None) -> int:
     totals = pricing.price(lines, discount=discount, tax_rate=tax_rate)
     pricing.check_limits(lines, totals)
     reasons = pricing.approval_reasons(totals, policy)
@@ -83,14 +104,22 @@ def _insert_revision(conn: Connection, *, number: str, revision: int, deal: dict
         "net_minor": to_minor(totals.net), "tax_minor": to_minor(totals.tax), "total_minor": to_minor(totals.total),
         "list_minor": to_minor(totals.list_value), "cost_minor": to_minor(totals.cost), "valid_until": valid_until,
         "needs_approval": bool(reasons), "approval_reason": "; ".join(reasons) or None, "note": note,
-        "rep_id": rep_id, "created_at": at})
-    product_ids = dict(conn.execute(select(models.products.c.sku, models.products.c.id)
-                                    .where(models.products.c.sku.in_([line.sku for line in lines]))).all())
+        "rep_id": rep_id, "created_at": at, **{key: terms.get(key) for key in TERMS}})
+    P = models.products
+    catalog = {sku: (pid, spec, unit) for sku, pid, spec, unit in conn.execute(
+        select(P.c.sku, P.c.id, P.c.spec, P.c.unit).where(P.c.sku.in_([line.sku for line in lines]))).all()}
+    kept = kept or {}
+
+    def described(sku: str) -> tuple[str | None, str | None]:
+        """A line keeps the spec and unit it was first offered with; a new line takes the catalog's."""
+        return kept[sku] if sku in kept else catalog.get(sku, (None, None, None))[1:]
+
     conn.execute(insert(QL), [
-        {"quote_id": quote_id, "position": n, "product_id": product_ids.get(line.sku), "sku": line.sku,
+        {"quote_id": quote_id, "position": n, "product_id": catalog.get(line.sku, (None,))[0], "sku": line.sku,
          "name": line.name, "qty": line.qty, "unit_price_minor": to_minor(line.unit_price),
          "list_price_minor": to_minor(line.list_price), "unit_cost_minor": to_minor(line.unit_cost),
-         "line_discount_bp": pct_to_bp(line.line_discount), "net_minor": to_minor(line.net)}
+         "line_discount_bp": pct_to_bp(line.line_discount), "net_minor": to_minor(line.net),
+         "spec": described(line.sku)[0], "unit": described(line.sku)[1]}
         for n, line in enumerate(lines, 1)])
     # the deal's value follows its current quote by itself (services/deals.value_column): nothing to copy
     conn.execute(update(D).where(D.c.id == deal["id"]).values(updated_at=at))
@@ -99,7 +128,10 @@ def _insert_revision(conn: Connection, *, number: str, revision: int, deal: dict
 
 def create(conn: Connection, deal_id: int, *, specs: Sequence[pricing.LineSpec], from_needs: bool,
            discount: Decimal, tax_rate: Decimal, valid_days: int, at: datetime, rep_id: int | None,
-           actor: str | None, policy: pricing.Policy, currency: str) -> str:
+           actor: str | None, policy: pricing.Policy, currency: str,
+           terms: Mapping[str, Any] | None = None) -> str:
+    """A new quote (revision 1, a draft). ``terms``: payment/delivery terms, delivery date and remarks for the
+    customer (the team's default terms fill what is not given)."""
     deal = deals.get_open(conn, deal_id, actor=actor, at=at, doing="quote created")
     base: list[pricing.Line] = []
     if from_needs:
@@ -112,10 +144,11 @@ def create(conn: Connection, deal_id: int, *, specs: Sequence[pricing.LineSpec],
         raise InputError("give the lines: --item SKU:QTY[:UNIT_PRICE[:LINE_PCT]] (repeat) or --from-needs")
     catalog = _catalog_lines(conn, [s.sku for s in specs]) if specs else {}
     lines = pricing.apply_specs(base, specs, catalog)
+    cleaned = clean_terms("quotes", terms or {}, dated=at.date())
     number = next_number(conn, "Q", at.year)
     _insert_revision(conn, number=number, revision=1, deal=deal, lines=lines, discount=discount, tax_rate=tax_rate,
                      valid_until=at.date() + timedelta(days=valid_days), note=None, at=at, rep_id=rep_id,
-                     policy=policy, currency=currency)
+                     policy=policy, currency=currency, terms=cleaned)
     audit(conn, at=at, rep=actor, entity="quote", entity_id=number, action="create",
           after={"revision": 1, "deal_id": deal_id, "lines": [f"{line.sku}:{line.qty}" for line in lines]})
     return number
@@ -123,7 +156,8 @@ def create(conn: Connection, deal_id: int, *, specs: Sequence[pricing.LineSpec],
 
 def revise(conn: Connection, number: str, *, specs: Sequence[pricing.LineSpec], remove: Sequence[str],
            discount: Decimal | None, tax_rate: Decimal | None, valid_days: int | None, note: str | None,
-           at: datetime, rep_id: int | None, actor: str | None, policy: pricing.Policy) -> int:
+           at: datetime, rep_id: int | None, actor: str | None, policy: pricing.Policy,
+           terms: Mapping[str, Any] | None = None) -> int:
     """A new draft revision from the latest one, which becomes superseded; the deal moves to negotiation."""
     old = get_row(conn, number)
     if old["status"] not in ("draft", "sent"):  # an expired draft or sent quote may be revised: that renews it
@@ -142,8 +176,13 @@ def revise(conn: Connection, number: str, *, specs: Sequence[pricing.LineSpec], 
         lines = [line for line in lines if line.sku != sku]
     new_skus = [s.sku for s in specs if not any(line.sku == s.sku for line in lines)]
     lines = pricing.apply_specs(lines, specs, _catalog_lines(conn, new_skus) if new_skus else {})
-    if not (specs or remove or discount is not None or tax_rate is not None or valid_days is not None or note):
-        raise InputError("nothing to revise: give --item, --remove, --discount, --tax-rate, --valid-days or --note")
+    changed_terms = clean_terms("quotes", terms or {}, dated=at.date())
+    if not (specs or remove or discount is not None or tax_rate is not None or valid_days is not None or note
+            or changed_terms):
+        raise InputError("nothing to revise: give --item, --remove, --discount, --tax-rate, --valid-days, --note "
+                         "or new terms (--payment-terms, --delivery-terms, --delivery-date, --remarks)")
+    kept = {r.sku: (r.spec, r.unit) for r in conn.execute(select(QL.c.sku, QL.c.spec, QL.c.unit)
+                                                          .where(QL.c.quote_id == old["id"]))}
     valid_until = at.date() + timedelta(days=valid_days) if valid_days is not None else max(old["valid_until"],
                                                                                             at.date())
     conn.execute(update(Q).where(Q.c.id == old["id"]).values(status="superseded"))
@@ -153,7 +192,8 @@ def revise(conn: Connection, number: str, *, specs: Sequence[pricing.LineSpec], 
         discount=discount if discount is not None else _pct(old["discount_bp"]),
         tax_rate=tax_rate if tax_rate is not None else _pct(old["tax_rate_bp"]),
         valid_until=valid_until, note=fields.text("quotes", "note", note, field="--note") if note else None, at=at,
-        rep_id=rep_id, policy=policy, currency=old["currency"])
+        rep_id=rep_id, policy=policy, currency=old["currency"],
+        terms={**{key: old[key] for key in TERMS}, **changed_terms}, kept=kept)
     deals.advance(conn, deal, "negotiation", at=at, note=f"{number} revision {revision}", rep_id=rep_id, actor=actor)
     audit(conn, at=at, rep=actor, entity="quote", entity_id=number, action="revise",
           before={"revision": old["revision"]}, after={"revision": revision})
