@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from salescli import output
 from salescli.app import App
-from salescli.commands.quote import DeliveryDate, DeliveryTerms, Remarks
+from salescli.commands.quote import DeliveryDate, DeliveryTerms, LangOpt, Remarks
 from salescli.options import AllOpt, DateOpt, FormatOpt, OwnerOpt, command_group
 from salescli.output import Col
 
@@ -118,3 +119,22 @@ def list_(
         rows = contracts.listing(conn, status=status, deal_id=parse_id(deal, "deal") if deal else None,
                                  owner_id=a.scope(conn, owner, everyone))
     output.render(rows, COLUMNS, fmt, empty="no contracts")
+
+
+@app.command("render", epilog="Example:\n\n  salescli contract render C-2026-0001 --to C-2026-0001.pdf")
+def render(
+    ctx: typer.Context, contract: ContractArg,
+    to: Annotated[Path, typer.Option("--to", metavar="FILE", help="Output file: .pdf, .html or .md.")],
+    lang: LangOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
+) -> None:
+    """Write the contract for both sides to sign: seller and buyer (with tax ids and bank), lines, totals, the
+    total in Chinese capitals (大写金额), payment and delivery terms, clauses, remarks, and signature and stamp
+    areas. A draft is marked DRAFT, a cancelled contract VOID."""
+    from salescli.commands.quote import write_document
+    from salescli.services import documents
+
+    a = App.of(ctx)
+    write_document(a, "contract", to, force=force, lang=lang,
+                   build=lambda conn, language, seller: documents.contract(conn, contract, language=language,
+                                                                           settings=seller))

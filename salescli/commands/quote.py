@@ -14,6 +14,11 @@ from salescli.options import AllOpt, DateOpt, FormatOpt, OwnerOpt, command_group
 from salescli.output import Col
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from sqlalchemy import Connection
+
+    from salescli.domain.documents import Document
     from salescli.domain.pricing import Policy
 
 app = command_group()
@@ -287,31 +292,56 @@ def diff(
                   empty="no differences")
 
 
-@app.command("render")
-def render(
-    ctx: typer.Context, quote: QuoteArg,
-    to: Annotated[Path, typer.Option("--to", metavar="FILE", help="Output file: .md, .html or .pdf.")],
-    revision: RevisionOpt = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
-) -> None:
-    """Write a printable quote (Markdown, HTML or PDF; Chinese text included; PDF embeds a CJK font)."""
-    from salescli import documents
-    from salescli.errors import InputError
-    from salescli.services import quotes
+LangOpt = Annotated[str | None, typer.Option(
+    "--lang", metavar="zh|en|bilingual", help="Language of the document (default: the document_language setting).")]
+DOCUMENT_SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".pdf": "pdf"}
 
-    a = App.of(ctx)
-    kind = to.suffix.lower()
-    if kind not in (".md", ".markdown", ".html", ".htm", ".pdf"):
-        raise InputError(f"--to: {to.name!r} must end in .md, .html or .pdf")
+
+def write_document(a: App, kind: str, to: Path, *, force: bool, lang: str | None,
+                   build: Callable[[Connection, str, dict[str, object]], Document]) -> None:
+    """quote render and contract render: the document in the format --to's suffix names, written by the rules of
+    salescli.files. A PDF is refused (exit 1, naming the package to install) if the fonts here lack a character."""
+    from salescli import documents, pdf_fonts
+    from salescli.domain.documents import parse_language
+    from salescli.errors import InputError
+    from salescli.services.documents import SELLER_KEYS
+
+    fmt = DOCUMENT_SUFFIXES.get(to.suffix.lower())
+    if fmt is None:
+        raise InputError(f"--to: {to.name!r} must end in .pdf, .html or .md")
+    language = parse_language(lang, field="--lang") if lang else parse_language(
+        a.config("document_language"), field="document_language")
     a.check_output(to, option="--to", force=force)
     with a.store.read() as conn:
-        record = quotes.record(conn, quote, revision=revision, today=a.day(None))
-    if kind == ".pdf":
-        data = documents.quote_pdf(record, font=documents.find_cjk_font(a.config("pdf_font")))
+        doc = build(conn, language, {key: a.config(key) for key in SELLER_KEYS})
+    for warning in doc.warnings:
+        output.warn(warning)
+    if fmt == "pdf":
+        data = documents.pdf(doc, fonts=pdf_fonts.choose(doc.characters(), a.config("pdf_font")))
         with a.output_file(to, option="--to", force=force, binary=True) as fh:
             fh.write(data)
     else:
-        text = documents.quote_markdown(record) if kind in (".md", ".markdown") else documents.quote_html(record)
+        text = documents.markdown(doc) if fmt == "md" else documents.html(
+            doc, template=a.config(f"{kind}_template"), setting=f"{kind}_template")
         with a.output_file(to, option="--to", force=force, newline=None) as fh:
             fh.write(text)
     output.message(f"wrote {to}")
+
+
+@app.command("render", epilog="Examples:\n\n  salescli quote render Q-2026-0001 --to Q-2026-0001.pdf\n\n"
+             "  salescli quote render Q-2026-0001 --to q.html --lang bilingual")
+def render(
+    ctx: typer.Context, quote: QuoteArg,
+    to: Annotated[Path, typer.Option("--to", metavar="FILE", help="Output file: .pdf, .html or .md.")],
+    revision: RevisionOpt = None, lang: LangOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
+) -> None:
+    """Write the quote the customer receives: seller and buyer, lines, totals, the total in Chinese capitals
+    (大写金额), terms, remarks and places to sign. Internal notes and status never appear; a draft or a quote
+    awaiting approval is marked DRAFT. Seller details: config set company_name / company_address / ..."""
+    from salescli.services import documents
+
+    a = App.of(ctx)
+    write_document(a, "quote", to, force=force, lang=lang,
+                   build=lambda conn, language, seller: documents.quote(
+                       conn, quote, revision=revision, today=a.day(None), language=language, settings=seller))

@@ -111,8 +111,11 @@ def _insert_revision(conn: Connection, *, number: str, revision: int, deal: dict
     kept = kept or {}
 
     def described(sku: str) -> tuple[str | None, str | None]:
-        """A line keeps the spec and unit it was first offered with; a new line takes the catalog's."""
-        return kept[sku] if sku in kept else catalog.get(sku, (None, None, None))[1:]
+        """A line keeps the spec and unit it was first offered with; a new line (or one offered without either)
+        takes the catalog's."""
+        if any(kept.get(sku, (None, None))):
+            return kept[sku]
+        return catalog.get(sku, (None, None, None))[1:]
 
     conn.execute(insert(QL), [
         {"quote_id": quote_id, "position": n, "product_id": catalog.get(line.sku, (None,))[0], "sku": line.sku,
@@ -295,6 +298,7 @@ def record(conn: Connection, number: str, *, revision: int | None = None, today:
         "approved_by": approver, "approved_at": row["approved_at"], "valid_until": row["valid_until"],
         "sent_at": row["sent_at"], "decided_at": row["decided_at"], "reject_reason": row["reject_reason"],
         "note": row["note"], "rep": context[2] if context else None, "created_at": row["created_at"],
+        **{key: row[key] for key in TERMS},
     }
 
 
