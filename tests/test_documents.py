@@ -221,3 +221,17 @@ def test_document_model_never_holds_internal_fields() -> None:
     pending = build("quote", {**record, "approved": False}, seller={}, buyer={}, language="zh")
     assert pending.mark == "草稿" and pending.meta[2] == ("日期", "2026年11月5日")
     assert set(labels("bilingual")) == set(labels("zh")) == set(labels("en"))
+
+
+def test_buyer_details_import_with_chinese_headers(cli: Cli, tmp_path: Path) -> None:
+    source = tmp_path / "c.csv"
+    source.write_text("客户名称,单位全称,地址,税号\n华信,上海华信机械有限公司,上海市闵行区 1 号,9131 0112 MA1G 0000 0X\n"
+                      "ACME,,,\n", encoding="utf-8")
+    cli.ok("import", "customers", str(source))
+    shown = {c["name"]: c for c in cli.json("customer", "list")}
+    assert (shown["华信"]["legal_name"], shown["华信"]["address"], shown["华信"]["tax_id"]) == (
+        "上海华信机械有限公司", "上海市闵行区 1 号", "91310112MA1G00000X")
+    assert shown["ACME"]["tax_id"] is None
+    source.write_text("客户名称,税号\n坏税号,12-3\n", encoding="utf-8")
+    run = cli("import", "customers", str(source))
+    assert run.exit_code == 2 and f"{source}:2: 税号: '12-3' is not a taxpayer number" in run.stderr

@@ -17,7 +17,7 @@ from salescli.domain import fields as field_rules
 from salescli.domain import leads as lead_rules
 from salescli.domain.catalog import parse_lead_time, parse_sku
 from salescli.domain.dates import parse_date, parse_datetime
-from salescli.domain.identity import clean_text, name_key, normalize_email, normalize_phone
+from salescli.domain.identity import clean_text, name_key, normalize_email, normalize_phone, parse_tax_id
 from salescli.domain.money import parse_amount, to_minor
 from salescli.domain.pipeline import LEAD
 from salescli.errors import InputError
@@ -92,6 +92,12 @@ def _phone(ctx: Context) -> Check:
             return {"phone": None, "phone_key": None}
         text, key = normalize_phone(value, region=ctx.region, field="phone")
         return {"phone": text, "phone_key": key}
+    return check
+
+
+def _tax_id(_: Context) -> Check:
+    def check(value: str) -> dict[str, Any]:
+        return {"tax_id": parse_tax_id(value, field="tax_id") if value.strip() else None}
     return check
 
 
@@ -278,12 +284,16 @@ SPECS: dict[str, Spec] = {
         fields={"name": _customer_name, "industry": _industry, "size": _size,
                 "city": _text("customers", "city"), "region": _text("customers", "region"), "budget": _money("budget"),
                 "preferences": _text("customers", "preferences"), "competitors": _competitors,
-                "owner": _owner, "notes": _text("customers", "notes"), "created_at": _moment("created_at")},
+                "owner": _owner, "notes": _text("customers", "notes"), "created_at": _moment("created_at"),
+                "legal_name": _text("customers", "legal_name"), "address": _text("customers", "address"),
+                "tax_id": _tax_id},
         required=("name",), keys={"name": ("name_key", "name_key")}, default_keys=("name",),
         ignored=frozenset({"id", "tier", "updated_at", "contacts"}),
         aliases={**COMMON_ALIASES, "客户": "name", "客户名称": "name", "公司": "name", "公司名称": "name",
                  "规模": "size", "人数": "size", "预算": "budget", "地区": "region", "省份": "region",
-                 "竞争对手": "competitors", "竞品": "competitors", "偏好": "preferences"},
+                 "竞争对手": "competitors", "竞品": "competitors", "偏好": "preferences", "单位全称": "legal_name",
+                 "开票名称": "legal_name", "公司全称": "legal_name", "地址": "address", "公司地址": "address",
+                 "税号": "tax_id", "纳税人识别号": "tax_id", "统一社会信用代码": "tax_id"},
         finish=_customer_finish),
     "contacts": Spec(
         entity="contacts", table="contacts",
