@@ -22,10 +22,15 @@ if TYPE_CHECKING:
     from salescli.store import Store
 
 
+#: set by ``salescli shell``: the databases its commands share (URL → Store), kept open between commands
+SESSION_STORES: dict[str, Store] | None = None
+
+
 class App:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._store: Store | None = None
+        self._shared = False  # the store belongs to the shell session, which closes it
         self._actor: Actor | None = None
         self._actor_resolved = False
         self._now = local_now()
@@ -42,15 +47,21 @@ class App:
         if self._store is None:
             from salescli.store import Store, resolve_url
 
-            self._store = Store(resolve_url(self.settings.db))
+            url = resolve_url(self.settings.db)
+            shared = SESSION_STORES
+            if shared is not None:  # in salescli shell: the session's open database
+                self._store = shared.get(url) or shared.setdefault(url, Store(url))
+                self._shared = True
+            else:
+                self._store = Store(url)
             if not self._store.is_sqlite:  # on a team database, who you are is settled before anything else
                 self._store.on_first_use = self._settle_actor
         return self._store
 
     def close(self) -> None:
-        if self._store is not None:
+        if self._store is not None and not self._shared:
             self._store.close()
-            self._store = None
+        self._store = None
 
     # -- files a command writes ---------------------------------------------------------------------------
 

@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sample": ("sample:app", "Load a realistic sample data set (once per database)."),
     "db": ("db:app", "Database: check for damage, upgrade the schema, back up, restore, info."),
     "config": ("config:app", "Settings: team policy in the database, personal preferences in the config file."),
+    "shell": ("shell:app", "Work in one session: the same commands, each in milliseconds; Tab completes."),
 }
 
 
