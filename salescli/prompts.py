@@ -4,6 +4,7 @@ when prompting is not allowed, callers raise InputError naming the missing field
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from salescli.errors import InputError
@@ -52,3 +53,42 @@ def confirm(message: str, *, default: bool = True) -> bool:
     import questionary
 
     return bool(questionary.confirm(message, default=default).unsafe_ask())
+
+
+# -- passwords for new database logins (rep add --login, team survey-login) ----------------------------------
+
+def password_from_file(path: Path) -> str:
+    """The first line of ``path`` (or of stdin for '-'), without its line end. Errors name the file, never the
+    text."""
+    import sys
+
+    try:
+        if str(path) == "-":
+            line = sys.stdin.readline()
+        else:
+            with open(path, encoding="utf-8", newline="") as fh:
+                line = fh.readline()
+    except UnicodeDecodeError:
+        raise InputError(f"--password-file: {path} is not UTF-8 text") from None
+    except OSError as error:
+        raise InputError(f"--password-file: cannot read {path}: {error.strerror}") from None
+    password = line.rstrip("\r\n")
+    if not password:
+        raise InputError(f"--password-file: the first line of {path} is empty (for a login without a password use "
+                         "--no-password)")
+    return password
+
+
+def new_password(login: str, *, ask: bool) -> str:
+    """A new login's password, asked twice on the terminal without echo (``ask``: a terminal may be used)."""
+    if not ask:
+        raise InputError(f"--login: the new login {login} needs a password: give --password-file FILE, or "
+                         "--no-password for peer, certificate or trust authentication (no terminal to ask on)")
+    import getpass
+
+    first = getpass.getpass(f"Password for the login {login}: ")
+    if not first:
+        raise InputError("an empty password: nothing was saved (for a login without a password use --no-password)")
+    if getpass.getpass("Again: ") != first:
+        raise InputError("the two passwords differ: nothing was saved")
+    return first

@@ -225,8 +225,8 @@ def test_document_model_never_holds_internal_fields() -> None:
 
 def test_buyer_details_import_with_chinese_headers(cli: Cli, tmp_path: Path) -> None:
     source = tmp_path / "c.csv"
-    source.write_text("客户名称,单位全称,地址,税号\n华信,上海华信机械有限公司,上海市闵行区 1 号,9131 0112 MA1G 0000 0X\n"
-                      "ACME,,,\n", encoding="utf-8")
+    source.write_text("客户名称,单位全称,地址,税号\n"
+                      "华信,上海华信机械有限公司,上海市闵行区 1 号,9131 0112 MA1G 0000 0X\nACME,,,\n", encoding="utf-8")
     cli.ok("import", "customers", str(source))
     shown = {c["name"]: c for c in cli.json("customer", "list")}
     assert (shown["华信"]["legal_name"], shown["华信"]["address"], shown["华信"]["tax_id"]) == (

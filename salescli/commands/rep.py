@@ -78,48 +78,13 @@ def _login_password(a: App, login: str | None, password_file: Path | None, no_pa
     with a.store.read() as conn:  # refuse before asking for a password
         a.require_manager(conn, action, bootstrap=True)
         new_role = reps.login_needs_password(conn, login)
+    from salescli import prompts
+
     if password_file is not None:
-        return _read_password(password_file)
+        return prompts.password_from_file(password_file)
     if new_role and not no_password:
-        return _ask_password(a, login)
+        return prompts.new_password(login, ask=a.input_allowed())
     return None
-
-
-def _read_password(path: Path) -> str:
-    """The first line of ``path`` (or of stdin for '-'), without its line end. Errors name the file, never the
-    text."""
-    import sys
-
-    try:
-        if str(path) == "-":
-            line = sys.stdin.readline()
-        else:
-            with open(path, encoding="utf-8", newline="") as fh:
-                line = fh.readline()
-    except UnicodeDecodeError:
-        raise InputError(f"--password-file: {path} is not UTF-8 text") from None
-    except OSError as error:
-        raise InputError(f"--password-file: cannot read {path}: {error.strerror}") from None
-    password = line.rstrip("\r\n")
-    if not password:
-        raise InputError(f"--password-file: the first line of {path} is empty (for a login without a password use "
-                         "--no-password)")
-    return password
-
-
-def _ask_password(a: App, login: str) -> str:
-    """Asked twice on the terminal, not echoed."""
-    if not a.input_allowed():
-        raise InputError(f"--login: the new login {login} needs a password: give --password-file FILE, or "
-                         "--no-password for peer, certificate or trust authentication (no terminal to ask on)")
-    import getpass
-
-    first = getpass.getpass(f"Password for the login {login}: ")
-    if not first:
-        raise InputError("an empty password: nothing was saved (for a login without a password use --no-password)")
-    if getpass.getpass("Again: ") != first:
-        raise InputError("the two passwords differ: nothing was saved")
-    return first
 
 
 @app.command("update")
