@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import compileall
+import subprocess
 from pathlib import Path
 
 
@@ -13,3 +14,19 @@ def ensure_bytecode() -> None:
     import salescli
 
     compileall.compile_dir(Path(salescli.__file__).parent, quiet=1)
+
+
+def checkout(rev: str, work: Path) -> Path:
+    """The salescli package of ``rev``, extracted (git archive) into ``work/baseline``, byte-compiled."""
+    import compileall
+    import io
+    import tarfile
+
+    root = Path(__file__).resolve().parent.parent
+    archive = subprocess.run(["git", "-C", str(root), "archive", rev, "salescli"], check=True,
+                             capture_output=True).stdout
+    target = work / "baseline"
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(target, filter="data")
+    compileall.compile_dir(target / "salescli", quiet=1)
+    return target

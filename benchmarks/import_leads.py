@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import ensure_bytecode
+from _common import checkout, ensure_bytecode
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
 GIVEN = ("伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "艳", "勇", "杰", "娟", "涛", "明", "超")
@@ -125,22 +125,6 @@ def main() -> None:
     baseline = checkout(args.baseline, work) if args.baseline else None
     for rows in args.rows:
         one_size(rows, work, env, args.repeat, baseline)
-
-
-def checkout(rev: str, work: Path) -> Path:
-    """The salescli package of ``rev``, extracted (git archive) into ``work/baseline``, byte-compiled."""
-    import compileall
-    import io
-    import tarfile
-
-    root = Path(__file__).resolve().parent.parent
-    archive = subprocess.run(["git", "-C", str(root), "archive", rev, "salescli"], check=True,
-                             capture_output=True).stdout
-    target = work / "baseline"
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(target, filter="data")
-    compileall.compile_dir(target / "salescli", quiet=1)
-    return target
 
 
 def one_size(rows: int, work: Path, env: dict[str, str], repeat: int, baseline: Path | None = None) -> None:
