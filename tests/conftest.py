@@ -8,6 +8,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -131,16 +132,36 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def cli(request: pytest.FixtureRequest, db_path: Path) -> Cli:
-    """The CLI on a fresh database: every test using it runs on SQLite and on the real PostgreSQL."""
+    """The CLI on a fresh database, already migrated to the current schema (a copy of a template migrated once
+    per test session; ``@pytest.mark.empty_db`` for a database that is truly empty): every test using it runs
+    on SQLite and on the real PostgreSQL."""
+    empty = request.node.get_closest_marker("empty_db") is not None
     if request.param == "sqlite":
+        if not empty:
+            import shutil
+
+            shutil.copyfile(request.getfixturevalue("sqlite_template"), db_path)
+            db_path.chmod(0o600)
         return Cli(str(db_path))
-    return Cli(request.getfixturevalue("pg_url"))
+    if empty:
+        return Cli(request.getfixturevalue("pg_url"))
+    return Cli(request.getfixturevalue("pg_migrated_url"))
 
 
 @pytest.fixture
 def sqlite_cli(db_path: Path) -> Cli:
     """For tests about SQLite itself (file modes, WAL, backups, processes killed on the file)."""
     return Cli(str(db_path))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With pytest-xdist (``-n``), every PostgreSQL test runs in one worker, one after another: team mode's group
+    roles are cluster-wide, so two team databases set up at once would race on them. SQLite tests spread."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        uses_pg = params.get("cli") == "postgres" or "pg_url" in getattr(item, "fixturenames", ())
+        if uses_pg or "postgres" in item.nodeid.lower() or "_pg" in item.nodeid.split("::")[0]:
+            item.add_marker(pytest.mark.xdist_group("postgres"))
 
 
 def pg_available() -> bool:
@@ -153,24 +174,68 @@ def pg_available() -> bool:
         return False
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A brand-new PostgreSQL database for one test, dropped afterwards. In CI a missing server fails."""
+def _require_pg() -> None:
     if not pg_available():
         if os.environ.get("CI") == "true":
             pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN_URL} (CI requires it)")
         pytest.skip("no PostgreSQL server reachable")
+
+
+@contextmanager
+def _pg_database(template: str | None = None) -> Iterator[str]:
     import psycopg
 
     name = f"salescli_test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     base = PG_ADMIN_URL.rsplit("/", 1)[0]
     try:
         yield f"{base}/{name}"
     finally:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A brand-new, empty PostgreSQL database for one test, dropped afterwards. In CI a missing server fails."""
+    _require_pg()
+    with _pg_database() as url:
+        yield url
+
+
+def _migrate(url: str) -> None:
+    from salescli.store import Store, resolve_url
+
+    store = Store(resolve_url(url))
+    try:
+        store.upgrade()
+    finally:
+        store.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated to the current schema, once per test session (per xdist worker)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    _migrate(str(path))
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    """A PostgreSQL database migrated to the current schema, once per session: test databases are its copies."""
+    _require_pg()
+    with _pg_database() as url:
+        _migrate(url)
+        yield url.rsplit("/", 1)[1]
+
+
+@pytest.fixture
+def pg_migrated_url(pg_template: str) -> Iterator[str]:
+    """A PostgreSQL database for one test, a copy of the migrated template, dropped afterwards."""
+    with _pg_database(pg_template) as url:
+        yield url
 
 
 def run_subprocess(*args: str, env: dict[str, str] | None = None,

@@ -25,7 +25,7 @@ from psycopg import sql
 
 from tests.conftest import PG_ADMIN_URL, Case, Cli, snapshot
 
-GROUPS = ("salescli_manager", "salescli_rep", "salescli_owner")
+GROUPS = ("salescli_survey", "salescli_manager", "salescli_rep", "salescli_owner")
 
 
 @dataclass
