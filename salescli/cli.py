@@ -46,6 +46,14 @@ def _debug_on(ctx: Any) -> bool:
     return os.environ.get(ENV_DEBUG, "") not in ("", "0", "false")
 
 
+def _deliver_events(app: Any) -> None:
+    """When a command ends (its transaction committed or rolled back): deliver the events it queued (issue 20).
+    Nothing to do, and nothing imported, unless the command queued events; never changes the exit code."""
+    hooks = sys.modules.get("salescli.services.hooks")
+    if hooks is not None:
+        hooks.after_command(app)
+
+
 class SalesGroup(TyperGroup):
     """The root group: loads command groups on first use (so ``--help`` imports none of them) and turns
     every expected failure into one ``error: ...`` line and the contract's exit code."""
@@ -161,6 +169,7 @@ def root(
     ctx.obj = App(Settings.resolve(db=db, rep=rep, debug=debug, no_input=no_input,
                                    read_file=ctx.invoked_subcommand != "config"))
     ctx.call_on_close(ctx.obj.close)
+    ctx.call_on_close(lambda: _deliver_events(ctx.obj))  # runs first (last registered): the store is still open
 
 
 def main() -> None:

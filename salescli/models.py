@@ -22,6 +22,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -443,4 +444,56 @@ audit_log = Table(
     Column("before", Text),
     Column("after", Text),
     Index("ix_audit_log_entity", "entity", "entity_id"),
+)
+
+# The search index (services/search.py, domain/search.py): the terms of every lead, customer, contact and deal,
+# read by exact term or term prefix. One B-tree (no rowid on SQLite, no second index: a record's terms are removed by
+# recomputing them from its old values); byte order on PostgreSQL too (COLLATE "C"), so that a prefix is a range
+# whatever the database's collation.
+search_terms = Table(
+    "search_terms", metadata,
+    Column("term", String(120).with_variant(String(120, collation="C"), "postgresql"), primary_key=True),
+    Column("kind", SmallInteger, primary_key=True, autoincrement=False),  # domain.search.KINDS
+    Column("record_id", Integer, primary_key=True, autoincrement=False),
+    sqlite_with_rowid=False,
+)
+
+# Event hooks (issue 20; services/hooks.py, domain/events.py): where events go (a group robot's webhook, or a command
+# on this machine), and the outbox every change writes its events to in its own transaction, delivered after commit.
+# The URL and secret are a manager's (team mode: reps read only id, events and active); never printed or audited.
+hooks = Table(
+    "hooks", metadata, _id(),
+    Column("events", Text, nullable=False),  # comma-separated event names, or "*"
+    Column("kind", String(10), nullable=False),  # wecom | dingtalk | feishu | json | run
+    Column("url", Text),
+    Column("command", Text),  # a --run hook's command line (run without a shell)
+    Column("secret", Text),
+    Column("lang", String(8), nullable=False, server_default="zh"),
+    Column("active", Boolean, nullable=False, server_default="1"),
+    Column("note", Text),
+    _created(),
+    Column("created_by", String(63)),  # the login (PostgreSQL) or handle that added it: a --run hook runs only there
+)
+
+event_outbox = Table(
+    "event_outbox", metadata, _id(),
+    Column("hook_id", Integer, ForeignKey("hooks.id"), nullable=False, index=True),
+    Column("event", String(40), nullable=False),
+    Column("entity", String(20), nullable=False),
+    Column("entity_id", String(40), nullable=False),
+    Column("at", DateTime, nullable=False),  # when it happened (the change's --date)
+    Column("rep", String(40)),  # who queued it (row security: a rep appends and reads their own)
+    Column("payload", Text, nullable=False),  # the event's JSON
+    Column("dedupe", String(120)),  # a timed event's once-per-record key
+    Column("status", String(10), nullable=False, server_default="pending"),  # pending | delivered | failed
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTime, nullable=False),  # UTC (processes in other time zones share the outbox)
+    Column("claim", String(32)),
+    Column("claimed_until", DateTime),  # UTC
+    Column("delivered_at", DateTime),
+    Column("last_error", Text),
+    Column("response", Text),
+    _created(),
+    UniqueConstraint("hook_id", "dedupe"),
+    Index("ix_event_outbox_status_next_attempt_at", "status", "next_attempt_at"),
 )

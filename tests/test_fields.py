@@ -33,8 +33,11 @@ def test_every_bounded_text_column_has_a_rule() -> None:
     program_set = {"status", "stage", "from_stage", "to_stage", "from_status", "to_status", "source", "role", "tier",
                    "kind", "currency", "number", "token", "language", "channel", "priority", "outcome", "period",
                    "size", "handle", "email", "email_key", "phone", "phone_key", "sku", "rep", "entity",
-                   "entity_id", "action", "version_num", "login", "key", "updated_by", "tax_id"}
+                   "entity_id", "action", "version_num", "login", "key", "updated_by", "tax_id", "lang", "created_by"}
+    program_tables = {"event_outbox", "search_terms"}  # written by salescli only (events, search terms)
     for table in models.metadata.sorted_tables:
+        if table.name in program_tables:
+            continue
         for column in table.c:
             if isinstance(column.type, String) and not isinstance(column.type, Text) and column.name not in program_set:
                 if table.name in ("quote_lines", "contract_lines") and column.name in ("name", "unit"):

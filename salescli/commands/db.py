@@ -1,4 +1,4 @@
-"""db check/upgrade/backup/restore/info."""
+"""db check/upgrade/backup/restore/reindex/info."""
 
 from __future__ import annotations
 
@@ -100,6 +100,20 @@ def check(ctx: typer.Context, fmt: FormatOpt = None) -> None:
                            f"{RESTORE_HINT}")
         error.details = [f"problem: {line}" for line in shown]
         raise error
+
+
+@app.command("reindex")
+def reindex(ctx: typer.Context, fmt: FormatOpt = None) -> None:
+    """Build the search index again from the records (after loading data around salescli, or if a search
+    misses a record it should find). One transaction; other writers wait. Prints the terms written per kind.
+    A manager's (or the single user's) job."""
+    from salescli.services import authz, search
+
+    a = App.of(ctx)
+    with a.store.write() as conn:
+        authz.require_manager(a.actor(conn), "db reindex")
+        counts = search.rebuild(conn)
+    output.render_record({**counts, "total": sum(counts.values())}, fmt)
 
 
 @app.command("info")

@@ -8,6 +8,7 @@ Duplicate keys are pre-screened here with a :class:`KeyFilter`: a row whose key 
 
 from __future__ import annotations
 
+import json
 import mmap
 import re
 from collections import deque
@@ -18,6 +19,7 @@ from itertools import repeat
 from pathlib import Path
 from typing import Any, TextIO
 
+from salescli.domain.search import column_terms
 from salescli.errors import InputError
 from salescli.importers.fields import Context, Spec, column_check, finish_columns, resolve_headers
 from salescli.importers.reader import problem, read_table, unguard
@@ -56,12 +58,15 @@ class Chunk:
     rejected: list[list[Any]] = field(default_factory=list)  # each bad row as read, plus its reasons
     header: list[str] | None = None  # the file's header, on the first chunk only
     suspects: dict[str, list[int]] | None = None  # key column → rows whose key may repeat (see KeyFilter)
+    terms: str | None = None  # the search terms of each row, a JSON array of arrays (see ``chunks``)
 
 
 def chunks(spec: Spec, path: Path, options: Options, ctx: Context, allowed: frozenset[str], sqlite: bool,
-           screen: KeyFilter | None = None) -> Iterator[Chunk]:
+           screen: KeyFilter | None = None, search_kind: str | None = None) -> Iterator[Chunk]:
     """Check the file batch by batch, column by column; yield each batch as a :class:`Chunk` whose rows hold
-    the ``allowed`` columns. With ``screen``, each chunk also says which rows' keys may repeat an earlier one."""
+    the ``allowed`` columns. With ``screen``, each chunk also says which rows' keys may repeat an earlier one.
+    With ``search_kind`` (lead, customer, contact), each chunk also carries its rows' search terms, worked
+    out here, in the reader process, so that the writer only stores them (domain/search.py)."""
     table = read_table(path, encoding=options.encoding, input_format=options.input_format, batch=BATCH)
     if not table.header:
         return
@@ -133,6 +138,9 @@ def chunks(spec: Spec, path: Path, options: Options, ctx: Context, allowed: froz
             if screen is not None:
                 chunk.suspects = {c: screen.scan(c, columns[c]) for c in screen.columns if c in columns}
             chunk.rows = list(zip(*(convert(columns[c]) for c in chunk.names), strict=True))
+            if search_kind is not None:
+                chunk.terms = json.dumps(column_terms(search_kind, columns, len(lines)), ensure_ascii=False,
+                                         separators=(",", ":"), check_circular=False)
         yield chunk
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, or_, select, update
+from sqlalchemy import Connection, Select, func, select, update
 
 from salescli import models
 from salescli.domain import customers as rules
@@ -85,6 +85,7 @@ def add(conn: Connection, *, values: Mapping[str, Any], owner_id: int | None, at
     row.update(owner_id=owner_id, created_at=at, updated_at=at)
     row["tier"] = tier_of(row, targets)
     customer_id = insert_id(conn, C, row)
+    _search().index(conn, "customer", customer_id, row)
     audit(conn, at=at, rep=actor, entity="customer", entity_id=customer_id, action="create", after=row)
     return customer_id
 
@@ -104,6 +105,7 @@ def update_customer(conn: Connection, customer_id: int, *, values: Mapping[str, 
     changes["tier"] = tier_of(after, targets)
     changes["updated_at"] = at
     conn.execute(update(C).where(C.c.id == customer_id).values(**changes))
+    _search().reindex_one(conn, "customer", customer_id, before, {**before, **changes})
     audit(conn, at=at, rep=actor, entity="customer", entity_id=customer_id, action="update",
           before=before, after={**before, **changes})
     return get(conn, customer_id)
@@ -142,12 +144,8 @@ def listing(conn: Connection, *, tier: str | None = None, industry: str | None =
     if owner_id is not None:
         query = query.where(C.c.owner_id == owner_id)
     if search:
-        from salescli.services.search import ESCAPE, contains_pattern
-
-        like = contains_pattern(search.strip())
-        query = query.where(or_(C.c.name.ilike(like, escape=ESCAPE),
-                                C.c.name_key.like(contains_pattern(name_key(search)), escape=ESCAPE),
-                                C.c.industry.ilike(like, escape=ESCAPE), C.c.city.ilike(like, escape=ESCAPE)))
+        query = query.where(_search().condition("customer", search, C.c.id,
+                                                (C.c.name, C.c.name_key, C.c.industry, C.c.city)))
     query = query.order_by(C.c.tier, C.c.budget_minor.desc(), C.c.id)
     if limit:
         query = query.limit(limit)
@@ -208,7 +206,8 @@ def merge(conn: Connection, keep_id: int, other_id: int, *, at: datetime, actor:
     def retier(_: Connection, row: dict[str, Any]) -> dict[str, Any]:
         return {"tier": tier_of(row, targets)}
 
-    return merging.merge(conn, C, keep_id, other_id, at=at, actor=actor, dry_run=dry_run, after_fill=retier)
+    return merging.merge(conn, C, keep_id, other_id, at=at, actor=actor, dry_run=dry_run, after_fill=retier,
+                         kind="customer")
 
 
 # -- contacts ------------------------------------------------------------------------------------------
@@ -239,6 +238,7 @@ def add_contact(conn: Connection, *, customer_id: int, values: Mapping[str, Any]
                               f"(contact {dup[0]})")
     row.update(customer_id=customer_id, created_at=at)
     contact_id = insert_id(conn, K, row)
+    _search().index(conn, "contact", contact_id, row)
     audit(conn, at=at, rep=actor, entity="contact", entity_id=contact_id, action="create", after=row)
     return contact_id
 
@@ -251,11 +251,15 @@ def contact_list(conn: Connection, *, customer_id: int | None = None, search: st
     if customer_id is not None:
         query = query.where(K.c.customer_id == customer_id)
     if search:
-        from salescli.services.search import ESCAPE, contains_pattern
-
-        like = contains_pattern(search.strip())
-        query = query.where(or_(K.c.name.ilike(like, escape=ESCAPE), K.c.email.ilike(like, escape=ESCAPE),
-                                C.c.name.ilike(like, escape=ESCAPE)))
+        query = query.where(_search().condition("contact", search, K.c.id, (K.c.name, K.c.email, C.c.name),
+                                                customer_id=K.c.customer_id))
     if limit:
         query = query.limit(limit)
     return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def _search() -> Any:
+    """The search index (services/search.py), kept in step with every customer and contact written here."""
+    from salescli.services import search
+
+    return search

@@ -50,6 +50,9 @@ def create(conn: Connection, *, customer_id: int, contact_id: int | None, lead_i
            "owner_id": owner_id, "source": source, "stage": "qualification", "value_minor": value_minor,
            "created_at": at, "updated_at": at, "stage_at": at}
     deal_id = insert_id(conn, D, row)
+    from salescli.services import search
+
+    search.index(conn, "deal", deal_id, row)
     conn.execute(insert(E).values(deal_id=deal_id, at=at, from_stage=None, to_stage="qualification",
                                   note="created"))
     audit(conn, at=at, rep=actor, entity="deal", entity_id=deal_id, action="create", after=row)
@@ -178,6 +181,10 @@ def update_deal(conn: Connection, deal_id: int, *, title: str | None = None, exp
     if not changes:
         raise InputError("nothing to update: give at least one field option (see --help)")
     conn.execute(update(D).where(D.c.id == deal_id).values(**changes, updated_at=at))
+    if "title" in changes:
+        from salescli.services import search
+
+        search.reindex_one(conn, "deal", deal_id, deal, {**deal, **changes})
     if owner_id is not None and owner_id != deal["owner_id"]:
         from salescli.services import tasks
 
@@ -237,10 +244,10 @@ def listing(conn: Connection, *, today: date, stage: str | None = None, owner_id
     if customer_id is not None:
         query = query.where(D.c.customer_id == customer_id)
     if search:
-        from salescli.services.search import ESCAPE, contains_pattern
+        from salescli.services import search as finder
 
-        like = contains_pattern(search.strip())
-        query = query.where(or_(D.c.title.ilike(like, escape=ESCAPE), C.c.name.ilike(like, escape=ESCAPE)))
+        query = query.where(finder.condition("deal", search, D.c.id, (D.c.title, C.c.name),
+                                             customer_id=D.c.customer_id))
     if limit:
         query = query.limit(limit)
     return [_record(r) for r in conn.execute(query).mappings()]

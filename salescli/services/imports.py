@@ -33,6 +33,9 @@ WORKER_MIN_BYTES = 1 << 20  # below about 10,000 rows a reader process costs mor
 IMPORT_CACHE_KB = 32768
 ROW_BYTES = 64  # a CSV row is rarely shorter: file size / this over-estimates its rows
 FLAGGED_AT_MOST = 4  # a chunk with more than 1 in 4 rows flagged (a re-run) looks every key up instead
+#: the search index's kind for the records of each table an import writes (products are not searched here)
+SEARCHED = {"leads": "lead", "customers": "customer", "contacts": "contact"}
+SEARCHED_TABLES = {kind: table for table, kind in SEARCHED.items()}
 Flush = Callable[[Chunk], None]
 
 
@@ -118,7 +121,7 @@ def _run(conn: Connection, spec: Spec, keys: tuple[str, ...], path: Path, option
         try:
             writer = _DirectWriter(conn, spec, keys, path)
             _load(spec, path, options, ctx, plan, on_problem, progress, writer.allowed,
-                  conn.dialect.name == "sqlite", writer.write, writer.screen)
+                  conn.dialect.name == "sqlite", writer.write, writer.screen, writer.kind)
             _refuse_if_invalid(plan, path, options)
             plan.add = writer.added
             plan.skip = writer.seen - writer.added
@@ -135,14 +138,14 @@ def _refuse_if_invalid(plan: Plan, path: Path, options: Options) -> None:
 
 def _load(spec: Spec, path: Path, options: Options, ctx: Context, plan: Plan, on_problem: Callable[[str], None],
           progress: Callable[[int], None] | None, allowed: frozenset[str], sqlite: bool, flush: Flush,
-          screen: KeyFilter | None = None) -> None:
+          screen: KeyFilter | None = None, index: str | None = None) -> None:
     """Read and check the file (in a second process when it is big enough to pay off and the platform forks)
     and hand each chunk's good rows to ``flush``; count, report and write out the bad ones here.
 
     Measured on 1M leads (2 cores, back to back): reading + checking in a forked reader while this process
     writes took the import from 23.3 s to 20.2 s (more with the key screen, which moves the look-ups' work to
     the reader); a reader *thread* made it slower (62k → 47k rows/s), see importers/worker.py."""
-    produced = chunks(spec, path, options, ctx, allowed, sqlite, screen)
+    produced = chunks(spec, path, options, ctx, allowed, sqlite, screen, index)
     pays = worker.available() and path.is_file() and path.stat().st_size >= WORKER_MIN_BYTES
     with worker.Background(produced) if pays else nullcontext(produced) as stream:
         rejects = options.rejects
@@ -193,6 +196,7 @@ class _DirectWriter:
         self.names: tuple[str, ...] = ()
         self.sql = ""
         self.screen = self._screen(path)
+        self.kind = SEARCHED.get(self.target.name)  # the rows' search terms come with each chunk
 
     def _screen(self, path: Path) -> KeyFilter | None:
         """A filter holding the stored keys, when reading them costs no more than looking up every row would
@@ -259,9 +263,40 @@ class _DirectWriter:
         if not all(keep):
             rows = [row for row, k in zip(rows, keep, strict=True) if k]
         if rows:
+            before = self._last_id() if self.kind is not None else 0
             self.conn.exec_driver_sql(self.sql, rows)
+            if self.kind is not None:
+                self._index(chunk, keep, before, len(rows))
         self.seen += n
         self.added += len(rows)
+
+    def _last_id(self) -> int:
+        return int(self.conn.exec_driver_sql(f"SELECT max(id) FROM {self.target.name}").scalar() or 0)
+
+    def _index(self, chunk: Chunk, keep: list[bool], before: int, added: int) -> None:
+        """Store the search terms of the rows just inserted (ids above ``before``), worked out by the reader.
+
+        Their ids: on SQLite, in this write transaction, each row took the largest id + 1, so they are the next
+        ``added`` ids, in order (checked: the largest id grew by exactly ``added``). Elsewhere they are read back;
+        should another session's rows be among them, every new row is indexed from the table instead."""
+        from salescli.services import search
+
+        assert self.kind is not None
+        if self.conn.dialect.name == "sqlite":
+            last = self._last_id()
+            ids: list[int] | None = list(range(before + 1, last + 1)) if last - before == added else None
+        else:
+            ids = [int(i) for (i,) in self.conn.exec_driver_sql(
+                f"SELECT id FROM {self.target.name} WHERE id > {int(before)} ORDER BY id")]
+            ids = ids if len(ids) == added else None
+        if ids is None or chunk.terms is None:
+            search.index_where(self.conn, self.kind, self.target.c.id > before, skip_indexed=True)
+            return
+        aligned: list[int | None] = []
+        taken = iter(ids)
+        for k in keep:
+            aligned.append(next(taken) if k else None)
+        search.add_chunk(self.conn, self.kind, chunk.terms, aligned)
 
 
 def _stage_table(spec: Spec) -> Table:
@@ -289,9 +324,32 @@ def _staged(conn: Connection, spec: Spec, keys: Iterable[str], path: Path, optio
         if options.update and ctx.restricted and "owner_id" in models.metadata.tables[spec.table].c:
             _refuse_others(conn, spec, stage, ctx.actor_id)
         if not options.dry_run:
-            _write(conn, spec, stage, options.update, plan)
+            kind = SEARCHED.get(spec.table)
+            if kind is None:
+                _write(conn, spec, stage, options.update, plan)
+            else:
+                with _indexing(conn, kind, stage):
+                    _write(conn, spec, stage, options.update, plan)
     finally:
         stage.drop(conn, checkfirst=True)
+
+
+@contextmanager
+def _indexing(conn: Connection, kind: str, stage: Table) -> Iterator[None]:
+    """Keep the search index in step with what ``_write`` inserts (ids above the largest before it) and updates
+    (the stored records the file matched: their terms before and after)."""
+    from salescli.services import search
+
+    target = models.metadata.tables[SEARCHED_TABLES[kind]]
+    last = int(conn.execute(select(func.max(target.c.id))).scalar() or 0)
+    matched = select(stage.c.existing_id).where(stage.c.dup == 0, stage.c.existing_id.is_not(None))
+    fields = search.indexed_columns(kind)
+    before = {r["id"]: dict(r) for r in conn.execute(select(*fields).where(target.c.id.in_(matched))).mappings()}
+    yield
+    if before:
+        for r in conn.execute(select(*fields).where(target.c.id.in_(list(before)))).mappings():
+            search.reindex_one(conn, kind, int(r["id"]), before[r["id"]], dict(r))
+    search.index_where(conn, kind, target.c.id > last)
 
 
 def _decide(conn: Connection, spec: Spec, stage: Table, keys: Iterable[str], plan: Plan, do_update: bool) -> None:

@@ -94,8 +94,15 @@ def add(conn: Connection, *, values: Mapping[str, Any], owner_id: int | None, fo
     row.update(status="new", owner_id=owner_id, follow_up=follow_up, created_at=at, updated_at=at)
     row["score"] = _rescore(row, 0)
     lead_id = insert_id(conn, L, row)
+    _search().index(conn, "lead", lead_id, row)
     audit(conn, at=at, rep=actor, entity="lead", entity_id=lead_id, action="create", after=row)
     return lead_id, dups
+
+
+def _search() -> Any:
+    from salescli.services import search
+
+    return search
 
 
 def _select() -> Select[Any]:
@@ -138,12 +145,10 @@ def listing(conn: Connection, *, status: str | None = None, source: str | None =
     else:
         query = query.order_by(L.c.id.desc())
     if search:
-        from salescli.services.search import ESCAPE, contains_pattern
+        from salescli.services import search as finder
 
-        like = contains_pattern(search.strip())
-        query = query.where(or_(L.c.name.ilike(like, escape=ESCAPE), L.c.company.ilike(like, escape=ESCAPE),
-                                L.c.email.ilike(like, escape=ESCAPE), L.c.phone.like(like, escape=ESCAPE),
-                                L.c.city.ilike(like, escape=ESCAPE)))
+        query = query.where(finder.condition("lead", search, L.c.id,
+                                             (L.c.name, L.c.company, L.c.email, L.c.phone, L.c.city)))
     if limit:
         query = query.limit(limit)
     return [dict(row) for row in conn.execute(query).mappings()]
@@ -176,6 +181,7 @@ def update_lead(conn: Connection, lead_id: int, *, values: Mapping[str, Any], st
     changes["score"] = _rescore(merged, _touches(conn, lead_id))
     changes["updated_at"] = at
     conn.execute(update(L).where(L.c.id == lead_id).values(**changes))
+    _search().reindex_one(conn, "lead", lead_id, before, {**before, **changes})
     audit(conn, at=at, rep=actor, entity="lead", entity_id=lead_id, action="update", before=before,
           after={**before, **changes})
     return get(conn, lead_id), dups
@@ -295,4 +301,5 @@ def merge(conn: Connection, keep_id: int, other_id: int, *, at: datetime, actor:
     def rescore(conn: Connection, row: dict[str, Any]) -> dict[str, Any]:
         return {"score": _rescore(row, _touches(conn, keep_id))}
 
-    return merging.merge(conn, L, keep_id, other_id, at=at, actor=actor, dry_run=dry_run, after_fill=rescore)
+    return merging.merge(conn, L, keep_id, other_id, at=at, actor=actor, dry_run=dry_run, after_fill=rescore,
+                         kind="lead")

@@ -73,9 +73,10 @@ def plan(conn: Connection, table: Table, keep_id: int, other_id: int, *, actor: 
 
 
 def merge(conn: Connection, table: Table, keep_id: int, other_id: int, *, at: datetime, actor: str | None,
-          dry_run: bool = False, after_fill: Any = None) -> dict[str, Any]:
+          dry_run: bool = False, after_fill: Any = None, kind: str | None = None) -> dict[str, Any]:
     """Merge ``other_id`` into ``keep_id`` (see the module); ``dry_run``: only the plan. ``after_fill``: computes
-    extra columns of the kept record from its merged values (a lead's score, a customer's tier)."""
+    extra columns of the kept record from its merged values (a lead's score, a customer's tier). ``kind``: the
+    search index's name for the records (the kept one is indexed again, the other leaves the index)."""
     found = plan(conn, table, keep_id, other_id, actor=actor)
     keep, other, fill = found.pop("_keep"), found.pop("_other"), found.pop("_fill")
     found["dry_run"] = dry_run
@@ -94,6 +95,11 @@ def merge(conn: Connection, table: Table, keep_id: int, other_id: int, *, at: da
     if "follow_up" in table.c:
         hidden["follow_up"] = None  # nothing is due on a merged lead
     conn.execute(update(table).where(table.c.id == other_id).values(**hidden))
+    if kind is not None:
+        from salescli.services import search
+
+        search.reindex_one(conn, kind, keep_id, keep, {**keep, **changes})
+        search.forget(conn, kind, other_id, other)
     summary = {"moves": found["moves"], "fill": found["fill"]}
     audit(conn, at=at, rep=actor, entity=what, entity_id=other_id, action="merge", before=other,
           after={**other, **hidden, **summary})

@@ -287,6 +287,9 @@ def load(conn: Connection, *, today: date, seed: int = 20261129, n_customers: in
         if "needs_confirmed" in reached and "lost" not in reached:
             n_quotes += _commercial(conn, deal_id, mk, max(reached.values()), now, lead["owner_id"])
 
+    from salescli.services import search
+
+    search.rebuild(conn)  # the records above were written directly: index them (salescli search) in this transaction
     audit(conn, at=now, rep=actor, entity="sample", entity_id=str(seed), action="load",
           after={"customers": len(pool), "leads": len(lead_rows), "deals": n_deals})
     return Summary(reps=len(REPS), customers=len(pool), contacts=contacts, leads=len(lead_rows),

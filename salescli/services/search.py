@@ -1,8 +1,32 @@
-"""``--search`` text matched literally: ``%`` and ``_`` find themselves, not "anything" (SQLite and PostgreSQL)."""
+"""Search: ``salescli search`` across leads, customers, contacts and deals, and every list command's ``--search``.
+
+The index is the ``search_terms`` table (terms: domain/search.py), kept in step by the services that write the
+records, in their transaction: ``index`` for a new record, ``reindex_one`` when indexed fields change, ``forget``
+for a record merged away; imports add a chunk's terms at once (services/imports.py). ``rebuild`` makes it again
+from the records (``salescli db reindex``, migration 0008).
+
+A search finds ids in the index and reads the records from their own tables, so on a team database row security
+on those tables decides what a rep sees (``search_terms`` has its own policy too: services/team.py). Text the
+index cannot answer (punctuation: ``0%``, ``a_b``) is matched literally, ``%`` and ``_`` finding themselves, as
+``--search`` always did.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from salescli import models
+from salescli.domain import search as rules
+
 ESCAPE = "\\"  # pass as ``escape=ESCAPE`` to every ``like``/``ilike`` given a contains_pattern
+T = models.search_terms
+TABLES = {"lead": "leads", "customer": "customers", "contact": "contacts", "deal": "deals"}
+BATCH = 5000
+CANDIDATES = 200  # records read per kind before ranking (a search shows the best of these)
 
 
 def contains_pattern(text: str) -> str:
@@ -13,3 +37,352 @@ def contains_pattern(text: str) -> str:
     """
     escaped = text.replace(ESCAPE, ESCAPE * 2).replace("%", ESCAPE + "%").replace("_", ESCAPE + "_")
     return f"%{escaped}%"
+
+
+# -- keeping the index in step ------------------------------------------------------------------------------------
+
+
+def _rows(kind: int, pairs: Iterable[tuple[int, Iterable[str]]]) -> Iterator[dict[str, Any]]:
+    for record_id, terms in pairs:
+        for term in terms:
+            yield {"term": term, "kind": kind, "record_id": record_id}
+
+
+def add_terms(conn: Connection, kind: str, pairs: Iterable[tuple[int, Iterable[str]]]) -> int:
+    """Insert the terms of new records: (id, terms) pairs. Returns how many rows were written."""
+    code = rules.KINDS[kind]
+    written = 0
+    batch: list[dict[str, Any]] = []
+    for row in _rows(code, pairs):
+        batch.append(row)
+        if len(batch) >= BATCH:
+            conn.execute(insert(T), batch)
+            written += len(batch)
+            batch = []
+    if batch:
+        conn.execute(insert(T), batch)
+        written += len(batch)
+    return written
+
+
+def index(conn: Connection, kind: str, record_id: int, values: Mapping[str, Any]) -> None:
+    """A new record's terms (``values``: its stored fields)."""
+    add_terms(conn, kind, [(record_id, rules.record_terms(kind, values))])
+
+
+def forget(conn: Connection, kind: str, record_id: int, values: Mapping[str, Any]) -> None:
+    """Remove a record's terms (``values``: its stored fields as indexed)."""
+    terms = rules.record_terms(kind, values)
+    if terms:
+        conn.execute(delete(T).where(T.c.kind == rules.KINDS[kind], T.c.record_id == record_id,
+                                     T.c.term.in_(sorted(terms))))
+
+
+def reindex_one(conn: Connection, kind: str, record_id: int, before: Mapping[str, Any],
+                after: Mapping[str, Any]) -> None:
+    """A record's indexed fields changed from ``before`` to ``after``: drop the terms it lost, add the new ones."""
+    old, new = rules.record_terms(kind, before), rules.record_terms(kind, after)
+    if old - new:
+        conn.execute(delete(T).where(T.c.kind == rules.KINDS[kind], T.c.record_id == record_id,
+                                     T.c.term.in_(sorted(old - new))))
+    if new - old:
+        add_terms(conn, kind, [(record_id, new - old)])
+
+
+def indexed_columns(kind: str) -> list[Any]:
+    """The id and the indexed columns of ``kind``'s table."""
+    table = models.metadata.tables[TABLES[kind]]
+    return [table.c.id, *(table.c[name] for name in rules.FIELDS[kind])]
+
+
+def index_where(conn: Connection, kind: str, condition: ColumnElement[bool], *, skip_indexed: bool = False) -> int:
+    """Index the records of ``kind`` that ``condition`` selects (new ones: nothing is removed first).
+    ``skip_indexed``: terms already stored are left as they are (a record another session indexed)."""
+    table = models.metadata.tables[TABLES[kind]]
+    written = 0
+    rows = conn.execute(select(*indexed_columns(kind)).where(condition).order_by(table.c.id)).mappings().all()
+    for start in range(0, len(rows), BATCH):
+        part = rows[start:start + BATCH]
+        pairs = [(int(r["id"]), rules.record_terms(kind, dict(r))) for r in part]
+        if not skip_indexed:
+            written += add_terms(conn, kind, pairs)
+            continue
+        batch = list(_rows(rules.KINDS[kind], pairs))
+        if batch:
+            conn.execute(_insert_ignoring(conn), batch)
+            written += len(batch)
+    return written
+
+
+def _insert_ignoring(conn: Connection) -> Any:
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(T).on_conflict_do_nothing()
+    return insert(T).prefix_with("OR IGNORE")
+
+
+def add_chunk(conn: Connection, kind: str, terms: str, ids: Sequence[int | None]) -> None:
+    """Store an import chunk's terms: ``terms`` is a JSON array holding each row's array of terms, ``ids`` the id
+    each row was stored under (None: the row was not stored). One statement per chunk when every row was stored
+    under consecutive ids (the usual case on SQLite) or on PostgreSQL: the database unpacks the JSON, so no Python
+    object is made per term; otherwise the rows' terms go through executemany."""
+    code = rules.KINDS[kind]
+    first = ids[0] if ids else None
+    if conn.dialect.name == "postgresql" and None not in ids:
+        conn.exec_driver_sql(
+            f"INSERT INTO search_terms (term, kind, record_id) SELECT t.value, {code}, (%s::integer[])[r.n] "
+            "FROM json_array_elements(%s::json) WITH ORDINALITY AS r(value, n), "
+            "json_array_elements_text(r.value) AS t(value)", (list(ids), terms))
+    elif first is not None and None not in ids and ids[-1] == first + len(ids) - 1:
+        mark = "?" if conn.dialect.name == "sqlite" else "%s"
+        conn.exec_driver_sql(
+            f"INSERT INTO search_terms (term, kind, record_id) SELECT t.value, {code}, {int(first)} + r.key "
+            f"FROM json_each({mark}) r, json_each(r.value) t", (terms,))
+    else:
+        import json
+
+        add_terms(conn, kind, ((i, row) for i, row in zip(ids, json.loads(terms), strict=True) if i is not None))
+
+
+def rebuild(conn: Connection) -> dict[str, int]:
+    """Make the whole index again from the records (``db reindex``); returns the terms written per kind."""
+    conn.execute(delete(T))
+    counts: dict[str, int] = {}
+    for kind, name in TABLES.items():
+        table = models.metadata.tables[name]
+        condition = table.c.merged_into.is_(None) if "merged_into" in table.c else table.c.id.is_not(None)
+        counts[kind] = index_where(conn, kind, condition)
+    return counts
+
+
+# -- finding ------------------------------------------------------------------------------------------------------
+
+
+def _clause_ids(kind: str, clause: rules.Clause) -> Any:
+    """The ids of ``kind`` records with a term matching ``clause`` (a subquery)."""
+    conditions: list[ColumnElement[bool]] = []
+    if clause.exact:
+        conditions.append(T.c.term.in_(clause.exact) if len(clause.exact) > 1 else T.c.term == clause.exact[0])
+    for prefix in clause.prefixes:
+        end = rules.prefix_end(prefix)
+        conditions.append(and_(T.c.term >= prefix, T.c.term < end) if end is not None else T.c.term >= prefix)
+    return select(T.c.record_id).where(or_(*conditions), T.c.kind == rules.KINDS[kind])
+
+
+def _literal(columns: Sequence[Any], text: str) -> ColumnElement[bool]:
+    like = contains_pattern(text)
+    return or_(*(column.ilike(like, escape=ESCAPE) for column in columns))
+
+
+def condition(kind: str, text: str, id_column: Any, literal_columns: Sequence[Any], *,
+              customer_id: Any = None) -> ColumnElement[bool]:
+    """A WHERE condition: the records of ``kind`` (``id_column``) matching ``text``. ``literal_columns``: the
+    columns a literal (``scan``) match reads and long CJK pieces are checked in. ``customer_id``: contacts and deals
+    also match through their customer's name (``contact list --search 华信`` finds the people at 华信)."""
+    query = rules.parse(text)
+    if query.scan:
+        return _literal(literal_columns, query.text)
+    if not query.clauses:
+        nothing: ColumnElement[bool] = id_column.is_(None)  # nothing to look for: nothing found (ids are never null)
+        return nothing
+    found: ColumnElement[bool] = and_(*(id_column.in_(_clause_ids(kind, c)) for c in query.clauses),
+                                      *(_literal(literal_columns, piece) for piece in query.verify))
+    if customer_id is not None:
+        C = models.customers
+        by_customer = and_(*(C.c.id.in_(_clause_ids("customer", c)) for c in query.clauses),
+                           *(C.c.name.ilike(contains_pattern(piece), escape=ESCAPE) for piece in query.verify))
+        found = or_(found, customer_id.in_(select(C.c.id).where(by_customer)))
+    return found
+
+
+def search(conn: Connection, text: str, *, kinds: Iterable[str] | None = None, limit: int = 20,
+           rep_id: int | None = None) -> list[dict[str, Any]]:
+    """``salescli search``: one list, best match first, across ``kinds`` (all by default): type, id, name, company,
+    contact (email or phone), owner, status, why it matched. ``rep_id``: a rep (not a manager) is acting, who reads
+    only their own and unowned leads and deals (and every customer and contact), as row security has it on a team
+    database (where it also holds by itself).
+
+    Per kind, the newest ``CANDIDATES`` matches are read and ranked (domain/search.py). They are found from one
+    clause's terms, walked newest first in the index (its key ends with the record id, so each term's records come
+    in order and the walk stops early), and checked against the rest of the query here; a query whose every clause
+    spans too many terms (one letter) is answered by ``condition`` instead."""
+    query = rules.parse(text)
+    wanted = list(kinds) if kinds is not None else list(rules.KIND_ORDER)
+    cap = max(CANDIDATES, limit)
+    driver = _driver(conn, query)
+    found: list[dict[str, Any]] = []
+    customers: list[int] | None = None
+    for kind in wanted:
+        records = _find(conn, kind, query, driver, cap, rep_id)
+        if kind == "customer":
+            customers = [int(r["id"]) for r in records]
+        elif kind in ("contact", "deal"):  # the people and deals of the companies found count too
+            if customers is None:
+                customers = [int(r["id"]) for r in _find(conn, "customer", query, driver, cap, rep_id)]
+            seen = {r["id"] for r in records}
+            records += [r for r in _by_customer(conn, kind, customers, cap, rep_id) if r["id"] not in seen]
+        for record in records:
+            score, why = rules.rank(query, name=record["name"], company=record.get("company"),
+                                    email=record.get("email"),
+                                    phone=record.get("phone_key") or record.get("phone"))
+            contact = record.get("phone") if "phone" in why else record.get("email") or record.get("phone")
+            found.append({"type": kind, "id": record["id"], "name": record["name"],
+                          "company": record.get("company"), "contact": contact, "owner": record.get("owner"),
+                          "status": record.get("status"), "matched": why, "_score": score})
+    ranked = rules.order((f["_score"], f["type"], f["id"]) for f in found)
+    by_key = {(f["type"], f["id"]): f for f in found}
+    out = []
+    for _, kind, record_id in ranked[:limit]:
+        row = by_key[(kind, record_id)]
+        row.pop("_score", None)
+        out.append(row)
+    return out
+
+
+WIDE = 32  # a prefix standing for more distinct terms than this is no good place to start from
+PAGE = 400  # records read at a time from one term's walk
+PAGES = 25  # at most this many pages per term (a walk whose matches all fail the rest of the query stops here)
+
+
+def _driver(conn: Connection, query: rules.Query) -> list[str] | None:
+    """The terms of the query's narrowest clause (a prefix made into the distinct terms it stands for, found by
+    seeking from one to the next), or None when there is none to start from (a literal query, or every clause spans
+    more than WIDE terms)."""
+    if query.scan or not query.clauses:
+        return None
+    candidates: list[list[str]] = []
+    for clause in query.clauses:
+        terms = list(clause.exact)
+        for prefix in clause.prefixes:
+            end = rules.prefix_end(prefix)
+            last: str | None = None
+            while len(terms) <= WIDE:
+                after = T.c.term > last if last is not None else T.c.term >= prefix
+                seek = select(T.c.term).where(after, *((T.c.term < end,) if end is not None else ()))
+                last = conn.execute(seek.order_by(T.c.term).limit(1)).scalar()
+                if last is None:
+                    break
+                terms.append(last)
+        if not terms:  # a clause nothing can match: nothing will
+            return []
+        if len(terms) <= WIDE:
+            candidates.append(terms)
+    if len(candidates) < 2:
+        return candidates[0] if candidates else None
+    # the clause with the fewest records (counted up to COUNTED): its walk finds the matches soonest
+    return min(candidates, key=lambda terms: _count(conn, terms))
+
+
+COUNTED = 5000
+
+
+def _count(conn: Connection, terms: list[str]) -> int:
+    rows = select(T.c.record_id).where(T.c.term.in_(terms)).limit(COUNTED).subquery()
+    return int(conn.execute(select(func.count()).select_from(rows)).scalar_one())
+
+
+def _holds(kind: str, query: rules.Query, row: Any) -> bool:
+    """Whether a record read from one clause's terms meets the whole query (its terms worked out again here)."""
+    terms = rules.record_terms(kind, row)
+    for clause in query.clauses:
+        if not (any(term in terms for term in clause.exact)
+                or any(term.startswith(prefix) for term in terms for prefix in clause.prefixes)):
+            return False
+    texts = [rules.fold(str(row[name])) for name in rules.FIELDS[kind] if row.get(name)]
+    return all(any(piece in text for text in texts) for piece in query.verify)
+
+
+def _find(conn: Connection, kind: str, query: rules.Query, driver: list[str] | None, cap: int,
+          rep_id: int | None) -> list[dict[str, Any]]:
+    """The newest ``cap`` records of ``kind`` matching ``query`` (see ``search``)."""
+    columns, source, id_column, filters = _SHAPE[kind](rep_id)
+    if driver is None:
+        table = models.metadata.tables[TABLES[kind]]
+        literal = [table.c[name] for name in rules.FIELDS[kind] if name != "phone_key"]
+        if kind in ("lead", "contact"):
+            literal.append(table.c.phone)
+        where = condition(kind, query.text, id_column, literal)
+        rows = conn.execute(select(*columns).select_from(source).where(where, *filters)
+                            .order_by(id_column.desc()).limit(cap)).mappings().all()
+        return [_shown(kind, r) for r in rows]
+    found: dict[int, dict[str, Any]] = {}
+    code = rules.KINDS[kind]
+    checked = len(query.clauses) > 1 or bool(query.verify)  # else every record of the driver's terms matches
+    size = PAGE if checked else cap
+    for term in driver:
+        walked = T.join(source, id_column == T.c.record_id)
+        kept = 0
+        before: int | None = None
+        for _ in range(PAGES):
+            page = (select(*columns).select_from(walked).where(T.c.term == term, T.c.kind == code, *filters)
+                    .order_by(T.c.record_id.desc()).limit(size))
+            if before is not None:
+                page = page.where(T.c.record_id < before)
+            rows = conn.execute(page).mappings().all()
+            for r in rows:
+                if r["id"] not in found and (not checked or _holds(kind, query, r)):
+                    found[int(r["id"])] = _shown(kind, r)
+                    kept += 1
+            if len(rows) < size or kept >= cap:
+                break
+            before = int(rows[-1]["id"])
+    return [found[i] for i in sorted(found, reverse=True)[:cap]]
+
+
+def _by_customer(conn: Connection, kind: str, customers: list[int], cap: int,
+                 rep_id: int | None) -> list[dict[str, Any]]:
+    if not customers:
+        return []
+    columns, source, id_column, filters = _SHAPE[kind](rep_id)
+    table = models.metadata.tables[TABLES[kind]]
+    rows = conn.execute(select(*columns).select_from(source).where(table.c.customer_id.in_(customers), *filters)
+                        .order_by(id_column.desc()).limit(cap)).mappings().all()
+    return [_shown(kind, r) for r in rows]
+
+
+def _shown(kind: str, row: Any) -> dict[str, Any]:
+    record = dict(row)
+    if kind == "customer":
+        record["status"] = f"tier {record.pop('tier')}"
+    elif kind == "deal":
+        record["name"] = record["title"]
+    return record
+
+
+Shape = tuple[list[Any], Any, Any, list[ColumnElement[bool]]]
+
+
+def _lead_shape(rep_id: int | None) -> Shape:
+    L, R = models.leads, models.reps
+    filters: list[ColumnElement[bool]] = [L.c.merged_into.is_(None)]
+    if rep_id is not None:
+        filters.append(or_(L.c.owner_id == rep_id, L.c.owner_id.is_(None)))
+    columns = [L.c.id, L.c.name, L.c.company, L.c.email, L.c.phone, L.c.phone_key, L.c.status,
+               R.c.handle.label("owner")]
+    return columns, L.outerjoin(R, R.c.id == L.c.owner_id), L.c.id, filters
+
+
+def _customer_shape(rep_id: int | None) -> Shape:
+    C, R = models.customers, models.reps
+    columns = [C.c.id, C.c.name, C.c.tier, R.c.handle.label("owner")]
+    return columns, C.outerjoin(R, R.c.id == C.c.owner_id), C.c.id, [C.c.merged_into.is_(None)]
+
+
+def _contact_shape(rep_id: int | None) -> Shape:
+    K, C, R = models.contacts, models.customers, models.reps
+    columns = [K.c.id, K.c.name, C.c.name.label("company"), K.c.email, K.c.phone, K.c.phone_key,
+               K.c.title.label("status"), R.c.handle.label("owner")]
+    return columns, K.join(C, C.c.id == K.c.customer_id).outerjoin(R, R.c.id == C.c.owner_id), K.c.id, []
+
+
+def _deal_shape(rep_id: int | None) -> Shape:
+    D, C, R = models.deals, models.customers, models.reps
+    filters: list[ColumnElement[bool]] = []
+    if rep_id is not None:
+        filters.append(or_(D.c.owner_id == rep_id, D.c.owner_id.is_(None)))
+    columns = [D.c.id, D.c.title, C.c.name.label("company"), D.c.stage.label("status"), R.c.handle.label("owner")]
+    return columns, D.join(C, C.c.id == D.c.customer_id).outerjoin(R, R.c.id == D.c.owner_id), D.c.id, filters
+
+
+_SHAPE = {"lead": _lead_shape, "customer": _customer_shape, "contact": _contact_shape, "deal": _deal_shape}

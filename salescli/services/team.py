@@ -60,8 +60,18 @@ MANAGER_WRITES = {"products": "INSERT, UPDATE", "targets": "INSERT, UPDATE",
                   "team_settings": "INSERT, UPDATE, DELETE", "reps": "INSERT, UPDATE"}
 #: Document numbers: every writer takes the next one (no per-rep data, no row security).
 COUNTERS = "counters"
+#: The search index (services/search.py): every writer adds and removes the terms of the records it writes; a row
+#: is seen only by whoever may see its record (its policy asks the record's table, whose own policies decide).
+SEARCH_INDEX = "search_terms"
 #: Append-only for everyone: INSERT and SELECT only, no UPDATE/DELETE/TRUNCATE even for the owning role.
 AUDIT = "audit_log"
+#: Event hooks (services/hooks.py), a team setting: managers add and remove them and alone read their URLs and
+#: secrets; a rep reads only which events are taken (these columns), to queue the events of their own changes.
+HOOKS = "hooks"
+HOOK_COLUMNS_FOR_REPS = "id, events, active"
+#: The event outbox: every writer appends the events of its changes (a rep's row security: their own, as in the audit
+#: log); managers and the administrator read, deliver (update) and remove them.
+OUTBOX = "event_outbox"
 #: Readable by every login (a login that is no rep sees no row of reps, and gets authz's one-line error).
 PUBLIC_READ = ("alembic_version", "reps")
 #: Row security ENABLE without FORCE (see the module docstring).
@@ -70,6 +80,26 @@ NOT_FORCED = ("reps",)
 NO_ROW_SECURITY = (COUNTERS, "alembic_version")
 #: Tables whose owner_id only a manager changes (a rep may claim an unowned record for themselves).
 OWNED = ("customers", "leads", "deals", "tasks")
+#: The survey reply page (``survey serve``) connects as a login in this group role (``team survey-login``). It reads
+#: one survey by its token and writes that survey's answer, nothing else: the column grants below, and policies
+#: admitting only the row whose token the transaction named in the setting ``salescli.survey_token``
+#: (services/surveys.TOKEN_SETTING). So it cannot list surveys, read a customer, or change an answer once given.
+#: Created by ``apply`` as salescli_owner (which has CREATEROLE), like the logins ``team survey-login`` adds.
+SURVEY = "salescli_survey"
+SURVEY_TOKEN = "salescli.survey_token"
+#: (The customer's name, the hooks' event names and the outbox are for the "survey.answered" event the answer
+#: queues for the team's hooks, services/hooks.py: the page itself shows none of them.)
+SURVEY_GRANTS: dict[str, tuple[str, ...]] = {
+    "surveys": ("SELECT (id, token, status, language, order_id, customer_id, channel, nps, csat, comment, "
+                "responded_at)", "UPDATE (status, responded_at, nps, csat, comment)"),
+    "orders": ("SELECT (id, number)",),
+    "customers": ("SELECT (id, name)",),
+    "team_settings": ("SELECT (key, value)",),
+    "audit_log": ("SELECT (id)", "INSERT (at, rep, entity, entity_id, action, before, after)"),
+    "hooks": ("SELECT (id, events, active)",),
+    "event_outbox": ("SELECT (id)", "INSERT (hook_id, event, entity, entity_id, at, rep, payload, dedupe, status, "
+                     "attempts, next_attempt_at, created_at)"),
+}
 
 SQLITE_SINGLE_USER = ("SQLite is single-user: the file's permissions are the boundary; team mode (logins, grants, "
                       "row security) needs a PostgreSQL database")
@@ -124,7 +154,14 @@ def _policies(s: str) -> dict[str, list[Policy]]:
         return [("salescli_rep_read", "SELECT", REP, read, None), *others]
 
     audit_mine = f"audit_log.rep = {handle}"
-    return {
+    from salescli.domain.search import KINDS
+
+    def indexed(kind: str, table: str) -> str:
+        return f"WHEN {KINDS[kind]} THEN EXISTS (SELECT 1 FROM {s}.{table} p WHERE p.id = search_terms.record_id)"
+
+    search_visible = (f"(CASE search_terms.kind {indexed('lead', 'leads')} {indexed('deal', 'deals')} "
+                      f"{indexed('contact', 'contacts')} ELSE {rep_here} END)")
+    policies: dict[str, list[Policy]] = {
         # every login reads its own row (so a disabled rep is told so); a rep or manager of this database all rows
         "reps": [("salescli_read", "SELECT", "PUBLIC", f"(reps.login = session_user::text OR {rep_here} OR {mgr})",
                   None), *others],
@@ -148,11 +185,15 @@ def _policies(s: str) -> dict[str, list[Policy]]:
         "order_events": rows(under("order_events", "orders", "order_id")),
         "tickets": rows(order_or_customer("tickets")),
         "ticket_events": rows(under("ticket_events", "tickets", "ticket_id")),
+        SEARCH_INDEX: rows(search_visible),
         "surveys": rows(order_or_customer("surveys")),
         # a task is its owner's (its record's owner, else whoever added it), on a record the rep may work on
         "tasks": rows(f"({own('tasks')} AND ((tasks.deal_id IS NOT NULL AND {under('tasks', 'deals', 'deal_id')}) "
                       f"OR (tasks.lead_id IS NOT NULL AND {under('tasks', 'leads', 'lead_id')}) "
                       f"OR (tasks.customer_id IS NOT NULL AND {own_customer('tasks')})))"),
+        HOOKS: [("salescli_rep_read", "SELECT", REP, rep_here, None), *others],
+        OUTBOX: [("salescli_rep_read", "SELECT", REP, f"event_outbox.rep = {handle}", None),
+                 ("salescli_rep_append", "INSERT", REP, None, f"event_outbox.rep = {handle}"), *others],
         # append-only: SELECT and INSERT policies only (and no UPDATE/DELETE grant for anyone); a rep or manager
         # writes rows in their own name only, the administrator (acting for a rep with --rep) in any
         AUDIT: [("salescli_rep_read", "SELECT", REP, audit_mine, None),
@@ -161,6 +202,48 @@ def _policies(s: str) -> dict[str, list[Policy]]:
                 ("salescli_manager_append", "INSERT", MANAGER, None, f"({mgr} AND {audit_mine})"),
                 ("salescli_admin_read", "SELECT", OWNER, "true", None),
                 ("salescli_admin_append", "INSERT", OWNER, None, "true")],
+    }
+    for table, extra in _survey_policies(s).items():
+        policies[table] = [*policies.get(table, []), *extra]
+    return policies
+
+
+def _survey_policies(s: str) -> dict[str, list[Policy]]:
+    """The reply page's role (SURVEY): the one survey its transaction names by token, that survey's order number
+    (and customer's name, for the event), the two team settings the page shows, the answer's audit entry and its
+    "survey.answered" events. An answer is written once, within the score ranges and the comment's length (the
+    database holds the page's rules too)."""
+    from salescli.domain import fields
+
+    named = f"pg_catalog.current_setting('{SURVEY_TOKEN}', true)"
+    token = f"surveys.token = {named}"
+    answer = (f"{token} AND surveys.status = 'responded' AND surveys.responded_at IS NOT NULL "
+              "AND (surveys.nps IS NOT NULL OR surveys.csat IS NOT NULL) "
+              "AND (surveys.nps IS NULL OR surveys.nps BETWEEN 0 AND 10) "
+              "AND (surveys.csat IS NULL OR surveys.csat BETWEEN 1 AND 5) "
+              f"AND (surveys.comment IS NULL OR char_length(surveys.comment) <= {fields.length('surveys', 'comment')})")
+    this_survey = f"(SELECT s.id::text FROM {s}.surveys s WHERE s.token = {named})"
+    event = ("event_outbox.rep IS NULL AND event_outbox.entity = 'survey' AND event_outbox.event = 'survey.answered' "
+             f"AND event_outbox.status = 'pending' AND event_outbox.entity_id = {this_survey}")
+    entry = (f"audit_log.rep IS NULL AND audit_log.entity = 'survey' AND audit_log.action = 'response' "
+             f"AND audit_log.entity_id = {this_survey}")
+    return {
+        "surveys": [("salescli_survey_read", "SELECT", SURVEY, token, None),
+                    ("salescli_survey_answer", "UPDATE", SURVEY, f"{token} AND surveys.status <> 'responded'",
+                     answer)],
+        "orders": [("salescli_survey_read", "SELECT", SURVEY,
+                    f"EXISTS (SELECT 1 FROM {s}.surveys s WHERE s.order_id = orders.id AND s.token = {named})",
+                    None)],
+        "customers": [("salescli_survey_read", "SELECT", SURVEY,
+                       f"EXISTS (SELECT 1 FROM {s}.surveys s WHERE s.customer_id = customers.id AND s.token = {named})",
+                       None)],
+        "team_settings": [("salescli_survey_read", "SELECT", SURVEY,
+                           "team_settings.key IN ('company_name', 'survey_language')", None)],
+        "hooks": [("salescli_survey_read", "SELECT", SURVEY, "hooks.active", None)],
+        "event_outbox": [("salescli_survey_read", "SELECT", SURVEY, event, None),
+                         ("salescli_survey_append", "INSERT", SURVEY, None, event)],
+        AUDIT: [("salescli_survey_read", "SELECT", SURVEY, entry, None),
+                ("salescli_survey_append", "INSERT", SURVEY, None, entry)],
     }
 
 
@@ -377,6 +460,7 @@ def apply(conn: Connection) -> dict[str, Any]:
     _run(conn, f"REVOKE ALL ON FUNCTION {s}.salescli_login(text, text, text, text) FROM PUBLIC")
     _run(conn, f"GRANT EXECUTE ON FUNCTION {s}.salescli_login(text, text, text, text) TO {MANAGER}")
 
+    _ensure_survey_role(conn)
     for table in tables:
         _grant(conn, s, table)
     policies = _policies(s)
@@ -407,13 +491,27 @@ def apply(conn: Connection) -> dict[str, Any]:
 def _grant(conn: Connection, s: str, table: str) -> None:
     """Reset one table's grants to the plan (REVOKE from everyone salescli grants to, then GRANT)."""
     q = f"{s}.{_quote(conn, table)}"
-    _run(conn, f"REVOKE ALL ON {q} FROM PUBLIC, {REP}, {MANAGER}")
+    _run(conn, f"REVOKE ALL ON {q} FROM PUBLIC, {REP}, {MANAGER}, {SURVEY}")
     sequences = list(_sequences(conn, s, table))
     for sequence in sequences:
-        _run(conn, f"REVOKE ALL ON SEQUENCE {sequence} FROM PUBLIC, {REP}, {MANAGER}")
+        _run(conn, f"REVOKE ALL ON SEQUENCE {sequence} FROM PUBLIC, {REP}, {MANAGER}, {SURVEY}")
     if table in PUBLIC_READ:
         _run(conn, f"GRANT SELECT ON {q} TO PUBLIC")
-    if table not in {*REP_WRITES, *MANAGER_WRITES, COUNTERS, AUDIT, *PUBLIC_READ}:
+    for privilege in SURVEY_GRANTS.get(table, ()):
+        _run(conn, f"GRANT {privilege} ON {q} TO {SURVEY}")
+        if privilege.startswith("INSERT"):
+            for sequence in sequences:
+                _run(conn, f"GRANT USAGE ON SEQUENCE {sequence} TO {SURVEY}")
+    if table in (HOOKS, OUTBOX):
+        _run(conn, f"GRANT SELECT{'' if table == OUTBOX else f' ({HOOK_COLUMNS_FOR_REPS})'} ON {q} TO {REP}")
+        _run(conn, f"GRANT SELECT, INSERT, UPDATE, DELETE ON {q} TO {MANAGER}")
+        if table == OUTBOX:
+            _run(conn, f"GRANT INSERT ON {q} TO {REP}")
+        for sequence in sequences:
+            _run(conn, f"GRANT USAGE ON SEQUENCE {sequence} TO {REP if table == OUTBOX else ''}"
+                       f"{', ' if table == OUTBOX else ''}{MANAGER}")
+        return
+    if table not in {*REP_WRITES, *MANAGER_WRITES, COUNTERS, AUDIT, *PUBLIC_READ, SEARCH_INDEX}:
         return  # a table this version does not know: only its owner until salescli knows what it holds
     both = f"{REP}, {MANAGER}"  # a manager is no member of salescli_rep (see _policies): granted alike
     _run(conn, f"GRANT SELECT ON {q} TO {both}")
@@ -429,6 +527,8 @@ def _grant(conn: Connection, s: str, table: str) -> None:
     elif table in MANAGER_WRITES:
         _run(conn, f"GRANT {MANAGER_WRITES[table]} ON {q} TO {MANAGER}")
         writers = MANAGER
+    elif table == SEARCH_INDEX:
+        _run(conn, f"GRANT INSERT, DELETE ON {q} TO {both}")
     if writers is not None:
         for sequence in sequences:
             _run(conn, f"GRANT USAGE ON SEQUENCE {sequence} TO {writers}")
@@ -459,6 +559,78 @@ def is_administrator(conn: Connection) -> bool:
     return bool(conn.exec_driver_sql(
         "SELECT pg_catalog.pg_has_role(session_user, c.relowner, 'MEMBER') FROM pg_catalog.pg_class c "
         "WHERE c.oid = to_regclass('reps')").scalar())
+
+
+# -- the survey reply page's login --------------------------------------------------------------------------------
+
+
+def _as_owner(conn: Connection, statement: str) -> None:
+    """Role DDL run as salescli_owner (CREATEROLE), whichever administrator runs it: the group roles and the page's
+    logins are then created and granted by the same role on every server version."""
+    _run(conn, f"SET LOCAL ROLE {OWNER}")
+    try:
+        _run(conn, statement)
+    finally:
+        _run(conn, "RESET ROLE")
+
+
+def _ensure_survey_role(conn: Connection) -> None:
+    if not role_exists(conn, SURVEY):
+        _as_owner(conn, f"CREATE ROLE {SURVEY} NOLOGIN")
+
+
+def survey_login(conn: Connection, login: str, *, verifier: str | None) -> bool:
+    """``team survey-login``: the reply page's own login, a member of salescli_survey; an existing role that is no
+    administrator's and no rep's is adopted as it is (its password unchanged). Returns whether it was created."""
+    require_initialized(conn, "team survey-login")
+    if not is_administrator(conn):
+        who = conn.exec_driver_sql("SELECT session_user").scalar()
+        raise PolicyError(f"team survey-login is run by the database's administrator; you are logged in as {who}")
+    login = parse_login(login)
+    other = login_in_use(conn, login)
+    if other is not None:
+        raise PolicyError(f"--login: {login} is rep {other}'s login; the reply page needs a login of its own")
+    _ensure_survey_role(conn)
+    row = conn.exec_driver_sql(
+        "SELECT r.rolsuper OR r.rolcreaterole OR r.rolbypassrls OR r.rolreplication "
+        "OR pg_catalog.pg_has_role(r.oid, c.relowner, 'MEMBER'), "
+        "pg_catalog.pg_has_role(r.oid, %(rep)s, 'MEMBER') OR pg_catalog.pg_has_role(r.oid, %(manager)s, 'MEMBER') "
+        "FROM pg_catalog.pg_roles r, pg_catalog.pg_class c WHERE r.rolname = %(l)s AND c.oid = to_regclass('reps')",
+        {"l": login, "rep": REP, "manager": MANAGER}).first()
+    if row is not None:
+        privileged, rep_login = row
+        if privileged:
+            raise PolicyError(f"--login: {login} is an administrator's role; give the reply page a login of its own")
+        if rep_login:
+            raise PolicyError(f"--login: {login} is a salescli rep's login; give the reply page a login of its own")
+        if verifier is not None:
+            raise PolicyError(f"--login: the role {login} already exists: use --no-password (its password stays "
+                              "as it is)")
+        _as_owner(conn, f"GRANT {SURVEY} TO {_quote(conn, login)}")
+        return False
+    statement = conn.exec_driver_sql(
+        "SELECT pg_catalog.format('CREATE ROLE %%I LOGIN' || CASE WHEN %(v)s::text IS NULL THEN '' "
+        "ELSE ' PASSWORD ' || pg_catalog.quote_literal(%(v)s::text) END || ' IN ROLE %%I', %(l)s::text, %(g)s::text)",
+        {"l": login, "v": verifier, "g": SURVEY}).scalar()
+    _as_owner(conn, str(statement).replace("%", "%%"))
+    return True
+
+
+def reply_page_login(conn: Connection) -> tuple[str, str]:
+    """Who ``survey serve`` connects as: (kind, login), kind one of ``page`` (a salescli_survey login), ``admin``,
+    ``rep`` (a rep's or manager's login), ``other``; ``single`` off team mode (SQLite, or PostgreSQL before
+    ``team init``)."""
+    if not initialized(conn):
+        return "single", ""
+    login, admin, page, rep = conn.exec_driver_sql(
+        "SELECT session_user, r.rolsuper OR pg_catalog.pg_has_role(session_user, c.relowner, 'MEMBER'), "
+        "COALESCE(pg_catalog.pg_has_role(session_user, to_regrole(%(survey)s), 'MEMBER'), false), "
+        "COALESCE(pg_catalog.pg_has_role(session_user, to_regrole(%(rep)s), 'MEMBER') "
+        "OR pg_catalog.pg_has_role(session_user, to_regrole(%(manager)s), 'MEMBER'), false) "
+        "FROM pg_catalog.pg_roles r, pg_catalog.pg_class c WHERE r.rolname = session_user "
+        "AND c.oid = to_regclass('reps')", {"survey": SURVEY, "rep": REP, "manager": MANAGER}).one()
+    kind = "admin" if admin else "page" if page else "rep" if rep else "other"
+    return kind, str(login)
 
 
 # -- rep logins -------------------------------------------------------------------------------------------------
