@@ -37,8 +37,12 @@ def today(
     day = a.day(date)
     with a.store.read() as conn:
         now = a.moment(None) if date is None else datetime.combine(day, datetime.max.time()).replace(microsecond=0)
-        report = agenda.today(conn, today=day, now=now, owner_id=a.scope(conn, owner, everyone),
-                              at_risk_days=a.config_int("at_risk_days"))
+        owner_id = a.scope(conn, owner, everyone)
+        report = agenda.today(conn, today=day, now=now, owner_id=owner_id, at_risk_days=a.config_int("at_risk_days"))
+    if date is None:  # late orders, breached tickets, targets reached: to the hooks that want them (issue 20)
+        from salescli.services import hooks
+
+        hooks.raise_and_deliver(a, now=now, owner_id=owner_id)
     kind = output.resolve_format(fmt)
     if kind is output.Format.json:
         output.render_record(report, kind)

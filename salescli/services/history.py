@@ -11,7 +11,7 @@ from salescli import models
 from salescli.errors import InputError, NotFound
 
 ENTITIES = ("lead", "customer", "contact", "deal", "needs", "demo", "quote", "contract", "order", "ticket",
-            "survey", "product", "rep", "target", "import", "setting", "task")
+            "survey", "product", "rep", "target", "import", "setting", "task", "hook")
 
 
 def changes(conn: Connection, entity: str, entity_id: str) -> list[dict[str, Any]]:
