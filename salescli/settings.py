@@ -307,8 +307,9 @@ KEYS: dict[str, Key] = {k.name: k for k in (
         scope=TEAM),
     Key("survey_language", _choice("auto", "zh", "en"), "auto",
         "language of survey emails: auto (by the contact's name), zh or en", scope=TEAM),
-    Key("survey_url", _url("https", "http", must_hold="{token}"), None,
-        "reply page for survey answers, with {token} in it, e.g. https://x/s/{token}", scope=TEAM),
+    Key("survey_url", _url("https", "http", must_hold="{token}"), "http://127.0.0.1:8080/s/{token}",
+        "link to the reply page in survey emails, with {token} in it (default: where 'survey serve' listens "
+        "by default); set the public address, e.g. https://survey.example.com/s/{token}", scope=TEAM),
     Key("phone_region", _letters(2, "a two-letter region code such as CN"), "CN",
         "region for phone numbers written without +country code", scope=TEAM),
     Key("target_industries", _text, "manufacturing,retail,healthcare,education,logistics,software",

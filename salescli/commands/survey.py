@@ -1,4 +1,4 @@
-"""survey send/record/respond/import/results/list (step 9)."""
+"""survey send/record/respond/import/results/list/serve (step 9)."""
 
 from __future__ import annotations
 
@@ -98,6 +98,12 @@ def send(
         to_send, skipped = surveys.prepare(conn, found, resend=resend, at=at, dry_run=dry_run)
         sender, sender_name = _sender(a, conn, sending=settings is not None)
     link_base = a.config("survey_url")
+    if settings is not None and link_base and to_send:
+        from salescli.domain.surveys import local_only
+
+        if local_only(link_base):
+            output.message(f"note: the survey links lead to {link_base} (survey_url), which only this computer can "
+                           "open; for customers set survey_url to the reply page's public address")
     language = str(a.config("survey_language") or "auto").lower()  # checked when the config is read
     plan: list[dict[str, Any]] = [{**s, "result": s["reason"]} for s in skipped]
 
@@ -231,3 +237,35 @@ def results(
     output.newline()
     output.render(report["comments"], COMMENT_COLUMNS, kind, title="recent comments", heading=True,
                   empty="no comments")
+
+
+@app.command("serve")
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on (0.0.0.0: every interface).")]
+    = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8080,
+    root_path: Annotated[str | None, typer.Option(
+        "--root-path", metavar="PATH", help="Where a reverse proxy mounts the page, e.g. /survey (the proxy strips "
+        "it before passing requests on).")] = None,
+    forwarded_allow_ips: Annotated[str | None, typer.Option(
+        "--forwarded-allow-ips", metavar="IPS", help="Trust X-Forwarded-For/-Proto from these proxies "
+        "(comma-separated addresses or networks); without it those headers are ignored.")] = None,
+    rate_limit: Annotated[int, typer.Option(
+        "--rate-limit", min=0, metavar="N", help="Answers per minute from one address (page views: 6 x N); "
+        "0: no limit.")] = 10,
+) -> None:
+    """Serve the reply page the survey emails link to: /s/TOKEN shows the customer's survey (their language, your
+    company_name, the order), NPS 0-10 and CSAT 1-5 as buttons and a comment; the answer is stored like
+    'survey respond'. One answer per token; unknown links get the same 404 page.
+
+    The default survey_url (http://127.0.0.1:8080/s/{token}) points here; for customers on the internet put a
+    reverse proxy with TLS in front and set survey_url to its public address. On a team database (PostgreSQL) the
+    page connects as its own login ('salescli team survey-login LOGIN'), which reads a survey only by its token.
+    """
+    from salescli.web import server
+
+    a = App.of(ctx)
+    options = server.Options(host=host, port=port, root_path=server.parse_root_path(root_path),
+                             forwarded_allow_ips=server.parse_forwarded(forwarded_allow_ips), rate_limit=rate_limit)
+    server.run(db=a.settings.db, settings_file=a.settings.file, options=options, team_database=a.team_database)

@@ -1,8 +1,10 @@
-"""team init/check: team mode on PostgreSQL (services/team.py)."""
+"""team init/check/survey-login: team mode on PostgreSQL (services/team.py)."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -64,3 +66,38 @@ def check(ctx: typer.Context, fmt: FormatOpt = None) -> None:
                           "(run 'salescli team init' as the administrator to repair)")
     if fmt != output.Format.json:
         output.message("team mode: ok")
+
+
+@app.command("survey-login")
+def survey_login(
+    ctx: typer.Context,
+    login: Annotated[str, typer.Argument(metavar="LOGIN", help="The login role to create (or adopt), e.g. "
+                                         "survey_page.")],
+    password_file: Annotated[Path | None, typer.Option(
+        "--password-file", metavar="FILE", help="Read the login's password from FILE's first line ('-': stdin). "
+        "Without it the password is asked twice on the terminal; never give it on the command line.")] = None,
+    no_password: Annotated[bool, typer.Option(
+        "--no-password", help="A login without a password (peer, certificate or trust authentication).")] = False,
+) -> None:
+    """The survey reply page's own login (by the administrator, after 'team init'): a member of salescli_survey,
+    which reads a survey only by its token and writes only its answer. Serve with it:
+    salescli --db postgresql://LOGIN@HOST/DB survey serve."""
+    from salescli import prompts
+    from salescli.errors import InputError
+    from salescli.services import team
+
+    a = App.of(ctx)
+    _postgres_only(a, "team survey-login")
+    if password_file is not None and no_password:
+        raise InputError("give either --password-file or --no-password, not both")
+    with a.store.read() as conn:  # refuse before asking for a password
+        team.require_initialized(conn, "team survey-login")
+        name = team.parse_login(login)
+        new_role = not team.role_exists(conn, name)
+    password = prompts.password_from_file(password_file) if password_file is not None else (
+        prompts.new_password(name, ask=a.input_allowed()) if new_role and not no_password else None)
+    with a.store.write() as conn:
+        created = team.survey_login(conn, name, verifier=team.encrypt(conn, name, password)
+                                    if password is not None else None)
+    output.message(f"{'created' if created else 'adopted'} the login {name} for the survey reply page; serve with "
+                   f"salescli --db postgresql://{name}@HOST/DATABASE survey serve")

@@ -38,6 +38,34 @@ def new_token() -> str:
     return secrets.token_hex(16)
 
 
+#: What a reply link's token may look like: this version's 32 hex digits, and the URL-safe tokens of earlier ones.
+#: Anything else is no token at all (the reply page answers it like an unknown one, without asking the database).
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def well_formed_token(text: str) -> bool:
+    return _TOKEN.fullmatch(text) is not None
+
+
+def letter_language(setting: str, stored: str | None) -> str:
+    """The language of a survey's letter and of its reply page: the team's ``survey_language`` when it is zh or en,
+    else (auto) the survey's own, chosen at sending by the contact (``language_for``); Chinese when none is known."""
+    if setting in LANGUAGES:
+        return setting
+    return stored if stored in LANGUAGES else "zh"
+
+
+def local_only(link: str) -> bool:
+    """Whether a reply link leads to this computer only (the default survey_url: 'survey serve' on loopback)."""
+    from urllib.parse import urlsplit
+
+    try:
+        host = (urlsplit(link).hostname or "").lower()
+    except ValueError:
+        return False
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
 def language_for(*names: str | None, default: str = "zh") -> str:
     """Chinese for a customer or contact written in Chinese, English for one written in Latin letters."""
     text = "".join(n for n in names if n)

@@ -161,7 +161,7 @@ def deliver(to_send: list[dict[str, Any]], how: Delivery,
     done: list[dict[str, Any]] = []
     failures = 0
     for target in to_send:
-        text = rules.letter(language=target["language"] if how.language == "auto" else how.language,
+        text = rules.letter(language=rules.letter_language(how.language, target["language"]),
                             contact=target["contact"], customer=target["customer"], order=target["order"],
                             token=target["token"], sender_name=how.sender_name,
                             link=how.link_base.replace("{token}", target["token"]) if how.link_base else None)
@@ -197,8 +197,12 @@ def _answer(conn: Connection, survey_id: int, *, nps: int | None, csat: int | No
     if nps is None and csat is None:
         raise InputError("give --nps and/or --csat")
     text = fields.text("surveys", "comment", comment, field="--comment") if comment else None
-    conn.execute(update(S).where(S.c.id == survey_id).values(status="responded", responded_at=at, nps=nps, csat=csat,
-                                                             comment=text))
+    # only a survey not answered yet: of two answers at once (two taps on the reply page, on PostgreSQL) the second
+    # waits for the first's row lock, then finds it answered and changes nothing
+    done = conn.execute(update(S).where(S.c.id == survey_id, S.c.status != "responded").values(
+        status="responded", responded_at=at, nps=nps, csat=csat, comment=text))
+    if done.rowcount != 1:
+        raise AlreadyAnswered(f"survey {survey_id} was already answered")
     audit(conn, at=at, rep=actor, entity="survey", entity_id=survey_id, action="response",
           after={"nps": nps, "csat": csat})
 
@@ -227,15 +231,46 @@ def record_phone(conn: Connection, *, order: str | None, customer_id: int | None
     return survey_id
 
 
+class AlreadyAnswered(PolicyError):
+    """A token answers once."""
+
+
+#: On a team database the reply page's role sees (and answers) only the survey whose token its transaction names
+#: in this setting (services/team.py, ``salescli_survey``): it can read no survey it has no link for.
+TOKEN_SETTING = "salescli.survey_token"
+
+
+def _by_token(conn: Connection, token: str) -> dict[str, Any] | None:
+    """The survey a token names (its id, status and when it was answered), or None."""
+    if conn.dialect.name == "postgresql":  # for the reply page's role; nothing changes for anyone else
+        conn.execute(select(func.set_config(TOKEN_SETTING, token, True)))
+    row = conn.execute(select(S.c.id, S.c.status, S.c.responded_at, S.c.language, S.c.order_id)
+                       .where(S.c.token == token)).mappings().first()
+    return dict(row) if row else None
+
+
 def respond(conn: Connection, token: str, *, nps: int | None, csat: int | None, comment: str | None,
             at: datetime, actor: str | None) -> int:
-    row = conn.execute(select(S).where(S.c.token == token.strip())).mappings().first()
+    """The answer to one emailed survey, by its token (``survey respond``, ``survey import``, the reply page)."""
+    row = _by_token(conn, token.strip())
     if row is None:
         raise NotFound("no survey with that token")
     if row["status"] == "responded":
-        raise PolicyError(f"survey {row['id']} was already answered on {row['responded_at']:%Y-%m-%d}")
+        raise AlreadyAnswered(f"survey {row['id']} was already answered on {row['responded_at']:%Y-%m-%d}")
     _answer(conn, row["id"], nps=nps, csat=csat, comment=comment, at=at, actor=actor)
     return int(row["id"])
+
+
+def reply_page(conn: Connection, token: str) -> dict[str, Any] | None:
+    """What the reply page may show for a token: whether it is answered, the order it is about (its number only)
+    and the language of its letter; None for no such survey. Nothing about the customer or anyone else."""
+    row = _by_token(conn, token)
+    if row is None:
+        return None
+    number = (conn.execute(select(O.c.number).where(O.c.id == row["order_id"])).scalar()
+              if row["order_id"] is not None else None)
+    return {"id": int(row["id"]), "answered": row["status"] == "responded", "order": number,
+            "language": row["language"]}
 
 
 def import_responses(conn: Connection, path: Path, *, encoding: str | None, input_format: str | None,
