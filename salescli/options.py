@@ -25,3 +25,8 @@ OwnerOpt = Annotated[str | None, typer.Option(
     "--owner", metavar="REP", help="Owning rep's handle (default: the acting rep, or nobody).")]
 LimitOpt = Annotated[int | None, typer.Option("--limit", "-n", min=1, help="Show at most this many rows.")]
 AllOpt = Annotated[bool, typer.Option("--all", help="Everyone's records, not only the acting rep's.")]
+# reading a file: its format, and the sheet of a workbook (importers/reader.with_sheet joins the two)
+InputFormatOpt = Annotated[str | None, typer.Option(
+    "--input-format", metavar="FORMAT", help="csv, json, jsonl or xlsx (default: by extension).")]
+SheetOpt = Annotated[str | None, typer.Option(
+    "--sheet", metavar="NAME", help="The workbook's sheet to read (default: the first visible one).")]

@@ -231,22 +231,27 @@ def write_rows(out: TextIO, rows: Iterable[Sequence[str]]) -> None:
             writer.writerow(cells)
 
 
-def write_csv(out: TextIO, rows: Iterable[Mapping[str, Any]], columns: Sequence[Col] | None = None) -> int:
-    """Every field of every row, header from the first row's keys; returns the number of rows written."""
+def write_csv(out: TextIO, rows: Iterable[Mapping[str, Any]], columns: Sequence[Col] | None = None, *,
+              excel: bool = False) -> int:
+    """Every field of every row, header from the first row's keys; returns the number of rows written. ``excel``:
+    a UTF-8 byte-order mark and CRLF line ends, as Excel and WPS expect (the caller's stream must be UTF-8)."""
     writer = None
     count = 0
+    end = "\r\n" if excel else "\n"  # with CRLF ends the csv module quotes a lone CR itself
+    if excel:
+        out.write("\ufeff")
     for row in rows:
         if writer is None:
-            writer = csv.writer(out, lineterminator="\n")
+            writer = csv.writer(out, lineterminator=end)
             writer.writerow(list(row.keys()))
         cells = [csv_value(v) for v in row.values()]
-        if "\r" in "".join(cells):
+        if not excel and "\r" in "".join(cells):
             _write_quoting_cr(out, cells)
         else:
             writer.writerow(cells)
         count += 1
     if writer is None and columns is not None:
-        csv.writer(out, lineterminator="\n").writerow([c.key for c in columns])
+        csv.writer(out, lineterminator=end).writerow([c.key for c in columns])
     return count
 
 

@@ -12,7 +12,7 @@ import typer
 
 from salescli import output
 from salescli.app import App
-from salescli.options import command_group
+from salescli.options import InputFormatOpt, SheetOpt, command_group
 
 app = command_group(single=True)
 
@@ -87,7 +87,8 @@ def _save(name: str, mapping: dict[str, str], database: Path | None) -> None:
 def import_(
     ctx: typer.Context,
     entity: Annotated[Entity, typer.Argument(help="What the file holds.")],
-    file: Annotated[Path, typer.Argument(help="CSV, JSON (array of objects) or JSON Lines.")],
+    file: Annotated[Path, typer.Argument(help="CSV, JSON (array of objects), JSON Lines or an Excel workbook "
+                                              "(.xlsx).")],
     map_: Annotated[list[str] | None, typer.Option(
         "--map", metavar="HEADER=field", help="Map a file header to a field (HEADER=- ignores it). Repeatable.")]
     = None,
@@ -98,8 +99,7 @@ def import_(
         "--set", metavar="field=VALUE", help="Give every row this value, e.g. --set source=exhibition.")] = None,
     encoding: Annotated[str | None, typer.Option("--encoding", help="Default: detected (UTF-8, UTF-8 BOM, GBK).")]
     = None,
-    input_format: Annotated[str | None, typer.Option("--input-format", help="csv, json or jsonl (default: by "
-                                                                            "extension).")] = None,
+    input_format: InputFormatOpt = None, sheet: SheetOpt = None,
     key: Annotated[list[str] | None, typer.Option(
         "--key", help="Field(s) that identify a duplicate (default: email and phone; customers: name; products: "
                       "sku).")] = None,
@@ -118,8 +118,10 @@ def import_(
     nothing imported (exit 2). Re-running never duplicates (normalized email/phone, or --key); prints the plan:
     rows added, updated, skipped as duplicates, rejected."""
     from salescli.errors import InputError
+    from salescli.importers.reader import with_sheet
     from salescli.services import imports
 
+    input_format = with_sheet(input_format, sheet)
     if skip_invalid and rejects is None:
         raise InputError("--skip-invalid needs --rejects FILE (the bad rows must go somewhere)")
     if rejects is not None and not skip_invalid:

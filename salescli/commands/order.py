@@ -9,7 +9,7 @@ import typer
 
 from salescli import output
 from salescli.app import App
-from salescli.options import AllOpt, DateOpt, FormatOpt, OwnerOpt, command_group
+from salescli.options import AllOpt, DateOpt, FormatOpt, InputFormatOpt, OwnerOpt, SheetOpt, command_group
 from salescli.output import Col
 
 app = command_group()
@@ -108,47 +108,61 @@ def export(
     ctx: typer.Context,
     status: Annotated[str | None, typer.Option("--status", help="Only orders in this status, e.g. submitted.")]
     = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="csv or json.")] = "csv",
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="csv, json or xlsx (default: by the --output "
+                                                                   "extension, else csv).")] = None,
     dest: Annotated[Path | None, typer.Option("--output", "-o", help="File (default: stdout).")] = None,
+    excel: Annotated[bool, typer.Option("--excel", help="CSV for spreadsheets: UTF-8 with a byte-order mark and "
+                                                        "CRLF line ends.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Replace the --output file if it exists.")] = False,
 ) -> None:
     """Order lines for the supply-chain team (order, status, promised, customer, sku, item, qty, contract)."""
     import sys
     from contextlib import nullcontext
 
+    from salescli.commands.export import export_format, utf8_stdout, write_xlsx
     from salescli.errors import InputError
     from salescli.services import orders
 
-    if fmt not in ("csv", "json"):
-        raise InputError(f"--format: {fmt!r} is not csv or json")
+    kind = export_format(fmt.lower() if fmt else None, dest, excel)
+    if kind not in ("csv", "json", "xlsx"):
+        raise InputError(f"--format: {kind!r} is not csv, json or xlsx")
     a = App.of(ctx)
     if dest is not None:
         a.check_output(dest, option="--output", force=force)
     with a.store.read() as conn:
         rows = orders.export_rows(conn, status=status)
-    with a.output_file(dest, option="--output", force=force) if dest else nullcontext(sys.stdout) as out:
-        if fmt == "csv":
-            output.write_csv(out, rows, [Col(k, k) for k in ("order", "status", "promised", "customer", "sku", "item",
-                                                            "qty", "contract")])
-        else:
-            out.write(output.dumps(rows) + "\n")
+    keys = ["order", "status", "promised", "customer", "sku", "item", "qty", "contract"]
+    if kind == "xlsx":
+        with a.output_file(dest, option="--output", force=force, binary=True) if dest else \
+                nullcontext(sys.stdout.buffer) as out:
+            write_xlsx(out, rows, "orders", keys)
+    else:
+        with a.output_file(dest, option="--output", force=force) if dest else \
+                utf8_stdout() if excel else nullcontext(sys.stdout) as out:
+            if kind == "csv":
+                output.write_csv(out, rows, [Col(k, k) for k in keys], excel=excel)
+            else:
+                out.write(output.dumps(rows) + "\n")
     output.message(f"exported {len(rows)} order line(s)")
 
 
 @app.command("import-status")
 def import_status(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="CSV, JSON or JSON Lines with columns order, status, date, note.")],
+    file: Annotated[Path, typer.Argument(help="CSV, JSON, JSON Lines or .xlsx with columns order, status, date, "
+                                              "note.")],
     encoding: Annotated[str | None, typer.Option("--encoding", help="Default: detected (UTF-8, GBK...).")] = None,
-    input_format: Annotated[str | None, typer.Option("--input-format", help="csv, json or jsonl.")] = None,
+    input_format: InputFormatOpt = None, sheet: SheetOpt = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row, change nothing.")] = False,
 ) -> None:
     """Apply status updates from supply chain, all or nothing: any bad row → every problem listed as
     FILE:LINE: column: message, nothing changed (exit 2)."""
+    from salescli.importers.reader import with_sheet
     from salescli.services import orders
 
     a = App.of(ctx)
     with a.store.write() as conn:
-        count = orders.import_status(conn, file, encoding=encoding, input_format=input_format, now=a.moment(None),
+        count = orders.import_status(conn, file, encoding=encoding, input_format=with_sheet(input_format, sheet),
+                                     now=a.moment(None),
                                      rep_id=a.acting_rep_id(conn), actor=a.handle(conn), dry_run=dry_run)
     output.message(f"{count} status update(s) {'valid (dry run, nothing changed)' if dry_run else 'applied'}")

@@ -9,7 +9,7 @@ import typer
 
 from salescli import output
 from salescli.app import App
-from salescli.options import FormatOpt, LimitOpt, command_group
+from salescli.options import FormatOpt, LimitOpt, SheetOpt, command_group
 from salescli.output import Col
 
 app = command_group()
@@ -133,7 +133,7 @@ def recommend(
 @app.command("import")
 def import_products(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="CSV, JSON or JSON Lines with sku, name, price, cost...")],
+    file: Annotated[Path, typer.Argument(help="CSV, JSON, JSON Lines or .xlsx with sku, name, price, cost...")],
     map_: Annotated[list[str] | None, typer.Option("--map", metavar="HEADER=field", help="Map a header.")] = None,
     update: Annotated[bool, typer.Option("--update", help="Update products whose SKU exists.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and print the plan only.")] = False,
@@ -141,10 +141,11 @@ def import_products(
     rejects: Annotated[Path | None, typer.Option("--rejects", metavar="FILE", help="Where bad rows go.")] = None,
     encoding: Annotated[str | None, typer.Option("--encoding", help="Default: detected.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace the --rejects file if it exists.")] = False,
+    sheet: SheetOpt = None,
 ) -> None:
     """Import a catalog file (the same as 'salescli import products FILE')."""
     from salescli.commands.importer import Entity
     from salescli.commands.importer import import_ as run_import
 
     run_import(ctx, Entity.products, file, map_=map_, update=update, dry_run=dry_run, skip_invalid=skip_invalid,
-               rejects=rejects, encoding=encoding, force=force)
+               rejects=rejects, encoding=encoding, force=force, sheet=sheet)

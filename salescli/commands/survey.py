@@ -10,7 +10,7 @@ import typer
 
 from salescli import output
 from salescli.app import App
-from salescli.options import DateOpt, FormatOpt, command_group
+from salescli.options import DateOpt, FormatOpt, InputFormatOpt, SheetOpt, command_group
 from salescli.output import Col
 
 app = command_group()
@@ -167,17 +167,19 @@ def respond(
 @app.command("import")
 def import_(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="CSV, JSON or JSON Lines: token or order, nps, csat, comment, date.")],
+    file: Annotated[Path, typer.Argument(help="CSV, JSON, JSON Lines or .xlsx: token or order, nps, csat, comment, "
+                                              "date.")],
     encoding: Annotated[str | None, typer.Option("--encoding", help="Default: detected (UTF-8, GBK...).")] = None,
-    input_format: Annotated[str | None, typer.Option("--input-format", help="csv, json or jsonl.")] = None,
+    input_format: InputFormatOpt = None, sheet: SheetOpt = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row, change nothing.")] = False,
 ) -> None:
     """Import responses, all or nothing: any bad row → every problem listed as FILE:LINE: column: message."""
+    from salescli.importers.reader import with_sheet
     from salescli.services import surveys
 
     a = App.of(ctx)
     with a.store.write() as conn:
-        count = surveys.import_responses(conn, file, encoding=encoding, input_format=input_format,
+        count = surveys.import_responses(conn, file, encoding=encoding, input_format=with_sheet(input_format, sheet),
                                          now=a.moment(None), actor=a.handle(conn), dry_run=dry_run)
     output.message(f"{count} response(s) {'valid (dry run, nothing changed)' if dry_run else 'imported'}")
 
