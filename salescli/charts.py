@@ -37,14 +37,15 @@ def bars(items: Sequence[tuple[str, Number]], *, width: int = 40,
 
 
 def paired_bars(items: Sequence[tuple[str, Number, Number | None]], names: tuple[str, str], *, width: int = 40,
-                show: Callable[[Number], str] = _plain) -> list[str]:
-    """Two bars per label on one scale: the value (█) and what it is measured against (░), e.g. a target."""
+                show: Callable[[Number], str] = _plain, missing: str = "(none)") -> list[str]:
+    """Two bars per label on one scale: the value (█) and what it is measured against (░), e.g. a target;
+    ``missing`` stands where there is nothing to measure against."""
     top = max((float(x) for _, a, b in items for x in (a, b) if x is not None), default=0.0)
     label_width = max((_width(label) for label, _, _ in items), default=0)
 
     def bar(value: Number | None, block: str) -> str:
         if value is None:
-            return "(none)"
+            return missing
         length = round(float(value) / top * width) if top > 0 and float(value) > 0 else 0
         return f"{block * length}{' ' if length else ''}{show(value)}"
 

@@ -1,62 +1,381 @@
-"""The KPI report as one self-contained HTML page (``kpi report --html``): the table and an SVG chart."""
+"""The KPI report a manager forwards: one self-contained HTML page (``kpi report --html``) and a workbook with a
+sheet per view (``kpi report --xlsx``).
+
+The page loads nothing from the network and runs no script: inline CSS and SVG only. It fits a 1280 px window
+(nothing wider: the tables use fixed layouts that wrap, charts scale with the page) and prints on A4 landscape.
+People appear by display name (``reps.name``, else the handle); revenue no rep owns is labelled "unassigned".
+Every word a reader sees comes from :data:`LABELS`, one table per language (the place a translation catalog
+will replace).
+"""
 
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Sales performance", "period": "Period", "generated": "Generated", "by": "by",
+        "rep": "Rep", "month": "Month", "channel": "Channel", "product": "Product",
+        "revenue": "Revenue", "units": "Units", "deals_won": "Won", "deals_lost": "Lost", "win_rate": "Win rate",
+        "avg_deal": "Avg deal", "cycle_days": "Cycle (days)", "target": "Target", "attainment": "Attainment",
+        "nps": "NPS", "csat": "CSAT", "surveys": "Surveys", "on_time_rate": "On time",
+        "total": "Total", "unassigned": "unassigned", "none": "unknown",
+        "revenue_vs_target": "Revenue vs target", "monthly_trend": "Monthly revenue", "funnel": "Funnel",
+        "detail": "Details", "legend_revenue": "Revenue", "legend_target": "Target", "no_target": "no target",
+        "leads": "Leads", "deals": "Deals", "needs": "Needs confirmed", "demo": "Demo", "quote_sent": "Quote sent",
+        "won": "Won", "conversion": "from the step before", "lead_to_won": "Leads to won",
+        "no_data": "No records in this period.", "satisfaction": "Satisfaction",
+        "sheet_rep": "By rep", "sheet_month": "By month", "sheet_channel": "By channel",
+        "sheet_product": "By product", "sheet_funnel": "Funnel", "step": "Step", "count": "Count",
+        "rate": "Conversion", "handle": "Handle", "name": "Name",
+    },
+    "zh": {
+        "title": "销售业绩报告", "period": "期间", "generated": "生成日期", "by": "按",
+        "rep": "销售", "month": "月份", "channel": "渠道", "product": "产品",
+        "revenue": "收入", "units": "数量", "deals_won": "赢单", "deals_lost": "丢单", "win_rate": "赢单率",
+        "avg_deal": "平均单额", "cycle_days": "周期（天）", "target": "目标", "attainment": "完成率",
+        "nps": "NPS", "csat": "满意度", "surveys": "回访数", "on_time_rate": "准时交付率",
+        "total": "合计", "unassigned": "未分配", "none": "未知",
+        "revenue_vs_target": "收入与目标", "monthly_trend": "月度收入", "funnel": "销售漏斗",
+        "detail": "明细", "legend_revenue": "收入", "legend_target": "目标", "no_target": "无目标",
+        "leads": "线索", "deals": "商机", "needs": "需求确认", "demo": "演示", "quote_sent": "已报价",
+        "won": "赢单", "conversion": "较上一步", "lead_to_won": "线索到赢单",
+        "no_data": "本期间没有记录。", "satisfaction": "客户满意度",
+        "sheet_rep": "按销售", "sheet_month": "按月份", "sheet_channel": "按渠道",
+        "sheet_product": "按产品", "sheet_funnel": "漏斗", "step": "步骤", "count": "数量",
+        "rate": "转化率", "handle": "账号", "name": "姓名",
+    },
+}
+MEASURES = ("revenue", "units", "deals_won", "deals_lost", "win_rate", "avg_deal", "cycle_days", "target",
+            "attainment", "nps", "csat", "surveys", "on_time_rate")
+RATES = ("win_rate", "attainment", "on_time_rate")
+FUNNEL_STEPS = ("leads", "deals", "needs", "demo", "quote_sent", "won")
 
-def _svg_bars(rows: list[tuple[str, float, float | None]]) -> str:
-    """Inline SVG: a solid bar per value and an outlined bar for what it is measured against."""
-    e = html.escape
-    top = max([v for _, a, b in rows for v in (a, b) if v is not None] or [1.0]) or 1.0
-    height = 26 * len(rows) + 10
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="720" height="{height}" role="img">']
-    for i, (label, value, against) in enumerate(rows):
-        y = 8 + 26 * i
-        parts.append(f'<text x="0" y="{y + 14}" font-size="12">{e(label)}</text>')
-        parts.append(f'<rect x="140" y="{y}" width="{max(value, 0) / top * 460:.1f}" height="10" fill="#2b6cb0"/>')
-        if against is not None:
-            parts.append(f'<rect x="140" y="{y + 11}" width="{max(against, 0) / top * 460:.1f}" height="8" '
-                         'fill="none" stroke="#888"/>')
-        parts.append(f'<text x="{150 + max(value, 0) / top * 460:.1f}" y="{y + 10}" font-size="11">'
-                     f'{value:,.2f}</text>')
+
+def language(setting: str | None, environ: Mapping[str, str] | None = None) -> str:
+    """zh or en: the language setting, or with ``auto`` the first of LC_ALL, LC_MESSAGES, LANG that is set."""
+    if setting in LABELS:
+        return setting
+    env = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(name)
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+@dataclass(frozen=True)
+class Views:
+    """What the page and the workbook show: the report by the chosen grouping, and the other views."""
+
+    report: Mapping[str, Any]  # kpi.report(by=...)
+    by_month: Mapping[str, Any] | None = None
+    by_rep: Mapping[str, Any] | None = None
+    by_channel: Mapping[str, Any] | None = None
+    by_product: Mapping[str, Any] | None = None
+    funnel: Mapping[str, Any] | None = None
+    names: Mapping[str, str] | None = None  # rep handle → display name
+    period_label: str = ""
+    today: date | None = None
+
+
+def group_label(key: str, value: Any, words: Mapping[str, str], names: Mapping[str, str] | None = None) -> str:
+    """How a group is named for people: a rep by display name, no rep as "unassigned"."""
+    if value is None or value == "":
+        return words["unassigned"] if key == "rep" else words["none"]
+    if key == "rep" and names:
+        return names.get(str(value)) or str(value)
+    return str(value)
+
+
+# -- formatting -------------------------------------------------------------------------------------------------
+
+def _money(value: Any) -> str:
+    return "–" if value is None else f"{Decimal(value):,.2f}"
+
+
+def _cell(name: str, value: Any) -> str:
+    if value is None:
+        return "–"
+    if name in RATES:
+        return f"{float(value) * 100:.1f}%"
+    if name in ("cycle_days", "nps"):
+        return f"{float(value):,.1f}"
+    if name == "csat":
+        return f"{float(value):.2f}"
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}"
+    if isinstance(value, (int, float)):
+        return f"{value:,}"
+    return str(value)
+
+
+def _short(value: float) -> str:
+    """An axis or bar label: 1.2M, 350K, 900."""
+    size = abs(value)
+    if size >= 1e8:
+        return f"{value / 1e6:,.0f}M"
+    if size >= 1e6:
+        return f"{value / 1e6:.1f}M"
+    if size >= 1e4:
+        return f"{value / 1e3:.0f}K"
+    return f"{value:,.0f}"
+
+
+e = html.escape
+
+
+# -- charts (inline SVG, scaled to the page by their viewBox) ---------------------------------------------------
+
+def _legend(words: Mapping[str, str]) -> str:
+    return (f'<p class="legend"><span class="key rev"></span>{e(words["legend_revenue"])}'
+            f'<span class="key tgt"></span>{e(words["legend_target"])}</p>')
+
+
+def _bars_svg(rows: Sequence[tuple[str, float, float | None]], words: Mapping[str, str]) -> str:
+    """Revenue (solid) and target (outlined) per row, on one scale, with their values."""
+    if not rows:
+        return f'<p class="empty">{e(words["no_data"])}</p>'
+    width, label_w, right = 1000, 200, 150
+    top = max([v for _, a, b in rows for v in (a, b) if v is not None] + [1.0])
+    scale = (width - label_w - right) / top
+    row_h = 40
+    height = row_h * len(rows) + 10
+    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="'
+             f'{e(words["revenue_vs_target"])}" preserveAspectRatio="xMinYMin meet">']
+    for i, (label, value, target) in enumerate(rows):
+        y = 6 + row_h * i
+        shown = label if len(label) <= 24 else label[:23] + "…"
+        parts.append(f'<text x="{label_w - 10}" y="{y + 20}" text-anchor="end" class="lbl">{e(shown)}</text>')
+        parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{max(value, 0) * scale:.1f}" height="16" '
+                     'class="rev"/>')
+        if target is not None:
+            parts.append(f'<rect x="{label_w}" y="{y + 22}" width="{max(target, 0) * scale:.1f}" height="10" '
+                         'class="tgt"/>')
+        end = label_w + max(value, target or 0, 0) * scale + 8
+        note = _short(value) + (f" / {_short(target)}" if target else "")
+        parts.append(f'<text x="{end:.1f}" y="{y + 22}" class="val">{e(note)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
 
-def kpi_html(report: Mapping[str, Any], text_chart: list[str], *, title: str) -> str:
-    """A self-contained KPI page: the table, an SVG chart of revenue (vs target), and the text chart."""
-    e = html.escape
-    key = report["by"]
-    columns = [key, "revenue", "units", "deals_won", "deals_lost", "win_rate", "avg_deal", "cycle_days", "target",
-               "attainment", "nps", "csat", "surveys", "on_time_rate"]
+def _trend_svg(rows: Sequence[tuple[str, float, float | None]], words: Mapping[str, str]) -> str:
+    """Revenue per month as columns, the month's target as a tick across its column."""
+    if not rows:
+        return f'<p class="empty">{e(words["no_data"])}</p>'
+    width, height, left, bottom, top_pad = 1000, 260, 70, 30, 20
+    top = max([v for _, a, b in rows for v in (a, b) if v is not None] + [1.0])
+    plot_h = height - bottom - top_pad
+    step = (width - left - 10) / len(rows)
+    bar_w = min(60.0, step * 0.6)
+    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="'
+             f'{e(words["monthly_trend"])}" preserveAspectRatio="xMinYMin meet">']
+    for tick in range(5):
+        value = top * tick / 4
+        y = height - bottom - plot_h * tick / 4
+        parts.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>')
+        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="axis">{_short(value)}</text>')
+    for i, (label, value, target) in enumerate(rows):
+        x = left + step * i + (step - bar_w) / 2
+        h = max(value, 0) / top * plot_h
+        parts.append(f'<rect x="{x:.1f}" y="{height - bottom - h:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
+                     'class="rev"/>')
+        if target is not None:
+            y = height - bottom - max(target, 0) / top * plot_h
+            parts.append(f'<line x1="{x - 4:.1f}" x2="{x + bar_w + 4:.1f}" y1="{y:.1f}" y2="{y:.1f}" '
+                         'class="tgt-line"/>')
+        parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{height - 10}" text-anchor="middle" class="axis">'
+                     f"{e(label)}</text>")
+    parts.append("</svg>")
+    return "".join(parts)
 
-    def cell(name: str, value: Any) -> str:
-        if value is None:
-            return "<td></td>"
-        if name in ("win_rate", "attainment", "on_time_rate"):
-            return f"<td class=n>{float(value) * 100:.1f}%</td>"
-        if isinstance(value, Decimal):
-            return f"<td class=n>{value:,.2f}</td>"
-        if isinstance(value, (int, float)):
-            return f"<td class=n>{value}</td>"
-        return f"<td>{e(str(value))}</td>"
 
-    body = "".join("<tr>" + "".join(cell(c, row.get(c)) for c in columns) + "</tr>"
-                   for row in [*report["rows"], {key: "TOTAL", **report["total"]}])
-    svg = _svg_bars([(str(r[key] or "(none)"), float(r["revenue"]), float(r["target"]) if r.get("target") else None)
-                     for r in report["rows"]])
-    return f"""<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>{e(title)}</title>
-<style>body{{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;margin:2em;color:#222}}
-table{{border-collapse:collapse}} th,td{{padding:.3em .6em;border-bottom:1px solid #ddd}} th{{background:#f4f4f4}}
-.n{{text-align:right;font-variant-numeric:tabular-nums}} pre{{background:#fafafa;padding:1em}}</style></head><body>
-<h1>{e(title)}</h1><p>{report['period']['from']} – {report['period']['to']} · by {e(key)}</p>
-<table><thead><tr>{''.join(f'<th>{e(c)}</th>' for c in columns)}</tr></thead><tbody>{body}</tbody></table>
-<h2>Revenue vs target</h2>{svg}
-<pre>{e(chr(10).join(text_chart))}</pre>
-</body></html>
+def _funnel_html(funnel: Mapping[str, Any] | None, words: Mapping[str, str]) -> str:
+    if not funnel:
+        return ""
+    total = funnel["total"]
+    first = max(int(total.get("leads") or 0), 1)
+    items = []
+    previous: int | None = None
+    for step in FUNNEL_STEPS:
+        count = int(total.get(step) or 0)
+        width = max(count / first * 100, 0.5)
+        rate = f"{count / previous * 100:.0f}% {words['conversion']}" if previous else ""
+        items.append(f'<div class="fstep"><span class="fname">{e(words[step])}</span><span class="fbar">'
+                     f'<span style="width:{width:.1f}%"></span></span><span class="fnum">{count:,}</span>'
+                     f'<span class="frate">{e(rate)}</span></div>')
+        previous = count or None
+    won = total.get("lead_to_won")
+    summary = f'<p class="note">{e(words["lead_to_won"])}: {_cell("win_rate", won)}</p>'
+    return f'<section><h2>{e(words["funnel"])}</h2><div class="funnel">{"".join(items)}</div>{summary}</section>'
+
+
+# -- the page ---------------------------------------------------------------------------------------------------
+
+_CSS = """
+*{box-sizing:border-box}
+body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei","Noto Sans",Arial,sans-serif;
+ margin:0;color:#1f2933;background:#fff;font-size:14px;line-height:1.45}
+main{max-width:1200px;margin:0 auto;padding:24px 24px 40px}
+h1{font-size:24px;margin:0 0 4px}
+h2{font-size:17px;margin:28px 0 10px;border-bottom:1px solid #d9dee4;padding-bottom:4px}
+.meta{color:#52606d;margin:0}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(132px,1fr));gap:10px;margin-top:18px}
+.card{border:1px solid #d9dee4;border-radius:6px;padding:8px 10px;break-inside:avoid;min-width:0}
+.card .k{color:#52606d;font-size:12px}
+.card .v{font-size:17px;font-weight:600;font-variant-numeric:tabular-nums;overflow-wrap:anywhere}
+.chart{width:100%;height:auto;display:block;max-width:100%}
+.chart .lbl{font-size:15px;fill:#1f2933}.chart .val{font-size:13px;fill:#52606d}
+.chart .axis{font-size:13px;fill:#52606d}.chart .grid{stroke:#e4e7eb}
+.chart .rev{fill:#2b6cb0}.chart .tgt{fill:none;stroke:#c05621;stroke-width:2;stroke-dasharray:4 2}
+.chart .tgt-line{stroke:#c05621;stroke-width:3}
+.legend{margin:4px 0 8px;color:#52606d;font-size:13px}
+.legend .key{display:inline-block;width:14px;height:10px;margin:0 6px 0 14px;vertical-align:middle}
+.legend .key:first-child{margin-left:0}
+.legend .rev{background:#2b6cb0}.legend .tgt{border:2px dashed #c05621}
+table{width:100%;border-collapse:collapse;table-layout:fixed;font-size:12.5px}
+th,td{padding:5px 4px;border-bottom:1px solid #e4e7eb;overflow-wrap:anywhere;vertical-align:top}
+th{background:#f5f7fa;font-weight:600;text-align:right}
+th:first-child,td:first-child{text-align:left}
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap;overflow:hidden;
+ text-overflow:ellipsis}
+tr.total td{font-weight:600;border-top:2px solid #9aa5b1}
+.unassigned{font-style:italic;color:#7b8794}
+.funnel .fstep{display:grid;grid-template-columns:140px 1fr 90px 150px;gap:8px;align-items:center;margin:4px 0}
+.funnel .fbar{background:#f0f4f8;height:18px;display:block}
+.funnel .fbar span{display:block;height:18px;background:#4c9aff}
+.fnum{text-align:right;font-variant-numeric:tabular-nums}.frate,.note{color:#52606d;font-size:12.5px}
+.empty{color:#7b8794}
+section{break-inside:avoid}
+@page{size:A4 landscape;margin:12mm}
+@media print{body{font-size:11px}main{max-width:none;padding:0}h2{margin-top:16px}
+ table{font-size:9.5px}.card .v{font-size:15px}section{break-inside:avoid}}
 """
+
+
+def _table(report: Mapping[str, Any], words: Mapping[str, str], names: Mapping[str, str] | None) -> str:
+    key = report["by"]
+    head = "".join(f"<th>{e(words[c])}</th>" for c in (key, *MEASURES))
+    wide = ("revenue", "avg_deal", "target")  # money: the widest numbers
+    cols = "".join(f'<col style="width:{9.5 if m in wide else 6.05}%">' for m in MEASURES)
+    body = []
+    for row in report["rows"]:
+        label = group_label(key, row.get(key), words, names)
+        css = ' class="unassigned"' if row.get(key) is None else ""
+        cells = "".join(_number_cell(m, row.get(m)) for m in MEASURES)
+        body.append(f"<tr><td{css}>{e(label)}</td>{cells}</tr>")
+    total = report["total"]
+    cells = "".join(_number_cell(m, total.get(m)) for m in MEASURES)
+    body.append(f'<tr class="total"><td>{e(words["total"])}</td>{cells}</tr>')
+    return (f'<table><colgroup><col style="width:11%">{cols}</colgroup><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table>")
+
+
+def _number_cell(name: str, value: Any) -> str:
+    text = e(_cell(name, value))
+    return f'<td class="n" title="{text}">{text}</td>'
+
+
+def kpi_html(views: Views, *, lang: str = "en") -> str:
+    """The whole page."""
+    words = LABELS.get(lang, LABELS["en"])
+    report = views.report
+    key = report["by"]
+    total = report["total"]
+    period = report["period"]
+    names = views.names or {}
+    span = f"{period['from']} – {period['to']}" + (f" ({views.period_label})" if views.period_label else "")
+    cards = [("revenue", _money(total.get("revenue"))), ("target", _money(total.get("target"))),
+             ("attainment", _cell("attainment", total.get("attainment"))),
+             ("win_rate", _cell("win_rate", total.get("win_rate"))),
+             ("deals_won", _cell("deals_won", total.get("deals_won"))),
+             ("on_time_rate", _cell("on_time_rate", total.get("on_time_rate"))),
+             ("nps", _cell("nps", total.get("nps"))), ("csat", _cell("csat", total.get("csat")))]
+    card_html = "".join(f'<div class="card"><div class="k">{e(words[k])}</div><div class="v">{e(v)}</div></div>'
+                        for k, v in cards)
+    bars_source = views.by_rep if key != "rep" and views.by_rep is not None else report
+    bar_key = bars_source["by"]
+    bars = [(group_label(bar_key, r.get(bar_key), words, names), float(r["revenue"]),
+             float(r["target"]) if r.get("target") is not None else None) for r in bars_source["rows"]]
+    by_month = views.by_month if views.by_month is not None else (report if key == "month" else None)
+    trend = ""
+    if by_month is not None:
+        points = [(str(r["month"]), float(r["revenue"]), float(r["target"]) if r.get("target") is not None
+                   else None) for r in by_month["rows"]]
+        trend = (f'<section><h2>{e(words["monthly_trend"])}</h2>{_legend(words)}'
+                 f"{_trend_svg(points, words)}</section>")
+    generated = f' · {e(words["generated"])} {views.today.isoformat()}' if views.today else ""
+    title = f'{words["title"]} · {views.period_label or span}'
+    return f"""<!doctype html>
+<html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{e(title)}</title><style>{_CSS}</style></head><body><main>
+<h1>{e(words["title"])}</h1>
+<p class="meta">{e(words["period"])}: {e(span)} · {e(words["by"])} {e(words[key])}{generated}</p>
+<div class="cards">{card_html}</div>
+<section><h2>{e(words["revenue_vs_target"])}</h2>{_legend(words)}{_bars_svg(bars, words)}</section>
+{trend}
+{_funnel_html(views.funnel, words)}
+<section><h2>{e(words["detail"])} · {e(words[key])}</h2>{_table(report, words, names)}</section>
+</main></body></html>
+"""
+
+
+# -- the workbook -----------------------------------------------------------------------------------------------
+
+_XLSX_STYLES = {"win_rate": "percent", "attainment": "percent", "on_time_rate": "percent", "cycle_days": "one_place",
+                "nps": "one_place", "csat": "money", "units": "integer", "deals_won": "integer",
+                "deals_lost": "integer", "surveys": "integer"}
+
+
+def _view_sheet(report: Mapping[str, Any], words: Mapping[str, str], names: Mapping[str, str]) -> Any:
+    from salescli.importers.xlsx import Sheet
+
+    key = report["by"]
+    extra = ["handle"] if key == "rep" else []
+    header = [words["name"] if key == "rep" else words[key], *(words[h] for h in extra), *(words[m] for m in MEASURES)]
+    styles: list[str | None] = [None, *(None for _ in extra), *(_XLSX_STYLES.get(m) for m in MEASURES)]
+
+    def rows() -> Any:
+        for row in report["rows"]:
+            value = row.get(key)
+            yield [group_label(key, value, words, names), *([value or ""] if extra else []),
+                   *(row.get(m) for m in MEASURES)]
+        yield [words["total"], *([""] if extra else []), *(report["total"].get(m) for m in MEASURES)]
+
+    name = words[f"sheet_{key}"]
+    return Sheet(name, header, rows(), styles=styles, widths=[18.0, *([12.0] if extra else []),
+                                                              *([12.0] * len(MEASURES))])
+
+
+def _funnel_sheet(funnel: Mapping[str, Any], words: Mapping[str, str]) -> Any:
+    from salescli.importers.xlsx import Sheet
+
+    total = funnel["total"]
+    rows = []
+    previous = None
+    for step in FUNNEL_STEPS:
+        count = int(total.get(step) or 0)
+        rows.append([words[step], count, (count / previous) if previous else None])
+        previous = count or None
+    return Sheet(words["sheet_funnel"], [words["step"], words["count"], words["rate"]], rows,
+                 styles=[None, "integer", "percent"], widths=[20.0, 12.0, 12.0])
+
+
+def write_kpi_workbook(out: Any, views: Views, *, lang: str = "en") -> None:
+    """A sheet per view (by rep, month, channel, product) with a total row, and the funnel."""
+    from salescli.importers.xlsx import write_workbook
+
+    words = LABELS.get(lang, LABELS["en"])
+    names = views.names or {}
+    sheets = [_view_sheet(r, words, names) for r in (views.by_rep, views.by_month, views.by_channel,
+                                                     views.by_product) if r is not None]
+    if views.funnel is not None:
+        sheets.append(_funnel_sheet(views.funnel, words))
+    write_workbook(out, sheets)

@@ -112,10 +112,12 @@ def test_report_formats_chart_html_and_errors(book: Cli, tmp_path: Path) -> None
     assert "TOTAL" in text and "revenue vs target" in text and "█" in text and "░" in text
     csv_text = book.ok("kpi", "report", "--period", "2026-Q4", "--format", "csv").stdout
     assert csv_text.splitlines()[0].startswith("rep,revenue,units,deals_won")
+    assert csv_text.splitlines()[-1].startswith("TOTAL,2000.00,4,3,1,0.75,") and \
+        csv_text.splitlines()[-1].endswith(",2026-10-01,2026-12-31")
     page = tmp_path / "kpi.html"
     book.ok("kpi", "report", "--period", "2026-Q4", "--html", str(page))
     html = page.read_text(encoding="utf-8")
-    assert "<svg" in html and "TOTAL" in html
+    assert "<svg" in html and "Total" in html and "Anna" in html and "白冰" in html
     assert "1,500.00" in html and "<script" not in html
     assert "not a period" in book.fails(2, "kpi", "report", "--period", "2026-13")
     assert "not both" in book.fails(2, "kpi", "report", "--period", "2026", "--from", "2026-01-01")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -48,19 +49,54 @@ def _period(a: App, period: str | None, start: str | None, end: str | None) -> A
                           a.day(end, field="--to") if end else None, a.day(None))
 
 
-def charts(report: dict[str, Any]) -> list[str]:
+def charts(report: dict[str, Any], names: dict[str, str] | None = None) -> list[str]:
     """Revenue against target per rep (or per month), and the revenue trend by month when grouped by month."""
     from salescli.charts import bars, paired_bars
+    from salescli.kpi_page import LABELS, group_label
 
     key = report["by"]
     rows = report["rows"]
+    words = LABELS["en"]
     if key in ("rep", "month"):
         lines = [f"revenue vs target by {key}:"]
-        lines += paired_bars([(str(r[key] or "(none)"), r["revenue"], r["target"]) for r in rows],
-                             ("revenue", "target"))
+        lines += paired_bars([(group_label(key, r[key], words, names), r["revenue"], r["target"]) for r in rows],
+                             ("revenue", "target"), missing="no target")
     else:
-        lines = [f"revenue by {key}:", *bars([(str(r[key] or "(none)"), r["revenue"]) for r in rows])]
+        lines = [f"revenue by {key}:", *bars([(group_label(key, r[key], words, names), r["revenue"])
+                                               for r in rows])]
     return lines
+
+
+def _views(conn: Any, span: Any, by: str, rep_id: int | None, result: dict[str, Any], today: Any) -> Any:
+    """Every view the page and the workbook show, computed on the same connection (one snapshot)."""
+    from salescli.kpi_page import Views
+    from salescli.services import kpi
+
+    others = {g: result if g == by else kpi.report(conn, period=span, by=g, rep_id=rep_id)
+              for g in ("rep", "month", "channel", "product")}
+    return Views(report=result, by_rep=others["rep"], by_month=others["month"], by_channel=others["channel"],
+                 by_product=others["product"], funnel=kpi.funnel(conn, period=span, by="channel"),
+                 names=kpi.rep_names(conn), period_label=span.label, today=today)
+
+
+def _human_rows(result: dict[str, Any], names: dict[str, str]) -> list[dict[str, Any]]:
+    """Rows for people: reps by display name, no rep as "unassigned", and the TOTAL row."""
+    from salescli.kpi_page import LABELS, group_label
+
+    by = result["by"]
+    rows = [{**r, by: group_label(by, r[by], LABELS["en"], names)} for r in result["rows"]]
+    return [*rows, {by: "TOTAL", **result["total"]}]
+
+
+def _csv_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows for scripts: handles, "unassigned" (no channel or product: "unknown", as in plain), the TOTAL row, and
+    the period on every row."""
+    from salescli.kpi_page import LABELS, group_label
+
+    by = result["by"]
+    period = {"from": result["period"]["from"], "to": result["period"]["to"]}
+    rows = [{**r, by: group_label(by, r[by], LABELS["en"]), **period} for r in result["rows"]]
+    return [*rows, {by: "TOTAL", **result["total"], **period}]
 
 
 @app.command("report")
@@ -70,9 +106,12 @@ def report(
     by: Annotated[str, typer.Option("--by", help="rep, month, channel or product.")] = "rep",
     rep: Annotated[str | None, typer.Option("--rep", metavar="HANDLE", help="Only this rep's records.")] = None,
     chart: Annotated[bool, typer.Option("--chart", help="Also draw revenue vs target (text chart).")] = False,
-    html: Annotated[Path | None, typer.Option("--html", metavar="FILE",
-                                              help="Also write a self-contained HTML report with charts.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace the --html file if it exists.")] = False,
+    html: Annotated[Path | None, typer.Option("--html", metavar="FILE", help="Also write the report as one "
+                                              "self-contained HTML page to forward (charts, funnel, prints on "
+                                              "A4).")] = None,
+    xlsx: Annotated[Path | None, typer.Option("--xlsx", metavar="FILE", help="Also write a workbook: a sheet by "
+                                              "rep, month, channel, product, and the funnel.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the --html / --xlsx file if it exists.")] = False,
     fmt: FormatOpt = None,
 ) -> None:
     """Revenue, units, deals won/lost, win rate, average deal, cycle days, target and attainment, NPS, CSAT,
@@ -81,6 +120,7 @@ def report(
     Attribution: the deal's owner. Revenue: net (before tax) of contracts signed in the period (cancelled ones
     excluded); by product it is the product's line nets before the quote discount. The total row pools all
     records of the period; its target is the sum of the reps' targets. Undefined ratios are empty (null).
+    Revenue of deals no rep owns is shown as "unassigned" (null in JSON). CSV carries the period on every row.
     """
     from salescli.services import kpi, reps
 
@@ -88,24 +128,39 @@ def report(
     span = _period(a, period, start, end)
     if html is not None:
         a.check_output(html, option="--html", force=force)  # before the report is computed
+    if xlsx is not None:
+        a.check_output(xlsx, option="--xlsx", force=force, inputs=[html] if html is not None else [])
+    kind = output.resolve_format(fmt)
     with a.store.read() as conn:
         rep_id = int(reps.get(conn, rep, field="--rep")["id"]) if rep else None
         result = kpi.report(conn, period=span, by=by, rep_id=rep_id)
-    if html is not None:
-        from salescli.kpi_page import kpi_html
+        views = _views(conn, span, by, rep_id, result, a.day(None)) if html is not None or xlsx is not None \
+            else None
+        names = views.names if views is not None else (
+            kpi.rep_names(conn) if by == "rep" and kind not in (output.Format.json, output.Format.csv) else {})
+    if views is not None:
+        from salescli.kpi_page import kpi_html, language, write_kpi_workbook
 
-        with a.output_file(html, option="--html", force=force, newline=None) as fh:
-            fh.write(kpi_html(result, charts(result), title=f"KPI {span.label}"))
-        output.message(f"wrote {html}")
-    kind = output.resolve_format(fmt)
+        lang = language(a.config("language"))
+        if html is not None:
+            with a.output_file(html, option="--html", force=force, newline=None) as fh:
+                fh.write(kpi_html(views, lang=lang))
+            output.message(f"wrote {html}")
+        if xlsx is not None:
+            with a.output_file(xlsx, option="--xlsx", force=force, binary=True) as fh:
+                write_kpi_workbook(fh, views, lang=lang)
+            output.message(f"wrote {xlsx}")
     if kind is output.Format.json:
         output.render_record(result, kind)
         return
-    rows = [*result["rows"], {by: "TOTAL", **result["total"]}] if kind is not output.Format.csv else result["rows"]
-    output.render(rows, report_columns(by), kind, title=f"KPI {span.label} by {by}")
-    if chart and kind is not output.Format.csv:
+    if kind is output.Format.csv:
+        output.write_csv(sys.stdout, _csv_rows(result))
+        return
+    title = f"KPI {span.label} ({span.start} to {span.end}) by {by}"
+    output.render(_human_rows(result, dict(names or {})), report_columns(by), kind, title=title, heading=True)
+    if chart:
         output.newline()
-        output.lines(charts(result))
+        output.lines(charts(result, dict(names or {})))
 
 
 @app.command("funnel")

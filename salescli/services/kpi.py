@@ -203,7 +203,7 @@ def funnel(conn: Connection, *, period: Period, by: str) -> dict[str, Any]:
     if by not in ("channel", "rep"):
         raise InputError(f"--by: {by!r} is not channel or rep")
     start, end = _range(period)
-    key = L.c.source if by == "channel" else func.coalesce(R.c.handle, literal("(none)"))
+    key = L.c.source if by == "channel" else func.coalesce(R.c.handle, literal("unassigned"))  # as kpi report says
     def reached(*stages: str) -> Any:
         return D.c.id.in_(select(E.c.deal_id).where(E.c.to_stage.in_(stages)))
 
@@ -275,3 +275,8 @@ def forecast(conn: Connection, *, today: date, owner_id: int | None = None) -> l
     for row in months.values():
         row["weighted"] = rules.rounded(row["weighted"], "0.01")
     return [months[k] for k in sorted(months, key=lambda k: (k is None, k or ""))]
+
+
+def rep_names(conn: Connection) -> dict[str, str]:
+    """Each rep's display name by handle (the name, else the handle): how reports show people."""
+    return {handle: (name or "").strip() or handle for handle, name in conn.execute(select(R.c.handle, R.c.name))}
