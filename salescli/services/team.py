@@ -362,6 +362,27 @@ def _run(conn: Connection, sql: str) -> None:
     conn.exec_driver_sql(sql)
 
 
+def _create_group_role(conn: Connection, name: str, options: str, *, as_owner: bool = False) -> None:
+    """CREATE ROLE for one of the cluster-wide group roles. Group roles are shared by every team database on the
+    server: another database's team init may create the same one at the same moment, and then it exists, which is
+    all this needs (a savepoint keeps this transaction usable)."""
+    from sqlalchemy import exc
+
+    savepoint = conn.begin_nested()
+    try:
+        if as_owner:
+            _run(conn, f"SET LOCAL ROLE {OWNER}")
+        _run(conn, f"CREATE ROLE {name} {options}")
+        if as_owner:
+            _run(conn, "RESET ROLE")
+        savepoint.commit()
+    except exc.DBAPIError as error:
+        savepoint.rollback()  # also undoes SET LOCAL ROLE
+        text = str(error.orig)
+        if "already exists" not in text and "pg_authid_rolname_index" not in text:
+            raise
+
+
 def _quote(conn: Connection, name: str) -> str:
     return conn.dialect.identifier_preparer.quote(name)
 
@@ -408,11 +429,11 @@ def init(conn: Connection) -> dict[str, Any]:
         raise PolicyError(f"team init creates the roles {', '.join(missing)}: log in as a role with CREATEROLE "
                           f"(or a superuser); {login} has neither")
     if OWNER not in existing:
-        _run(conn, f"CREATE ROLE {OWNER} NOLOGIN CREATEROLE")
+        _create_group_role(conn, OWNER, "NOLOGIN CREATEROLE")
     if REP not in existing:
-        _run(conn, f"CREATE ROLE {REP} NOLOGIN")
+        _create_group_role(conn, REP, "NOLOGIN")
     if MANAGER not in existing:
-        _run(conn, f"CREATE ROLE {MANAGER} NOLOGIN")
+        _create_group_role(conn, MANAGER, "NOLOGIN")
     elif conn.exec_driver_sql(  # an earlier salescli made managers members of salescli_rep
             "SELECT 1 FROM pg_catalog.pg_auth_members WHERE roleid = to_regrole(%(rep)s) "
             "AND member = to_regrole(%(manager)s)", {"rep": REP, "manager": MANAGER}).first():
@@ -576,7 +597,7 @@ def _as_owner(conn: Connection, statement: str) -> None:
 
 def _ensure_survey_role(conn: Connection) -> None:
     if not role_exists(conn, SURVEY):
-        _as_owner(conn, f"CREATE ROLE {SURVEY} NOLOGIN")
+        _create_group_role(conn, SURVEY, "NOLOGIN", as_owner=True)
 
 
 def survey_login(conn: Connection, login: str, *, verifier: str | None) -> bool:
