@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from salescli.errors import InputError, PolicyError
 
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from salescli.domain.documents import Document
 
 TEMPLATES = Path(__file__).with_name("templates")
+PAGES = "\x00pages\x00"  # fpdf2's page-count alias: a text no customer can type ("{nb}" could be in a remark)
 DEFAULT_TEMPLATE = "document.html.j2"
 
 
@@ -25,10 +26,10 @@ def markdown(doc: Document) -> str:
     out = [f"# {cell(doc.title)} {cell(doc.number)}", ""]
     if doc.mark:
         out += [f"> **{cell(doc.mark)}**" + (f" · {cell(doc.mark_note)}" if doc.mark_note else ""), ""]
-    out += [" · ".join(f"{cell(label)}: {cell(value)}" for label, value in doc.meta), ""]
+    out += [" · ".join(f"{cell(label)}{doc.colon}{cell(value)}" for label, value in doc.meta), ""]
     for title, party in ((doc.label["seller"], doc.seller), (doc.label["buyer"], doc.buyer)):
-        out += [f"**{cell(title)}**: {cell(party.name)}", ""]
-        out += [f"- {cell(label)}: {cell(value)}" for label, value in party.lines]
+        out += [f"**{cell(title)}**{doc.colon}{cell(party.name)}", ""]
+        out += [f"- {cell(label)}{doc.colon}{cell(value)}" for label, value in party.lines]
         out.append("")
     out += [cell(doc.intro), ""]
     heads = [doc.label[k] for k in ("line_no", "sku", "item", "qty", "unit", "unit_price", "line_discount", "amount")]
@@ -42,7 +43,7 @@ def markdown(doc: Document) -> str:
     out += [f"| **{cell(doc.total[0])}** | **{doc.total[1]}** |", ""]
     if doc.in_capitals:
         out += [f"{cell(doc.label['in_capitals'])}{doc.colon}{doc.in_capitals}", ""]
-    out += [f"- **{cell(label)}**: {cell(value)}" for label, value in doc.terms]
+    out += [f"- **{cell(label)}**{doc.colon}{cell(value)}" for label, value in doc.terms]
     if doc.terms:
         out.append("")
     for side in doc.signatures:
@@ -85,8 +86,6 @@ def pdf(doc: Document, *, fonts: list[Path]) -> bytes:
     import logging
 
     from fpdf import FPDF
-    from fpdf.enums import XPos, YPos
-    from fpdf.fonts import FontFace
 
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     label = doc.label
@@ -104,10 +103,25 @@ def pdf(doc: Document, *, fonts: list[Path]) -> bytes:
             self.set_y(-12)
             self.set_font("f0", size=8)
             self.set_text_color(120)
-            text = label["page"].format(page=self.page_no(), pages="{nb}")
+            text = label["page"].format(page=self.page_no(), pages=PAGES)
             self.cell(0, 6, f"{doc.title} {doc.number} · {text}", align="C")
 
-    out = Page(format="A4")
+    with warnings.catch_warnings(record=True) as caught:  # fpdf2 warns (and drops) while laying text out
+        warnings.simplefilter("always")
+        data = _layout(doc, fonts, Page)
+    dropped = [str(w.message) for w in caught if "glyph" in str(w.message).lower()]
+    if dropped:  # pdf_fonts.choose checked coverage; this is the last line of defence, never a silent gap
+        raise PolicyError(f"the PDF would miss characters: {dropped[0][:200]}")
+    return data
+
+
+def _layout(doc: Document, fonts: list[Path], page: Any) -> bytes:
+    """The pages, drawn (see ``pdf``)."""
+    from fpdf.enums import XPos, YPos
+    from fpdf.fonts import FontFace
+
+    label = doc.label
+    out = page(format="A4")
     out.set_margins(15, 15, 15)
     out.set_auto_page_break(True, margin=18)
     out.set_title(f"{doc.title} {doc.number}")
@@ -119,7 +133,7 @@ def pdf(doc: Document, *, fonts: list[Path]) -> bytes:
             raise PolicyError(f"cannot use font {path} for the PDF ({error.__class__.__name__}: {error})") from None
     if len(fonts) > 1:
         out.set_fallback_fonts([f"f{n}" for n in range(1, len(fonts))], exact_match=False)
-    out.alias_nb_pages()
+    out.alias_nb_pages(PAGES)
     out.add_page()
     width = out.epw
 
@@ -217,10 +231,4 @@ def pdf(doc: Document, *, fonts: list[Path]) -> bytes:
             out.set_xy(x + 4, y + 0.5)
             out.cell(half - 8, 5, label[key])
         out.set_text_color(34)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        data = bytes(out.output())
-    dropped = [str(w.message) for w in caught if "glyph" in str(w.message).lower()]
-    if dropped:  # pdf_fonts.choose checked coverage; this is the last line of defence, never a silent gap
-        raise PolicyError(f"the PDF would miss characters: {dropped[0][:200]}")
-    return data
+    return bytes(out.output())

@@ -172,13 +172,15 @@ def test_html_fits_a4_in_chromium(cli: Cli, quote: str, tmp_path: Path) -> None:
 
 def test_a_teams_own_template_is_sandboxed_and_escaped(cli: Cli, quote: str, tmp_path: Path) -> None:
     cli.ok("customer", "update", "1", "--legal-name", "<script>alert(1)</script>华信")
-    template = tmp_path / "mine.html.j2"
+    template = tmp_path / "mine.html"
     template.write_text("<h1>{{ doc.title }} {{ doc.number }}</h1><p>{{ doc.buyer.name }}</p>"
                         "<p>{{ doc.in_capitals }}</p>", encoding="utf-8")
     cli.ok("config", "set", "quote_template", str(template))
     cli.ok("quote", "render", quote, "--to", str(tmp_path / "q.html"))
     page = (tmp_path / "q.html").read_text(encoding="utf-8")
     assert page.startswith(f"<h1>报价单 {quote}</h1>") and "&lt;script&gt;alert(1)&lt;/script&gt;华信" in page
+    line = cli.fails(2, "quote", "render", quote, "--to", str(template), "--force")  # the template is an input
+    assert "input" in line and template.read_text(encoding="utf-8").startswith("<h1>")
     template.write_text("{{ doc.__class__.__mro__ }}", encoding="utf-8")
     assert "quote_template" in cli.fails(2, "quote", "render", quote, "--to", str(tmp_path / "x.html"))
     template.write_text("{% for x in %}", encoding="utf-8")
@@ -235,3 +237,12 @@ def test_buyer_details_import_with_chinese_headers(cli: Cli, tmp_path: Path) -> 
     source.write_text("客户名称,税号\n坏税号,12-3\n", encoding="utf-8")
     run = cli("import", "customers", str(source))
     assert run.exit_code == 2 and f"{source}:2: 税号: '12-3' is not a taxpayer number" in run.stderr
+
+
+def test_customer_text_that_looks_like_layout_stays_text(cli: Cli, quote: str, tmp_path: Path) -> None:
+    """A remark holding fpdf2's page-count alias prints as typed; a revision drops a delivery date that passed."""
+    cli.ok("--rep", "wang", "quote", "revise", quote, "--remarks", "页码{nb}测试 · 100%", "--date", "2026-12-21")
+    assert cli.json("quote", "show", quote)["delivery_date"] is None  # 2026-12-20 had passed
+    target = tmp_path / "q.pdf"
+    cli.ok("quote", "render", quote, "--to", str(target))
+    assert "页码{nb}测试 · 100%" in _pdf_text(target)

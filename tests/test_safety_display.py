@@ -263,7 +263,7 @@ def test_quote_documents_hold_no_html_or_links_from_customer_text(cli: Cli, tmp_
     _inert(md)
     item = next(line for line in md.splitlines() if line.startswith("| 1 | P-1 "))
     assert _cells(item) == 9, item  # 8 columns
-    assert "**买方**: &lt;b>Acme&lt;/b> \\[x\\](javascript:void(0))\\|y" in md
+    assert "**买方**：&lt;b>Acme&lt;/b> \\[x\\](javascript:void(0))\\|y" in md
     cli.ok("quote", "render", number, "--to", str(tmp_path / "q.html"))
     page = (tmp_path / "q.html").read_text(encoding="utf-8")
     assert "<script" not in page and "<img" not in page and "<b>Acme" not in page

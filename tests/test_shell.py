@@ -103,3 +103,11 @@ def test_a_real_terminal_session(env: dict[str, str], sqlite_cli: Cli, tmp_path:
     history = Path(env["XDG_DATA_HOME"]) / "salescli" / "shell_history"  # the isolated HOME of conftest
     assert history.is_file() and stat.S_IMODE(history.stat().st_mode) == 0o600
     assert "lead add 新客户 --source web" in history.read_text(encoding="utf-8")
+
+
+def test_a_hash_inside_a_value_is_text_not_a_comment(env: dict[str, str], sqlite_cli: Cli) -> None:
+    run = _piped(env, "# a comment line\nlead add 'C# 开发' --source web --company 路#3号\n  # indented comment\n")
+    assert run.returncode == 0, run.stderr
+    added = [lead for lead in sqlite_cli.json("lead", "list") if lead["name"] == "C# 开发"]
+    assert len(added) == 1 and added[0]["company"] == "路#3号"
+    assert "no rep '-'" in _piped(env, "use rep -\n").stderr  # no way to claim to be nobody

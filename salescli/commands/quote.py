@@ -311,19 +311,21 @@ def write_document(a: App, kind: str, to: Path, *, force: bool, lang: str | None
         raise InputError(f"--to: {to.name!r} must end in .pdf, .html or .md")
     language = parse_language(lang, field="--lang") if lang else parse_language(
         a.config("document_language"), field="document_language")
-    a.check_output(to, option="--to", force=force)
+    template, font = a.config(f"{kind}_template"), a.config("pdf_font")
+    inputs = [Path(p).expanduser() for p in (template, font) if p]  # never overwritten by --to, even with --force
+    a.check_output(to, option="--to", force=force, inputs=inputs)
     with a.store.read() as conn:
         doc = build(conn, language, {key: a.config(key) for key in SELLER_KEYS})
     for warning in doc.warnings:
         output.warn(warning)
     if fmt == "pdf":
-        data = documents.pdf(doc, fonts=pdf_fonts.choose(doc.characters(), a.config("pdf_font")))
-        with a.output_file(to, option="--to", force=force, binary=True) as fh:
+        data = documents.pdf(doc, fonts=pdf_fonts.choose(doc.characters(), font))
+        with a.output_file(to, option="--to", force=force, binary=True, inputs=inputs) as fh:
             fh.write(data)
     else:
         text = documents.markdown(doc) if fmt == "md" else documents.html(
-            doc, template=a.config(f"{kind}_template"), setting=f"{kind}_template")
-        with a.output_file(to, option="--to", force=force, newline=None) as fh:
+            doc, template=template, setting=f"{kind}_template")
+        with a.output_file(to, option="--to", force=force, newline=None, inputs=inputs) as fh:
             fh.write(text)
     output.message(f"wrote {to}")
 

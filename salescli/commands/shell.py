@@ -86,15 +86,15 @@ def error_line(text: str) -> None:
 
 
 def split(line: str) -> list[str]:
-    """A line as the words a shell would pass (quotes honoured, # starts a comment)."""
-    lexer = shlex.shlex(line, posix=True, punctuation_chars=False)
-    lexer.whitespace_split = True
-    lexer.commenters = "#"
-    return list(lexer)
+    """A line as the words a shell would pass (quotes honoured); a line whose first character is # is a comment.
+    A # inside a line is text (an address 路#3号, a name C#): shlex would cut the line there."""
+    if line.lstrip().startswith("#"):
+        return []
+    return shlex.split(line, comments=False, posix=True)
 
 
 def builtin(session: Session, words: list[str]) -> int | None:
-    """``use rep HANDLE`` / ``use rep -`` (nobody), ``help``; None when the line is a salescli command."""
+    """``use rep HANDLE``, ``help``; None when the line is a salescli command."""
     from salescli.errors import InputError
 
     name = words[0]
@@ -102,12 +102,12 @@ def builtin(session: Session, words: list[str]) -> int | None:
         return session.run(["--help"])
     if name == "use":
         if len(words) != 3 or words[1] != "rep":
-            raise InputError("use: say 'use rep HANDLE' (or 'use rep -' for nobody)")
+            raise InputError("use: say 'use rep HANDLE' (to act as nobody, start the shell without --rep, "
+                             "SALESCLI_REP and default_rep)")
         if session.database and "://" in session.database and not session.database.startswith("sqlite"):
             raise InputError("on a team database you act as your login; start another shell with that login")
-        handle = None if words[2] == "-" else session.check_rep(words[2])
-        session.rep = handle
-        output.message(f"acting as {handle}" if handle else "acting as nobody")
+        session.rep = session.check_rep(words[2])
+        output.message(f"acting as {session.rep}")
         return 0
     for word in words:
         if word == "shell":

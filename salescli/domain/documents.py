@@ -142,7 +142,7 @@ class Document:
                             self.buyer.name, *self.signatures]
         texts += [t for pair in (*self.meta, *self.totals, self.total, *self.terms, *self.seller.lines,
                                  *self.buyer.lines) for t in pair]
-        texts += [self.mark or "", self.mark_note or "", self.in_capitals or ""]
+        texts += [self.mark or "", self.mark_note or "", self.in_capitals or "", self.colon, " · -%()0123456789"]
         for line in self.lines:
             texts += [str(line.no), line.sku, line.name, line.spec, line.qty, line.unit, line.unit_price,
                       line.discount, line.amount]

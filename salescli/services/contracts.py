@@ -53,9 +53,7 @@ def create(conn: Connection, quote_number: str, *, payment_terms: str | None, te
     require_in_order(at, f"contract for quote {number} created", (quote["decided_at"], "the quote was accepted"))
     lines = conn.execute(select(models.quote_lines).where(models.quote_lines.c.quote_id == quote["id"])
                          .order_by(models.quote_lines.c.position)).mappings().all()
-    carried = {key: quote[key] for key in quotes.TERMS}
-    if carried["delivery_date"] is not None and carried["delivery_date"] < at.date():
-        carried["delivery_date"] = None  # the quote's promised date has passed: a new one must be agreed
+    carried = quotes.carried_terms(quote, at.date())
     carried.update(quotes.clean_terms("contracts", {**(document_terms or {}), "payment_terms": payment_terms},
                                       dated=at.date()))
     contract = next_number(conn, "C", at.year)

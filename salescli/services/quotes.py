@@ -89,6 +89,15 @@ def clean_terms(table: str, values: Mapping[str, Any], *, dated: date) -> dict[s
     return out
 
 
+def carried_terms(old: Mapping[str, Any], day: date) -> dict[str, Any]:
+    """The terms a new revision (or the contract) takes over; a promised delivery date that has passed is not
+    carried: a new one must be agreed."""
+    carried = {key: old[key] for key in TERMS}
+    if carried["delivery_date"] is not None and carried["delivery_date"] < day:
+        carried["delivery_date"] = None
+    return carried
+
+
 def _insert_revision(conn: Connection, *, number: str, revision: int, deal: dict[str, Any],
                      lines: list[pricing.Line], discount: Decimal, tax_rate: Decimal, valid_until: date,
                      note: str | None, at: datetime, rep_id: int | None, policy: pricing.Policy,
@@ -196,7 +205,7 @@ def revise(conn: Connection, number: str, *, specs: Sequence[pricing.LineSpec], 
         tax_rate=tax_rate if tax_rate is not None else _pct(old["tax_rate_bp"]),
         valid_until=valid_until, note=fields.text("quotes", "note", note, field="--note") if note else None, at=at,
         rep_id=rep_id, policy=policy, currency=old["currency"],
-        terms={**{key: old[key] for key in TERMS}, **changed_terms}, kept=kept)
+        terms={**carried_terms(old, at.date()), **changed_terms}, kept=kept)
     deals.advance(conn, deal, "negotiation", at=at, note=f"{number} revision {revision}", rep_id=rep_id, actor=actor)
     audit(conn, at=at, rep=actor, entity="quote", entity_id=number, action="revise",
           before={"revision": old["revision"]}, after={"revision": revision})
