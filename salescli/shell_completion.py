@@ -18,8 +18,6 @@ if TYPE_CHECKING:
 
 LIMIT = 200  # values offered per Tab; enough to pick from, never a scan of a big table
 TTL_S = 10.0
-PERIODS = ("today", "this-week", "this-month", "last-month", "this-quarter", "last-quarter", "this-year",
-           "last-year")
 
 # parameter name → what it names (arguments and options alike)
 KINDS: dict[str, str] = {"lead": "lead", "deal": "deal", "quote": "quote", "contract": "contract",
@@ -27,12 +25,14 @@ KINDS: dict[str, str] = {"lead": "lead", "deal": "deal", "quote": "quote", "cont
          "period": "period", "ticket": "ticket", "item": "sku", "remove": "sku", "products": "sku"}
 
 
-def _rows(session: Session, kind: str) -> list[tuple[str, str]]:
-    """(value, what it is) for ``kind``, newest first, at most LIMIT."""
-    from sqlalchemy import select
+def _rows(session: Session, kind: str, prefix: str) -> list[tuple[str, str]]:
+    """(value, what it is) for ``kind`` starting with ``prefix``, newest first, at most LIMIT (the prefix is
+    matched in SQL, so on a big table the values offered are the ones that fit what was typed)."""
+    from sqlalchemy import String, cast, select
 
     from salescli import models
     from salescli.app import App
+    from salescli.services.search import ESCAPE, prefix_pattern
     from salescli.settings import Settings
 
     m = models
@@ -53,8 +53,12 @@ def _rows(session: Session, kind: str) -> list[tuple[str, str]]:
     }
     a = App(Settings.resolve(db=session.database, rep=session.rep, debug=False, no_input=True))
     seen: dict[str, str] = {}
+    query = queries[kind]
+    if prefix:
+        first = query.selected_columns[0]
+        query = query.where(cast(first, String).ilike(prefix_pattern(prefix), escape=ESCAPE))
     with a.store.read() as conn:
-        for row in conn.execute(queries[kind].limit(LIMIT * 2)):
+        for row in conn.execute(query.limit(LIMIT * 2)):
             value = str(row[0])
             if value not in seen:  # a quote's revisions: its number once
                 seen[value] = " · ".join(str(v) for v in row[1:] if v not in (None, ""))
@@ -66,17 +70,20 @@ class Completer(BaseCompleter):
         self.session = session
         self._cache: dict[str, tuple[float, list[tuple[str, str]]]] = {}
 
-    def values(self, kind: str) -> list[tuple[str, str]]:
+    def values(self, kind: str, prefix: str = "") -> list[tuple[str, str]]:
         if kind == "period":
-            return [(p, "") for p in PERIODS]
-        hit = self._cache.get(kind)
+            from salescli.domain.dates import RELATIVE_PERIODS
+
+            return [(p, "") for p in RELATIVE_PERIODS]
+        key = f"{kind}\x00{prefix}"
+        hit = self._cache.get(key)
         if hit is not None and time.monotonic() - hit[0] < TTL_S:
             return hit[1]
         try:
-            found = _rows(self.session, kind)
+            found = _rows(self.session, kind, prefix)
         except Exception:  # no database yet, or a refusal: complete nothing rather than print an error
             found = []
-        self._cache[kind] = (time.monotonic(), found)
+        self._cache[key] = (time.monotonic(), found)
         return found
 
     def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterator[Completion]:
@@ -152,7 +159,7 @@ class Completer(BaseCompleter):
         if kind is None and name in ("keep", "other", "ids"):
             kind = {"lead": "lead", "customer": "customer"}.get(group)
         if kind:
-            yield from _matches(self.values(kind), current)
+            yield from _matches(self.values(kind, current), current)
 
 
 def _is_group(command: Any) -> bool:

@@ -35,8 +35,16 @@ def contains_pattern(text: str) -> str:
     Use as ``column.ilike(contains_pattern(text), escape=ESCAPE)``: both backends then read the pattern the same
     way (PostgreSQL's default escape is already ``\\``, SQLite has none unless told).
     """
-    escaped = text.replace(ESCAPE, ESCAPE * 2).replace("%", ESCAPE + "%").replace("_", ESCAPE + "_")
-    return f"%{escaped}%"
+    return f"%{_escaped(text)}%"
+
+
+def prefix_pattern(text: str) -> str:
+    """A LIKE pattern for "starts with ``text``" (escaped as in :func:`contains_pattern`)."""
+    return f"{_escaped(text)}%"
+
+
+def _escaped(text: str) -> str:
+    return text.replace(ESCAPE, ESCAPE * 2).replace("%", ESCAPE + "%").replace("_", ESCAPE + "_")
 
 
 # -- keeping the index in step ------------------------------------------------------------------------------------
