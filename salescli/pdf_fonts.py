@@ -27,6 +27,11 @@ INSTALL_CJK = ("install a Chinese font (Debian/Ubuntu: apt-get install fonts-not
                "or name one with 'salescli config set pdf_font PATH'")
 INSTALL_LATIN = ("install a Latin font (Debian/Ubuntu: apt-get install fonts-dejavu-core) "
                  "or name one with 'salescli config set pdf_font PATH'")
+INSTALL_RARE_CJK = ("install a font with the rarer CJK characters (Debian/Ubuntu: apt-get install fonts-hanazono) "
+                    "or name one with 'salescli config set pdf_font PATH'")
+INSTALL_SYMBOLS = ("install a font with these symbols (Debian/Ubuntu: apt-get install fonts-symbola; colour emoji "
+                   "cannot be embedded) or name one with 'salescli config set pdf_font PATH'")
+INSTALL_OTHER = "install a font that has them and name it with 'salescli config set pdf_font PATH'"
 
 
 def system_folders() -> list[Path]:
@@ -51,7 +56,8 @@ def _files(folders: Iterable[Path]) -> Iterator[Path]:
 
 def candidates(configured: str | None) -> list[Path]:
     """The fonts to try, in order: the configured file; then, from the configured folder or the system's, the
-    well-known Latin fonts, the well-known CJK fonts, and (in a configured folder) every other font file."""
+    well-known Latin fonts, the well-known CJK fonts, and every other font file (read only while characters are
+    still uncovered: a rare character finds the font installed for it, whatever its file is called)."""
     first: list[Path] = []
     folders = system_folders()
     if configured:
@@ -66,9 +72,7 @@ def candidates(configured: str | None) -> list[Path]:
     by_name: dict[str, Path] = {}
     for path in found:
         by_name.setdefault(path.name.lower(), path)
-    ordered = first + [by_name[n.lower()] for n in (*LATIN, *CJK) if n.lower() in by_name]
-    if configured and Path(configured).expanduser().is_dir():
-        ordered += found  # a folder a team chose: everything in it counts
+    ordered = first + [by_name[n.lower()] for n in (*LATIN, *CJK) if n.lower() in by_name] + found
     seen: set[Path] = set()
     return [p for p in ordered if not (p in seen or seen.add(p))]  # type: ignore[func-returns-value]
 
@@ -94,6 +98,19 @@ def _is_cjk(ch: str) -> bool:
             or 0x20000 <= code <= 0x3FFFF or 0x3000 <= code <= 0x303F)
 
 
+def _hint(missing: str) -> str:
+    """What to install for the first kind of character no font here has."""
+    for ch in missing:
+        code = ord(ch)
+        if code >= 0x20000 and _is_cjk(ch):
+            return INSTALL_RARE_CJK
+        if _is_cjk(ch):
+            return INSTALL_CJK
+        if 0x1F000 <= code <= 0x1FAFF or 0x2600 <= code <= 0x27BF:
+            return INSTALL_SYMBOLS
+    return INSTALL_LATIN if all(ord(ch) < 0x0250 for ch in missing) else INSTALL_OTHER
+
+
 def choose(characters: Iterable[str], configured: str | None) -> list[Path]:
     """The fonts that together cover ``characters``: the first is the main font, the rest fallbacks. Refuses
     (naming what to install) when no set of installed fonts covers them all."""
@@ -109,6 +126,6 @@ def choose(characters: Iterable[str], configured: str | None) -> list[Path]:
     if needed:
         missing = "".join(sorted(chr(c) for c in needed))
         shown = missing if len(missing) <= 12 else missing[:12] + "…"
-        hint = INSTALL_CJK if any(_is_cjk(ch) for ch in missing) else INSTALL_LATIN
+        hint = _hint(missing)
         raise PolicyError(f"no font here has the characters {shown!r} the PDF needs: {hint}")
     return chosen
