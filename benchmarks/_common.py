@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import compileall
+import statistics
 import subprocess
+import time
 from pathlib import Path
 
 
@@ -30,3 +32,13 @@ def checkout(rev: str, work: Path) -> Path:
         tar.extractall(target, filter="data")
     compileall.compile_dir(target / "salescli", quiet=1)
     return target
+
+
+def median_ms(cmd: list[str], env: dict[str, str], runs: int) -> float:
+    subprocess.run(cmd, env=env, capture_output=True, check=True)  # warm the file cache
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(cmd, env=env, capture_output=True, check=True)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)

@@ -36,7 +36,7 @@ import time
 import uuid
 from pathlib import Path
 
-from _common import ensure_bytecode
+from _common import checkout, ensure_bytecode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -155,22 +155,6 @@ def load(db: str, paths: dict[str, Path], env: dict[str, str]) -> dict[str, floa
     run(salescli(db, "db", "upgrade"), env)
     return {entity: run(salescli(db, "import", entity, str(paths[entity]), "--quiet"), env)
             for entity in ("customers", "contacts", "leads")}
-
-
-def checkout(rev: str, work: Path) -> Path:
-    """The salescli package of ``rev`` (git archive: reads the repository only), byte-compiled."""
-    import compileall
-    import io
-    import tarfile
-
-    root = Path(__file__).resolve().parent.parent
-    archive = subprocess.run(["git", "-C", str(root), "archive", rev, "salescli"], check=True,
-                             capture_output=True).stdout
-    target = work / "baseline"
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(target, filter="data")
-    compileall.compile_dir(target / "salescli", quiet=1)
-    return target
 
 
 def import_slowdown(paths: dict[str, Path], work: Path, env: dict[str, str], baseline: Path,

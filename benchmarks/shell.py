@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import ensure_bytecode
+from _common import ensure_bytecode, median_ms
 
 COMMANDS = [
     ["lead", "list", "--limit", "20", "--format", "plain"],
@@ -30,17 +30,6 @@ COMMANDS = [
     ["quote", "show", "Q-2026-0001", "--format", "plain"],
     ["lead", "add", "测试客户", "--source", "web", "--company", "基准测试有限公司"],
 ]
-
-
-def one_shot_ms(words: list[str], env: dict[str, str], runs: int) -> float:
-    cmd = [sys.executable, "-m", "salescli", *words]
-    subprocess.run(cmd, env=env, capture_output=True, check=True)
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(cmd, env=env, capture_output=True, check=True)
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def in_shell_ms(words: list[str], runs: int) -> tuple[float, float]:
@@ -75,7 +64,7 @@ def main() -> None:
         os.environ.update(env)
         print(f"{'command':<40} {'one-shot ms':>12} {'shell ms':>10} {'shell max':>10} {'speed-up':>9}")
         for words in COMMANDS:
-            single = one_shot_ms(words, env, max(5, args.runs // 4))
+            single = median_ms([sys.executable, "-m", "salescli", *words], env, max(5, args.runs // 4))
             inside, worst = in_shell_ms(words, args.runs)
             print(f"{' '.join(words[:4]):<40} {single:>12.0f} {inside:>10.1f} {worst:>10.1f} {single / inside:>8.0f}x")
 

@@ -164,6 +164,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group("postgres"))
 
 
+def delivered_order(cli: Cli, *, second_contact: bool = True) -> tuple[str, int]:
+    """An order delivered to 上海华信 (contact 赵敏, and Bob Smith unless ``second_contact`` is False), through the
+    whole sales process: its number and the customer's id. For the steps after delivery (surveys, merges)."""
+    cli.ok("product", "add", "GW-1", "--name", "工业网关", "--price", "1200", "--cost", "700")
+    cid = cli.id("customer", "add", "上海华信")
+    cli.id("contact", "add", str(cid), "--name", "赵敏", "--email", "zhao@example.cn")
+    if second_contact:
+        cli.id("contact", "add", str(cid), "--name", "Bob Smith", "--email", "bob@example.com")
+    lead = cli.id("lead", "add", "赵敏", "--source", "web", "--company", "上海华信", "--email", "zhao@example.cn")
+    deal = cli.id("lead", "convert", str(lead))
+    quote = cli.ok("quote", "create", str(deal), "--item", "GW-1:1").stdout.strip()
+    cli.ok("quote", "send", quote)
+    cli.ok("quote", "accept", quote)
+    contract = cli.ok("contract", "create", quote).stdout.strip()
+    cli.ok("contract", "sign", contract, "--signed-by", "赵敏")
+    number = cli.ok("order", "create", contract, "--promised", "+10d").stdout.strip()
+    cli.ok("order", "update", number, "--status", "delivered")
+    return number, cid
+
+
 def pg_available() -> bool:
     try:
         import psycopg

@@ -22,6 +22,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.conftest import Case, Cli, check_refusals, snapshot
+from tests.test_team_pg import Team, fresh  # the team database fixture (listed in __all__)
+
+__all__ = ["fresh"]
 
 SECRET = "SEC0123456789abcdef-secret"
 
@@ -355,64 +358,54 @@ def test_bad_input_is_one_line_and_changes_nothing(cli: Cli, tmp_path: Path) -> 
 # -- team mode: hooks are a manager's ---------------------------------------------------------------------------
 
 
-def test_team_mode_a_rep_queues_but_cannot_read_or_add_hooks(pg_url: str, receiver: Receiver) -> None:
+def test_team_mode_a_rep_queues_but_cannot_read_or_add_hooks(fresh: Team, receiver: Receiver) -> None:
     import psycopg
 
-    from tests.test_team_pg import Team, _drop_roles
-
-    name = pg_url.rsplit("/", 1)[1]
-    team = Team(admin=Cli(pg_url), name=name)
-    team.admin.ok("team", "init")
-    try:
-        team.add_rep("mgr", "经理", manager=True)
-        team.add_rep("alice", "艾丽斯", by=team.cli("mgr"))
-        mgr, alice = team.cli("mgr"), team.cli("alice")
-        assert mgr.id("hook", "add", "lead.created", "--webhook", receiver.url("/json?token=t0k3n"), "--kind", "json",
-                      "--secret-env", "HOOK_SECRET") == 1
-        assert "adding a hook needs a manager" in alice.fails(
-            1, "hook", "add", "lead.created", "--run", "touch /tmp/pwned")
-        assert "listing hooks needs a manager" in alice.fails(1, "hook", "list")
-        assert alice.id("lead", "add", "客户甲", "--source", "web") == 1  # queued, not sent: alice cannot read the URL
-        assert receiver.requests == []
-        with team.sql("alice") as conn:
-            assert conn.execute("SELECT id, events, active FROM hooks").fetchall() == [(1, "lead.created", True)]
-            for column in ("secret", "url", "*"):
-                with pytest.raises(psycopg.errors.InsufficientPrivilege):
-                    conn.execute(f"SELECT {column} FROM hooks")
+    team = fresh  # a team database after team init; dropped with its roles afterwards
+    team.add_rep("mgr", "经理", manager=True)
+    team.add_rep("alice", "艾丽斯", by=team.cli("mgr"))
+    mgr, alice = team.cli("mgr"), team.cli("alice")
+    assert mgr.id("hook", "add", "lead.created", "--webhook", receiver.url("/json?token=t0k3n"), "--kind", "json",
+                  "--secret-env", "HOOK_SECRET") == 1
+    assert "adding a hook needs a manager" in alice.fails(
+        1, "hook", "add", "lead.created", "--run", "touch /tmp/pwned")
+    assert "listing hooks needs a manager" in alice.fails(1, "hook", "list")
+    assert alice.id("lead", "add", "客户甲", "--source", "web") == 1  # queued, not sent: alice cannot read the URL
+    assert receiver.requests == []
+    with team.sql("alice") as conn:
+        assert conn.execute("SELECT id, events, active FROM hooks").fetchall() == [(1, "lead.created", True)]
+        for column in ("secret", "url", "*"):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
-                conn.execute("INSERT INTO hooks (events, kind, command, created_at) "
-                             "VALUES ('*', 'run', 'touch /tmp/x', now())")
-            with pytest.raises(psycopg.errors.InsufficientPrivilege):
-                conn.execute("UPDATE event_outbox SET status = 'delivered'")
-            assert conn.execute("SELECT event, rep FROM event_outbox").fetchall() == [("lead.created", "alice")]
-        with team.sql("mgr") as conn:
-            assert conn.execute("SELECT count(*) FROM hooks WHERE secret IS NOT NULL").fetchone() == (1,)
-        # a timed event raised by a rep's own tick (row security on the dedupe key too), once
-        assert mgr.id("hook", "add", "ticket.breached", "--webhook", receiver.url("/json"), "--kind", "json") == 2
-        customer = alice.id("customer", "add", "甲公司")
-        alice.ok("ticket", "open", "--customer", str(customer), "--subject", "坏了", "--date", "2024-01-01")
-        assert "1 timed event(s) raised; 0 delivered" in alice.ok("hook", "tick").stderr
-        assert "0 timed event(s) raised" in alice.ok("hook", "tick").stderr
-        assert "1 timed event(s) raised" not in mgr.ok("hook", "tick").stderr  # raised already (by alice)
-        mgr.ok("hook", "deliver")
-        assert sorted(r["body"]["event"] for r in receiver.requests) == ["lead.created", "ticket.breached"]
-        request = next(r for r in receiver.requests if r["body"]["event"] == "lead.created")
-        assert request["body"]["actor"] == "alice" and request["body"]["record"]["name"] == "客户甲"
-        # a manager's --run hook runs only in that manager's own processes, never in the administrator's cron
-        marker = Path(os.environ["HOME"]) / "ran.txt"
-        assert mgr.id("hook", "add", "lead.created", "--run",
-                      f"{sys.executable} -c \"open({str(marker)!r}, 'a').write('x')\"") == 3
-        assert alice.id("lead", "add", "客户乙", "--source", "web") == 2
-        team.admin.ok("hook", "deliver")
-        assert not marker.exists()
-        mgr.ok("hook", "deliver")
-        assert marker.read_text() == "x"
-        assert team.admin.ok("team", "check").stderr.strip() == "team mode: ok"
-    finally:
-        team.admin.engine.dispose()
-        with psycopg.connect(pg_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        _drop_roles(team.roles)
+                conn.execute(f"SELECT {column} FROM hooks")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("INSERT INTO hooks (events, kind, command, created_at) "
+                         "VALUES ('*', 'run', 'touch /tmp/x', now())")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("UPDATE event_outbox SET status = 'delivered'")
+        assert conn.execute("SELECT event, rep FROM event_outbox").fetchall() == [("lead.created", "alice")]
+    with team.sql("mgr") as conn:
+        assert conn.execute("SELECT count(*) FROM hooks WHERE secret IS NOT NULL").fetchone() == (1,)
+    # a timed event raised by a rep's own tick (row security on the dedupe key too), once
+    assert mgr.id("hook", "add", "ticket.breached", "--webhook", receiver.url("/json"), "--kind", "json") == 2
+    customer = alice.id("customer", "add", "甲公司")
+    alice.ok("ticket", "open", "--customer", str(customer), "--subject", "坏了", "--date", "2024-01-01")
+    assert "1 timed event(s) raised; 0 delivered" in alice.ok("hook", "tick").stderr
+    assert "0 timed event(s) raised" in alice.ok("hook", "tick").stderr
+    assert "1 timed event(s) raised" not in mgr.ok("hook", "tick").stderr  # raised already (by alice)
+    mgr.ok("hook", "deliver")
+    assert sorted(r["body"]["event"] for r in receiver.requests) == ["lead.created", "ticket.breached"]
+    request = next(r for r in receiver.requests if r["body"]["event"] == "lead.created")
+    assert request["body"]["actor"] == "alice" and request["body"]["record"]["name"] == "客户甲"
+    # a manager's --run hook runs only in that manager's own processes, never in the administrator's cron
+    marker = Path(os.environ["HOME"]) / "ran.txt"
+    assert mgr.id("hook", "add", "lead.created", "--run",
+                  f"{sys.executable} -c \"open({str(marker)!r}, 'a').write('x')\"") == 3
+    assert alice.id("lead", "add", "客户乙", "--source", "web") == 2
+    team.admin.ok("hook", "deliver")
+    assert not marker.exists()
+    mgr.ok("hook", "deliver")
+    assert marker.read_text() == "x"
+    assert team.admin.ok("team", "check").stderr.strip() == "team mode: ok"
 
 
 # -- the pure part: the mapping table and the words -------------------------------------------------------------

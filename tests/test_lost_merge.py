@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import Case, Cli, check_refusals, snapshot
+from tests.conftest import Case, Cli, check_refusals, delivered_order, snapshot
 
 CASES: list[Case] = [
     # lost reasons: only the team's list (exit 2 listing the keys); state first (exit 1)
@@ -199,19 +199,7 @@ def test_customer_merge_moves_contacts_deals_leads_tasks_and_surveys(cli: Cli, t
 
 def _order(cli: Cli) -> tuple[str, int]:
     cli.ok("config", "set", "smtp_from", "sales@example.com")
-    cli.ok("product", "add", "GW-1", "--name", "工业网关", "--price", "1200", "--cost", "700")
-    cid = cli.id("customer", "add", "上海华信")
-    cli.id("contact", "add", str(cid), "--name", "赵敏", "--email", "zhao@example.cn")
-    lead = cli.id("lead", "add", "赵敏", "--source", "web", "--company", "上海华信", "--email", "zhao@example.cn")
-    deal = cli.id("lead", "convert", str(lead))
-    quote = cli.ok("quote", "create", str(deal), "--item", "GW-1:1").stdout.strip()
-    cli.ok("quote", "send", quote)
-    cli.ok("quote", "accept", quote)
-    contract = cli.ok("contract", "create", quote).stdout.strip()
-    cli.ok("contract", "sign", contract, "--signed-by", "赵敏")
-    number = cli.ok("order", "create", contract, "--promised", "+10d").stdout.strip()
-    cli.ok("order", "update", number, "--status", "delivered")
-    return number, cid
+    return delivered_order(cli, second_contact=False)
 
 
 def test_recorded_or_imported_answers_go_to_the_survey_already_sent(cli: Cli, tmp_path: Path) -> None:

@@ -16,6 +16,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import Cli, snapshot
+from tests.test_team_pg import Team, fresh  # the team database fixture (listed in __all__)
+
+__all__ = ["fresh"]
 
 TOOLS = {"whoami", "find_leads", "today_agenda", "log_activity", "add_task", "create_quote", "show_quote",
          "pipeline", "kpi_report"}
@@ -172,35 +175,23 @@ def test_help_does_not_import_the_sdk(args: list[str]) -> None:
     assert "Usage" in done.stdout
 
 
-def test_on_a_team_database_the_tools_act_as_the_login(pg_url: str) -> None:
-    import psycopg
+def test_on_a_team_database_the_tools_act_as_the_login(fresh: Team) -> None:
+    team = fresh  # a team database after team init; dropped with its roles afterwards
+    team.add_rep("mgr", "经理", manager=True)
+    team.add_rep("alice", "艾丽斯", by=team.cli("mgr"))
+    team.add_rep("bob", "鲍勃", by=team.cli("mgr"))
+    bob = team.cli("bob")
+    deal = bob.id("lead", "convert", str(bob.id("lead", "add", "客户乙", "--source", "web")))
 
-    from tests.test_team_pg import Team, _drop_roles
+    async def body(client: Any) -> list[Any]:
+        return [await client.call_tool("whoami", {}), await client.call_tool("find_leads", {}),
+                await client.call_tool("add_task", {"text": "x", "due": "tomorrow", "deal_id": deal})]
 
-    name = pg_url.rsplit("/", 1)[1]
-    team = Team(admin=Cli(pg_url), name=name)
-    team.admin.ok("team", "init")
-    try:
-        team.add_rep("mgr", "经理", manager=True)
-        team.add_rep("alice", "艾丽斯", by=team.cli("mgr"))
-        team.add_rep("bob", "鲍勃", by=team.cli("mgr"))
-        bob = team.cli("bob")
-        deal = bob.id("lead", "convert", str(bob.id("lead", "add", "客户乙", "--source", "web")))
-
-        async def body(client: Any) -> list[Any]:
-            return [await client.call_tool("whoami", {}), await client.call_tool("find_leads", {}),
-                    await client.call_tool("add_task", {"text": "x", "due": "tomorrow", "deal_id": deal})]
-
-        before = snapshot(team.admin)
-        me, found, refused = with_client(team.url("alice"), None, body)
-        assert result(me)["handle"] == "alice" and result(found) == {"leads": []}
-        assert refused.is_error and f"deal {deal} not found" in refused.content[0].text  # row security: not there
-        assert snapshot(team.admin) == before
-        me, found, done = with_client(team.url("bob"), None, body)
-        assert result(me)["handle"] == "bob" and [lead["name"] for lead in result(found)["leads"]] == ["客户乙"]
-        assert result(done)["owner"] == "bob"
-    finally:
-        team.admin.engine.dispose()
-        with psycopg.connect(pg_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        _drop_roles(team.roles)
+    before = snapshot(team.admin)
+    me, found, refused = with_client(team.url("alice"), None, body)
+    assert result(me)["handle"] == "alice" and result(found) == {"leads": []}
+    assert refused.is_error and f"deal {deal} not found" in refused.content[0].text  # row security: not there
+    assert snapshot(team.admin) == before
+    me, found, done = with_client(team.url("bob"), None, body)
+    assert result(me)["handle"] == "bob" and [lead["name"] for lead in result(found)["leads"]] == ["客户乙"]
+    assert result(done)["owner"] == "bob"

@@ -35,7 +35,7 @@ from starlette.testclient import TestClient
 from salescli.store import Store, resolve_url
 from salescli.web import guard
 from salescli.web.app import Site, create_app
-from tests.conftest import PG_ADMIN_URL, Cli, snapshot
+from tests.conftest import PG_ADMIN_URL, Cli, delivered_order, snapshot
 from tests.test_surveys import Mailbox, smtp  # noqa: F401 - the SMTP server fixture (aiosmtpd on loopback)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,20 +68,7 @@ class Shop:
 
 
 def _deliver(cli: Cli) -> str:
-    cli.ok("product", "add", "GW-1", "--name", "工业网关", "--price", "1200", "--cost", "700")
-    cid = cli.id("customer", "add", "上海华信")
-    cli.id("contact", "add", str(cid), "--name", "赵敏", "--email", "zhao@example.cn")
-    cli.id("contact", "add", str(cid), "--name", "Bob Smith", "--email", "bob@example.com")
-    lead = cli.id("lead", "add", "赵敏", "--source", "web", "--company", "上海华信", "--email", "zhao@example.cn")
-    deal = cli.id("lead", "convert", str(lead))
-    quote = cli.ok("quote", "create", str(deal), "--item", "GW-1:1").stdout.strip()
-    cli.ok("quote", "send", quote)
-    cli.ok("quote", "accept", quote)
-    contract = cli.ok("contract", "create", quote).stdout.strip()
-    cli.ok("contract", "sign", contract, "--signed-by", "赵敏")
-    number = cli.ok("order", "create", contract, "--promised", "+10d").stdout.strip()
-    cli.ok("order", "update", number, "--status", "delivered")
-    return number
+    return delivered_order(cli)[0]
 
 
 @pytest.fixture

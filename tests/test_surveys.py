@@ -15,7 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from tests.conftest import Cli, snapshot
+from tests.conftest import Cli, delivered_order, snapshot
 
 
 @pytest.fixture
@@ -71,20 +71,7 @@ def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
 @pytest.fixture
 def order(cli: Cli, db_path: Path) -> str:
     cli.ok("config", "set", "smtp_from", "sales@example.com")
-    cli.ok("product", "add", "GW-1", "--name", "工业网关", "--price", "1200", "--cost", "700")
-    cid = cli.id("customer", "add", "上海华信")
-    cli.id("contact", "add", str(cid), "--name", "赵敏", "--email", "zhao@example.cn")
-    cli.id("contact", "add", str(cid), "--name", "Bob Smith", "--email", "bob@example.com")
-    lead = cli.id("lead", "add", "赵敏", "--source", "web", "--company", "上海华信", "--email", "zhao@example.cn")
-    deal = cli.id("lead", "convert", str(lead))
-    quote = cli.ok("quote", "create", str(deal), "--item", "GW-1:1").stdout.strip()
-    cli.ok("quote", "send", quote)
-    cli.ok("quote", "accept", quote)
-    contract = cli.ok("contract", "create", quote).stdout.strip()
-    cli.ok("contract", "sign", contract, "--signed-by", "赵敏")
-    number = cli.ok("order", "create", contract, "--promised", "+10d").stdout.strip()
-    cli.ok("order", "update", number, "--status", "delivered")
-    return number
+    return delivered_order(cli)[0]
 
 
 def test_send_over_smtp_with_auth_unique_tokens_and_language(cli: Cli, db_path: Path, smtp: Mailbox,

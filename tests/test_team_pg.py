@@ -180,6 +180,8 @@ ALICE_CASES: list[Case] = [
     (1, ["survey", "record", "--order", "SO-2026-0001", "--nps", "0"], "SO-2026-0001"),
     (1, ["order", "update", "SO-2026-0001", "--status", "closed"], "SO-2026-0001"),
     (1, ["quote", "send", "Q-2026-0001"], "Q-2026-0001"),
+    (1, ["quote", "render", "Q-2026-0001", "--to", "{tmp}/q.md"], "quote Q-2026-0001 not found"),
+    (1, ["contract", "render", "C-2026-0001", "--to", "{tmp}/c.md"], "contract C-2026-0001 not found"),
     (1, ["task", "done", "1"], "task 1 not found"),
     (1, ["task", "add", "--deal", "1", "--due", "2026-12-31", "x"], "deal 1 not found"),
     (1, ["task", "add", "--customer", "1", "--due", "2026-12-31", "x"], "customer 1 belongs to bob"),
@@ -196,6 +198,7 @@ def test_a_rep_login_is_refused_everything_issue_14_lists(team: Team, tmp_path: 
         assert fragment in line, (args, line)
         assert "SELECT" not in line and "INSERT" not in line, (args, line)
     assert snapshot(team.admin) == before
+    assert not (tmp_path / "q.md").exists() and not (tmp_path / "c.md").exists()  # bob's documents: nothing
 
 
 def test_rep_flag_can_only_repeat_the_login(team: Team) -> None:

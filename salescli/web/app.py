@@ -171,14 +171,8 @@ class _Reply:
             return refused
         if not rules.well_formed_token(token):
             return self.not_found()
-        page = await self._safely(self.load, token)
-        if isinstance(page, Response):
-            return page
-        if page is None:
-            return self.not_found()
-        if page["answered"]:
-            return self._message("answered", page)
-        return self._form(token, page)
+        page = await self._open(token, answered_status=200)
+        return page if isinstance(page, Response) else self._form(token, page)
 
     async def post(self, request: Request, token: str) -> Response:
         refused = self.limited(request, self.answers)
@@ -202,13 +196,9 @@ class _Reply:
             if kind == "missing":
                 return self.not_found()
             return self._message(kind, page, 200 if kind == "thanks" else 409)
-        page = await self._safely(self.load, token)
+        page = await self._open(token, answered_status=409)
         if isinstance(page, Response):
             return page
-        if page is None:
-            return self.not_found()
-        if page["answered"]:
-            return self._message("answered", page, 409)
         t = TEXT[page["language"]]
         messages = [t[p].format(limit=self.comment_limit, length=len(form.get("comment", "").strip()))
                     for p in problems]
@@ -216,6 +206,18 @@ class _Reply:
             messages.insert(0, t["expired"])
         chosen = {k: form.get(k, "") for k in ("nps", "csat", "comment")}
         return self._form(token, page, chosen=chosen, errors=messages, status=400)
+
+    async def _open(self, token: str, *, answered_status: int) -> Response | dict[str, Any]:
+        """The survey's page data, or the response that ends the request: 503 when the database cannot answer,
+        the one 404 for a token that names no survey, "already answered" (``answered_status``)."""
+        page = await self._safely(self.load, token)
+        if isinstance(page, Response):
+            return page
+        if page is None:
+            return self.not_found()
+        if page["answered"]:
+            return self._message("answered", page, answered_status)
+        return dict(page)
 
     async def _safely(self, work: Callable[..., Any], *args: Any) -> Any:
         """Run database work in the thread pool; a database that cannot answer gets a 503 page (and one line in
