@@ -154,14 +154,20 @@ def sqlite_cli(db_path: Path) -> Cli:
     return Cli(str(db_path))
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """With pytest-xdist (``-n``), every PostgreSQL test runs in one worker, one after another: team mode's group
-    roles are cluster-wide, so two team databases set up at once would race on them. SQLite tests spread."""
-    for item in items:
-        params = getattr(getattr(item, "callspec", None), "params", {})
-        uses_pg = params.get("cli") == "postgres" or "pg_url" in getattr(item, "fixturenames", ())
-        if uses_pg or "postgres" in item.nodeid.lower() or "_pg" in item.nodeid.split("::")[0]:
-            item.add_marker(pytest.mark.xdist_group("postgres"))
+@pytest.fixture
+def team_roles_lock() -> Iterator[None]:
+    """Held by a test that sets up team mode, from before ``team init`` until its roles are dropped. Team mode's
+    group roles are cluster-wide and a teardown drops them when no database uses them, so two such tests at once
+    (two pytest-xdist workers, or two test runs on one server) would race: a file lock makes them take turns."""
+    import fcntl
+    import tempfile
+
+    with open(Path(tempfile.gettempdir()) / "salescli-test-team-roles.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def delivered_order(cli: Cli, *, second_contact: bool = True) -> tuple[str, int]:

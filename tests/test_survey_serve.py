@@ -462,7 +462,7 @@ def _drop_roles(roles: list[str]) -> None:
 
 
 @pytest.fixture
-def team_shop(pg_url: str, tmp_path: Path) -> Iterator[tuple[Shop, str, list[str]]]:
+def team_shop(team_roles_lock: None, pg_url: str, tmp_path: Path) -> Iterator[tuple[Shop, str, list[str]]]:
     """A team database with the shop's surveys, and the page's login (its URL)."""
     cli = Cli(pg_url)
     order = _deliver(cli)

@@ -87,7 +87,7 @@ def _create_login(name: str, member_of: str | None = None) -> None:
 
 
 @pytest.fixture
-def fresh(pg_url: str) -> Iterator[Team]:
+def fresh(team_roles_lock: None, pg_url: str) -> Iterator[Team]:
     """A team database after 'team init', no reps yet. Dropped (database first, then roles) afterwards."""
     name = pg_url.rsplit("/", 1)[1]
     t = Team(admin=Cli(pg_url), name=name)
