@@ -34,6 +34,10 @@ def isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.setenv("TZ", "Asia/Shanghai")
+    # English unless a test asks for Chinese (the machine's locale must not change what tests read)
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
     # Unexpected exceptions propagate (with their traceback) instead of becoming one error line.
     monkeypatch.setenv("SALESCLI_DEBUG", "1")
     return home

@@ -47,7 +47,10 @@ def load(name: str) -> object:
     target, help_text = COMMANDS[name]
     module_name, attribute = target.split(":")
     module = importlib.import_module(f"salescli.commands.{module_name}")
+    from salescli.help_text import decorate
+
     command = get_command(getattr(module, attribute))
     if not command.help:
         command.help = help_text
+    decorate(command, (name,))  # help in the chosen language, readable metavars, examples
     return command
