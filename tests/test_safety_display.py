@@ -44,6 +44,7 @@ CASES: list[Case] = [
     (2, ["lead", "add", "\ufeff", "--source", "web"], "name: must not be empty"),
     (2, ["lead", "add", "\u200b\u200c \u200d\u2060\u00ad\ufeff", "--source", "web"], "name: must not be empty"),
     (2, ["lead", "update", "2", "--name", "\u200b\u200b"], "name: must not be empty"),
+    (2, ["lead", "add", "\u3164\u180e", "--source", "web"], "name: must not be empty"),  # Hangul filler, MVS
     (2, ["customer", "add", "\u2060"], "name: must not be empty"),
     (2, ["contact", "add", "1", "--name", "\ufeff"], "name: must not be empty"),
     (2, ["product", "add", "P-2", "--name", "\u00ad", "--price", "1", "--cost", "1"], "name: must not be empty"),
@@ -75,14 +76,18 @@ def test_clean_text_refuses_hidden_controls(char: str, multiline: bool) -> None:
         clean_text(f"a{char}b", field="notes", multiline=multiline, max_len=4000)
 
 
-@pytest.mark.parametrize("text", ["\u200b", "\u200c\u200d", "\u2060", "\ufeff", "\u00ad", " \u200b \ufeff "])
+@pytest.mark.parametrize("text", ["\u200b", "\u200c\u200d", "\u2060", "\ufeff", "\u00ad", " \u200b \ufeff ",
+                                  # the rest of Unicode's default-ignorables, Hangul fillers, the blank braille cell
+                                  "\u180e", "\u034f", "\u3164", "\u115f", "\ufe0f", "\u200e", "\u2061", "\u2064",
+                                  "\U0001d173", "\U000e0001", "\u2800", "\uffa0", "\u3164\u200e \ufe0f"])
 def test_clean_text_counts_invisible_only_text_as_empty(text: str) -> None:
     with pytest.raises(InputError, match=r"^name: must not be empty$"):
         clean_text(text, field="name")
     assert clean_text(text, field="company", required=False) == ""  # an optional field stores nothing
 
 
-@pytest.mark.parametrize("text", ["👩\u200d💻 Dev", "王\u00ad芳", "\ufeffAlice", "שלום\u200f", "上海[red]"])
+@pytest.mark.parametrize("text", ["👩\u200d💻 Dev", "王\u00ad芳", "\ufeffAlice", "שלום\u200f", "上海[red]", "❤\ufe0f",
+                                  "ㅤ김"])
 def test_clean_text_keeps_real_text_with_invisible_characters_verbatim(text: str) -> None:
     assert clean_text(text, field="name") == text
 

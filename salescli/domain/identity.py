@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 from salescli.errors import InputError
+from salescli.i18n import _
 
 _HANDLE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
 _SPACE = re.compile(r"\s+")
@@ -14,9 +15,14 @@ _SPACE = re.compile(r"\s+")
 # paragraph separators U+2028/U+2029. One character class, so imports scan a whole column with it in one C-level
 # pass (importers/fields.py). Multiline fields remove \r, \n and \t before the scan.
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-# Invisible characters (zero-width space/joiners, word joiner, BOM, soft hyphen): allowed inside text (emoji and
-# some scripts need joiners), but text made only of them and spaces is empty. Imports check a column with it too.
-INVISIBLE_CHARS = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
+# Invisible characters: Unicode's default-ignorable code points (zero-width space/joiners, bidi marks, word joiner
+# and invisible operators, BOM, soft hyphen, combining grapheme joiner, Hangul fillers, Mongolian and Khmer
+# invisibles, variation selectors, musical formatting, tags) and the blank braille pattern. Allowed inside text (emoji
+# and some scripts need joiners and selectors), but text made only of them and spaces is empty. Imports check a
+# column with it too.
+INVISIBLE_CHARS = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u2800"
+    "\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]")
 
 
 def clean_text(value: str, *, field: str, max_len: int = 200, required: bool = True, multiline: bool = False) -> str:
@@ -29,11 +35,12 @@ def clean_text(value: str, *, field: str, max_len: int = 200, required: bool = T
     if text and INVISIBLE_CHARS.search(text) and not INVISIBLE_CHARS.sub("", text).strip():
         text = ""  # only zero-width characters, a BOM or soft hyphens: nothing a person can see or search for
     if required and not text:
-        raise InputError(f"{field}: must not be empty")
+        raise InputError(_("{field}: must not be empty").format(field=field))
     if CONTROL_CHARS.search(text.replace("\r", "").replace("\n", "").replace("\t", "") if multiline else text):
-        raise InputError(f"{field}: contains control characters or a line break")
+        raise InputError(_("{field}: contains control characters or a line break").format(field=field))
     if len(text) > max_len:
-        raise InputError(f"{field}: longer than {max_len} characters ({len(text)})")
+        raise InputError(_("{field}: longer than {most} characters ({length})").format(field=field, most=max_len,
+                                                                                       length=len(text)))
     return text
 
 
@@ -61,7 +68,7 @@ def normalize_email(value: str, *, field: str = "email") -> tuple[str, str]:
     match = SIMPLE_EMAIL.fullmatch(text)
     if (match and len(text) <= 254 and text.index("@") <= 64 and match.group(2).lower() not in SPECIAL_TLDS
             and "--" not in match.group(1)):
-        local, _, domain = text.rpartition("@")
+        local, _at, domain = text.rpartition("@")
         normalized = f"{local}@{domain.lower()}"
         return normalized, normalized.casefold()
     from email_validator import EmailNotValidError, validate_email
@@ -69,7 +76,8 @@ def normalize_email(value: str, *, field: str = "email") -> tuple[str, str]:
     try:
         info = validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise InputError(f"{field}: {value!r} is not an email address ({exc})") from None
+        raise InputError(_("{field}: {value!r} is not an email address ({reason})").format(
+            field=field, value=value, reason=exc)) from None
     return info.normalized, info.normalized.casefold()
 
 
@@ -88,9 +96,10 @@ def normalize_phone(value: str, *, region: str = "CN", field: str = "phone") -> 
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
-        raise InputError(f"{field}: {value!r} is not a phone number") from None
+        raise InputError(_("{field}: {value!r} is not a phone number").format(field=field, value=value)) from None
     if not phonenumbers.is_possible_number(number):
-        raise InputError(f"{field}: {value!r} is not a possible phone number for region {region}")
+        raise InputError(_("{field}: {value!r} is not a possible phone number for region {region}").format(
+            field=field, value=value, region=region))
     return text, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -98,18 +107,18 @@ def parse_handle(text: str) -> str:
     """A rep handle: 1-40 lower-case letters, digits, '.', '_' or '-'."""
     handle = text.strip().lower()
     if not _HANDLE.match(handle):
-        raise InputError(f"handle: {text!r} must be 1-40 letters, digits, '.', '_' or '-', starting with a "
-                         "letter or digit")
+        raise InputError(_("{field}: {text!r} must be 1-40 letters, digits, '.', '_' or '-', starting with a "
+                           "letter or digit").format(field="handle", text=text))
     return handle
 
 
-def parse_tax_id(text: str, *, field: str = "tax id") -> str:
+def parse_tax_id(text: str, *, field: str | None = None) -> str:
     """A taxpayer identification number (纳税人识别号): the 18-character unified social credit code, an older
     15/17/20-character number, or a foreign VAT number: 6-30 letters and digits, upper-cased, spaces and dashes
     dropped."""
     value = re.sub(r"[\s\-]", "", text).upper()
     if not re.fullmatch(r"[0-9A-Z]{6,30}", value):
         shown = text if len(text) <= 40 else text[:39] + "…"
-        raise InputError(f"{field}: {shown!r} is not a taxpayer number (6-30 letters and digits, "
-                         "e.g. 91310000MA1FL0XX00)")
+        raise InputError(_("{field}: {text!r} is not a taxpayer number (6-30 letters and digits, "
+                           "e.g. 91310000MA1FL0XX00)").format(field=field or _("tax id"), text=shown))
     return value
