@@ -3,13 +3,14 @@ acting rep. Light to import; the database layer loads only when a command asks f
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
+from salescli import output
 from salescli.domain.dates import local_now, parse_date, parse_datetime
 from salescli.settings import Resolved, Settings
 
@@ -34,6 +35,8 @@ class App:
         self._actor: Actor | None = None
         self._actor_resolved = False
         self._now = local_now()
+        self._rep_names: dict[str, str] | None = None
+        output.use_rep_names(self.rep_names)  # tables show reps by name: asked for only when one shows a rep
 
     @staticmethod
     def of(ctx: typer.Context) -> App:
@@ -59,9 +62,24 @@ class App:
         return self._store
 
     def close(self) -> None:
+        if output.rep_names_provider() == self.rep_names:
+            output.use_rep_names(None)
         if self._store is not None and not self._shared:
             self._store.close()
         self._store = None
+
+    def rep_names(self) -> Mapping[str, str]:
+        """Each rep's display name by handle (the handle when a rep has no name), for tables people read: one
+        query the first time a table shows a rep, then kept for the command; nothing for a database not created."""
+        if self._rep_names is None:
+            path = self.database_file()
+            if path is not None and not path.exists():
+                return {}
+            from salescli.services.kpi import rep_names
+
+            with self.store.read() as conn:
+                self._rep_names = rep_names(conn)
+        return self._rep_names
 
     # -- files a command writes ---------------------------------------------------------------------------
 

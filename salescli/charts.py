@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 
+from salescli.i18n import _
+
 Number = int | float | Decimal
 
 
@@ -37,9 +39,12 @@ def bars(items: Sequence[tuple[str, Number]], *, width: int = 40,
 
 
 def paired_bars(items: Sequence[tuple[str, Number, Number | None]], names: tuple[str, str], *, width: int = 40,
-                show: Callable[[Number], str] = _plain, missing: str = "(none)") -> list[str]:
+                show: Callable[[Number], str] = _plain, missing: str | None = None) -> list[str]:
     """Two bars per label on one scale: the value (█) and what it is measured against (░), e.g. a target;
-    ``missing`` stands where there is nothing to measure against."""
+    ``missing`` stands where there is nothing to measure against (default: "(none)" in the chosen language).
+    Labels and ``names`` are shown as given: the caller translates them."""
+    if missing is None:
+        missing = _("(none)")
     top = max((float(x) for _, a, b in items for x in (a, b) if x is not None), default=0.0)
     label_width = max((_width(label) for label, _, _ in items), default=0)
 

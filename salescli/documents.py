@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from salescli.errors import InputError, PolicyError
+from salescli.i18n import _
 
 if TYPE_CHECKING:
     from salescli.domain.documents import Document
@@ -68,15 +69,17 @@ def html(doc: Document, *, template: str | None = None, setting: str = "quote_te
             try:
                 source = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as error:
-                raise InputError(f"{setting} {template!r}: cannot read it ({error.__class__.__name__})") from None
+                raise InputError(_("{setting} {template}: cannot read it ({reason})").format(
+                    setting=setting, template=repr(template), reason=error.__class__.__name__)) from None
             compiled = env.from_string(source)
         else:
             compiled = env.get_template(DEFAULT_TEMPLATE)
         return compiled.render(doc=doc)
     except TemplateError as error:
         line = getattr(error, "lineno", None)
-        where = f" line {line}" if line else ""
-        raise InputError(f"{setting} {template or DEFAULT_TEMPLATE!r}{where}: {error.message or error}") from None
+        message = _("{setting} {template} line {line}: {problem}") if line else _("{setting} {template}: {problem}")
+        raise InputError(message.format(setting=setting, template=repr(template or DEFAULT_TEMPLATE), line=line,
+                                        problem=error.message or error)) from None
 
 
 # -- PDF ----------------------------------------------------------------------------------------------------------
@@ -111,7 +114,7 @@ def pdf(doc: Document, *, fonts: list[Path]) -> bytes:
         data = _layout(doc, fonts, Page)
     dropped = [str(w.message) for w in caught if "glyph" in str(w.message).lower()]
     if dropped:  # pdf_fonts.choose checked coverage; this is the last line of defence, never a silent gap
-        raise PolicyError(f"the PDF would miss characters: {dropped[0][:200]}")
+        raise PolicyError(_("the PDF would miss characters: {problem}").format(problem=dropped[0][:200]))
     return data
 
 
@@ -130,7 +133,8 @@ def _layout(doc: Document, fonts: list[Path], page: Any) -> bytes:
         try:
             out.add_font(f"f{n}", "", str(path), collection_font_number=0)
         except Exception as error:  # fpdf2 raises several kinds for unusable fonts
-            raise PolicyError(f"cannot use font {path} for the PDF ({error.__class__.__name__}: {error})") from None
+            raise PolicyError(_("cannot use font {path} for the PDF ({kind}: {problem})").format(
+                path=path, kind=error.__class__.__name__, problem=error)) from None
     if len(fonts) > 1:
         out.set_fallback_fonts([f"f{n}" for n in range(1, len(fonts))], exact_match=False)
     out.alias_nb_pages(PAGES)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from salescli.errors import InputError, PolicyError
+from salescli.i18n import _
 
 #: Files SQLite keeps beside a database; writing over any of them corrupts it.
 SQLITE_SIDE_FILES = ("", "-wal", "-shm", "-journal")
@@ -51,25 +52,28 @@ def check_target(path: Path, *, option: str, force: bool = False, database: Path
     path = Path(os.path.abspath(path.expanduser()))
     for protected in database_files(database):
         if _same(path, protected):
-            raise InputError(f"{option}: {path} is the database{'' if protected == database else ' or its journal'}"
-                             "; choose another file")
+            message = (_("{option}: {path} is the database; choose another file") if protected == database
+                       else _("{option}: {path} is the database or its journal; choose another file"))
+            raise InputError(message.format(option=option, path=path))
     for source in inputs:
         if _same(path, source):
-            raise InputError(f"{option}: {path} is this command's input file; choose another file")
+            raise InputError(_("{option}: {path} is this command's input file; choose another file").format(
+                option=option, path=path))
     try:
         info = path.lstat()
     except FileNotFoundError:
         return path
     except OSError as error:
-        raise InputError(f"{option}: cannot write {path}: {error.strerror}") from None
+        raise InputError(_("{option}: cannot write {path}: {reason}").format(
+            option=option, path=path, reason=error.strerror)) from None
     if stat.S_ISLNK(info.st_mode):
-        raise InputError(f"{option}: {path} is a symbolic link; name the real file")
+        raise InputError(_("{option}: {path} is a symbolic link; name the real file").format(option=option, path=path))
     if stat.S_ISDIR(info.st_mode):
-        raise InputError(f"{option}: {path} is a folder; name a file")
+        raise InputError(_("{option}: {path} is a folder; name a file").format(option=option, path=path))
     if not stat.S_ISREG(info.st_mode):
-        raise InputError(f"{option}: {path} is not a regular file")
+        raise InputError(_("{option}: {path} is not a regular file").format(option=option, path=path))
     if not force:
-        raise PolicyError(f"{option}: {path} exists; use --force to replace it")
+        raise PolicyError(_("{option}: {path} exists; use --force to replace it").format(option=option, path=path))
     return path
 
 
@@ -100,8 +104,10 @@ def disk_full(option: str, path: Path) -> InputError:
 
 def write_error(option: str, path: Path, error: OSError) -> InputError:
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
-        return InputError(f"{option}: the disk is full writing {path}; nothing was written")
-    return InputError(f"{option}: cannot write {path}: {error.strerror or error}")
+        return InputError(_("{option}: the disk is full writing {path}; nothing was written").format(
+            option=option, path=path))
+    return InputError(_("{option}: cannot write {path}: {reason}").format(option=option, path=path,
+                                                                          reason=error.strerror or error))
 
 
 @contextmanager
@@ -113,7 +119,8 @@ def atomic_write(path: Path, *, option: str, force: bool = False, database: Path
     target = check_target(path, option=option, force=force, database=database, inputs=inputs)
     folder = target.parent
     if not folder.is_dir():
-        raise InputError(f"{option}: cannot write {target}: no such folder {folder}")
+        raise InputError(_("{option}: cannot write {path}: no such folder {folder}").format(
+            option=option, path=target, folder=folder))
     tmp, fd = create_temp(target, option=option)
     done = False
     try:
@@ -141,12 +148,14 @@ def place(tmp: Path, target: Path, *, force: bool, option: str) -> None:
     try:
         os.link(tmp, target)
     except FileExistsError:
-        raise PolicyError(f"{option}: {target} exists; use --force to replace it") from None
+        raise PolicyError(_("{option}: {path} exists; use --force to replace it").format(
+            option=option, path=target)) from None
     except OSError as error:
         if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV, errno.EMLINK):
             raise
         if target.exists() or target.is_symlink():  # a file system without hard links: check, then rename
-            raise PolicyError(f"{option}: {target} exists; use --force to replace it") from None
+            raise PolicyError(_("{option}: {path} exists; use --force to replace it").format(
+                option=option, path=target)) from None
         os.replace(tmp, target)
         return
     tmp.unlink()
@@ -165,9 +174,10 @@ def output_folder(path: Path, *, option: str) -> Path:
             raise write_error(option, path, error) from None
         return path
     if stat.S_ISLNK(info.st_mode):
-        raise InputError(f"{option}: {path} is a symbolic link; name the real folder")
+        raise InputError(_("{option}: {path} is a symbolic link; name the real folder").format(
+            option=option, path=path))
     if not stat.S_ISDIR(info.st_mode):
-        raise InputError(f"{option}: {path} is not a folder")
+        raise InputError(_("{option}: {path} is not a folder").format(option=option, path=path))
     return path
 
 

@@ -63,7 +63,7 @@ def walk(command: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...],
 
 def help_texts(command: Any) -> Iterator[str]:
     """The texts of one command a person reads in its help (message ids of the catalog)."""
-    for text in (command.help, command.short_help):
+    for text in (command.help, command.short_help, getattr(command, "_salescli_epilog", command.epilog)):
         if text:
             yield text
     for param in command.params:
@@ -78,6 +78,12 @@ def decorate(command: Any, path: tuple[str, ...], *, recursive: bool = True) -> 
     from salescli.examples import EXAMPLES
 
     for sub_path, sub in walk(command, path) if recursive else [(path, command)]:
+        if getattr(sub, "_salescli_decorated", False):
+            continue
+        sub._salescli_decorated = True
+        from salescli.completion import attach
+
+        attach(sub, sub_path)  # Tab offers values: statuses, periods, lead ids, quote numbers, SKUs
         if sub.help:
             sub.help = _(sub.help)
         if sub.short_help:
@@ -87,9 +93,12 @@ def decorate(command: Any, path: tuple[str, ...], *, recursive: bool = True) -> 
                 param.help = _(param.help)
             if param.metavar is None:
                 param.metavar = metavar_for(param)
+        sub._salescli_epilog = sub.epilog  # the command's own notes, as written (the catalog's message id)
+        epilog = _(sub.epilog) if sub.epilog else ""  # a command's own notes (tier rules) come first
         examples = EXAMPLES.get(" ".join(sub_path))
         if examples:
-            sub.epilog = examples_text(examples)
+            epilog = f"{epilog}\n\n{examples_text(examples)}" if epilog else examples_text(examples)
+        sub.epilog = epilog or None
 
 
 def examples_text(examples: list[str]) -> str:
@@ -131,13 +140,12 @@ CLICK_MESSAGES: list[tuple[str, str]] = [
 TYPER_MESSAGES = [N_("Usage: "), N_("Options"), N_("Arguments"), N_("Commands"), N_("default: {default}"),
                   N_("required"), N_("env var: {var}"), N_("Missing command."), N_("Aborted!"), N_("(dynamic)"),
                   N_("Show this message and exit.")]
-_COMPILED = [(re.compile(pattern, re.DOTALL), msgid) for pattern, msgid in CLICK_MESSAGES]
 
 
 def click_message(text: str) -> str:
     """A message of Click's in the chosen language (nested ones too: "Invalid value for X: 'y' is not ...")."""
-    for pattern, msgid in _COMPILED:
-        match = pattern.fullmatch(text)
+    for pattern, msgid in CLICK_MESSAGES:  # (re caches compiled patterns; only an error gets here)
+        match = re.fullmatch(pattern, text, re.DOTALL)
         if match is not None:
             fields = match.groupdict()
             if "message" in fields:
@@ -154,26 +162,29 @@ def columns(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(char) in ("W", "F") else 1 for char in text)
 
 
-_WIDE_CHUNKS = re.compile(r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60"
-                          r"\uffe0-\uffe6]|[^\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f"
-                          r"\uff00-\uff60\uffe0-\uffe6]+")
+_WIDE_CHUNKS = (r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60"
+                r"\uffe0-\uffe6]|[^\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f"
+                r"\uff00-\uff60\uffe0-\uffe6]+")  # one wide character, or a run of others
+
+
+_NO_LINE_START = frozenset("、，。：；！？）」』】》〉…,.:;!?)")
 
 
 def _wrapper_class() -> type:
     from typer._click._textwrap import TextWrapper
 
-    class WideTextWrapper(TextWrapper):  # type: ignore[misc]
+    class WideTextWrapper(TextWrapper):
         """Click's wrapper, measuring display width and breaking between Chinese characters."""
 
         def _split(self, text: str) -> list[str]:
             chunks: list[str] = []
             for chunk in super()._split(text):
-                chunks.extend([chunk] if chunk.isascii() else _WIDE_CHUNKS.findall(chunk))
+                chunks.extend([chunk] if chunk.isascii() else re.findall(_WIDE_CHUNKS, chunk))
             return chunks
 
         def _wrap_chunks(self, chunks: list[str]) -> list[str]:
             if all(chunk.isascii() for chunk in chunks):
-                return super()._wrap_chunks(chunks)  # type: ignore[no-any-return]
+                return super()._wrap_chunks(chunks)
             lines: list[str] = []
             chunks.reverse()
             while chunks:
@@ -189,6 +200,8 @@ def _wrapper_class() -> type:
                     line.append(chunks.pop())
                 if chunks and not line:  # one chunk wider than the line: cut it
                     self._handle_long_word(chunks, line, used, width)
+                elif chunks and len(line) > 1 and chunks[-1][:1] in _NO_LINE_START:
+                    chunks.append(line.pop())  # "，" or "）" never starts a line: its character goes along
                 if self.drop_whitespace and line and not line[-1].strip():
                     line.pop()
                 if line:
@@ -204,8 +217,8 @@ def install() -> None:
     from typer._click import _textwrap, core, formatting
 
     if getattr(_textwrap.TextWrapper, "__name__", "") != "WideTextWrapper":
-        _textwrap.TextWrapper = _wrapper_class()  # type: ignore[misc]
-        formatting.term_len = columns  # type: ignore[assignment]
+        _textwrap.TextWrapper = _wrapper_class()  # type: ignore[assignment,misc]
+        formatting.term_len = columns  # type: ignore[attr-defined,assignment]
         original = formatting.HelpFormatter.write_usage
 
         def write_usage(self: Any, prog: str, args: str = "", prefix: str | None = None) -> None:

@@ -4,70 +4,90 @@ sheet per view (``kpi report --xlsx``).
 The page loads nothing from the network and runs no script: inline CSS and SVG only. It fits a 1280 px window
 (nothing wider: the tables use fixed layouts that wrap, charts scale with the page) and prints on A4 landscape.
 People appear by display name (``reps.name``, else the handle); revenue no rep owns is labelled "unassigned".
-Every word a reader sees comes from :data:`LABELS`, one table per language (the place a translation catalog
-will replace).
+Every word a reader sees comes from :data:`WORDS` (English, marked for the catalog), translated into the chosen
+language when the page is made: :func:`words` (``LABELS[lang]`` gives the same table for a given language).
 """
 
 from __future__ import annotations
 
 import html
-import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Sales performance", "period": "Period", "generated": "Generated", "by": "by",
-        "rep": "Rep", "month": "Month", "channel": "Channel", "product": "Product",
-        "revenue": "Revenue", "units": "Units", "deals_won": "Won", "deals_lost": "Lost", "win_rate": "Win rate",
-        "avg_deal": "Avg deal", "cycle_days": "Cycle (days)", "target": "Target", "attainment": "Attainment",
-        "nps": "NPS", "csat": "CSAT", "surveys": "Surveys", "on_time_rate": "On time",
-        "total": "Total", "unassigned": "unassigned", "none": "unknown",
-        "revenue_vs_target": "Revenue vs target", "monthly_trend": "Monthly revenue", "funnel": "Funnel",
-        "detail": "Details", "legend_revenue": "Revenue", "legend_target": "Target", "no_target": "no target",
-        "leads": "Leads", "deals": "Deals", "needs": "Needs confirmed", "demo": "Demo", "quote_sent": "Quote sent",
-        "won": "Won", "conversion": "from the step before", "lead_to_won": "Leads to won",
-        "no_data": "No records in this period.", "satisfaction": "Satisfaction",
-        "sheet_rep": "By rep", "sheet_month": "By month", "sheet_channel": "By channel",
-        "sheet_product": "By product", "sheet_funnel": "Funnel", "step": "Step", "count": "Count",
-        "rate": "Conversion", "handle": "Handle", "name": "Name",
-    },
-    "zh": {
-        "title": "销售业绩报告", "period": "期间", "generated": "生成日期", "by": "按",
-        "rep": "销售", "month": "月份", "channel": "渠道", "product": "产品",
-        "revenue": "收入", "units": "数量", "deals_won": "赢单", "deals_lost": "丢单", "win_rate": "赢单率",
-        "avg_deal": "平均单额", "cycle_days": "周期（天）", "target": "目标", "attainment": "完成率",
-        "nps": "NPS", "csat": "满意度", "surveys": "回访数", "on_time_rate": "准时交付率",
-        "total": "合计", "unassigned": "未分配", "none": "未知",
-        "revenue_vs_target": "收入与目标", "monthly_trend": "月度收入", "funnel": "销售漏斗",
-        "detail": "明细", "legend_revenue": "收入", "legend_target": "目标", "no_target": "无目标",
-        "leads": "线索", "deals": "商机", "needs": "需求确认", "demo": "演示", "quote_sent": "已报价",
-        "won": "赢单", "conversion": "较上一步", "lead_to_won": "线索到赢单",
-        "no_data": "本期间没有记录。", "satisfaction": "客户满意度",
-        "sheet_rep": "按销售", "sheet_month": "按月份", "sheet_channel": "按渠道",
-        "sheet_product": "按产品", "sheet_funnel": "漏斗", "step": "步骤", "count": "数量",
-        "rate": "转化率", "handle": "账号", "name": "姓名",
-    },
+from salescli import i18n
+from salescli.i18n import N_
+
+#: Every word the page and the workbook show, in English (the catalog's message ids); ``meta``, ``generated``,
+#: ``conversion`` and ``lead_to_won`` are whole lines with named placeholders.
+WORDS: dict[str, str] = {
+    "title": N_("Sales performance"), "meta": N_("Period: {span} · by {group}"), "generated": N_("Generated {date}"),
+    "rep": N_("Rep"), "month": N_("Month"), "channel": N_("Channel"), "product": N_("Product"),
+    "revenue": N_("Revenue"), "units": N_("Units"), "deals_won": N_("Won"), "deals_lost": N_("Lost"),
+    "win_rate": N_("Win rate"), "avg_deal": N_("Avg deal"), "cycle_days": N_("Cycle (days)"),
+    "target": N_("Target"), "attainment": N_("Attainment"), "nps": N_("NPS"), "csat": N_("CSAT"),
+    "surveys": N_("Surveys"), "on_time_rate": N_("On time"),
+    "total": N_("Total"), "unassigned": N_("unassigned"), "none": N_("unknown"),
+    "revenue_vs_target": N_("Revenue vs target"), "monthly_trend": N_("Monthly revenue"), "funnel": N_("Funnel"),
+    "detail": N_("Details"), "legend_revenue": N_("Revenue"), "legend_target": N_("Target"),
+    "no_target": N_("no target"), "leads": N_("Leads"), "deals": N_("Deals"), "needs": N_("Needs confirmed"),
+    "demo": N_("Demo"), "quote_sent": N_("Quote sent"), "won": N_("Won"),
+    "conversion": N_("{rate}% from the step before"), "lead_to_won": N_("Leads to won: {rate}"),
+    "no_data": N_("No records in this period."), "satisfaction": N_("Satisfaction"),
+    "sheet_rep": N_("By rep"), "sheet_month": N_("By month"), "sheet_channel": N_("By channel"),
+    "sheet_product": N_("By product"), "sheet_funnel": N_("Funnel"), "step": N_("Step"), "count": N_("Count"),
+    "rate": N_("Conversion"), "handle": N_("Handle"), "name": N_("Name"),
 }
+
+
+def _translator(lang: str) -> Callable[[str], str]:
+    """gettext for ``lang``: the process's own when it is the chosen language, else that language's catalog."""
+    if lang == i18n.language():
+        return i18n._
+    if lang not in i18n.CATALOGS:  # English: the source
+        return str
+    import gettext
+
+    return gettext.translation(i18n.DOMAIN, i18n.LOCALE_DIR, languages=[i18n.CATALOGS[lang]], fallback=True).gettext
+
+
+def words(lang: str | None = None) -> dict[str, str]:
+    """:data:`WORDS` in ``lang`` (zh or en; default: the language chosen at start-up)."""
+    translate = _translator(lang or i18n.language())
+    return {key: translate(text) for key, text in WORDS.items()}
+
+
+class _Labels(Mapping[str, dict[str, str]]):
+    """``LABELS["zh"]``, ``LABELS["en"]``: :data:`WORDS` in that language (made when asked for)."""
+
+    def __getitem__(self, lang: str) -> dict[str, str]:
+        if lang not in i18n.LANGUAGES:
+            raise KeyError(lang)
+        return words(lang)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(i18n.LANGUAGES)
+
+    def __len__(self) -> int:
+        return len(i18n.LANGUAGES)
+
+
+LABELS = _Labels()
 MEASURES = ("revenue", "units", "deals_won", "deals_lost", "win_rate", "avg_deal", "cycle_days", "target",
             "attainment", "nps", "csat", "surveys", "on_time_rate")
 RATES = ("win_rate", "attainment", "on_time_rate")
 FUNNEL_STEPS = ("leads", "deals", "needs", "demo", "quote_sent", "won")
 
 
+def _chosen(lang: str | None) -> str:
+    return lang if lang is not None and lang in i18n.LANGUAGES else i18n.language()
+
+
 def language(setting: str | None, environ: Mapping[str, str] | None = None) -> str:
-    """zh or en: the language setting, or with ``auto`` the first of LC_ALL, LC_MESSAGES, LANG that is set."""
-    if setting in LABELS:
-        return setting
-    env = os.environ if environ is None else environ
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = env.get(name)
-        if value:
-            return "zh" if value.lower().startswith("zh") else "en"
-    return "en"
+    """zh or en: the language setting, or with ``auto`` the locale's (as ``salescli.i18n`` chooses it)."""
+    return i18n.pick(setting, environ)
 
 
 @dataclass(frozen=True)
@@ -206,13 +226,13 @@ def _funnel_html(funnel: Mapping[str, Any] | None, words: Mapping[str, str]) -> 
     for step in FUNNEL_STEPS:
         count = int(total.get(step) or 0)
         width = max(count / first * 100, 0.5)
-        rate = f"{count / previous * 100:.0f}% {words['conversion']}" if previous else ""
+        rate = words["conversion"].format(rate=f"{count / previous * 100:.0f}") if previous else ""
         items.append(f'<div class="fstep"><span class="fname">{e(words[step])}</span><span class="fbar">'
                      f'<span style="width:{width:.1f}%"></span></span><span class="fnum">{count:,}</span>'
                      f'<span class="frate">{e(rate)}</span></div>')
         previous = count or None
     won = total.get("lead_to_won")
-    summary = f'<p class="note">{e(words["lead_to_won"])}: {_cell("win_rate", won)}</p>'
+    summary = f'<p class="note">{e(words["lead_to_won"].format(rate=_cell("win_rate", won)))}</p>'
     return f'<section><h2>{e(words["funnel"])}</h2><div class="funnel">{"".join(items)}</div>{summary}</section>'
 
 
@@ -282,9 +302,10 @@ def _number_cell(name: str, value: Any) -> str:
     return f'<td class="n" title="{text}">{text}</td>'
 
 
-def kpi_html(views: Views, *, lang: str = "en") -> str:
-    """The whole page."""
-    words = LABELS.get(lang, LABELS["en"])
+def kpi_html(views: Views, *, lang: str | None = None) -> str:
+    """The whole page, in ``lang`` (zh or en; default: the language chosen at start-up)."""
+    lang = _chosen(lang)
+    words = LABELS[lang]
     report = views.report
     key = report["by"]
     total = report["total"]
@@ -310,14 +331,14 @@ def kpi_html(views: Views, *, lang: str = "en") -> str:
                    else None) for r in by_month["rows"]]
         trend = (f'<section><h2>{e(words["monthly_trend"])}</h2>{_legend(words)}'
                  f"{_trend_svg(points, words)}</section>")
-    generated = f' · {e(words["generated"])} {views.today.isoformat()}' if views.today else ""
+    generated = f' · {e(words["generated"].format(date=views.today.isoformat()))}' if views.today else ""
     title = f'{words["title"]} · {views.period_label or span}'
     return f"""<!doctype html>
 <html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{e(title)}</title><style>{_CSS}</style></head><body><main>
 <h1>{e(words["title"])}</h1>
-<p class="meta">{e(words["period"])}: {e(span)} · {e(words["by"])} {e(words[key])}{generated}</p>
+<p class="meta">{e(words["meta"].format(span=span, group=words[key]))}{generated}</p>
 <div class="cards">{card_html}</div>
 <section><h2>{e(words["revenue_vs_target"])}</h2>{_legend(words)}{_bars_svg(bars, words)}</section>
 {trend}
@@ -368,11 +389,12 @@ def _funnel_sheet(funnel: Mapping[str, Any], words: Mapping[str, str]) -> Any:
                  styles=[None, "integer", "percent"], widths=[20.0, 12.0, 12.0])
 
 
-def write_kpi_workbook(out: Any, views: Views, *, lang: str = "en") -> None:
-    """A sheet per view (by rep, month, channel, product) with a total row, and the funnel."""
+def write_kpi_workbook(out: Any, views: Views, *, lang: str | None = None) -> None:
+    """A sheet per view (by rep, month, channel, product) with a total row, and the funnel, in ``lang`` (zh or en;
+    default: the language chosen at start-up)."""
     from salescli.importers.xlsx import write_workbook
 
-    words = LABELS.get(lang, LABELS["en"])
+    words = LABELS[_chosen(lang)]
     names = views.names or {}
     sheets = [_view_sheet(r, words, names) for r in (views.by_rep, views.by_month, views.by_channel,
                                                      views.by_product) if r is not None]

@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 from salescli.domain.surveys import header_safe
 from salescli.errors import InputError, PolicyError
+from salescli.i18n import _
 from salescli.settings import ENV_SMTP_URL
 
 
@@ -41,14 +42,14 @@ def parse_smtp_url(url: str, *, security: str | None = None) -> SmtpSettings:
     """``smtp://user:pass@host:port`` (plain, or STARTTLS with security=starttls) or ``smtps://...`` (SSL)."""
     parts = urlsplit(url)
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-        raise InputError("SMTP URL must look like smtp://user:password@host:port (or smtps://)")
+        raise InputError(_("SMTP URL must look like smtp://user:password@host:port (or smtps://)"))
     mode = security or ("ssl" if parts.scheme == "smtps" else "plain")
     if mode not in ("plain", "starttls", "ssl"):
-        raise InputError(f"smtp_security: {mode!r} is not plain, starttls or ssl")
+        raise InputError(_("smtp_security: {value} is not plain, starttls or ssl").format(value=repr(mode)))
     try:
         port = parts.port or (465 if mode == "ssl" else 587 if mode == "starttls" else 25)
     except ValueError:
-        raise InputError("SMTP URL has an invalid port") from None
+        raise InputError(_("SMTP URL has an invalid port")) from None
     return SmtpSettings(host=parts.hostname, port=port, user=unquote(parts.username) if parts.username else None,
                         password=unquote(parts.password) if parts.password else None, security=mode)
 
@@ -56,8 +57,8 @@ def parse_smtp_url(url: str, *, security: str | None = None) -> SmtpSettings:
 def smtp_settings(configured_url: str | None, security: str | None) -> SmtpSettings:
     url = os.environ.get(ENV_SMTP_URL) or configured_url
     if not url:
-        raise PolicyError(f"no SMTP server: set {ENV_SMTP_URL}=smtp://user:password@host:port "
-                          "(or use --outbox DIR to write .eml files)")
+        raise PolicyError(_("no SMTP server: set {variable}=smtp://user:password@host:port "
+                            "(or use --outbox DIR to write .eml files)").format(variable=ENV_SMTP_URL))
     return parse_smtp_url(url, security=security)
 
 
@@ -66,9 +67,9 @@ def address(email: str, name: str | None = None) -> Address:
     from salescli.domain.identity import normalize_email
 
     if any(ch in email for ch in "\r\n\x00"):
-        raise InputError(f"{email!r} contains a line break")
-    normalized, _ = normalize_email(email)
-    local, _, domain = normalized.rpartition("@")
+        raise InputError(_("{address} contains a line break").format(address=repr(email)))
+    normalized, _unused = normalize_email(email)
+    local, _at, domain = normalized.rpartition("@")
     return Address(display_name=header_safe(name or ""), username=local, domain=domain)
 
 
@@ -94,7 +95,8 @@ def write_eml(folder: Path, name: str, message: EmailMessage, *, database: Path 
 
 
 class SendFailed(Exception):
-    """One message was not accepted; ``reason`` is safe to store and print."""
+    """One message was not accepted; ``reason`` is safe to store and print (stored with the survey: English, as the
+    audit data is, whatever the language)."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)

@@ -21,6 +21,7 @@ from mcp.types import ToolAnnotations
 from salescli import __version__
 from salescli.app import App
 from salescli.errors import SalesError, redact
+from salescli.i18n import _
 from salescli.output import json_value
 from salescli.settings import Settings
 
@@ -101,7 +102,7 @@ def build(settings: Settings) -> MCPServer:
         from salescli.services.common import parse_id
 
         if (lead_id is None) == (deal_id is None):
-            raise ToolError("give exactly one of lead_id or deal_id")
+            raise ToolError(_("give exactly one of lead_id or deal_id"))
 
         def work(a: App) -> dict[str, Any]:
             at = a.moment(None)

@@ -3,6 +3,13 @@
 Commands hand over rows as dicts of plain values (str, int, Decimal money, date, datetime, None) and a list
 of columns to show. Human formats (table, plain, markdown) show those columns; machine formats (csv, json)
 carry every field of the row so scripts get the whole record. Heavy libraries load only for their format.
+
+For people the renderer also translates headers, labels and titles (``_()`` at display: they are marked with
+``N_`` where they are defined), shows reps by display name (``PEOPLE`` columns; the App supplies the names,
+see ``use_rep_names``), and fits a ``table`` to the terminal: ids, numbers, money, dates and statuses are never
+split, text wraps (at most ``MAX_LINES`` lines, then an ellipsis); when that is not enough the table drops its
+box, then its widest optional columns (one note on stderr says which), or shows one record per block.
+Plain, markdown, csv and json are never shortened: scripts read them.
 """
 
 from __future__ import annotations
@@ -13,12 +20,14 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TextIO
+
+from salescli.i18n import N_, _
 
 
 class Format(StrEnum):
@@ -31,22 +40,71 @@ class Format(StrEnum):
 
 @dataclass(frozen=True)
 class Col:
-    """A column of a human table: the row key, its header, and whether it is a number (right-aligned)."""
+    """A column of a human table: the row key, its header (English, marked by the extractor: translated when
+    shown), and whether it is a number (right-aligned, never split)."""
 
     key: str
     header: str
     numeric: bool = False
     percent: bool = False  # a 0..1 ratio shown as 12.5% in human formats
     places: int | None = None  # fixed decimals for a number column (cycle days: 1)
+    # False: never split on a narrow terminal (a code, a status); True: text that may wrap; None: from the values
+    # (numbers, money, dates and short one-word text are never split)
+    wrap: bool | None = None
+    # True: may be left out on a narrow terminal; False: never; None: all but the first column and the record's
+    # own id, number, name or title (KEY_COLUMNS)
+    optional: bool | None = None
 
 
-def _cell(row: Mapping[str, Any], col: Col) -> str:
+#: columns that name the record: never left out of a narrow table
+KEY_COLUMNS = frozenset({"id", "number", "name", "title", "subject", "sku", "handle", "text"})
+#: row keys that hold a rep's handle: people read the rep's display name there (json and csv keep the handle)
+PEOPLE = frozenset({"owner", "rep", "approved_by", "manager", "assignee", "actor"})
+
+_rep_names: Callable[[], Mapping[str, str]] | None = None
+
+
+def use_rep_names(provider: Callable[[], Mapping[str, str]] | None) -> None:
+    """Where human formats get reps' display names by handle (the App's ``rep_names``: one query, made only when
+    a table shows a person column). None: handles as they are."""
+    global _rep_names
+    _rep_names = provider
+
+
+def rep_names_provider() -> Callable[[], Mapping[str, str]] | None:
+    return _rep_names
+
+
+def _names_for(rows: Iterable[Mapping[str, Any]], keys: Iterable[str]) -> Mapping[str, str]:
+    """Display names by handle when a shown person column holds a value, else nothing (no query)."""
+    people = [k for k in keys if k in PEOPLE]
+    if _rep_names is None or not people or not any(row.get(k) for row in rows for k in people):
+        return {}
+    return _rep_names()
+
+
+def _person(value: Any, names: Mapping[str, str], *, with_handle: bool = False) -> Any:
+    if not isinstance(value, str) or value not in names:
+        return value
+    name = names[value]
+    if not name or name == value:
+        return value
+    return f"{name} ({value})" if with_handle else name
+
+
+def _cell(row: Mapping[str, Any], col: Col, names: Mapping[str, str] | None = None) -> str:
+    """A value as people read it (the text formats): percentages, fixed decimals, yes/no in their language, reps
+    by display name."""
     value = row.get(col.key)
-    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, (int, float, Decimal)):
         if col.percent:
             return f"{float(value) * 100:.1f}%"
         if col.places is not None:
             return f"{value:,.{col.places}f}"
+    if names and col.key in PEOPLE:
+        value = _person(value, names)
     return text_value(value)
 
 
@@ -155,6 +213,58 @@ def json_line(value: Any) -> str:
     return json.dumps(json_value(value), ensure_ascii=False, separators=(",", ":"))
 
 
+#: how people read a record's field names (``show``): English, translated when shown; a key not here shows as is
+LABELS: dict[str, str] = {
+    "id": N_("id"), "name": N_("name"), "title": N_("title"), "company": N_("company"), "email": N_("email"),
+    "phone": N_("phone"), "city": N_("city"), "region": N_("region"), "address": N_("address"),
+    "source": N_("source"), "status": N_("status"), "score": N_("score"), "owner": N_("owner"), "rep": N_("rep"),
+    "follow_up": N_("follow-up"), "notes": N_("notes"), "note": N_("note"), "lost_reason": N_("lost reason"),
+    "customer": N_("customer"), "customer_id": N_("customer id"), "deal": N_("deal"), "deal_id": N_("deal id"),
+    "created_at": N_("created at"), "updated_at": N_("updated at"), "closed_at": N_("closed at"),
+    "merged_into": N_("merged into"), "industry": N_("industry"), "size": N_("size"), "budget": N_("budget"),
+    "tier": N_("tier"), "competitors": N_("competitors"), "preferences": N_("preferences"),
+    "legal_name": N_("legal name"), "tax_id": N_("tax id"), "stage": N_("stage"), "value": N_("value"),
+    "expected_close": N_("expected close"), "next_step": N_("next step"), "stage_at": N_("in stage since"),
+    "probability": N_("stage probability"), "win_probability": N_("win probability"), "number": N_("number"),
+    "revision": N_("revision"), "latest_revision": N_("latest revision"), "subtotal": N_("subtotal"),
+    "discount": N_("discount"), "discount_pct": N_("discount %"), "net": N_("net"), "tax": N_("tax"),
+    "tax_rate": N_("tax rate %"), "total": N_("total"), "currency": N_("currency"), "list_value": N_("list value"),
+    "effective_discount": N_("effective discount"), "margin": N_("margin"), "needs_approval": N_("needs approval"),
+    "approved": N_("approved"), "approved_by": N_("approved by"), "approved_at": N_("approved at"),
+    "valid_until": N_("valid until"), "sent_at": N_("sent at"), "decided_at": N_("decided at"),
+    "reject_reason": N_("reject reason"), "payment_terms": N_("payment terms"),
+    "delivery_terms": N_("delivery terms"), "delivery_date": N_("delivery date"), "remarks": N_("remarks"),
+    "quote": N_("quote"), "quote_revision": N_("quote revision"), "units": N_("units"), "terms": N_("terms"),
+    "signed_at": N_("signed at"), "signed_by": N_("signed by"), "flag": N_("flag"), "late": N_("late"),
+    "at_risk": N_("at risk"), "promised": N_("promised"), "expected": N_("expected"), "days_left": N_("days left"),
+    "contract": N_("contract"), "ordered_at": N_("ordered at"), "shipped_at": N_("shipped at"),
+    "delivered_at": N_("delivered at"), "subject": N_("subject"), "priority": N_("priority"),
+    "order": N_("order"), "opened_at": N_("opened at"), "sla_due_at": N_("SLA due at"),
+    "resolved_at": N_("resolved at"), "sla": N_("SLA"), "breached": N_("breached"),
+    "near_breach": N_("near breach"), "hours_left": N_("hours left"), "sku": N_("SKU"), "category": N_("category"),
+    "price": N_("price"), "cost": N_("cost"), "lead_time_days": N_("lead time (days)"), "active": N_("active"),
+    "description": N_("description"), "spec": N_("spec"), "unit": N_("unit"), "deliver_by": N_("deliver by"),
+    "decision_maker": N_("decision maker"), "confirmed_at": N_("confirmed at"), "handle": N_("handle"),
+    "role": N_("role"), "login": N_("login"), "period": N_("period"), "from": N_("from"), "to": N_("to"),
+    "revenue": N_("revenue"), "due": N_("due"), "overdue_days": N_("late (days)"), "on": N_("on"),
+    "record_id": N_("record id"), "record": N_("record"), "text": N_("task"), "done_at": N_("done at"),
+    "database": N_("database"), "schema": N_("schema"), "size_bytes": N_("size (bytes)"),
+    # nested lists shown as sections after the fields
+    "activities": N_("activities"), "contacts": N_("contacts"), "timeline": N_("timeline"), "lines": N_("lines"),
+    "events": N_("events"), "items": N_("items"), "findings": N_("findings"),
+}
+#: what an empty section says
+SECTION_EMPTY: dict[str, str] = {
+    "activities": N_("no activities"), "contacts": N_("no contacts"), "timeline": N_("no timeline"),
+    "lines": N_("no lines"), "events": N_("no events"), "items": N_("no items"), "findings": N_("no findings"),
+}
+
+MAX_LINES = 3  # lines a text cell of a narrow table wraps to before it is shortened with "…"
+TEXT_MIN = 10  # a text column is not narrowed below this (or its natural width)
+_ATOMIC_TEXT = 16  # one-word text up to this width (a status, a code, a handle) is never split
+_WORDS = re.compile(r"\S+")
+
+
 def _console(stream: TextIO) -> Any:
     from rich.console import Console
 
@@ -162,13 +272,171 @@ def _console(stream: TextIO) -> Any:
     return Console(file=stream, markup=False, highlight=False, emoji=False, soft_wrap=False, width=width)
 
 
+def _width(text: str) -> int:
+    """Display width of the widest line (CJK characters are two columns)."""
+    from rich.cells import cell_len
+
+    return max((cell_len(line) for line in text.split("\n")), default=0)
+
+
+def _longest_word(text: str) -> int:
+    from rich.cells import cell_len
+
+    return max((cell_len(word) for word in _WORDS.findall(text)), default=0)
+
+
+def _atomic(col: Col, values: Iterable[Any], texts: Iterable[str]) -> bool:
+    """Whether a column's values are never split: numbers, money, dates, yes/no, and text shown as one short word
+    (statuses, codes, handles)."""
+    if col.wrap is not None:
+        return not col.wrap
+    if col.numeric:
+        return True
+    for value, text in zip(values, texts, strict=True):
+        if value is None or isinstance(value, (int, float, Decimal, date, bool)) or not text:
+            continue
+        if _WORDS.fullmatch(text) is None or _width(text) > _ATOMIC_TEXT:
+            return False
+    return True
+
+
+@dataclass
+class _Fit:
+    """How a table is laid out on the screen: which columns (indexes), their content widths, boxed or not."""
+
+    shown: list[int]
+    widths: list[int]
+    boxed: bool
+    blocks: bool = False
+
+
+def _overhead(count: int, boxed: bool) -> int:
+    return 3 * count + 1 if boxed else 2 * (count - 1)  # borders and padding; unboxed: two spaces between
+
+
+def _fit(columns: Sequence[Col], cells: list[list[str]], rows: Sequence[Mapping[str, Any]], width: int) -> _Fit:
+    """The widest layout that fits ``width``: natural widths in a box; text narrowed (atomic columns keep their
+    width); without the box; without the widest optional columns; else one record per block."""
+    headers = [_(col.header) for col in columns]
+    natural, minimum = [], []
+    for i, col in enumerate(columns):
+        body = max((_width(row[i]) for row in cells), default=0)
+        head_min = _longest_word(headers[i])
+        natural.append(max(body, _width(headers[i]), 1))
+        if _atomic(col, (row.get(col.key) for row in rows), (row[i] for row in cells)):
+            minimum.append(max(body, head_min, 1))
+        else:
+            minimum.append(min(natural[i], max(head_min, TEXT_MIN)))
+
+    def spread(shown: list[int], boxed: bool) -> list[int] | None:
+        room = width - _overhead(len(shown), boxed)
+        if sum(natural[i] for i in shown) <= room:
+            return [natural[i] for i in shown]
+        spare = room - sum(minimum[i] for i in shown)
+        if spare < 0:
+            return None
+        wants = {i: natural[i] - minimum[i] for i in shown}
+        total = sum(wants.values())
+        out = {i: minimum[i] + (spare * wants[i]) // total for i in shown}
+        left = room - sum(out.values())
+        for i in sorted(shown, key=lambda i: natural[i] - out[i], reverse=True):  # the remainder, one column each
+            if left <= 0:
+                break
+            if out[i] < natural[i]:
+                out[i] += 1
+                left -= 1
+        return [out[i] for i in shown]
+
+    shown = list(range(len(columns)))
+    for boxed in (True, False):
+        widths = spread(shown, boxed)
+        if widths is not None:
+            return _Fit(shown, widths, boxed)
+    optional = [i for i, col in enumerate(columns)
+                if col.optional or (col.optional is None and i > 0 and col.key not in KEY_COLUMNS)]
+    for i in sorted(optional, key=lambda i: (natural[i], i), reverse=True):  # the widest first, then from the right
+        shown.remove(i)
+        widths = spread(shown, False)
+        if widths is not None:
+            if len(shown) <= 2 < len(columns):
+                break
+            return _Fit(shown, widths, False)
+    return _Fit(list(range(len(columns))), [], False, blocks=True)
+
+
+def _clip(text: str, width: int, console: Any) -> str:
+    """A text cell wrapped to ``width``: at most MAX_LINES lines, the last ending in "…" when there was more."""
+    if _width(text) <= width:
+        return text
+    from rich.text import Text
+
+    lines = Text(text).wrap(console, width, overflow="fold")
+    if len(lines) <= MAX_LINES:
+        return text
+    kept = [line.plain.rstrip() for line in lines[:MAX_LINES]]
+    last = Text(kept[-1])
+    last.truncate(max(width - 1, 0))
+    kept[-1] = last.plain + "…"
+    return "\n".join(kept)
+
+
+def _field_grid(fields: Sequence[tuple[str, str]], width: int) -> Any:
+    """Field: value lines as a borderless two-column grid no wider than ``width`` (long values wrap)."""
+    from rich.table import Table
+
+    label = min(max((_width(name) for name, _value in fields), default=1), max(8, width // 3))
+    value = max(1, min(max((_width(v) for _name, v in fields), default=1), width - label - 2))
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold", width=label, overflow="fold")
+    table.add_column(width=value, overflow="fold")
+    for name, text in fields:
+        table.add_row(name, text)
+    return table
+
+
+def _table(out: TextIO, rows: Sequence[Mapping[str, Any]], columns: Sequence[Col], title: str | None,
+           names: Mapping[str, str], *, shorten: bool) -> None:
+    """A Rich table that fits the terminal (see ``_fit``); ``shorten``: text cells at most MAX_LINES lines."""
+    from rich import box
+    from rich.table import Table
+
+    console = _console(out)
+    width = console.width
+    cells = [[_human(_cell(row, col, names)) for col in columns] for row in rows]
+    fit = _fit(columns, cells, rows, width)
+    headers = [visible(_(col.header)) for col in columns]
+    if fit.blocks:
+        from rich.text import Text
+
+        if title:
+            console.print(Text(title), overflow="fold")
+        for n, row_cells in enumerate(cells):
+            if n:
+                console.print()
+            console.print(_field_grid(list(zip(headers, row_cells, strict=True)), width))
+        return
+    table = Table(title=title, title_justify="left", header_style="bold",
+                  box=box.HEAVY_HEAD if fit.boxed else None, pad_edge=fit.boxed)
+    for i, w in zip(fit.shown, fit.widths, strict=True):
+        table.add_column(headers[i], justify="right" if columns[i].numeric else "left", overflow="fold", width=w)
+    for row_cells in cells:
+        table.add_row(*(_clip(row_cells[i], w, console) if shorten else row_cells[i]
+                        for i, w in zip(fit.shown, fit.widths, strict=True)))
+    console.print(table)
+    left_out = [headers[i] for i in range(len(columns)) if i not in fit.shown]
+    if left_out:
+        message(_("not shown at {width} columns: {columns} (see them with --format plain, or widen the "
+                  "terminal)").format(width=width, columns=", ".join(left_out)))
+
+
 def render(rows: Sequence[Mapping[str, Any]], columns: Sequence[Col], fmt: Format | str | None = None, *,
-           title: str | None = None, stream: TextIO | None = None, empty: str = "no records",
-           heading: bool = False) -> None:
+           title: str | None = None, stream: TextIO | None = None, empty: str = N_("no records"),
+           heading: bool = False, shorten: bool = True) -> None:
     """Print a list of records in the chosen format to stdout.
 
     ``title`` heads a Rich table; with ``heading`` (one of several sections) it also heads plain and
-    markdown output, which otherwise stay bare for scripts.
+    markdown output, which otherwise stay bare for scripts. A table's long text cells wrap to MAX_LINES lines and
+    end in "…" on a narrow terminal; with ``shorten`` False (the sections of a record) they wrap whole.
     """
     out = stream or sys.stdout
     kind = resolve_format(fmt, out)
@@ -179,26 +447,22 @@ def render(rows: Sequence[Mapping[str, Any]], columns: Sequence[Col], fmt: Forma
         write_csv(out, rows, columns)
         return
     if not rows:
-        message(empty)
+        message(_(empty))
         return
+    title = _(title) if title else None
     if title and heading and kind is not Format.table:
         out.write(f"## {markdown_cell(title)}\n\n" if kind is Format.markdown else f"{visible(title)}:\n")
     shown = rows
     if kind is Format.table and out.isatty() and len(rows) > SCREEN_ROWS:
         shown = rows[:SCREEN_ROWS]  # a person reads the first screens; pipes and other formats get everything
+    names = _names_for(shown, (c.key for c in columns))
     if kind is Format.table:
-        from rich.table import Table
-
-        table = Table(title=visible(title) if title else None, title_justify="left", header_style="bold")
-        for col in columns:
-            table.add_column(visible(col.header), justify="right" if col.numeric else "left", overflow="fold")
-        for row in shown:
-            table.add_row(*(_human(_cell(row, col)) for col in columns))
-        _console(out).print(table)
+        _table(out, shown, columns, visible(title) if title else None, names, shorten=shorten)
         if len(shown) < len(rows):
-            message(f"… {len(rows) - len(shown)} more rows: narrow with filters, or pipe / --format plain for all")
+            message(_("… {count} more rows: narrow with filters, or pipe / --format plain for all").format(
+                count=len(rows) - len(shown)))
         return
-    _tabulate(out, [[_cell(row, c) for c in columns] for row in rows], columns, kind)
+    _tabulate(out, [[_cell(row, c, names) for c in columns] for row in rows], columns, kind)
 
 
 def _tabulate(out: TextIO, body: list[list[str]], columns: Sequence[Col], kind: Format) -> None:
@@ -207,7 +471,7 @@ def _tabulate(out: TextIO, body: list[list[str]], columns: Sequence[Col], kind: 
     aligns = ["right" if c.numeric else "left" for c in columns]
     tablefmt = "github" if kind is Format.markdown else "plain"
     safe = markdown_cell if kind is Format.markdown else _human
-    text = tabulate([[safe(cell) for cell in row] for row in body], headers=[safe(c.header) for c in columns],
+    text = tabulate([[safe(cell) for cell in row] for row in body], headers=[safe(_(c.header)) for c in columns],
                     tablefmt=tablefmt, colalign=aligns, disable_numparse=True)
     out.write(text + "\n")
 
@@ -272,22 +536,34 @@ def render_record(record: Mapping[str, Any], fmt: Format | str | None = None, *,
         write_csv(out, [{k: v for k, v in record.items() if k not in (sections or {})}])
         return
     labels = labels or {}
-    fields = [(labels.get(k, k), text_value(v)) for k, v in record.items()
-              if k not in (sections or {}) and not isinstance(v, (list, dict))]
+    nested = sections or {}
+    kept = {k: v for k, v in record.items() if k not in nested and not isinstance(v, (list, dict))}
+    names = _names_for([kept], kept)
+    fields = [(_label(k, labels), _field_value(k, v, names)) for k, v in kept.items()]
     if kind is Format.table:
-        from rich.table import Table
-
-        table = Table(show_header=False, box=None, pad_edge=False)
-        table.add_column(style="bold")
-        table.add_column(overflow="fold")
-        for name, value in fields:
-            table.add_row(visible(name), _human(value))
-        _console(out).print(table)
+        console = _console(out)
+        console.print(_field_grid([(visible(name), _human(value)) for name, value in fields], console.width))
     else:
-        _tabulate(out, [list(f) for f in fields], [Col("field", "field"), Col("value", "value")], kind)
-    for name, (rows, columns) in (sections or {}).items():
+        _tabulate(out, [list(f) for f in fields], [Col("field", N_("field")), Col("value", N_("value"))], kind)
+    for name, (rows, columns) in nested.items():
         out.write("\n")
-        render(rows, columns, kind, title=name, heading=True, stream=out, empty=f"no {name}")
+        render(rows, columns, kind, title=_label(name, labels), heading=True, stream=out, shorten=False,
+               empty=_(SECTION_EMPTY[name]) if name in SECTION_EMPTY else f"no {name}")
+
+
+def _label(key: str, labels: Mapping[str, str]) -> str:
+    """A record field's name for people: the command's label, else the common one, translated; else the key."""
+    label = labels.get(key) or LABELS.get(key)
+    return _(label) if label else key
+
+
+def _field_value(key: str, value: Any, names: Mapping[str, str]) -> str:
+    """A record's value for people: yes/no in their language, a rep as "王芳 (wang.fang)"."""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if key in PEOPLE:
+        value = _person(value, names, with_handle=True)
+    return text_value(value)
 
 
 def created(key: object, record: Mapping[str, Any] | None, fmt: Format | str | None) -> None:

@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from salescli.errors import PolicyError
+from salescli.i18n import N_, _
 
 #: well-known files by preference: Latin first, then CJK (names matched case-insensitively, anywhere below a folder)
 LATIN = ("DejaVuSans.ttf", "LiberationSans-Regular.ttf", "NotoSans-Regular.ttf", "Arial.ttf", "arialuni.ttf",
@@ -23,15 +24,16 @@ CJK = ("wqy-zenhei.ttc", "wqy-microhei.ttc", "NotoSansCJK-Regular.ttc", "NotoSan
        "DroidSansFallbackFull.ttf", "DroidSansFallback.ttf", "PingFang.ttc", "Hiragino Sans GB.ttc",
        "STHeiti Light.ttc", "Arial Unicode.ttf", "msyh.ttc", "msyh.ttf", "simsun.ttc", "simhei.ttf")
 FONT_EXTENSIONS = (".ttf", ".ttc", ".otf")
-INSTALL_CJK = ("install a Chinese font (Debian/Ubuntu: apt-get install fonts-noto-cjk, or fonts-wqy-zenhei) "
-               "or name one with 'salescli config set pdf_font PATH'")
-INSTALL_LATIN = ("install a Latin font (Debian/Ubuntu: apt-get install fonts-dejavu-core) "
+#: what to install (English, marked for the catalog: translated where shown)
+INSTALL_CJK = N_("install a Chinese font (Debian/Ubuntu: apt-get install fonts-noto-cjk, or fonts-wqy-zenhei) "
                  "or name one with 'salescli config set pdf_font PATH'")
-INSTALL_RARE_CJK = ("install a font with the rarer CJK characters (Debian/Ubuntu: apt-get install fonts-hanazono) "
-                    "or name one with 'salescli config set pdf_font PATH'")
-INSTALL_SYMBOLS = ("install a font with these symbols (Debian/Ubuntu: apt-get install fonts-symbola; colour emoji "
-                   "cannot be embedded) or name one with 'salescli config set pdf_font PATH'")
-INSTALL_OTHER = "install a font that has them and name it with 'salescli config set pdf_font PATH'"
+INSTALL_LATIN = N_("install a Latin font (Debian/Ubuntu: apt-get install fonts-dejavu-core) "
+                   "or name one with 'salescli config set pdf_font PATH'")
+INSTALL_RARE_CJK = N_("install a font with the rarer CJK characters (Debian/Ubuntu: apt-get install "
+                      "fonts-hanazono) or name one with 'salescli config set pdf_font PATH'")
+INSTALL_SYMBOLS = N_("install a font with these symbols (Debian/Ubuntu: apt-get install fonts-symbola; colour "
+                     "emoji cannot be embedded) or name one with 'salescli config set pdf_font PATH'")
+INSTALL_OTHER = N_("install a font that has them and name it with 'salescli config set pdf_font PATH'")
 
 
 def system_folders() -> list[Path]:
@@ -67,7 +69,8 @@ def candidates(configured: str | None) -> list[Path]:
         elif path.is_file():
             first = [path]
         else:
-            raise PolicyError(f"pdf_font {configured!r} is not a font file or a folder of fonts")
+            raise PolicyError(_("pdf_font {path} is not a font file or a folder of fonts").format(
+                path=repr(configured)))
     found = list(_files(folders))
     by_name: dict[str, Path] = {}
     for path in found:
@@ -127,5 +130,6 @@ def choose(characters: Iterable[str], configured: str | None) -> list[Path]:
         missing = "".join(sorted(chr(c) for c in needed))
         shown = missing if len(missing) <= 12 else missing[:12] + "…"
         hint = _hint(missing)
-        raise PolicyError(f"no font here has the characters {shown!r} the PDF needs: {hint}")
+        raise PolicyError(_("no font here has the characters {characters} the PDF needs: {hint}").format(
+            characters=repr(shown), hint=_(hint)))
     return chosen

@@ -8,16 +8,17 @@ from pathlib import Path
 from typing import Any
 
 from salescli.errors import InputError
+from salescli.i18n import _
 
 
 def refuse(missing: Sequence[str]) -> InputError:
-    return InputError(f"missing {', '.join(missing)} (no terminal to ask on, or --no-input)")
+    return InputError(_("missing {fields} (no terminal to ask on, or --no-input)").format(fields=", ".join(missing)))
 
 
 def _validator(parse: Callable[[str], Any] | None, required: bool) -> Callable[[str], bool | str]:
     def validate(text: str) -> bool | str:
         if not text.strip():
-            return "required" if required else True
+            return _("required") if required else True
         if parse is None:
             return True
         try:
@@ -43,7 +44,7 @@ def choose(message: str, choices: Sequence[str], *, meta: dict[str, str] | None 
     import questionary
 
     def validate(value: str) -> bool | str:
-        return True if value in choices else "pick one of the suggestions (type part of the SKU or name)"
+        return True if value in choices else _("pick one of the suggestions (type part of the SKU or name)")
 
     return str(questionary.autocomplete(message, choices=list(choices), meta_information=meta or {},
                                         match_middle=True, ignore_case=True, validate=validate).unsafe_ask())
@@ -69,26 +70,29 @@ def password_from_file(path: Path) -> str:
             with open(path, encoding="utf-8", newline="") as fh:
                 line = fh.readline()
     except UnicodeDecodeError:
-        raise InputError(f"--password-file: {path} is not UTF-8 text") from None
+        raise InputError(_("--password-file: {path} is not UTF-8 text").format(path=path)) from None
     except OSError as error:
-        raise InputError(f"--password-file: cannot read {path}: {error.strerror}") from None
+        raise InputError(_("--password-file: cannot read {path}: {reason}").format(
+            path=path, reason=error.strerror)) from None
     password = line.rstrip("\r\n")
     if not password:
-        raise InputError(f"--password-file: the first line of {path} is empty (for a login without a password use "
-                         "--no-password)")
+        raise InputError(_("--password-file: the first line of {path} is empty (for a login without a password use "
+                           "--no-password)").format(path=path))
     return password
 
 
 def new_password(login: str, *, ask: bool) -> str:
     """A new login's password, asked twice on the terminal without echo (``ask``: a terminal may be used)."""
     if not ask:
-        raise InputError(f"--login: the new login {login} needs a password: give --password-file FILE, or "
-                         "--no-password for peer, certificate or trust authentication (no terminal to ask on)")
+        raise InputError(_("--login: the new login {login} needs a password: give --password-file FILE, or "
+                           "--no-password for peer, certificate or trust authentication (no terminal to ask on)"
+                           ).format(login=login))
     import getpass
 
-    first = getpass.getpass(f"Password for the login {login}: ")
+    first = getpass.getpass(_("Password for the login {login}: ").format(login=login))
     if not first:
-        raise InputError("an empty password: nothing was saved (for a login without a password use --no-password)")
-    if getpass.getpass("Again: ") != first:
-        raise InputError("the two passwords differ: nothing was saved")
+        raise InputError(_("an empty password: nothing was saved (for a login without a password use "
+                           "--no-password)"))
+    if getpass.getpass(_("Again: ")) != first:
+        raise InputError(_("the two passwords differ: nothing was saved"))
     return first

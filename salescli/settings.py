@@ -26,6 +26,7 @@ from typing import Any
 from salescli.domain.identity import CONTROL_CHARS
 from salescli.domain.tickets import MAX_SLA_HOURS
 from salescli.errors import InputError, SalesError, redact
+from salescli.i18n import N_, _
 
 APP_NAME = "salescli"
 
@@ -60,27 +61,30 @@ def _show(raw: Any) -> str:
 
 def _what(raw: Any) -> str:
     if isinstance(raw, bool):
-        return "true/false"
+        return _("true/false")
     if isinstance(raw, int | float):
-        return "a number"
+        return _("a number")
     if isinstance(raw, list):
-        return "a list"
+        return _("a list")
     if isinstance(raw, dict):
-        return "a table"
-    return "text" if isinstance(raw, str) else "a date or time"
+        return _("a table")
+    return _("text") if isinstance(raw, str) else _("a date or time")
 
 
 def _text(name: str, raw: Any) -> str:
     """Non-empty text on one line, without control characters."""
     if not isinstance(raw, str):
-        raise InputError(f"{name}: {_show(raw)} is {_what(raw)}, not text (write it in quotes)")
+        raise InputError(_("{name}: {value} is {kind}, not text (write it in quotes)").format(
+            name=name, value=_show(raw), kind=_what(raw)))
     value = raw.strip()
     if not value:
-        raise InputError(f"{name}: must not be empty (salescli config unset {name} restores the default)")
+        raise InputError(_("{name}: must not be empty (salescli config unset {name} restores the default)").format(
+            name=name))
     if CONTROL_CHARS.search(value) or _SURROGATES.search(value):
-        raise InputError(f"{name}: {_show(raw)} contains a control character or line break")
+        raise InputError(_("{name}: {value} contains a control character or line break").format(
+            name=name, value=_show(raw)))
     if len(value) > MAX_TEXT:
-        raise InputError(f"{name}: longer than {MAX_TEXT} characters")
+        raise InputError(_("{name}: longer than {limit} characters").format(name=name, limit=MAX_TEXT))
     return value
 
 
@@ -94,7 +98,8 @@ def _whole(low: int, high: int) -> Check:
         elif isinstance(value, str) and re.fullmatch(r"[0-9]{1,12}", value):
             number = int(value)
         if number is None or not low <= number <= high:
-            raise InputError(f"{name}: {_show(raw)} is not a whole number from {low} to {high}")
+            raise InputError(_("{name}: {value} is not a whole number from {low} to {high}").format(
+                name=name, value=_show(raw), low=low, high=high))
         return number
     return check
 
@@ -104,7 +109,8 @@ def _percent(name: str, raw: Any) -> str:
     from salescli.domain.money import parse_pct
 
     if isinstance(raw, bool) or not isinstance(raw, str | int | float):
-        raise InputError(f"{name}: {_show(raw)} is {_what(raw)}, not a percentage (expected e.g. 10 for 10%)")
+        raise InputError(_("{name}: {value} is {kind}, not a percentage (expected e.g. 10 for 10%)").format(
+            name=name, value=_show(raw), kind=_what(raw)))
     return str(parse_pct(_text(name, raw) if isinstance(raw, str) else str(raw), field=name))
 
 
@@ -112,17 +118,19 @@ def _choice(*options: str) -> Check:
     def check(name: str, raw: Any) -> str:
         value = _text(name, raw).lower()
         if value not in options:
-            raise InputError(f"{name}: {_show(raw)} is not {', '.join(options[:-1])} or {options[-1]}")
+            raise InputError(_("{name}: {value} is not {choices} or {last}").format(
+                name=name, value=_show(raw), choices=", ".join(options[:-1]), last=options[-1]))
         return value
     return check
 
 
 def _letters(count: int, meaning: str) -> Check:
-    """``count`` ASCII letters, upper-cased (a currency or region code)."""
+    """``count`` ASCII letters, upper-cased (a currency or region code). ``meaning``: marked with ``N_``."""
     def check(name: str, raw: Any) -> str:
         value = _text(name, raw).upper()
         if not re.fullmatch(f"[A-Z]{{{count}}}", value):
-            raise InputError(f"{name}: {_show(raw)} is not {meaning}")
+            raise InputError(_("{name}: {value} is not {meaning}").format(name=name, value=_show(raw),
+                                                                           meaning=_(meaning)))
         return value
     return check
 
@@ -134,7 +142,8 @@ def _handle(name: str, raw: Any) -> str:
     try:
         return parse_handle(value)
     except InputError as error:
-        raise InputError(f"{name}: {error.message.removeprefix('handle: ')}") from None
+        raise InputError(_("{name}: {problem}").format(name=name, problem=error.message.removeprefix("handle: ")
+                                                        )) from None
 
 
 def _sla(name: str, raw: Any) -> str:
@@ -152,7 +161,9 @@ def _url(*schemes: str, must_hold: str | None = None) -> Check:
         from urllib.parse import urlsplit
 
         value = _text(name, raw)
-        example = f"{schemes[0]}://host/..." + (f" with {must_hold} in it" if must_hold else "")
+        example = f"{schemes[0]}://host/..."
+        if must_hold:
+            example = _("{url} with {part} in it").format(url=example, part=must_hold)
         try:
             parts = urlsplit(value)
             ok = (parts.scheme.lower() in schemes and bool(parts.hostname) and " " not in (parts.hostname or "")
@@ -161,9 +172,11 @@ def _url(*schemes: str, must_hold: str | None = None) -> Check:
         except ValueError:
             ok = False
         if not ok:
-            raise InputError(f"{name}: {_show(raw)} is not a URL like {example}")
+            raise InputError(_("{name}: {value} is not a URL like {example}").format(name=name, value=_show(raw),
+                                                                                      example=example))
         if must_hold and must_hold not in value:
-            raise InputError(f"{name}: {_show(raw)} has no {must_hold} in it ({example})")
+            raise InputError(_("{name}: {value} has no {part} in it ({example})").format(
+                name=name, value=_show(raw), part=must_hold, example=example))
         return value
     return check
 
@@ -171,7 +184,8 @@ def _url(*schemes: str, must_hold: str | None = None) -> Check:
 def _email(name: str, raw: Any) -> str:
     value = _text(name, raw)
     if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+", value):
-        raise InputError(f"{name}: {_show(raw)} is not an email address like sales@example.com")
+        raise InputError(_("{name}: {value} is not an email address like sales@example.com").format(
+            name=name, value=_show(raw)))
     return value
 
 
@@ -182,7 +196,8 @@ def _phone(name: str, raw: Any) -> str:
     digits = sum(ch.isascii() and ch.isdigit() for ch in value)
     if (len(value) > 40 or digits < 5
             or not re.fullmatch(r"\+?[0-9()./\- ]+(?:\s*(?:转|分机|ext\.?|x)\s*[0-9]{1,6})?", value, re.IGNORECASE)):
-        raise InputError(f"{name}: {_show(raw)} is not a telephone number like +86 21 5555 0101")
+        raise InputError(_("{name}: {value} is not a telephone number like +86 21 5555 0101").format(
+            name=name, value=_show(raw)))
     return value
 
 
@@ -197,7 +212,8 @@ def _account(name: str, raw: Any) -> str:
     """A bank account number (or IBAN): 6-34 letters and digits, grouped by spaces or hyphens as written."""
     value = _text(name, raw).upper()
     if not re.fullmatch(r"[0-9A-Z][0-9A-Z \-]*", value) or not 6 <= len(re.sub(r"[ \-]", "", value)) <= 34:
-        raise InputError(f"{name}: {_show(raw)} is not a bank account number (6-34 letters and digits)")
+        raise InputError(_("{name}: {value} is not a bank account number (6-34 letters and digits)").format(
+            name=name, value=_show(raw)))
     return re.sub(r" {2,}", " ", value)
 
 
@@ -232,7 +248,9 @@ class Key:
     """One setting: how its value is checked (type, bounds, form), its default and meaning (shown by
     ``config list``). ``scope``: a team setting (kept in the database, the same for everyone on it) or a personal
     preference (kept in the user's config file). ``env``: a SALESCLI_* variable that overrides it.
-    ``password_goes`` marks a setting that must not hold a password: where it goes instead."""
+    ``password_goes`` marks a setting that must not hold a password: where it goes instead. ``help`` and
+    ``password_goes`` are English, marked with ``N_`` (``config list --format json`` prints ``help`` as it is):
+    ``description`` and ``password_hint`` are the same in the chosen language, for people."""
 
     name: str
     check: Check
@@ -246,6 +264,16 @@ class Key:
     def team(self) -> bool:
         return self.scope == TEAM
 
+    @property
+    def description(self) -> str:
+        """``help`` in the chosen language (what ``config list`` shows people)."""
+        return _(self.help)
+
+    @property
+    def password_hint(self) -> str | None:
+        """``password_goes`` in the chosen language."""
+        return _(self.password_goes) if self.password_goes else None
+
     def parse(self, raw: Any) -> Any:
         """The value to keep, or InputError naming the setting (wrong type, out of bounds, malformed)."""
         return self.check(self.name, raw)
@@ -255,76 +283,81 @@ class Key:
         return str(value)
 
 
-PGPASSWORD_HINT = ("remove it from the URL and put it in the PostgreSQL password file ~/.pgpass "
-                   "(host:port:database:user:password, mode 600) or the PGPASSWORD environment variable")
-SMTP_PASSWORD_HINT = "put the whole URL, password included, in the SALESCLI_SMTP_URL environment variable instead"
+PGPASSWORD_HINT = N_("remove it from the URL and put it in the PostgreSQL password file ~/.pgpass "
+                      "(host:port:database:user:password, mode 600) or the PGPASSWORD environment variable")
+SMTP_PASSWORD_HINT = N_("put the whole URL, password included, in the SALESCLI_SMTP_URL environment variable "
+                        "instead")
 
 KEYS: dict[str, Key] = {k.name: k for k in (
     # -- personal preferences: the user's config file -------------------------------------------------------------
-    Key("default_rep", _handle, None, "rep handle used when neither --rep nor SALESCLI_REP is given", env=ENV_REP),
-    Key("db", _text, None, "database path or URL (no password in it) used when neither --db nor SALESCLI_DB "
-        "is given", password_goes=PGPASSWORD_HINT, env=ENV_DB),
-    Key("pdf_font", _text, None, "a .ttf/.ttc font with Chinese glyphs for PDF quotes (default: found on the system)"),
+    Key("default_rep", _handle, None, N_("rep handle used when neither --rep nor SALESCLI_REP is given"),
+        env=ENV_REP),
+    Key("db", _text, None, N_("database path or URL (no password in it) used when neither --db nor SALESCLI_DB "
+                              "is given"), password_goes=PGPASSWORD_HINT, env=ENV_DB),
+    Key("pdf_font", _text, None,
+        N_("a .ttf/.ttc font with Chinese glyphs for PDF quotes (default: found on the system)")),
     Key("smtp_url", _url("smtp", "smtps"), None,
-        "SMTP server without a password (the password goes in SALESCLI_SMTP_URL only)",
+        N_("SMTP server without a password (the password goes in SALESCLI_SMTP_URL only)"),
         password_goes=SMTP_PASSWORD_HINT, env=ENV_SMTP_URL),
     Key("smtp_security", _choice("plain", "starttls", "ssl"), None,
-        "plain, starttls or ssl (default: ssl for smtps://, else plain)"),
+        N_("plain, starttls or ssl (default: ssl for smtps://, else plain)")),
     Key("language", _choice("zh", "en", "auto"), "auto",
-        "language of what salescli prints: zh, en or auto (from LC_ALL/LC_MESSAGES/LANG)"),
+        N_("language of what salescli prints: zh, en or auto (from LC_ALL/LC_MESSAGES/LANG)")),
     # -- team settings: the database, the same for everyone on it (managers change them in team mode) -------------
-    Key("currency", _letters(3, "a three-letter currency code such as CNY"), "CNY", "currency of quotes and reports",
-        scope=TEAM),
-    Key("tax_rate", _percent, "13", "default tax rate in percent (0-100)", scope=TEAM),
+    Key("currency", _letters(3, N_("a three-letter currency code such as CNY")), "CNY",
+        N_("currency of quotes and reports"), scope=TEAM),
+    Key("tax_rate", _percent, "13", N_("default tax rate in percent (0-100)"), scope=TEAM),
     Key("max_discount", _percent, "15",
-        "largest effective discount in percent (0-100) before a manager must approve", scope=TEAM),
-    Key("min_margin", _percent, "10", "smallest margin in percent (0-100) before a manager must approve",
+        N_("largest effective discount in percent (0-100) before a manager must approve"), scope=TEAM),
+    Key("min_margin", _percent, "10", N_("smallest margin in percent (0-100) before a manager must approve"),
         scope=TEAM),
-    Key("quote_valid_days", _whole(1, 3650), 30, "days a new quote stays valid (1-3650)", scope=TEAM),
+    Key("quote_valid_days", _whole(1, 3650), 30, N_("days a new quote stays valid (1-3650)"), scope=TEAM),
     Key("sla_hours", _sla, "urgent=4,high=24,normal=72,low=168",
-        f"hours to resolve a ticket, by priority (1-{MAX_SLA_HOURS} each)", scope=TEAM),
+        N_("hours to resolve a ticket, by priority (1-87600 each)"), scope=TEAM),  # 87600: MAX_SLA_HOURS (checked)
     Key("at_risk_days", _whole(0, 3650), 7,
-        "an order not yet shipped is at risk this many days before its promised date (0-3650)", scope=TEAM),
-    Key("smtp_from", _email, None, "sender address of survey emails (default: the acting rep's email)", scope=TEAM),
+        N_("an order not yet shipped is at risk this many days before its promised date (0-3650)"), scope=TEAM),
+    Key("smtp_from", _email, None, N_("sender address of survey emails (default: the acting rep's email)"),
+        scope=TEAM),
     Key("company_name", _text, None,
-        "the seller's company name (documents; signature of survey emails when no rep is acting)", scope=TEAM),
-    Key("company_address", _text, None, "the seller's address on quotes and contracts", scope=TEAM),
-    Key("company_phone", _phone, None, "the seller's telephone number on quotes and contracts", scope=TEAM),
+        N_("the seller's company name (documents; signature of survey emails when no rep is acting)"), scope=TEAM),
+    Key("company_address", _text, None, N_("the seller's address on quotes and contracts"), scope=TEAM),
+    Key("company_phone", _phone, None, N_("the seller's telephone number on quotes and contracts"), scope=TEAM),
     Key("company_tax_id", _tax_id, None,
-        "the seller's taxpayer number (纳税人识别号 / unified social credit code) on documents", scope=TEAM),
-    Key("company_bank", _text, None, "the seller's bank and branch (开户行) on documents", scope=TEAM),
-    Key("company_account", _account, None, "the seller's bank account number on documents", scope=TEAM),
+        N_("the seller's taxpayer number (纳税人识别号 / unified social credit code) on documents"), scope=TEAM),
+    Key("company_bank", _text, None, N_("the seller's bank and branch (开户行) on documents"), scope=TEAM),
+    Key("company_account", _account, None, N_("the seller's bank account number on documents"), scope=TEAM),
     Key("document_language", _choice("zh", "en", "bilingual"), "zh",
-        "language of quotes and contracts: zh, en or bilingual (quote/contract render --lang overrides)",
+        N_("language of quotes and contracts: zh, en or bilingual (quote/contract render --lang overrides)"),
         scope=TEAM),
-    Key("payment_terms", _text, None, "default payment terms printed on quotes, e.g. 合同签订后30日内付款",
+    Key("payment_terms", _text, None, N_("default payment terms printed on quotes, e.g. 合同签订后30日内付款"),
         scope=TEAM),
-    Key("delivery_terms", _text, None, "default delivery terms printed on quotes, e.g. 送货上门，运费由卖方承担",
+    Key("delivery_terms", _text, None, N_("default delivery terms printed on quotes, e.g. 送货上门，运费由卖方承担"),
         scope=TEAM),
-    Key("quote_template", _text, None, "a Jinja2 HTML template for quote render (default: the one shipped)",
-        scope=TEAM),
-    Key("contract_template", _text, None, "a Jinja2 HTML template for contract render (default: the one shipped)",
-        scope=TEAM),
+    Key("quote_template", _text, None,
+        N_("a Jinja2 HTML template for quote render (default: the one shipped)"), scope=TEAM),
+    Key("contract_template", _text, None,
+        N_("a Jinja2 HTML template for contract render (default: the one shipped)"), scope=TEAM),
     Key("survey_language", _choice("auto", "zh", "en"), "auto",
-        "language of survey emails: auto (by the contact's name), zh or en", scope=TEAM),
+        N_("language of survey emails: auto (by the contact's name), zh or en"), scope=TEAM),
     Key("survey_url", _url("https", "http", must_hold="{token}"), "http://127.0.0.1:8080/s/{token}",
-        "link to the reply page in survey emails, with {token} in it (default: where 'survey serve' listens "
-        "by default); set the public address, e.g. https://survey.example.com/s/{token}", scope=TEAM),
-    Key("phone_region", _letters(2, "a two-letter region code such as CN"), "CN",
-        "region for phone numbers written without +country code", scope=TEAM),
+        N_("link to the reply page in survey emails, with {token} in it (default: where 'survey serve' listens "
+           "by default); set the public address, e.g. https://survey.example.com/s/{token}"), scope=TEAM),
+    Key("phone_region", _letters(2, N_("a two-letter region code such as CN")), "CN",
+        N_("region for phone numbers written without +country code"), scope=TEAM),
     Key("target_industries", _text, "manufacturing,retail,healthcare,education,logistics,software",
-        "industries that count as a fit in the customer tier rule (comma-separated)", scope=TEAM),
+        N_("industries that count as a fit in the customer tier rule (comma-separated)"), scope=TEAM),
     Key("lost_reasons", _lost_reasons,
         "price:价格,lead_time:交期,competitor:竞品,budget:预算,no_decision:无决策,other:其他",
-        "why deals are lost: key:alias|alias,... (deal lose --reason takes a key or an alias)", scope=TEAM),
+        N_("why deals are lost: key:alias|alias,... (deal lose --reason takes a key or an alias)"), scope=TEAM),
     Key("industry_aliases", _aliases(), None,
-        "the team's own industry names: alias=key,... (e.g. 汽车制造=manufacturing), added to the shipped table",
-        scope=TEAM),
+        N_("the team's own industry names: alias=key,... (e.g. 汽车制造=manufacturing), added to the shipped "
+           "table"), scope=TEAM),
     Key("channel_aliases", _aliases(_channels), None,
-        "the team's own lead channel names: alias=key,... (e.g. 老板介绍=referral), added to the shipped table",
+        N_("the team's own lead channel names: alias=key,... (e.g. 老板介绍=referral), added to the shipped table"),
         scope=TEAM),
 )}
 TEAM_KEYS = tuple(name for name, key in KEYS.items() if key.team)
+assert f"(1-{MAX_SLA_HOURS} each)" in KEYS["sla_hours"].help, "sla_hours: update its description"
 
 
 def config_path() -> Path:
@@ -355,9 +388,10 @@ def read_config_raw(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         return {}
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise InputError(f"config file {path}: {error}") from None
+        raise InputError(_("config file {path}: {problem}").format(path=path, problem=error)) from None
     except OSError as error:
-        raise InputError(f"config file {path}: cannot read it: {error.strerror or error}") from None
+        raise InputError(_("config file {path}: cannot read it: {reason}").format(
+            path=path, reason=error.strerror or error)) from None
 
 
 def read_config(path: Path) -> dict[str, Any]:
@@ -366,8 +400,8 @@ def read_config(path: Path) -> dict[str, Any]:
     data = read_config_raw(path)
     unknown = sorted(set(data) - set(KEYS))
     if unknown:
-        raise InputError(f"config file {path}: unknown setting(s) {', '.join(unknown)} "
-                         f"(salescli config unset {unknown[0]})")
+        raise InputError(_("config file {path}: unknown setting(s) {names} (salescli config unset {first})").format(
+            path=path, names=", ".join(unknown), first=unknown[0]))
     checked = {}
     for name, raw in data.items():
         try:
@@ -375,7 +409,8 @@ def read_config(path: Path) -> dict[str, Any]:
         except InputError as error:
             # a team setting is not written to the file any more: remove it (config set writes the database)
             repair = f"config unset {name}" if KEYS[name].team else f"config set {name} VALUE"
-            raise InputError(f"config file {path}: {error.message} (salescli {repair})") from None
+            raise InputError(_("config file {path}: {problem} (salescli {repair})").format(
+                path=path, problem=error.message, repair=repair)) from None
     return checked
 
 
@@ -401,7 +436,8 @@ def write_config(path: Path, data: dict[str, Any]) -> None:
             tomli_w.dump({k: v for k, v in sorted(data.items()) if v is not None}, fh)
         os.replace(tmp, path)
     except OSError as error:
-        raise SalesError(f"cannot write config file {path}: {error.strerror or error}") from None
+        raise SalesError(_("cannot write config file {path}: {reason}").format(
+            path=path, reason=error.strerror or error)) from None
 
 
 @dataclass
@@ -480,8 +516,9 @@ def resolve_setting(key: Key, *, file: dict[str, Any], database: dict[str, str] 
         try:
             value = key.parse(stored)
         except InputError as error:
-            raise InputError(f"team setting in the database: {error.message} (a manager fixes it: "
-                             f"salescli config set {key.name} VALUE)") from None
+            raise InputError(_("team setting in the database: {problem} (a manager fixes it: "
+                               "salescli config set {name} VALUE)").format(problem=error.message,
+                                                                          name=key.name)) from None
         return Resolved(value, DATABASE, ignored=in_file and team_database)
     if in_file and not team_database:
         return Resolved(file[key.name], FILE)

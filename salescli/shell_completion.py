@@ -1,7 +1,8 @@
 """Tab completion for salescli shell: command groups, commands and options from the commands themselves; values
 from the options' choices (sources, statuses, formats, periods) and from the database (lead and deal ids with
-their names, quote and contract numbers, SKUs, customers, reps). Database values are cached for a few seconds
-and limited, so a Tab never waits on a big table."""
+their names, quote and contract numbers, SKUs, customers, reps). What a parameter names and its values come from
+salescli.completion, which the one-shot command's completion (bash, zsh, fish) uses too. Database values are
+matched in SQL, limited, and cached for a few seconds, so a Tab never waits on a big table."""
 
 from __future__ import annotations
 
@@ -13,56 +14,30 @@ from prompt_toolkit.completion import CompleteEvent, Completion
 from prompt_toolkit.completion import Completer as BaseCompleter
 from prompt_toolkit.document import Document
 
+from salescli.i18n import _
+
 if TYPE_CHECKING:
     from salescli.commands.shell import Session
 
-LIMIT = 200  # values offered per Tab; enough to pick from, never a scan of a big table
 TTL_S = 10.0
-
-# parameter name → what it names (arguments and options alike)
-KINDS: dict[str, str] = {"lead": "lead", "deal": "deal", "quote": "quote", "contract": "contract",
-         "order": "order", "sku": "sku", "customer": "customer", "owner": "rep", "rep": "rep", "handle": "rep",
-         "period": "period", "ticket": "ticket", "item": "sku", "remove": "sku", "products": "sku"}
 
 
 def _rows(session: Session, kind: str, prefix: str) -> list[tuple[str, str]]:
-    """(value, what it is) for ``kind`` starting with ``prefix``, newest first, at most LIMIT (the prefix is
-    matched in SQL, so on a big table the values offered are the ones that fit what was typed)."""
-    from sqlalchemy import String, cast, select
+    """(value, what it is) for ``kind`` starting with ``prefix`` (matched in SQL: salescli.completion.rows),
+    through the session's database."""
+    from sqlalchemy import text
 
-    from salescli import models
     from salescli.app import App
-    from salescli.services.search import ESCAPE, prefix_pattern
+    from salescli.completion import rows
     from salescli.settings import Settings
 
-    m = models
-    queries: dict[str, Any] = {
-        "lead": select(m.leads.c.id, m.leads.c.name, m.leads.c.company).where(m.leads.c.merged_into.is_(None))
-        .order_by(m.leads.c.id.desc()),
-        "deal": select(m.deals.c.id, m.deals.c.title, m.deals.c.stage).order_by(m.deals.c.id.desc()),
-        "quote": select(m.quotes.c.number, m.quotes.c.status, m.quotes.c.revision)
-        .order_by(m.quotes.c.id.desc()),
-        "contract": select(m.contracts.c.number, m.contracts.c.status).order_by(m.contracts.c.id.desc()),
-        "order": select(m.orders.c.number, m.orders.c.status).order_by(m.orders.c.id.desc()),
-        "ticket": select(m.tickets.c.id, m.tickets.c.subject).order_by(m.tickets.c.id.desc()),
-        "sku": select(m.products.c.sku, m.products.c.name).where(m.products.c.active.is_(True))
-        .order_by(m.products.c.sku),
-        "customer": select(m.customers.c.id, m.customers.c.name).where(m.customers.c.merged_into.is_(None))
-        .order_by(m.customers.c.id.desc()),
-        "rep": select(m.reps.c.handle, m.reps.c.name).where(m.reps.c.active.is_(True)).order_by(m.reps.c.handle),
-    }
     a = App(Settings.resolve(db=session.database, rep=session.rep, debug=False, no_input=True))
-    seen: dict[str, str] = {}
-    query = queries[kind]
-    if prefix:
-        first = query.selected_columns[0]
-        query = query.where(cast(first, String).ilike(prefix_pattern(prefix), escape=ESCAPE))
     with a.store.read() as conn:
-        for row in conn.execute(query.limit(LIMIT * 2)):
-            value = str(row[0])
-            if value not in seen:  # a quote's revisions: its number once
-                seen[value] = " · ".join(str(v) for v in row[1:] if v not in (None, ""))
-    return list(seen.items())[:LIMIT]
+
+        def read(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+            return [tuple(row) for row in conn.execute(text(sql), params)]
+
+        return rows(read, kind, prefix)
 
 
 class Completer(BaseCompleter):
@@ -71,10 +46,7 @@ class Completer(BaseCompleter):
         self._cache: dict[str, tuple[float, list[tuple[str, str]]]] = {}
 
     def values(self, kind: str, prefix: str = "") -> list[tuple[str, str]]:
-        if kind == "period":
-            from salescli.domain.dates import RELATIVE_PERIODS
-
-            return [(p, "") for p in RELATIVE_PERIODS]
+        """Records of ``kind`` (lead, deal, quote, sku...) starting with ``prefix``, cached for a few seconds."""
         key = f"{kind}\x00{prefix}"
         hit = self._cache.get(key)
         if hit is not None and time.monotonic() - hit[0] < TTL_S:
@@ -117,7 +89,7 @@ class Completer(BaseCompleter):
         if _is_group(command):
             top = command is self.session.command
             names = [*COMMANDS, *BUILTINS] if top else command.list_commands(None)
-            helps = {name: text for name, (_, text) in COMMANDS.items()} if top else {}
+            helps = {name: _(text) for name, (_target, text) in COMMANDS.items()} if top else {}
             yield from _matches(((n, helps.get(n, "")) for n in names), current)
             return
         params = {opt: p for p in command.params for opt in (*p.opts, *p.secondary_opts)}
@@ -132,9 +104,9 @@ class Completer(BaseCompleter):
                     pending = option
             elif not word.startswith("-"):
                 positional.append(word)
-        group = path[0] if path else ""
+        where = tuple(path)
         if pending is not None:
-            yield from self._param_values(pending, current, group)
+            yield from self._param_values(pending, current, where)
             return
         if current.startswith("-"):
             yield from _matches(((o, (getattr(p, "help", None) or "")[:60]) for o, p in params.items()
@@ -142,48 +114,41 @@ class Completer(BaseCompleter):
             return
         arguments = [p for p in command.params if p.param_type_name == "argument"]
         if len(positional) < len(arguments):
-            yield from self._param_values(arguments[len(positional)], current, group)
+            yield from self._param_values(arguments[len(positional)], current, where)
         elif arguments and arguments[-1].nargs == -1:
-            yield from self._param_values(arguments[-1], current, group)
+            yield from self._param_values(arguments[-1], current, where)
 
-    def _param_values(self, param: Any, current: str, group: str) -> Iterator[Completion]:
+    def _param_values(self, param: Any, current: str, path: tuple[str, ...]) -> Iterator[Completion]:
+        from salescli.completion import LIMIT, values, what
+
         choices = getattr(param.type, "choices", None)
         if choices:
             yield from _matches(((str(c), "") for c in choices), current)
             return
-        name = (param.name or "").lower()
-        if name in ("status", "stage", "source", "channel", "kind", "priority", "by"):
-            yield from _matches(((v, "") for v in _words(name, group)), current)
+        spec = what(param.name or "", param.param_type_name, path)
+        if spec is None or (param.name == "item" and ":" in current):
             return
-        kind = KINDS.get(name) or (KINDS.get(name[:-3]) if name.endswith("_id") else None)
-        if kind is None and name in ("keep", "other", "ids"):
-            kind = {"lead": "lead", "customer": "customer"}.get(group)
-        if kind:
-            yield from _matches(self.values(kind, current), current)
+        if spec.startswith("db:"):
+            yield from _matches(self.values(spec[3:], current), current)
+            return
+        read = self._read if spec in ("reason", "source") else None
+        yield from _matches(values(spec, current, path, read)[:LIMIT], current)
+
+    def _read(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """Rows of a team setting's query through the session's database (for the team's lost reasons and
+        channel names)."""
+        from sqlalchemy import text
+
+        from salescli.app import App
+        from salescli.settings import Settings
+
+        a = App(Settings.resolve(db=self.session.database, rep=self.session.rep, debug=False, no_input=True))
+        with a.store.read() as conn:
+            return [tuple(row) for row in conn.execute(text(sql), params)]
 
 
 def _is_group(command: Any) -> bool:
     return hasattr(command, "get_command") and hasattr(command, "list_commands")
-
-
-def _words(name: str, group: str) -> tuple[str, ...]:
-    """The fixed values of an option that is not a choice list (its aliases are accepted too)."""
-    from salescli.domain import leads, pipeline
-
-    machines = {"lead": pipeline.LEAD, "deal": pipeline.DEAL, "quote": pipeline.QUOTE,
-                "contract": pipeline.CONTRACT, "order": pipeline.ORDER, "ticket": pipeline.TICKET}
-    if name in ("status", "stage"):
-        machine = machines.get(group)
-        return tuple(machine.states) if machine is not None else ()
-    if name in ("source", "channel"):
-        return leads.SOURCES
-    if name == "priority":
-        return ("urgent", "high", "normal", "low")
-    if name == "kind":
-        return (*leads.ACTIVITY_KINDS, "visit", "wechat")
-    if name == "by":
-        return ("rep", "month", "quarter", "channel", "product", "industry", "city", "tier", "region", "size")
-    return ()
 
 
 def _matches(candidates: Iterable[tuple[str, str]], current: str) -> Iterator[Completion]:

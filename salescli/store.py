@@ -32,12 +32,29 @@ from sqlalchemy.engine import URL, make_url
 
 from salescli import migrations
 from salescli.errors import InputError, PolicyError, SalesError, StoreError, redact
+from salescli.i18n import N_, _
 
 BUSY_TIMEOUT_S = 30
 SQLITE_MAGIC = b"SQLite format 3\x00"
 #: Problems shown by ``db check`` (and in a refusal) before "... and N more".
 SHOWN_PROBLEMS = 10
-RESTORE_HINT = "restore a backup with 'salescli db restore FILE'"
+RESTORE_HINT = N_("restore a backup with 'salescli db restore FILE'")  # translated where shown
+
+# Why a SQLite file opens read-only. Kept in English (``db check`` prints it in its JSON record); shown to people
+# through ``_read_only_reason``.
+READ_ONLY_FS = N_("it is on a read-only file system")
+NOT_WRITABLE = N_("the file is not writable")
+FOLDER_NOT_WRITABLE = N_("its folder is not writable")
+MOVED = N_("the file was moved or deleted while in use")
+_FOLDER_REASON = re.compile(r"its folder (?P<folder>.+) is not writable")
+
+
+def _read_only_reason(reason: str) -> str:
+    """A read-only reason (English, as kept) in the chosen language."""
+    found = _FOLDER_REASON.fullmatch(reason)
+    if found:
+        return _("its folder {folder} is not writable").format(folder=found["folder"])
+    return _(reason)
 
 
 _LIBPQ_KEYWORDS = re.compile(r"(?:^|\s)(?:host|hostaddr|dbname|user|password|port|sslmode)\s*=")
@@ -47,8 +64,8 @@ def resolve_url(db: str) -> str:
     """A path or a SQLAlchemy URL → a URL. ``postgresql://`` uses psycopg 3. A password holding ``@``, ``/`` or a
     space is taken up to the last ``@`` (as urllib does) and escaped, so no part of it becomes the host name."""
     if "://" not in db and _LIBPQ_KEYWORDS.search(db):
-        raise InputError("--db: that looks like a libpq keyword string; give a URL such as "
-                         "postgresql://USER@HOST/DB (the password goes in ~/.pgpass or PGPASSWORD)")
+        raise InputError(_("--db: that looks like a libpq keyword string; give a URL such as "
+                           "postgresql://USER@HOST/DB (the password goes in ~/.pgpass or PGPASSWORD)"))
     if "://" not in db:
         path = Path(db).expanduser().resolve()
         # a URL ends the file name at "?" and decodes "%20": escaped, the database is the file named, not another
@@ -88,7 +105,7 @@ class SqliteFile:
     """A checked SQLite database file and how to open it."""
 
     path: Path
-    read_only: str | None = None  # why it cannot be written ("the file is not writable"), or None
+    read_only: str | None = None  # why it cannot be written (NOT_WRITABLE..., English), or None
     immutable: bool = False  # read-only and SQLite cannot create its -wal/-shm beside it: open with immutable=1
 
     @property
@@ -102,8 +119,8 @@ class SqliteFile:
         return sqlite3.connect(self.uri, uri=True, timeout=timeout, isolation_level=None)
 
     def read_only_error(self) -> StoreError:
-        return StoreError(f"the database {self.path} is read-only ({self.read_only}): nothing was saved; "
-                          "read commands still work")
+        return StoreError(_("the database {path} is read-only ({reason}): nothing was saved; read commands still "
+                            "work").format(path=self.path, reason=_read_only_reason(self.read_only or "")))
 
 
 class DatabaseLayerError(RuntimeError):
@@ -117,10 +134,12 @@ class Damaged(StoreError):
     reason = ""
 
 
-def damaged(path: Path | str, what: str = "is damaged", *, reason: str = "") -> Damaged:
-    """The one message for a database SQLite cannot read: what to do next."""
-    error = Damaged(f"{path} {what}: run 'salescli db check', or {RESTORE_HINT}")
-    error.reason = reason or what
+def damaged(path: Path | str, what: str | None = None, *, reason: str = "") -> Damaged:
+    """The one message for a database SQLite cannot read: what to do next. ``what``: what is wrong with ``path``
+    in the chosen language (default "is damaged"); ``reason``: the same in English, as ``db check`` reports it."""
+    error = Damaged(_("{path} {what}: run 'salescli db check', or {hint}").format(
+        path=path, what=what or _("is damaged"), hint=_(RESTORE_HINT)))
+    error.reason = reason or "is damaged"
     return error
 
 
@@ -129,13 +148,14 @@ class NotADatabase(InputError):
 
 
 def not_a_database(path: Path) -> NotADatabase:
-    return NotADatabase(f"{path} is not a salescli database (or is damaged): check --db, run 'salescli db check', "
-                        f"or {RESTORE_HINT}")
+    return NotADatabase(_("{path} is not a salescli database (or is damaged): check --db, run 'salescli db check', "
+                          "or {hint}").format(path=path, hint=_(RESTORE_HINT)))
 
 
 def explain_file(error: sqlite3.Error, path: Path) -> SalesError:
     """One line for an error of the sqlite3 driver used directly on ``path``."""
-    return sqlite_problem(error, path) or StoreError(f"database {path}: {_first_line(error)}")
+    return sqlite_problem(error, path) or StoreError(_("database {url}: {problem}").format(
+        url=path, problem=_first_line(error)))
 
 
 def open_sqlite_file(path: Path, *, create: bool) -> SqliteFile:
@@ -150,40 +170,41 @@ def open_sqlite_file(path: Path, *, create: bool) -> SqliteFile:
         info = os.stat(path)
     except FileNotFoundError:
         if not create:
-            raise InputError(f"no database at {path} (check --db)") from None
+            raise InputError(_("no database at {path} (check --db)").format(path=path)) from None
         _create_private_file(path)
         return open_sqlite_file(path, create=False)
     except NotADirectoryError:
-        raise InputError(f"--db: {path.parent} is not a folder") from None
+        raise InputError(_("--db: {folder} is not a folder").format(folder=path.parent)) from None
     except OSError as error:
-        raise InputError(f"--db: cannot open {path}: {error.strerror}") from None
+        raise InputError(_("--db: cannot open {path}: {reason}").format(path=path, reason=error.strerror)) from None
     if stat.S_ISDIR(info.st_mode):
-        raise InputError(f"--db: {path} is a folder; name a database file in it")
+        raise InputError(_("--db: {path} is a folder; name a database file in it").format(path=path))
     if not stat.S_ISREG(info.st_mode):
-        raise InputError(f"--db: {path} is not a regular file; a SQLite database must be one")
+        raise InputError(_("--db: {path} is not a regular file; a SQLite database must be one").format(path=path))
     for side in (path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")):
         try:
             side_mode = side.lstat().st_mode
         except OSError:
             continue
         if not stat.S_ISREG(side_mode):
-            raise StoreError(f"{side} is not a regular file; SQLite would write through it: remove it")
+            raise StoreError(_("{path} is not a regular file; SQLite would write through it: remove it").format(
+                path=side))
     if info.st_size:
         try:
             _check_header(path)
         except OSError as error:
-            raise InputError(f"--db: cannot read {path}: {error.strerror}") from None
+            raise InputError(_("--db: cannot read {path}: {reason}").format(path=path, reason=error.strerror)) from None
     folder = path.parent
     wal_size = _size(path.with_name(path.name + "-wal"))
     wal_in_use = bool(wal_size)
     if _read_only_file_system(path):
-        return SqliteFile(path, "it is on a read-only file system", immutable=not wal_in_use)
+        return SqliteFile(path, READ_ONLY_FS, immutable=not wal_in_use)
     folder_writable = os.access(folder, os.W_OK | os.X_OK)
     side_files_exist = wal_size is not None and _size(path.with_name(path.name + "-shm")) is not None
     if not os.access(path, os.W_OK):
-        return SqliteFile(path, "the file is not writable", immutable=not folder_writable and not side_files_exist)
+        return SqliteFile(path, NOT_WRITABLE, immutable=not folder_writable and not side_files_exist)
     if not folder_writable and not side_files_exist:
-        return SqliteFile(path, f"its folder {folder} is not writable", immutable=not wal_in_use)
+        return SqliteFile(path, f"its folder {folder} is not writable", immutable=not wal_in_use)  # (English)
     return SqliteFile(path)
 
 
@@ -197,14 +218,15 @@ def _check_header(path: Path) -> None:
         raise not_a_database(path)
     if len(header) < 100:
         reason = f"truncated to {size} bytes"
-        raise damaged(path, f"is damaged ({reason})", reason=reason)
+        raise damaged(path, _("is damaged (truncated to {size} bytes)").format(size=size), reason=reason)
     page_size = int.from_bytes(header[16:18], "big")
     page_size = 65536 if page_size == 1 else page_size
     pages = int.from_bytes(header[28:32], "big")
     count_valid = header[24:28] == header[92:96]
     if count_valid and pages and size < pages * page_size and not path.with_name(path.name + "-wal").exists():
         reason = f"truncated: {size:,} of {pages * page_size:,} bytes"
-        raise damaged(path, f"is damaged ({reason})", reason=reason)
+        raise damaged(path, _("is damaged (truncated: {size} of {total} bytes)").format(
+            size=f"{size:,}", total=f"{pages * page_size:,}"), reason=reason)
 
 
 def _size(path: Path) -> int | None:
@@ -247,27 +269,32 @@ def sqlite_problem(error: sqlite3.Error, path: Path | None, *, read_only: str | 
     """The one-line error for what SQLite said about the file ``path``, or None when nothing specific applies."""
     code = _sqlite_code(error)
     text = str(error)
-    where = path if path is not None else "the database"
+    where = path if path is not None else _("the database")
     if code == "SQLITE_TOOBIG":
-        return InputError(f"a value is too large for the database ({_first_line(error)}); nothing was saved")
+        return InputError(_("a value is too large for the database ({problem}); nothing was saved").format(
+            problem=_first_line(error)))
     if code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text or "busy" in text:
-        return StoreError("the database is busy (another salescli is writing); try again")
+        return StoreError(_("the database is busy (another salescli is writing); try again"))
     if code.startswith("SQLITE_CORRUPT") or "malformed" in text:
-        return damaged(where, "is damaged (database disk image is malformed); nothing was saved")
+        return damaged(where, _("is damaged (database disk image is malformed); nothing was saved"),
+                       reason="is damaged (database disk image is malformed); nothing was saved")
     if code == "SQLITE_NOTADB" or "file is not a database" in text:
-        return damaged(where, "is not a salescli database (or is damaged); nothing was saved")
+        return damaged(where, _("is not a salescli database (or is damaged); nothing was saved"),
+                       reason="is not a salescli database (or is damaged); nothing was saved")
     if code == "SQLITE_FULL" or (code.startswith("SQLITE_IOERR") and _disk_full(path)):
-        return StoreError(f"the disk holding {where} is full: nothing was saved; free some space and try again")
+        return StoreError(_("the disk holding {path} is full: nothing was saved; free some space and try again"
+                            ).format(path=where))
     if code.startswith("SQLITE_READONLY"):
-        reason = {"SQLITE_READONLY_DIRECTORY": "its folder is not writable",
-                  "SQLITE_READONLY_DBMOVED": "the file was moved or deleted while in use"}.get(code)
-        reason = reason or read_only or "the file is not writable"
-        return StoreError(f"the database {where} is read-only ({reason}): nothing was saved; read commands still work")
+        reason = {"SQLITE_READONLY_DIRECTORY": FOLDER_NOT_WRITABLE, "SQLITE_READONLY_DBMOVED": MOVED}.get(code)
+        reason = reason or read_only or NOT_WRITABLE
+        return StoreError(_("the database {path} is read-only ({reason}): nothing was saved; read commands still "
+                            "work").format(path=where, reason=_read_only_reason(reason)))
     if code.startswith("SQLITE_IOERR"):
-        return StoreError(f"disk I/O error on {where} ({code}): nothing was saved; check the disk, then run "
-                          "'salescli db check'")
+        return StoreError(_("disk I/O error on {path} ({code}): nothing was saved; check the disk, then run "
+                            "'salescli db check'").format(path=where, code=code))
     if code.startswith("SQLITE_CANTOPEN"):
-        return StoreError(f"cannot open the database {where}: {_first_line(error)}")
+        return StoreError(_("cannot open the database {path}: {problem}").format(path=where,
+                                                                                 problem=_first_line(error)))
     return None
 
 
@@ -275,7 +302,8 @@ def _make_engine(url: str, *, foreign_keys: bool = True, sqlite_file: SqliteFile
     try:
         parsed = make_url(url)
     except exc.ArgumentError:
-        raise InputError(f"--db: {redact(url)!r} is neither a file path nor a database URL") from None
+        raise InputError(_("--db: {url} is neither a file path nor a database URL").format(
+            url=repr(redact(url)))) from None
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         if sqlite_file is not None and sqlite_file.read_only:  # a file: URI (mode=ro, maybe immutable=1)
@@ -289,8 +317,9 @@ def _make_engine(url: str, *, foreign_keys: bool = True, sqlite_file: SqliteFile
         try:
             return create_engine(parsed, pool_pre_ping=False)
         except ModuleNotFoundError:
-            raise StoreError("PostgreSQL needs the psycopg driver: pip install 'salescli[postgres]'") from None
-    raise InputError(f"--db: unsupported database {backend!r} (use a SQLite path or postgresql+psycopg://...)")
+            raise StoreError(_("PostgreSQL needs the psycopg driver: pip install 'salescli[postgres]'")) from None
+    raise InputError(_("--db: unsupported database {backend} (use a SQLite path or postgresql+psycopg://...)").format(
+        backend=repr(backend)))
 
 
 def _sqlite_recipe(engine: Engine, *, foreign_keys: bool, read_only: bool = False) -> None:
@@ -321,17 +350,20 @@ def _create_private_file(path: Path) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     except FileExistsError:
-        raise InputError(f"--db: {path.parent} is not a folder") from None
+        raise InputError(_("--db: {folder} is not a folder").format(folder=path.parent)) from None
     except OSError as error:
-        raise InputError(f"--db: cannot create the folder {path.parent}: {error.strerror}") from None
+        raise InputError(_("--db: cannot create the folder {folder}: {reason}").format(
+            folder=path.parent, reason=error.strerror)) from None
     try:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0), 0o600)
     except FileExistsError:
         return  # created meanwhile (another salescli): opened as it is
     except OSError as error:
         if error.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise StoreError(f"the disk holding {path} is full: cannot create the database") from None
-        raise InputError(f"--db: cannot create the database {path}: {error.strerror}") from None
+            raise StoreError(_("the disk holding {path} is full: cannot create the database").format(
+                path=path)) from None
+        raise InputError(_("--db: cannot create the database {path}: {reason}").format(
+            path=path, reason=error.strerror)) from None
     os.close(fd)
 
 
@@ -410,7 +442,8 @@ class Store:
     @contextmanager
     def _translate_errors(self, doing: str = "") -> Iterator[None]:
         """Every database error as one line (``error.orig``'s first line only: never the SQL statement or its
-        parameters, which hold customer data). ``doing`` prefixes the generic cases ("cannot migrate")."""
+        parameters, which hold customer data). ``doing`` prefixes the generic cases (``N_("cannot migrate")``:
+        translated where shown)."""
         try:
             yield
         except exc.DBAPIError as error:
@@ -422,8 +455,8 @@ class Store:
             cause = error.orig if error.orig is not None else error
             raise DatabaseLayerError(f"{type(cause).__name__}: {_first_line(cause)}") from error
         except OverflowError as error:  # sqlite3 refuses an int over 64 bits before SQLAlchemy sees an error
-            raise InputError(f"a number is too large for the database ({_first_line(error)}); "
-                             "nothing was saved") from None
+            raise InputError(_("a number is too large for the database ({problem}); nothing was saved").format(
+                problem=_first_line(error))) from None
         except sqlite3.Error as error:  # the driver used directly (backup, restore)
             raise self.explain(error, doing) from None
 
@@ -437,14 +470,17 @@ class Store:
                 return known
         first = _first_line(orig)
         if isinstance(error, exc.IntegrityError) or isinstance(orig, sqlite3.IntegrityError):
-            return StoreError(f"refused by the database: {first}")
+            return StoreError(_("refused by the database: {problem}").format(problem=first))
         if isinstance(error, exc.DataError) or isinstance(orig, sqlite3.DataError):
-            return InputError(f"the database refused a value as bad input: {first}; nothing was saved")
+            return InputError(_("the database refused a value as bad input: {problem}; nothing was saved").format(
+                problem=first))
         lowered = first.lower()
         if "deadlock detected" in lowered or "could not serialize" in lowered or "lock timeout" in lowered:
-            return StoreError("the database is busy (another salescli is writing); try again")
-        prefix = f"{doing} " if doing else ""
-        return StoreError(f"{prefix}database {self.display_url}: {first}")
+            return StoreError(_("the database is busy (another salescli is writing); try again"))
+        if doing:
+            return StoreError(_("{doing} database {url}: {problem}").format(doing=_(doing), url=self.display_url,
+                                                                             problem=first))
+        return StoreError(_("database {url}: {problem}").format(url=self.display_url, problem=first))
 
     # -- schema -----------------------------------------------------------------------------------
 
@@ -465,26 +501,28 @@ class Store:
     def _check_revision(self, conn: Connection, revision: str | None) -> None:
         """Refuse a database this salescli must not migrate: another program's, or a newer salescli's."""
         if revision is None and self._foreign_tables(conn):
-            where = self.sqlite_file.path if self.sqlite_file is not None else f"database {self.display_url}"
-            raise InputError(f"{where} holds another program's tables, not a salescli database; check --db "
-                             "(nothing was changed)")
+            where = self.sqlite_file.path if self.sqlite_file is not None else _("database {url}").format(
+                url=self.display_url)
+            raise InputError(_("{path} holds another program's tables, not a salescli database; check --db "
+                               "(nothing was changed)").format(path=where))
         if revision is not None and revision not in migrations.REVISIONS:
-            raise StoreError(
-                f"database {self.display_url} has schema {revision}, newer than this salescli knows; "
-                "upgrade salescli (nothing was changed)")
+            raise StoreError(_("database {url} has schema {revision}, newer than this salescli knows; "
+                               "upgrade salescli (nothing was changed)").format(url=self.display_url,
+                                                                                revision=revision))
 
     def _ensure_schema(self) -> None:
         assert self._engine is not None
-        with self._translate_errors("cannot open"), self._engine.connect() as conn:
+        with self._translate_errors(N_("cannot open")), self._engine.connect() as conn:
             revision = self.current_revision(conn)
             if revision != migrations.HEAD:
                 self._check_revision(conn, revision)
         if revision == migrations.HEAD:
             return
         if self.sqlite_file is not None and self.sqlite_file.read_only:
-            raise StoreError(f"the database {self.sqlite_file.path} is read-only ({self.sqlite_file.read_only}) "
-                             f"and needs its schema upgraded from {revision or '(empty)'} to {migrations.HEAD}: "
-                             "make it writable and run 'salescli db upgrade'")
+            raise StoreError(_("the database {path} is read-only ({reason}) and needs its schema upgraded from "
+                               "{old} to {new}: make it writable and run 'salescli db upgrade'").format(
+                path=self.sqlite_file.path, reason=_read_only_reason(self.sqlite_file.read_only),
+                old=revision or _("(empty)"), new=migrations.HEAD))
         self.upgrade()
 
     def upgrade(self) -> tuple[str | None, str]:
@@ -492,11 +530,12 @@ class Store:
 
         Returns (revision before, revision after).
         """
-        with self._translate_errors("cannot migrate"):
+        with self._translate_errors(N_("cannot migrate")):
             sqlite_file = self._open_file()
             if sqlite_file is not None and sqlite_file.read_only:
-                raise StoreError(f"the database {sqlite_file.path} is read-only ({sqlite_file.read_only}): "
-                                 "it cannot be upgraded; make it writable first")
+                raise StoreError(_("the database {path} is read-only ({reason}): it cannot be upgraded; make it "
+                                   "writable first").format(path=sqlite_file.path,
+                                                            reason=_read_only_reason(sqlite_file.read_only)))
             return self._upgrade(sqlite_file)
 
     def _upgrade(self, sqlite_file: SqliteFile | None) -> tuple[str | None, str]:
@@ -535,7 +574,8 @@ class Store:
                     if path is not None:
                         broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                         if broken:
-                            raise StoreError(f"migration would break {len(broken)} references; nothing changed")
+                            raise StoreError(_("migration would break {count} references; nothing changed").format(
+                                count=len(broken)))
             if path is not None:  # fresh statistics for the query planner (bounded work on a big database)
                 with engine.connect() as conn:
                     conn.exec_driver_sql("PRAGMA analysis_limit = 1000")
@@ -563,14 +603,16 @@ class Store:
         assert source is not None, "backup_to is for SQLite"
         folder = target.parent
         if not folder.is_dir():
-            raise InputError(f"{option}: cannot write {target}: no such folder {folder}")
+            raise InputError(_("{option}: cannot write {path}: no such folder {folder}").format(
+                option=option, path=target, folder=folder))
         tmp, fd = files.create_temp(target, option=option)
         placed = False
         try:
             copy = sqlite3.connect(tmp, isolation_level=None)
             try:
                 if not os.path.samestat(os.fstat(fd), os.stat(tmp)):  # swapped for a link between open and connect
-                    raise InputError(f"{option}: {tmp} changed while being written; try again")
+                    raise InputError(_("{option}: {path} changed while being written; try again").format(
+                        option=option, path=tmp))
                 src = source.connect()
                 try:
                     src.backup(copy)
@@ -581,8 +623,9 @@ class Store:
             finally:
                 copy.close()
             if problems:
-                undone = "it was not upgraded" if option == "db upgrade" else "it was not backed up"
-                raise damaged(source.path, f"is damaged ({problems[0]}); {undone}", reason=problems[0])
+                what = (_("is damaged ({problem}); it was not upgraded") if option == "db upgrade"
+                        else _("is damaged ({problem}); it was not backed up"))
+                raise damaged(source.path, what.format(problem=problems[0]), reason=problems[0])
             os.fsync(fd)
             files.place(tmp, target, force=force, option=option)
             placed = True
@@ -648,7 +691,7 @@ class Store:
         record: dict[str, Any] = {"database": self.display_url, "backend": make_url(self.url).get_backend_name()}
         engine = _make_engine(self.url)
         try:
-            with self._translate_errors("cannot reach"), engine.connect() as conn:
+            with self._translate_errors(N_("cannot reach")), engine.connect() as conn:
                 record["server"] = str(conn.exec_driver_sql("SELECT version()").scalar() or "").split(" on ")[0]
                 revision = self.current_revision(conn)
                 tables = set(inspect(conn).get_table_names())
@@ -706,25 +749,27 @@ def restore_sqlite(backup: Path, target: Path, *, force: bool) -> int:
     try:
         source = open_sqlite_file(backup, create=False)
     except NotADatabase:
-        raise InputError(f"{backup} is not a salescli database") from None
+        raise InputError(_("{path} is not a salescli database").format(path=backup)) from None
     src = source.connect()
     try:
         version = src.execute("SELECT version_num FROM alembic_version").fetchone()
         ok = not integrity_problems(src, "integrity_check")
     except sqlite3.DatabaseError:
         src.close()
-        raise InputError(f"{backup} is not a salescli database") from None
+        raise InputError(_("{path} is not a salescli database").format(path=backup)) from None
     try:
         if version is None or not ok:
-            raise InputError(f"{backup} is not a usable salescli database (run 'salescli --db {backup} db check')")
+            raise InputError(_("{path} is not a usable salescli database (run 'salescli --db {path} db check')"
+                               ).format(path=backup))
         if version[0] not in migrations.REVISIONS:
-            raise StoreError(f"{backup} has schema {version[0]}, newer than this salescli knows")
+            raise StoreError(_("{path} has schema {revision}, newer than this salescli knows").format(
+                path=backup, revision=version[0]))
         try:
             live = open_sqlite_file(target, create=True)
         except NotADatabase:
             if not force:
-                raise PolicyError(f"{target} is not a salescli database (or is damaged); use --force to replace it "
-                                  f"with {backup}") from None
+                raise PolicyError(_("{path} is not a salescli database (or is damaged); use --force to replace it "
+                                    "with {backup}").format(path=target, backup=backup)) from None
             return _replace_file(src, target)
         if live.read_only:
             raise live.read_only_error()
@@ -738,7 +783,8 @@ def restore_sqlite(backup: Path, target: Path, *, force: bool) -> int:
             finally:
                 dst.close()
             if has_records:
-                raise PolicyError(f"{target} holds records; use --force to replace it with {backup}")
+                raise PolicyError(_("{path} holds records; use --force to replace it with {backup}").format(
+                    path=target, backup=backup))
         dst = live.connect()
         try:
             src.backup(dst)

@@ -9,6 +9,7 @@ import typer
 
 from salescli import output
 from salescli.app import App
+from salescli.i18n import _
 from salescli.options import AllOpt, FormatOpt, OwnerOpt, command_group
 from salescli.output import Col
 
@@ -50,21 +51,26 @@ def today(
     if kind is output.Format.csv:
         output.render(report["follow_ups"], DUE_COLUMNS, kind)
         return
+    shown_day, days = day.isoformat(), agenda.EXPIRING_DAYS
     sections = (
-        ("tasks", TASK_COLUMNS, f"tasks due by {day.isoformat()}", "salescli task list --due-before today"),
-        ("follow_ups", DUE_COLUMNS, f"follow-ups due by {day.isoformat()}", "salescli lead due"),
-        ("expiring_quotes", QUOTE_COLUMNS, f"quotes expiring within {agenda.EXPIRING_DAYS} days",
-         f"salescli quote list --expiring {agenda.EXPIRING_DAYS}"),
-        ("orders", ORDER_COLUMNS, "late and at-risk orders", "salescli order track --at-risk"),
-        ("tickets", TICKET_COLUMNS, "tickets past or near their SLA", "salescli ticket list"),
+        ("tasks", TASK_COLUMNS, _("tasks due by {day}").format(day=shown_day),
+         _("no tasks due by {day}").format(day=shown_day), "salescli task list --due-before today"),
+        ("follow_ups", DUE_COLUMNS, _("follow-ups due by {day}").format(day=shown_day),
+         _("no follow-ups due by {day}").format(day=shown_day), "salescli lead due"),
+        ("expiring_quotes", QUOTE_COLUMNS, _("quotes expiring within {days} days").format(days=days),
+         _("no quotes expiring within {days} days").format(days=days), f"salescli quote list --expiring {days}"),
+        ("orders", ORDER_COLUMNS, _("late and at-risk orders"), _("no late and at-risk orders"),
+         "salescli order track --at-risk"),
+        ("tickets", TICKET_COLUMNS, _("tickets past or near their SLA"), _("no tickets past or near their SLA"),
+         "salescli ticket list"),
     )
-    for n, (key, columns, title, more) in enumerate(sections):
+    for n, (key, columns, title, empty, more) in enumerate(sections):
         if n:
             output.newline()
         rows = report[key]
-        output.render(rows[:top], columns, kind, heading=True, title=f"{title} ({len(rows)})", empty=f"no {title}")
+        output.render(rows[:top], columns, kind, heading=True, title=f"{title} ({len(rows)})", empty=empty)
         if len(rows) > top:
-            output.lines([f"… {len(rows) - top} more: {more}"])
+            output.lines([_("… {count} more: {command}").format(count=len(rows) - top, command=more)])
 
 
 def pipeline(ctx: typer.Context, owner: OwnerOpt = None, everyone: AllOpt = False, fmt: FormatOpt = None) -> None:
@@ -77,10 +83,10 @@ def pipeline(ctx: typer.Context, owner: OwnerOpt = None, everyone: AllOpt = Fals
     kind = output.resolve_format(fmt)
     if kind not in (output.Format.json, output.Format.csv):
         open_rows = [r for r in rows if r["stage"] not in ("won", "lost")]
-        rows = [*rows, {"stage": "open total", "deals": sum(r["deals"] for r in open_rows),
+        rows = [*rows, {"stage": _("open total"), "deals": sum(r["deals"] for r in open_rows),
                         "value": sum(r["value"] for r in open_rows), "probability": None,
                         "weighted": sum(r["weighted"] for r in open_rows)}]
-    output.render(rows, PIPELINE_COLUMNS, kind, title="pipeline")
+    output.render(rows, PIPELINE_COLUMNS, kind, title=_("pipeline"))
 
 
 today_app = command_group(single=True)

@@ -9,6 +9,7 @@ import typer
 
 from salescli import output
 from salescli.app import App
+from salescli.i18n import _
 from salescli.options import FormatOpt, command_group
 from salescli.output import Col
 from salescli.settings import KEYS, config_path, read_config, read_config_raw, usable, write_config
@@ -23,7 +24,7 @@ def _key(name: str) -> str:
     from salescli.errors import InputError
 
     if name not in KEYS:
-        raise InputError(f"unknown setting {name!r} (one of {', '.join(KEYS)})")
+        raise InputError(_("unknown setting {name} (one of {keys})").format(name=repr(name), keys=", ".join(KEYS)))
     return name
 
 
@@ -60,6 +61,7 @@ def list_(ctx: typer.Context, fmt: FormatOpt = None) -> None:
     from salescli.settings import DATABASE
 
     a = _app(ctx, read_config(config_path()))
+    human = output.resolve_format(fmt) not in (output.Format.json, output.Format.csv)  # scripts get the English text
     stored = a.team_stored()
     rows = []
     for key in KEYS.values():
@@ -69,7 +71,7 @@ def list_(ctx: typer.Context, fmt: FormatOpt = None) -> None:
         except InputError:  # a value written into the database by hand (psql) that fails its check
             value, source = _shown(stored.get(key.name)), f"{DATABASE} (invalid: salescli config set {key.name})"
         rows.append({"key": key.name, "value": value, "scope": key.scope, "source": source,
-                     "set": not source.startswith("default"), "help": key.help})
+                     "set": not source.startswith("default"), "help": _(key.help) if human else key.help})
     output.render(rows, [Col("key", "key"), Col("value", "value"), Col("scope", "scope"), Col("source", "source"),
                          Col("help", "meaning")], fmt)
 
@@ -95,21 +97,22 @@ def set_(ctx: typer.Context, key: Annotated[str, typer.Argument(help="Setting na
 
     setting = KEYS[_key(key)]
     path = config_path()
-    where = "the team settings" if setting.team else str(path)
+    where = _("the team settings") if setting.team else str(path)
     if setting.password_goes and has_password(value):
-        raise InputError(f"{setting.name}: the config file must not hold the password; {setting.password_goes} "
-                         f"({where} not changed)")
+        raise InputError(_("{name}: the config file must not hold the password; {instead} ({where} not changed)")
+                         .format(name=setting.name, instead=_(setting.password_goes), where=where))
     try:
         checked = setting.parse(value)
     except InputError as error:
-        raise InputError(f"{error.message} ({where} not changed)") from None
+        raise InputError(_("{error} ({where} not changed)").format(error=error.message, where=where)) from None
     data = read_config_raw(path)  # other settings as written, so a bad one can be fixed with this command
     if setting.team:
         _set_team(_app(ctx, usable(data)), setting.name, setting.stored(checked), f"config set {setting.name}")
-        output.message(f"{setting.name} = {_shown(checked)} (team setting, in the database)")
+        output.message(_("{name} = {value} (team setting, in the database)")
+                       .format(name=setting.name, value=_shown(checked)))
         if setting.name in data:
-            output.warn(f"your config file {path} also holds {setting.name}; the database's value counts "
-                        f"('salescli config list' shows sources)")
+            output.warn(_("your config file {path} also holds {name}; the database's value counts "
+                          "('salescli config list' shows sources)").format(path=path, name=setting.name))
         return
     data[setting.name] = checked
     write_config(path, data)
@@ -172,7 +175,8 @@ def _unset_team(a: App, name: str, data: dict[str, Any], path: Path) -> None:
             write_config(path, data)
     a.forget_team_settings()
     if kept:
-        output.message(f"{name} removed from {path}; the team's value in the database stays (a manager changes it)")
+        output.message(_("{name} removed from {path}; the team's value in the database stays (a manager changes it)")
+                       .format(name=name, path=path))
 
 
 @app.command("path")

@@ -8,6 +8,7 @@ import typer
 
 from salescli import output
 from salescli.app import App
+from salescli.i18n import _
 from salescli.options import FormatOpt, LimitOpt, command_group
 from salescli.output import Col
 
@@ -56,4 +57,4 @@ def list_(
     customer_id = parse_id(customer, "customer") if customer else None
     with App.of(ctx).store.read() as conn:
         rows = customers.contact_list(conn, customer_id=customer_id, search=search, limit=limit)
-    output.render(rows, COLUMNS, fmt, empty="no contacts")
+    output.render(rows, COLUMNS, fmt, empty=_("no contacts"))

@@ -10,6 +10,7 @@ import typer
 from salescli import output
 from salescli.app import App
 from salescli.commands.quote import DeliveryDate, DeliveryTerms, LangOpt, Remarks
+from salescli.i18n import _
 from salescli.options import AllOpt, DateOpt, FormatOpt, OwnerOpt, command_group
 from salescli.output import Col
 
@@ -64,7 +65,7 @@ def sign(
     with a.store.write() as conn:
         contracts.sign(conn, contract, signed_by=signed_by, at=a.moment(date), rep_id=a.acting_rep_id(conn),
                        actor=a.handle(conn))
-    output.message(f"{contract.strip().upper()} signed; the deal is won")
+    output.message(_("{number} signed; the deal is won").format(number=contract.strip().upper()))
 
 
 @app.command("complete")
@@ -75,7 +76,7 @@ def complete(ctx: typer.Context, contract: ContractArg, date: DateOpt = None) ->
     a = App.of(ctx)
     with a.store.write() as conn:
         contracts.close(conn, contract, "completed", reason=None, at=a.moment(date), actor=a.handle(conn))
-    output.message(f"{contract.strip().upper()} completed")
+    output.message(_("{number} completed").format(number=contract.strip().upper()))
 
 
 @app.command("cancel")
@@ -90,7 +91,7 @@ def cancel(
     a = App.of(ctx)
     with a.store.write() as conn:
         contracts.close(conn, contract, "cancelled", reason=reason, at=a.moment(date), actor=a.handle(conn))
-    output.message(f"{contract.strip().upper()} cancelled")
+    output.message(_("{number} cancelled").format(number=contract.strip().upper()))
 
 
 @app.command("show")
@@ -118,10 +119,10 @@ def list_(
     with a.store.read() as conn:
         rows = contracts.listing(conn, status=status, deal_id=parse_id(deal, "deal") if deal else None,
                                  owner_id=a.scope(conn, owner, everyone))
-    output.render(rows, COLUMNS, fmt, empty="no contracts")
+    output.render(rows, COLUMNS, fmt, empty=_("no contracts"))
 
 
-@app.command("render", epilog="Example:\n\n  salescli contract render C-2026-0001 --to C-2026-0001.pdf")
+@app.command("render")
 def render(
     ctx: typer.Context, contract: ContractArg,
     to: Annotated[Path, typer.Option("--to", metavar="FILE", help="Output file: .pdf, .html or .md.")],

@@ -9,6 +9,7 @@ import typer
 from salescli import output
 from salescli.app import App
 from salescli.domain.customers import TIER_RULE
+from salescli.i18n import _
 from salescli.options import DateOpt, FormatOpt, LimitOpt, OwnerOpt, command_group
 from salescli.output import Col
 
@@ -88,13 +89,13 @@ def list_(
     from salescli.services import customers
 
     if tier and tier.upper() not in ("A", "B", "C"):
-        raise InputError(f"--tier: {tier!r} is not A, B or C")
+        raise InputError(_("--tier: {tier} is not A, B or C").format(tier=repr(tier)))
     a = App.of(ctx)
     with a.store.read() as conn:
         owner_id = a.owner_id(conn, owner) if owner else None
         rows = customers.listing(conn, tier=tier, industry=industry, city=city, owner_id=owner_id, search=search,
                                  limit=limit, industries=_industries(a) if industry else None, merged=merged)
-    output.render(rows, COLUMNS, fmt, empty="no customers")
+    output.render(rows, COLUMNS, fmt, empty=_("no customers"))
 
 
 @app.command("show")
@@ -154,7 +155,7 @@ def analyze(
     if retier:
         with a.store.write() as conn:
             changed = customers.retier(conn, targets=_targets(a), at=a.moment(None), industries=_industries(a))
-        output.message(f"tiers recomputed: {changed} changed")
+        output.message(_("tiers recomputed: {count} changed").format(count=changed))
     with a.store.read() as conn:
         report: dict[str, Any] = {g: customers.breakdown(conn, g) for g in groups}
         report["worth_pursuing"] = customers.listing(conn, tier="A", limit=top)
@@ -168,11 +169,11 @@ def analyze(
         columns = [Col(group, group), Col("customers", "customers", True), Col("share", "share", True, percent=True),
                    Col("budget", "budget", True), Col("avg_budget", "avg budget", True)]
         rows = report[group] if kind is output.Format.csv else report[group][:top]
-        output.render(rows, columns, kind, title=f"by {group}", heading=True)
+        output.render(rows, columns, kind, title=_("by {group}").format(group=group), heading=True)
     if kind is not output.Format.csv:
         output.newline()
-        output.render(report["worth_pursuing"], COLUMNS, kind, title="worth pursuing (tier A, biggest budget)",
-                      heading=True, empty="no tier A customers")
+        output.render(report["worth_pursuing"], COLUMNS, kind, title=_("worth pursuing (tier A, biggest budget)"),
+                      heading=True, empty=_("no tier A customers"))
 
 
 @app.command("merge")

@@ -9,6 +9,7 @@ import typer
 
 from salescli import output
 from salescli.app import App
+from salescli.i18n import _
 from salescli.options import FormatOpt, command_group
 
 app = command_group()
@@ -25,9 +26,10 @@ def upgrade(ctx: typer.Context) -> None:
     store: Store = App.of(ctx).store
     before, after = store.upgrade()
     if before == after:
-        output.message(f"database is up to date (schema {after})")
+        output.message(_("database is up to date (schema {schema})").format(schema=after))
     else:
-        output.message(f"database upgraded from schema {before or '(empty)'} to {after}")
+        output.message(_("database upgraded from schema {before} to {after}")
+                       .format(before=before or _("(empty)"), after=after))
 
 
 @app.command("backup")
@@ -47,11 +49,12 @@ def backup(
     store = App.of(ctx).store
     source = sqlite_path(store.url)
     if source is None:
-        raise PolicyError("db backup works on SQLite files; for PostgreSQL use pg_dump")
+        raise PolicyError(_("db backup works on SQLite files; for PostgreSQL use pg_dump"))
     target = files.check_target(path, option="db backup", force=force, database=source)
     store.engine  # noqa: B018 - opens (and if needed creates and migrates) the database first
     size = store.backup_to(target, force=force)
-    output.message(f"backed up {source} to {target} ({size:,} bytes)")
+    output.message(_("backed up {source} to {target} ({size} bytes)").format(source=source, target=target,
+                                                                             size=f"{size:,}"))
 
 
 @app.command("restore")
@@ -67,14 +70,15 @@ def restore(
     store = App.of(ctx).store
     target = sqlite_path(store.url)
     if target is None:
-        raise PolicyError("db restore works on SQLite files; for PostgreSQL use pg_restore")
+        raise PolicyError(_("db restore works on SQLite files; for PostgreSQL use pg_restore"))
     if not backup.is_file():
-        raise InputError(f"{backup}: no such file")
+        raise InputError(_("{path}: no such file").format(path=backup))
     if backup.resolve() == target.resolve():
-        raise InputError("the backup is the database itself")
+        raise InputError(_("the backup is the database itself"))
     size = restore_sqlite(backup, target, force=force)
     store.engine  # noqa: B018 - migrates it if the backup came from an older version
-    output.message(f"restored {target} from {backup} ({size:,} bytes)")
+    output.message(_("restored {target} from {backup} ({size} bytes)").format(target=target, backup=backup,
+                                                                              size=f"{size:,}"))
 
 
 @app.command("check")
@@ -95,10 +99,11 @@ def check(ctx: typer.Context, fmt: FormatOpt = None) -> None:
     output.render_record(record, fmt)
     if problems:
         shown = problems[:SHOWN_PROBLEMS]
-        count = f"more than {len(shown)} problems" if len(problems) > len(shown) else f"{len(shown)} problem(s)"
-        error = StoreError(f"{record['database']} failed the check ({count}): if it is your salescli database, "
-                           f"{RESTORE_HINT}")
-        error.details = [f"problem: {line}" for line in shown]
+        failed = (_("{database} failed the check (more than {count} problems): if it is your salescli database, "
+                    "{hint}") if len(problems) > len(shown) else
+                  _("{database} failed the check ({count} problem(s)): if it is your salescli database, {hint}"))
+        error = StoreError(failed.format(database=record["database"], count=len(shown), hint=_(RESTORE_HINT)))
+        error.details = [_("problem: {problem}").format(problem=line) for line in shown]
         raise error
 
 

@@ -8,6 +8,7 @@ import typer
 
 from salescli import output
 from salescli.app import App
+from salescli.i18n import _
 from salescli.options import AllOpt, DateOpt, FormatOpt, LimitOpt, OwnerOpt, command_group
 from salescli.output import Col
 
@@ -39,7 +40,7 @@ def list_(
         rows = deals.listing(conn, today=a.day(None), stage=stage, owner_id=a.scope(conn, owner, everyone),
                              open_only=open_only, customer_id=parse_id(customer, "customer") if customer else None,
                              search=search, limit=limit)
-    output.render(rows, COLUMNS, fmt, empty="no deals")
+    output.render(rows, COLUMNS, fmt, empty=_("no deals"))
 
 
 @app.command("show")
@@ -74,7 +75,7 @@ def lose(
     with a.store.write() as conn:
         deals.lose(conn, deal_id, reason=reason, at=a.moment(date), rep_id=a.acting_rep_id(conn),
                    actor=a.handle(conn), reasons=reasons, note=note)
-    output.message(f"deal {deal_id} lost")
+    output.message(_("deal {id} lost").format(id=deal_id))
 
 
 @app.command("log")

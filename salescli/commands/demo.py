@@ -8,6 +8,7 @@ import typer
 
 from salescli import output
 from salescli.app import App
+from salescli.i18n import _
 from salescli.options import AllOpt, DateOpt, FormatOpt, LimitOpt, OwnerOpt, command_group
 from salescli.output import Col
 
@@ -62,4 +63,4 @@ def list_(
     with a.store.read() as conn:
         rows = demos.listing(conn, deal_id=parse_id(deal, "deal") if deal else None, objection=objection,
                              outcome=outcome, product=product, owner_id=a.scope(conn, owner, everyone), limit=limit)
-    output.render(rows, COLUMNS, fmt, empty="no demos")
+    output.render(rows, COLUMNS, fmt, empty=_("no demos"))

@@ -13,6 +13,7 @@ import typer
 
 from salescli import output
 from salescli.app import App
+from salescli.i18n import _
 from salescli.options import command_group
 
 
@@ -42,9 +43,10 @@ def export_format(fmt: str | None, dest: Path | None, excel: bool) -> str:
         suffix = dest.suffix.lower().lstrip(".") if dest is not None else ""
         fmt = {"xlsx": "xlsx", "json": "json", "jsonl": "jsonl", "ndjson": "jsonl"}.get(suffix, "csv")
     if excel and fmt != "csv":
-        raise InputError(f"--excel is for csv (a CSV that Excel and WPS open as UTF-8), not --format {fmt}")
+        raise InputError(_("--excel is for csv (a CSV that Excel and WPS open as UTF-8), not --format {format}")
+                         .format(format=fmt))
     if fmt == "xlsx" and dest is None and sys.stdout.isatty():
-        raise InputError("--format xlsx writes a workbook: give --output FILE.xlsx (or redirect to a file)")
+        raise InputError(_("--format xlsx writes a workbook: give --output FILE.xlsx (or redirect to a file)"))
     return fmt
 
 
@@ -123,7 +125,8 @@ def export(
         else:
             with a.output_file(dest, option="--output", force=force) as fh:
                 count = _write(fh, rows, kind, excel)
-    output.message(f"exported {count} {entity.value}" + (f" to {dest}" if dest else ""))
+    done = _("exported {count} {entity} to {path}") if dest else _("exported {count} {entity}")
+    output.message(done.format(count=count, entity=entity.value, path=dest))
 
 
 app = command_group(single=True)

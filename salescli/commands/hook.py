@@ -9,6 +9,7 @@ import typer
 
 from salescli import output
 from salescli.app import App
+from salescli.i18n import _
 from salescli.options import DateOpt, FormatOpt, LimitOpt, command_group
 from salescli.output import Col
 
@@ -56,34 +57,34 @@ def add(
     names = parse_events(events)
     secret = None
     if secret_env and secret_stdin:
-        raise InputError("give --secret-env or --secret-stdin, not both")
+        raise InputError(_("give --secret-env or --secret-stdin, not both"))
     if secret_env:
         if secret_env not in os.environ:
-            raise InputError(f"--secret-env: the environment variable {secret_env} is not set")
+            raise InputError(_("--secret-env: the environment variable {name} is not set").format(name=secret_env))
         secret = os.environ[secret_env]
     elif secret_stdin:
         if sys.stdin.isatty():
             import getpass
 
-            secret = getpass.getpass("signing secret (not shown): ")
+            secret = getpass.getpass(_("signing secret (not shown): "))
         else:
             secret = sys.stdin.readline().rstrip("\r\n")
     if run is not None and webhook is not None:
-        raise InputError("give either --run COMMAND or --webhook URL, not both")
+        raise InputError(_("give either --run COMMAND or --webhook URL, not both"))
     if run is not None:
         if kind not in (None, "run"):
-            raise InputError("--run takes no --kind (the event's JSON goes to the command's stdin)")
+            raise InputError(_("--run takes no --kind (the event's JSON goes to the command's stdin)"))
         spec = hooks.HookSpec(events=names, kind="run", command=run, secret=secret, lang=lang, note=note)
     else:
         if webhook is None:
-            raise InputError("give --webhook URL --kind wecom|dingtalk|feishu|json, or --run COMMAND")
+            raise InputError(_("give --webhook URL --kind wecom|dingtalk|feishu|json, or --run COMMAND"))
         if kind is None:
-            raise InputError("--kind: give wecom, dingtalk, feishu or json for --webhook")
+            raise InputError(_("--kind: give wecom, dingtalk, feishu or json for --webhook"))
         spec = hooks.HookSpec(events=names, kind=kind.strip().lower(), url=webhook.strip(), secret=secret, lang=lang,
                               note=note)
     hooks.check_spec(spec)
     with a.store.write() as conn:
-        hooks.require_manager_for_hooks(a, conn, "adding a hook")
+        hooks.require_manager_for_hooks(a, conn, _("adding a hook"))
         created_by = (conn.exec_driver_sql("SELECT session_user").scalar() if conn.dialect.name == "postgresql"
                       else a.handle(conn))
         hook_id = hooks.add(conn, spec, at=a.moment(None), actor=a.handle(conn), created_by=created_by)
@@ -98,9 +99,9 @@ def list_(ctx: typer.Context, fmt: FormatOpt = None) -> None:
 
     a = App.of(ctx)
     with a.store.read() as conn:
-        hooks.require_manager_for_hooks(a, conn, "listing hooks")
+        hooks.require_manager_for_hooks(a, conn, _("listing hooks"))
         rows = hooks.listing(conn)
-    output.render(rows, COLUMNS, fmt, empty="no hooks: salescli hook add EVENT --webhook URL --kind KIND")
+    output.render(rows, COLUMNS, fmt, empty=_("no hooks: salescli hook add EVENT --webhook URL --kind KIND"))
 
 
 @app.command("remove")
@@ -112,9 +113,10 @@ def remove(ctx: typer.Context, hook: HookArg) -> None:
     a = App.of(ctx)
     hook_id = parse_id(hook, "hook")
     with a.store.write() as conn:
-        hooks.require_manager_for_hooks(a, conn, "removing a hook")
+        hooks.require_manager_for_hooks(a, conn, _("removing a hook"))
         dropped = hooks.remove(conn, hook_id, at=a.moment(None), actor=a.handle(conn))
-    output.message(f"hook {hook_id} removed" + (f" ({dropped} undelivered event(s) dropped)" if dropped else ""))
+    done = _("hook {id} removed ({count} undelivered event(s) dropped)") if dropped else _("hook {id} removed")
+    output.message(done.format(id=hook_id, count=dropped))
 
 
 @app.command("test")
@@ -126,15 +128,16 @@ def test(ctx: typer.Context, hook: HookArg) -> None:
     a = App.of(ctx)
     hook_id = parse_id(hook, "hook")
     with a.store.read() as conn:
-        hooks.require_manager_for_hooks(a, conn, "testing a hook")
+        hooks.require_manager_for_hooks(a, conn, _("testing a hook"))
         row = hooks.get(conn, hook_id)
         actor = a.handle(conn)
     outcome = hooks.send(row, hooks.sample_event(row, now=a.moment(None), actor=actor),
                          timeout=hooks.DELIVER_TIMEOUT_S)
     if not outcome.ok:
-        raise hooks.DeliveryFailed(f"hook {hook_id}: not delivered: {outcome.detail}")
-    output.message(f"hook {hook_id}: delivered" + (f" ({outcome.detail.strip()[:200]})" if outcome.detail.strip()
-                                                   else ""))
+        raise hooks.DeliveryFailed(_("hook {id}: not delivered: {detail}").format(id=hook_id, detail=outcome.detail))
+    detail = outcome.detail.strip()[:200]
+    done = _("hook {id}: delivered ({detail})") if detail else _("hook {id}: delivered")
+    output.message(done.format(id=hook_id, detail=detail))
 
 
 @app.command("log")
@@ -151,9 +154,9 @@ def log(
     a = App.of(ctx)
     hook_id = parse_id(hook, "hook") if hook is not None else None
     with a.store.read() as conn:
-        hooks.require_manager_for_hooks(a, conn, "reading the hook log")
+        hooks.require_manager_for_hooks(a, conn, _("reading the hook log"))
         rows = hooks.log(conn, hook_id=hook_id, status=status, limit=limit)
-    output.render(rows, LOG_COLUMNS, fmt, empty="no events yet")
+    output.render(rows, LOG_COLUMNS, fmt, empty=_("no events yet"))
 
 
 @app.command("deliver")
@@ -173,14 +176,14 @@ def deliver(
     hook_id = parse_id(hook, "hook") if hook is not None else None
     event_id = parse_id(event, "event") if event is not None else None
     with a.store.read() as conn:
-        hooks.require_manager_for_hooks(a, conn, "delivering events")
+        hooks.require_manager_for_hooks(a, conn, _("delivering events"))
         hooks.require_delivery_rights(conn)
     report = hooks.deliver(a.store, budget=None, timeout=timeout, due_only=False, include_failed=True,
                            hook_id=hook_id, event_id=event_id)
-    _report(report, "delivered")
+    _report(report)
     if report.failed:
-        raise hooks.DeliveryFailed(f"{report.failed} event(s) not delivered; they are retried later "
-                                   "(salescli hook log)")
+        raise hooks.DeliveryFailed(_("{count} event(s) not delivered; they are retried later (salescli hook log)")
+                                   .format(count=report.failed))
 
 
 @app.command("tick")
@@ -200,8 +203,9 @@ def tick(
         allowed = hooks.can_deliver(conn)
     report = hooks.deliver(a.store, budget=None, timeout=timeout) if allowed else hooks.Report()
     hooks.clear_queued()
-    output.message(f"{raised} timed event(s) raised; {report.delivered} delivered"
-                   + (f", {report.failed} failed (retried later)" if report.failed else ""))
+    done = (_("{raised} timed event(s) raised; {delivered} delivered, {failed} failed (retried later)")
+            if report.failed else _("{raised} timed event(s) raised; {delivered} delivered"))
+    output.message(done.format(raised=raised, delivered=report.delivered, failed=report.failed))
     for line in report.errors or []:
         output.message(f"  {line}")
 
@@ -216,7 +220,9 @@ def events_(fmt: FormatOpt = None) -> None:
     output.render(rows, [Col("event", "event"), Col("raised_by", "raised by")], fmt)
 
 
-def _report(report: Report, verb: str) -> None:
-    output.message(f"{report.delivered} event(s) {verb}" + (f", {report.failed} failed" if report.failed else ""))
+def _report(report: Report) -> None:
+    done = (_("{delivered} event(s) delivered, {failed} failed") if report.failed
+            else _("{delivered} event(s) delivered"))
+    output.message(done.format(delivered=report.delivered, failed=report.failed))
     for line in report.errors or []:
         output.message(f"  {line}")

@@ -12,6 +12,7 @@ import typer
 
 from salescli import output
 from salescli.app import App
+from salescli.i18n import _
 from salescli.options import InputFormatOpt, SheetOpt, command_group
 
 app = command_group(single=True)
@@ -31,7 +32,7 @@ def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
     for value in values or []:
         left, sep, right = value.partition("=")
         if not sep or not left.strip():
-            raise InputError(f"{option}: {value!r} is not NAME=VALUE")
+            raise InputError(_("{option}: {value} is not NAME=VALUE").format(option=option, value=repr(value)))
         out[left.strip()] = right.strip()
     return out
 
@@ -53,11 +54,12 @@ def _read_mappings(path: Path) -> dict[str, dict[str, str]]:
     try:
         saved = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, RecursionError) as error:
-        raise InputError(f"{path}: not a mappings file ({error}); fix or remove it") from None
+        message = _("{path}: not a mappings file ({error}); fix or remove it").format(path=path, error=error)
+        raise InputError(message) from None
     if not isinstance(saved, dict) or not all(isinstance(v, dict) and all(isinstance(x, str) for x in v.values())
                                               for v in saved.values()):
-        raise InputError(f"{path}: not a mappings file (expected {{\"NAME\": {{\"header\": \"field\"}}}}); fix or "
-                         "remove it")
+        raise InputError(_("{path}: not a mappings file (expected {shape}); fix or remove it")
+                         .format(path=path, shape='{"NAME": {"header": "field"}}'))
     return saved
 
 
@@ -66,7 +68,8 @@ def _saved(name: str) -> dict[str, str]:
 
     saved = _read_mappings(_mappings_file())
     if name not in saved:
-        raise NotFound(f"--mapping: no saved mapping {name!r} (save one with --save-mapping {name})")
+        raise NotFound(_("--mapping: no saved mapping {name} (save one with --save-mapping {plain})")
+                       .format(name=repr(name), plain=name))
     return dict(saved[name])
 
 
@@ -123,9 +126,9 @@ def import_(
 
     input_format = with_sheet(input_format, sheet)
     if skip_invalid and rejects is None:
-        raise InputError("--skip-invalid needs --rejects FILE (the bad rows must go somewhere)")
+        raise InputError(_("--skip-invalid needs --rejects FILE (the bad rows must go somewhere)"))
     if rejects is not None and not skip_invalid:
-        raise InputError("--rejects goes with --skip-invalid")
+        raise InputError(_("--rejects goes with --skip-invalid"))
     a = App.of(ctx)
     pairs = {**(_saved(mapping) if mapping else {}), **_pairs(map_, "--map")}
     printed = 0
@@ -154,9 +157,19 @@ def import_(
             finish()
     if save_mapping:
         _save(save_mapping, pairs, a.database_file())
-    verb = "would be" if dry_run else "were"
-    output.message(f"{plan.rows} row(s): {plan.add} {verb} added, {plan.update} updated, {plan.skip} skipped as "
-                   f"duplicates, {plan.reject} rejected" + (f" (see {rejects})" if plan.reject and rejects else ""))
+    see = bool(plan.reject and rejects)
+    if dry_run:
+        done = (_("{rows} row(s): {add} would be added, {update} updated, {skip} skipped as duplicates, {reject} "
+                  "rejected (see {path})") if see else
+                _("{rows} row(s): {add} would be added, {update} updated, {skip} skipped as duplicates, {reject} "
+                  "rejected"))
+    else:
+        done = (_("{rows} row(s): {add} were added, {update} updated, {skip} skipped as duplicates, {reject} "
+                  "rejected (see {path})") if see else
+                _("{rows} row(s): {add} were added, {update} updated, {skip} skipped as duplicates, {reject} "
+                  "rejected"))
+    output.message(done.format(rows=plan.rows, add=plan.add, update=plan.update, skip=plan.skip,
+                               reject=plan.reject, path=rejects))
 
 
 def _team(a: App) -> dict[str, Any]:
@@ -175,7 +188,7 @@ def _progress(file: Path, quiet: bool) -> tuple[Any, Any]:
         return None, lambda: None
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    bar = Progress(SpinnerColumn(), TextColumn("importing {task.fields[rows]:,} rows"), TimeElapsedColumn(),
+    bar = Progress(SpinnerColumn(), TextColumn(_("importing {task.fields[rows]:,} rows")), TimeElapsedColumn(),
                    transient=True)
     task = bar.add_task("import", rows=0, total=None)
     bar.start()

@@ -8,8 +8,9 @@ from typing import Annotated, Any
 
 import typer
 
-from salescli import output
+from salescli import i18n, output
 from salescli.app import App
+from salescli.i18n import N_, _
 from salescli.options import AllOpt, FormatOpt, OwnerOpt, command_group
 from salescli.output import Col
 
@@ -25,6 +26,8 @@ def report_columns(key: str) -> list[Col]:
             Col("csat", "CSAT", True, places=2),
             Col("surveys", "surveys", True), Col("on_time_rate", "on time", True, percent=True)]
 
+
+GROUPS = (N_("rep"), N_("month"), N_("channel"), N_("product"))  # --by, as a report's title names it
 
 FUNNEL_COLUMNS = [Col("leads", "leads", True), Col("deals", "deals", True),
                   Col("leads_to_deals", "→", True, percent=True), Col("needs", "needs", True),
@@ -52,19 +55,26 @@ def _period(a: App, period: str | None, start: str | None, end: str | None) -> A
 def charts(report: dict[str, Any], names: dict[str, str] | None = None) -> list[str]:
     """Revenue against target per rep (or per month), and the revenue trend by month when grouped by month."""
     from salescli.charts import bars, paired_bars
-    from salescli.kpi_page import LABELS, group_label
+    from salescli.kpi_page import group_label
 
     key = report["by"]
     rows = report["rows"]
-    words = LABELS["en"]
+    words = _words()
     if key in ("rep", "month"):
-        lines = [f"revenue vs target by {key}:"]
+        lines = [_("revenue vs target by {group}:").format(group=key)]
         lines += paired_bars([(group_label(key, r[key], words, names), r["revenue"], r["target"]) for r in rows],
-                             ("revenue", "target"), missing="no target")
+                             (_("revenue"), _("target")), missing=_("no target"))
     else:
-        lines = [f"revenue by {key}:", *bars([(group_label(key, r[key], words, names), r["revenue"])
-                                               for r in rows])]
+        lines = [_("revenue by {group}:").format(group=key), *bars([(group_label(key, r[key], words, names),
+                                                                      r["revenue"]) for r in rows])]
     return lines
+
+
+def _words() -> dict[str, str]:
+    """The KPI page's words in the language people read ("unassigned", "unknown"); scripts get English."""
+    from salescli.kpi_page import LABELS
+
+    return LABELS["zh" if i18n.language() == "zh" else "en"]
 
 
 def _views(conn: Any, span: Any, by: str, rep_id: int | None, result: dict[str, Any], today: Any) -> Any:
@@ -81,11 +91,11 @@ def _views(conn: Any, span: Any, by: str, rep_id: int | None, result: dict[str, 
 
 def _human_rows(result: dict[str, Any], names: dict[str, str]) -> list[dict[str, Any]]:
     """Rows for people: reps by display name, no rep as "unassigned", and the TOTAL row."""
-    from salescli.kpi_page import LABELS, group_label
+    from salescli.kpi_page import group_label
 
     by = result["by"]
-    rows = [{**r, by: group_label(by, r[by], LABELS["en"], names)} for r in result["rows"]]
-    return [*rows, {by: "TOTAL", **result["total"]}]
+    rows = [{**r, by: group_label(by, r[by], _words(), names)} for r in result["rows"]]
+    return [*rows, {by: _("TOTAL"), **result["total"]}]
 
 
 def _csv_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
@@ -139,24 +149,24 @@ def report(
         names = views.names if views is not None else (
             kpi.rep_names(conn) if by == "rep" and kind not in (output.Format.json, output.Format.csv) else {})
     if views is not None:
-        from salescli.kpi_page import kpi_html, language, write_kpi_workbook
+        from salescli.kpi_page import kpi_html, write_kpi_workbook
 
-        lang = language(a.config("language"))
-        if html is not None:
+        if html is not None:  # in the language chosen at start-up (i18n)
             with a.output_file(html, option="--html", force=force, newline=None) as fh:
-                fh.write(kpi_html(views, lang=lang))
-            output.message(f"wrote {html}")
+                fh.write(kpi_html(views))
+            output.message(_("wrote {path}").format(path=html))
         if xlsx is not None:
             with a.output_file(xlsx, option="--xlsx", force=force, binary=True) as fh:
-                write_kpi_workbook(fh, views, lang=lang)
-            output.message(f"wrote {xlsx}")
+                write_kpi_workbook(fh, views)
+            output.message(_("wrote {path}").format(path=xlsx))
     if kind is output.Format.json:
         output.render_record(result, kind)
         return
     if kind is output.Format.csv:
         output.write_csv(sys.stdout, _csv_rows(result))
         return
-    title = f"KPI {span.label} ({span.start} to {span.end}) by {by}"
+    title = _("KPI {period} ({start} to {end}) by {group}").format(period=span.label, start=span.start,
+                                                                    end=span.end, group=_(by))  # rep → 销售
     output.render(_human_rows(result, dict(names or {})), report_columns(by), kind, title=title, heading=True)
     if chart:
         output.newline()
@@ -182,13 +192,15 @@ def funnel(
     if kind is output.Format.json:
         output.render_record(result, kind)
         return
-    rows = [*result["rows"], {by: "TOTAL", **result["total"]}] if kind is not output.Format.csv else result["rows"]
-    output.render(rows, [Col(by, by), *FUNNEL_COLUMNS], kind, title=f"funnel {span.label} by {by}", heading=True)
+    rows = [*result["rows"], {by: _("TOTAL"), **result["total"]}] if kind is not output.Format.csv \
+        else result["rows"]
+    output.render(rows, [Col(by, by), *FUNNEL_COLUMNS], kind,
+                  title=_("funnel {period} by {group}").format(period=span.label, group=by), heading=True)
     if kind is not output.Format.csv:
         output.newline()
         output.render(result["stage_days"], [Col("stage", "stage"), Col("deals", "deals", True),
                                              Col("avg_days", "avg days in stage", True)], kind,
-                      title="days in each stage", heading=True)
+                      title=_("days in each stage"), heading=True)
 
 
 @app.command("forecast")
@@ -199,7 +211,7 @@ def forecast(ctx: typer.Context, owner: OwnerOpt = None, everyone: AllOpt = Fals
     a = App.of(ctx)
     with a.store.read() as conn:
         rows = kpi.forecast(conn, today=a.day(None), owner_id=a.scope(conn, owner, everyone))
-    output.render(rows, FORECAST_COLUMNS, fmt, title="forecast", empty="no open deals")
+    output.render(rows, FORECAST_COLUMNS, fmt, title=_("forecast"), empty=_("no open deals"))
 
 
 @app.command("lost-reasons")
@@ -235,6 +247,7 @@ def lost_reasons(
                Col("share", "share", True, percent=True), Col("value_share", "value share", True, percent=True)]
     rows = result["rows"]
     if kind is not output.Format.csv:
-        rows = [*rows, {(by or "reason"): "TOTAL", **result["total"]}]
-    output.render(rows, columns, kind, title=f"lost reasons {span.label}" + (f" by {by}" if by else ""),
-                  empty="no deals lost in the period")
+        rows = [*rows, {(by or "reason"): _("TOTAL"), **result["total"]}]
+    title = (_("lost reasons {period} by {group}") if by else _("lost reasons {period}")).format(period=span.label,
+                                                                                               group=by)
+    output.render(rows, columns, kind, title=title, empty=_("no deals lost in the period"))

@@ -9,6 +9,7 @@ import typer
 from salescli import output
 from salescli.app import App
 from salescli.domain.leads import SCORE_RULE, SOURCES
+from salescli.i18n import _
 from salescli.options import AllOpt, DateOpt, FormatOpt, LimitOpt, OwnerOpt, command_group
 from salescli.output import Col
 
@@ -37,7 +38,7 @@ LeadArg = Annotated[str, typer.Argument(help="Lead id.")]
 def _warn_duplicates(lead_id: int, dups: list[dict[str, Any]]) -> None:
     for dup in dups:
         if dup["id"] != lead_id:
-            output.warn(f"lead {dup['id']} ({dup['name']}) has the same email or phone")
+            output.warn(_("lead {id} ({name}) has the same email or phone").format(id=dup["id"], name=dup["name"]))
 
 
 def _source_help() -> str:
@@ -97,7 +98,7 @@ def list_(
                              search=search, open_only=open_only, limit=limit,
                              channels=_channels(a) if source else None,
                              merged=merged)
-    output.render(rows, COLUMNS, fmt, empty="no leads")
+    output.render(rows, COLUMNS, fmt, empty=_("no leads"))
 
 
 @app.command("show")
@@ -194,9 +195,11 @@ def convert(
     if fmt == output.Format.json:
         output.render_record(result, fmt)
         return
-    made = "new customer" if result["customer_created"] else "existing customer"
-    output.message(f"lead {result['lead_id']} converted: {made} {result['customer_id']}, "
-                   f"contact {result['contact_id']}, deal {result['deal_id']}")
+    done = (_("lead {lead} converted: new customer {customer}, contact {contact}, deal {deal}")
+            if result["customer_created"] else
+            _("lead {lead} converted: existing customer {customer}, contact {contact}, deal {deal}"))
+    output.message(done.format(lead=result["lead_id"], customer=result["customer_id"], contact=result["contact_id"],
+                               deal=result["deal_id"]))
     output.emit_id(result["deal_id"])
 
 
@@ -219,7 +222,7 @@ def lose(
     with a.store.write() as conn:
         leads.lose(conn, lead_id, reason=reason, at=a.moment(date), actor=a.handle(conn),
                    reasons=parse_reasons(a.config("lost_reasons")))
-    output.message(f"lead {lead_id} lost")
+    output.message(_("lead {id} lost").format(id=lead_id))
 
 
 @app.command("due")
@@ -236,7 +239,7 @@ def due(
     today = a.day(date)
     with a.store.read() as conn:
         rows = agenda.due_leads(conn, today=today, owner_id=a.scope(conn, owner, everyone), limit=limit)
-    output.render(rows, DUE_COLUMNS, fmt, empty=f"nothing due by {today.isoformat()}")
+    output.render(rows, DUE_COLUMNS, fmt, empty=_("nothing due by {day}").format(day=today.isoformat()))
 
 
 @app.command("merge")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from salescli import output
+from salescli.i18n import _
 from salescli.output import Col
 
 MOVE_COLUMNS = [Col("table", "table"), Col("column", "column"), Col("rows", "rows", True)]
@@ -18,5 +19,5 @@ def show(result: dict[str, Any], entity: str, keep_id: int, other_id: int, fmt: 
         output.render_record(result, fmt)
     elif dry_run:
         output.render(result["moves"], MOVE_COLUMNS, fmt, title=f"{entity} {other_id} → {entity} {keep_id}",
-                      empty="nothing to move")
+                      empty=_("nothing to move"))
     output.message(describe(result, entity))

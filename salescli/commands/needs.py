@@ -12,6 +12,7 @@ import typer
 
 from salescli import output
 from salescli.app import App
+from salescli.i18n import N_, _
 from salescli.options import DateOpt, FormatOpt, command_group
 from salescli.output import Col
 
@@ -24,8 +25,8 @@ ITEM_COLUMNS = [Col("sku", "sku"), Col("name", "name"), Col("qty", "qty", True),
                 Col("target_price", "target price", True), Col("list_price", "list price", True),
                 Col("line_value", "list value", True), Col("lead_time_days", "lead days", True), Col("spec", "spec")]
 FINDING_COLUMNS = [Col("kind", "finding"), Col("message", "detail")]
-LABELS = {"deal_id": "deal id", "list_value": "list value", "deliver_by": "deliver by",
-          "decision_maker": "decision maker", "confirmed_at": "confirmed at"}
+LABELS = {"deal_id": N_("deal id"), "list_value": N_("list value"), "deliver_by": N_("deliver by"),
+          "decision_maker": N_("decision maker"), "confirmed_at": N_("confirmed at")}
 
 DealArg = Annotated[str, typer.Argument(help="Deal id.")]
 
@@ -40,9 +41,10 @@ def _read_file(path: Path, *, today: Any) -> Intake:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as error:
-        raise InputError(f"--from: cannot read {path}: {error.strerror}") from None
+        message = _("--from: cannot read {path}: {reason}").format(path=path, reason=error.strerror)
+        raise InputError(message) from None
     except UnicodeDecodeError:
-        raise InputError(f"--from: {path} is not UTF-8 text") from None
+        raise InputError(_("--from: {path} is not UTF-8 text").format(path=path)) from None
     try:
         if path.suffix.lower() in (".yaml", ".yml"):
             import yaml
@@ -52,9 +54,12 @@ def _read_file(path: Path, *, today: Any) -> Intake:
             data = json.loads(text)
     except (ValueError, ImportError) as error:
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise InputError(f"--from: {path} is not valid {path.suffix.lstrip('.').upper() or 'JSON'}: {first}") from None
+        kind = path.suffix.lstrip(".").upper() or "JSON"
+        message = _("--from: {path} is not valid {kind}: {error}").format(path=path, kind=kind, error=first)
+        raise InputError(message) from None
     except Exception as error:  # yaml.YAMLError without importing yaml at module level
-        raise InputError(f"--from: {path} is not valid YAML: {str(error).splitlines()[0]}") from None
+        message = _("--from: {path} is not valid YAML: {error}").format(path=path, error=str(error).splitlines()[0])
+        raise InputError(message) from None
     return intake_from_mapping(data, today=today, source=str(path))
 
 
@@ -72,56 +77,60 @@ def _interactive(a: App, deal_id: int, intake: Intake, at: datetime) -> Intake |
         catalog = products.listing(conn, include_inactive=True)
     active = [p for p in catalog if p["active"]]
     if not active:
-        raise PolicyError("the product catalog is empty: add products first (salescli product add)")
+        raise PolicyError(_("the product catalog is empty: add products first (salescli product add)"))
     by_sku = {p["sku"]: p for p in catalog}
     by_choice = {f"{p['sku']} · {p['name']}": p for p in active}
-    meta = {k: f"{p['category'] or '-'} · {p['price']:,.2f} · {p['lead_time_days']} days" for k, p in by_choice.items()}
-    output.message(f"Needs for deal {deal_id}: {deal['title']}  (Ctrl-C at any time: nothing is saved)")
+    meta = {k: _("{category} · {price} · {days} days").format(category=p["category"] or "-",
+                                                              price=f"{p['price']:,.2f}", days=p["lead_time_days"])
+            for k, p in by_choice.items()}
+    output.message(_("Needs for deal {id}: {title}  (Ctrl-C at any time: nothing is saved)")
+                   .format(id=deal_id, title=deal["title"]))
 
     items = list(intake.items)
-    while not items or (not intake.items and prompts.confirm("Add another item?", default=False)):
-        picked = prompts.choose("Product (type part of SKU or name):", [*by_choice, *(p["sku"] for p in active)],
+    while not items or (not intake.items and prompts.confirm(_("Add another item?"), default=False)):
+        picked = prompts.choose(_("Product (type part of SKU or name):"), [*by_choice, *(p["sku"] for p in active)],
                                 meta=meta)
         product = by_choice.get(picked) or by_sku[picked]
-        qty = parse_qty(prompts.text(f"Quantity of {product['sku']}:", parse=parse_qty))
-        price_text = prompts.text(f"Target unit price (list {product['price']:,.2f}; Enter to skip):",
+        qty = parse_qty(prompts.text(_("Quantity of {sku}:").format(sku=product["sku"]), parse=parse_qty))
+        price_text = prompts.text(_("Target unit price (list {price}; Enter to skip):")
+                                  .format(price=f"{product['price']:,.2f}"),
                                   parse=lambda t: parse_amount(t, field="price"), required=False)
-        spec = prompts.text("Specification notes (Enter to skip):", required=False,
+        spec = prompts.text(_("Specification notes (Enter to skip):"), required=False,
                             parse=lambda t: fields.text("need_items", "spec", t, field="spec"))
         items.append(ItemSpec(product["sku"], qty, parse_amount(price_text) if price_text else None, spec or None))
     value = sum((by_sku[i.sku]["price"] * i.qty for i in items if i.sku in by_sku), start=Decimal(0))
     budget = intake.budget
     if budget is None:
-        budget = parse_amount(prompts.text(f"Budget (list value of the items: {value:,.2f}):",
-                                           parse=lambda t: parse_amount(t, field="budget")))
+        question = _("Budget (list value of the items: {value}):").format(value=f"{value:,.2f}")
+        budget = parse_amount(prompts.text(question, parse=lambda t: parse_amount(t, field="budget")))
     deliver_by = intake.deliver_by
     if deliver_by is None:
         def day(text: str) -> Any:
             return a.parse_day(text, field="deliver-by", base=at.date())
 
-        deliver_by = day(prompts.text("Deliver by (YYYY-MM-DD, +30d, +6w):", parse=day))
+        deliver_by = day(prompts.text(_("Deliver by (YYYY-MM-DD, +30d, +6w):"), parse=day))
     decision_maker = intake.decision_maker
     if decision_maker is None:
-        decision_maker = prompts.text("Decision maker (Enter to skip):", required=False,
+        decision_maker = prompts.text(_("Decision maker (Enter to skip):"), required=False,
                                       parse=lambda t: fields.text("needs", "decision_maker", t,
                                                                   field="decision maker")) or None
     notes = intake.notes
     if notes is None:
-        notes = prompts.text("Pains / notes (Enter to skip):", required=False,
+        notes = prompts.text(_("Pains / notes (Enter to skip):"), required=False,
                              parse=lambda t: fields.text("needs", "notes", t, field="notes")) or None
     result = type(intake)(items=items, budget=budget, deliver_by=deliver_by, decision_maker=decision_maker,
                           notes=notes)
     with a.store.read() as conn:
-        _, findings = needs.check(conn, result, today=at)  # an unknown SKU from a flag stops here
+        _checked, findings = needs.check(conn, result, today=at)  # an unknown SKU from a flag stops here
     summary = [{"sku": i.sku, "name": by_sku[i.sku]["name"], "qty": i.qty, "target_price": i.target_price,
                 "list_price": by_sku[i.sku]["price"], "line_value": by_sku[i.sku]["price"] * i.qty,
                 "lead_time_days": by_sku[i.sku]["lead_time_days"], "spec": i.spec} for i in items]
-    output.render(summary, ITEM_COLUMNS, None, stream=sys.stderr, title="items")
-    output.message(f"budget {budget:,.2f} · deliver by {deliver_by.isoformat()} · decision maker "
-                   f"{decision_maker or '-'}")
+    output.render(summary, ITEM_COLUMNS, None, stream=sys.stderr, title=_("items"))
+    output.message(_("budget {budget} · deliver by {day} · decision maker {who}")
+                   .format(budget=f"{budget:,.2f}", day=deliver_by.isoformat(), who=decision_maker or "-"))
     for finding in findings:
         output.warn(finding.message)
-    return result if prompts.confirm("Save these needs?", default=True) else None
+    return result if prompts.confirm(_("Save these needs?"), default=True) else None
 
 
 @app.command("confirm")
@@ -176,7 +185,7 @@ def confirm(
             raise prompts.refuse(missing)
         answered = _interactive(a, deal_id, intake, at)
         if answered is None:
-            output.message("not saved")
+            output.message(_("not saved"))
             return
         intake = answered
     with a.store.write() as conn:
@@ -187,8 +196,9 @@ def confirm(
         return
     for finding in record["findings"]:
         output.warn(finding["message"])
-    output.message(f"needs confirmed for deal {deal_id}: {len(record['items'])} item(s), list value "
-                   f"{record['list_value']:,.2f}, budget {record['budget']:,.2f}")
+    output.message(_("needs confirmed for deal {id}: {count} item(s), list value {value}, budget {budget}")
+                   .format(id=deal_id, count=len(record["items"]), value=f"{record['list_value']:,.2f}",
+                           budget=f"{record['budget']:,.2f}"))
     output.emit_id(record["id"])
 
 

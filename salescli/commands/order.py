@@ -9,6 +9,7 @@ import typer
 
 from salescli import output
 from salescli.app import App
+from salescli.i18n import _
 from salescli.options import AllOpt, DateOpt, FormatOpt, InputFormatOpt, OwnerOpt, SheetOpt, command_group
 from salescli.output import Col
 
@@ -83,7 +84,7 @@ def track(
     if order:
         output.render_record(record, fmt, sections={"events": (record["events"], EVENT_COLUMNS)})
     else:
-        output.render(rows, COLUMNS, fmt, empty="no open orders" if not (late or at_risk) else "nothing late")
+        output.render(rows, COLUMNS, fmt, empty=_("no open orders") if not (late or at_risk) else _("nothing late"))
 
 
 @app.command("list")
@@ -100,7 +101,7 @@ def list_(
     with a.store.read() as conn:
         rows = orders.listing(conn, today=a.day(None), status=status, include_closed=closed,
                               owner_id=a.scope(conn, owner, everyone), at_risk_days=a.config_int("at_risk_days"))
-    output.render(rows, COLUMNS, fmt, empty="no orders")
+    output.render(rows, COLUMNS, fmt, empty=_("no orders"))
 
 
 @app.command("export")
@@ -125,7 +126,7 @@ def export(
 
     kind = export_format(fmt.lower() if fmt else None, dest, excel)
     if kind not in ("csv", "json", "xlsx"):
-        raise InputError(f"--format: {kind!r} is not csv, json or xlsx")
+        raise InputError(_("--format: {format} is not csv, json or xlsx").format(format=repr(kind)))
     a = App.of(ctx)
     if dest is not None:
         a.check_output(dest, option="--output", force=force)
@@ -143,7 +144,7 @@ def export(
                 output.write_csv(out, rows, [Col(k, k) for k in keys], excel=excel)
             else:
                 out.write(output.dumps(rows) + "\n")
-    output.message(f"exported {len(rows)} order line(s)")
+    output.message(_("exported {count} order line(s)").format(count=len(rows)))
 
 
 @app.command("import-status")
@@ -165,4 +166,6 @@ def import_status(
         count = orders.import_status(conn, file, encoding=encoding, input_format=with_sheet(input_format, sheet),
                                      now=a.moment(None),
                                      rep_id=a.acting_rep_id(conn), actor=a.handle(conn), dry_run=dry_run)
-    output.message(f"{count} status update(s) {'valid (dry run, nothing changed)' if dry_run else 'applied'}")
+    done = _("{count} status update(s) valid (dry run, nothing changed)") if dry_run \
+        else _("{count} status update(s) applied")
+    output.message(done.format(count=count))

@@ -9,6 +9,7 @@ import typer
 
 from salescli import output
 from salescli.app import App
+from salescli.i18n import _
 from salescli.options import FormatOpt, LimitOpt, SheetOpt, command_group
 from salescli.output import Col
 
@@ -48,11 +49,12 @@ def add(
     values = {"name": name, "price": price, "cost": cost, "lead_time_days": lead_time_days, "category": category,
               "description": description, "spec": spec, "unit": unit}
     with a.store.write() as conn:
-        a.require_manager(conn, "changing the catalog")
+        a.require_manager(conn, _("changing the catalog"))
         key = products.add(conn, sku=sku, values=values, at=a.moment(None), actor=a.handle(conn))
         record = products.get(conn, key)
     if record["cost"] > record["price"]:
-        output.warn(f"{key}: cost {record['cost']} is above the price {record['price']}")
+        output.warn(_("{sku}: cost {cost} is above the price {price}").format(sku=key, cost=record["cost"],
+                                                                              price=record["price"]))
     output.created(key, record, fmt)
 
 
@@ -70,7 +72,7 @@ def list_(
 
     with App.of(ctx).store.read() as conn:
         rows = products.listing(conn, category=category, search=search, include_inactive=inactive, limit=limit)
-    output.render(rows, COLUMNS, fmt, empty="no products (salescli product add SKU --name --price --cost)")
+    output.render(rows, COLUMNS, fmt, empty=_("no products (salescli product add SKU --name --price --cost)"))
 
 
 @app.command("show")
@@ -102,7 +104,7 @@ def update(
     values = {"name": name, "price": price, "cost": cost, "lead_time_days": lead_time_days, "category": category,
               "description": description, "spec": spec, "unit": unit, "active": active}
     with a.store.write() as conn:
-        a.require_manager(conn, "changing the catalog")
+        a.require_manager(conn, _("changing the catalog"))
         record = products.update_product(conn, sku, values=values, at=a.moment(None), actor=a.handle(conn))
     output.render_record(record, fmt)
 
@@ -127,7 +129,7 @@ def recommend(
     a = App.of(ctx)
     with a.store.read() as conn:
         rows = needs.recommend(conn, parse_id(deal, "deal"), today=a.moment(date), limit=limit)
-    output.render(rows, RECOMMEND_COLUMNS, fmt, empty="nothing in the catalog fits")
+    output.render(rows, RECOMMEND_COLUMNS, fmt, empty=_("nothing in the catalog fits"))
 
 
 @app.command("import")

@@ -10,6 +10,7 @@ import typer
 
 from salescli import output
 from salescli.app import App
+from salescli.i18n import _
 from salescli.options import AllOpt, DateOpt, FormatOpt, OwnerOpt, command_group
 from salescli.output import Col
 
@@ -79,7 +80,8 @@ def terms(a: App, *, base: date, payment_terms: str | None, delivery_terms: str 
 def _warn_approval(record: dict[str, object]) -> None:
     if record["needs_approval"] and not record["approved"]:
         reasons = "; ".join(record["approval_reasons"])  # type: ignore[arg-type]
-        output.warn(f"{record['number']} needs a manager's approval before it can be sent: {reasons}")
+        output.warn(_("{number} needs a manager's approval before it can be sent: {reasons}")
+                    .format(number=record["number"], reasons=reasons))
 
 
 
@@ -158,7 +160,9 @@ def revise(
     if fmt == output.Format.json:
         output.render_record(record, fmt)
         return
-    output.message(f"{number} revision {revision}: net {record['net']:,.2f}, total {record['total']:,.2f}")
+    output.message(_("{number} revision {revision}: net {net}, total {total}")
+                   .format(number=number, revision=revision, net=f"{record['net']:,.2f}",
+                           total=f"{record['total']:,.2f}"))
     output.emit_id(number)
 
 
@@ -172,9 +176,10 @@ def approve(ctx: typer.Context, quote: QuoteArg, date: DateOpt = None) -> None:
     with a.store.write() as conn:
         from salescli.services import authz
 
-        manager = authz.approver(a.actor(conn), f"approving {number}")
+        manager = authz.approver(a.actor(conn), _("approving {number}").format(number=number))
         reasons = quotes.approve(conn, number, at=a.moment(date), manager_id=manager.id, manager=manager.handle)
-    output.message(f"{number} approved by {manager.handle} ({'; '.join(reasons)})")
+    output.message(_("{number} approved by {manager} ({reasons})").format(number=number, manager=manager.handle,
+                                                                          reasons="; ".join(reasons)))
 
 
 @app.command("send")
@@ -186,7 +191,7 @@ def send(ctx: typer.Context, quote: QuoteArg, date: DateOpt = None) -> None:
     number = quotes.parse_number(quote)
     with a.store.write() as conn:
         quotes.send(conn, number, at=a.moment(date), rep_id=a.acting_rep_id(conn), actor=a.handle(conn))
-    output.message(f"{number} sent")
+    output.message(_("{number} sent").format(number=number))
 
 
 @app.command("accept")
@@ -198,7 +203,7 @@ def accept(ctx: typer.Context, quote: QuoteArg, date: DateOpt = None) -> None:
     number = quotes.parse_number(quote)
     with a.store.write() as conn:
         quotes.accept(conn, number, at=a.moment(date), actor=a.handle(conn))
-    output.message(f"{number} accepted; next: salescli contract create {number}")
+    output.message(_("{number} accepted; next: salescli contract create {number}").format(number=number))
 
 
 @app.command("reject")
@@ -214,7 +219,7 @@ def reject(
     number = quotes.parse_number(quote)
     with a.store.write() as conn:
         quotes.reject(conn, number, reason=reason, at=a.moment(date), actor=a.handle(conn))
-    output.message(f"{number} rejected")
+    output.message(_("{number} rejected").format(number=number))
 
 
 @app.command("show")
@@ -254,7 +259,7 @@ def list_(
         rows = quotes.listing(conn, today=a.day(date), status=status, deal_id=parse_id(deal, "deal") if deal else None,
                               owner_id=a.scope(conn, owner, everyone), expiring_within=expiring,
                               all_revisions=revisions)
-    output.render(rows, COLUMNS, fmt, empty="no quotes")
+    output.render(rows, COLUMNS, fmt, empty=_("no quotes"))
 
 
 @app.command("history")
@@ -288,8 +293,9 @@ def diff(
         output.render_record(result, kind)
         return
     output.render(result["changes"], DIFF_COLUMNS, kind,
-                  title=f"{result['number']}: revision {result['from_revision']} → {result['to_revision']}",
-                  empty="no differences")
+                  title=_("{number}: revision {before} → {after}").format(
+                      number=result["number"], before=result["from_revision"], after=result["to_revision"]),
+                  empty=_("no differences"))
 
 
 LangOpt = Annotated[str | None, typer.Option(
@@ -308,7 +314,7 @@ def write_document(a: App, kind: str, to: Path, *, force: bool, lang: str | None
 
     fmt = DOCUMENT_SUFFIXES.get(to.suffix.lower())
     if fmt is None:
-        raise InputError(f"--to: {to.name!r} must end in .pdf, .html or .md")
+        raise InputError(_("--to: {name} must end in .pdf, .html or .md").format(name=repr(to.name)))
     language = parse_language(lang, field="--lang") if lang else parse_language(
         a.config("document_language"), field="document_language")
     template, font = a.config(f"{kind}_template"), a.config("pdf_font")
@@ -327,11 +333,10 @@ def write_document(a: App, kind: str, to: Path, *, force: bool, lang: str | None
             doc, template=template, setting=f"{kind}_template")
         with a.output_file(to, option="--to", force=force, newline=None, inputs=inputs) as fh:
             fh.write(text)
-    output.message(f"wrote {to}")
+    output.message(_("wrote {path}").format(path=to))
 
 
-@app.command("render", epilog="Examples:\n\n  salescli quote render Q-2026-0001 --to Q-2026-0001.pdf\n\n"
-             "  salescli quote render Q-2026-0001 --to q.html --lang bilingual")
+@app.command("render")
 def render(
     ctx: typer.Context, quote: QuoteArg,
     to: Annotated[Path, typer.Option("--to", metavar="FILE", help="Output file: .pdf, .html or .md.")],

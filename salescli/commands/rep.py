@@ -10,6 +10,7 @@ import typer
 from salescli import output
 from salescli.app import App
 from salescli.errors import InputError, PolicyError
+from salescli.i18n import _
 from salescli.options import FormatOpt, command_group
 from salescli.output import Col
 
@@ -49,9 +50,9 @@ def add(
     a = App.of(ctx)
     a.bootstrap = True  # the first rep may be added while SALESCLI_REP already names it
     wanted = login_name if login_name is not None else parse_handle(handle) if login else None
-    password = _login_password(a, wanted, password_file, no_password, action="adding a rep")
+    password = _login_password(a, wanted, password_file, no_password, action=_("adding a rep"))
     with a.store.write() as conn:
-        a.require_manager(conn, "adding a rep", bootstrap=True)
+        a.require_manager(conn, _("adding a rep"), bootstrap=True)
         reps.add(conn, handle=handle, name=name, email=email, manager=manager, at=a.moment(None),
                  actor=a.handle(conn), login=wanted, password=password)
         record = reps.get(conn, handle)
@@ -65,14 +66,14 @@ def _login_password(a: App, login: str | None, password_file: Path | None, no_pa
     a manager acting, a safe name."""
     if login is None:
         if password_file is not None or no_password:
-            raise InputError("--password-file and --no-password are for a login: add --login")
+            raise InputError(_("--password-file and --no-password are for a login: add --login"))
         return None
     if password_file is not None and no_password:
-        raise InputError("give either --password-file or --no-password, not both")
+        raise InputError(_("give either --password-file or --no-password, not both"))
     if a.database_file() is not None:
         from salescli.services.team import SQLITE_SINGLE_USER
 
-        raise PolicyError(f"--login: {SQLITE_SINGLE_USER}")
+        raise PolicyError(f"--login: {_(SQLITE_SINGLE_USER)}")
     from salescli.services import reps
 
     with a.store.read() as conn:  # refuse before asking for a password
@@ -114,11 +115,11 @@ def update(
 
     wanted = login_name if login_name is not None else parse_handle(handle) if login else None
     if name is None and email is None and manager is None and wanted is None:
-        raise InputError("nothing to update: give --name, --email, --manager/--no-manager or --login")
+        raise InputError(_("nothing to update: give --name, --email, --manager/--no-manager or --login"))
     a = App.of(ctx)
-    password = _login_password(a, wanted, password_file, no_password, action="changing a rep")
+    password = _login_password(a, wanted, password_file, no_password, action=_("changing a rep"))
     with a.store.write() as conn:
-        a.require_manager(conn, "changing a rep")
+        a.require_manager(conn, _("changing a rep"))
         record = reps.update(conn, handle, name=name, email=email, manager=manager, at=a.moment(None),
                              actor=a.handle(conn), login=wanted, password=password)
     output.render_record({k: record[k] for k in ("handle", "name", "email", "role", "active", "login")}, fmt)
@@ -142,16 +143,15 @@ def _set_active(ctx: typer.Context, handle: str, *, active: bool) -> None:
 
     a = App.of(ctx)
     with a.store.write() as conn:
-        a.require_manager(conn, "enabling a rep" if active else "disabling a rep")
+        a.require_manager(conn, _("enabling a rep") if active else _("disabling a rep"))
         record, changed = reps.set_active(conn, handle, active=active, at=a.moment(None), actor=a.handle(conn))
-    state = "enabled" if active else "disabled"
     if not changed:
-        output.message(f"rep {record['handle']} was already {state}")
+        done = _("rep {handle} was already enabled") if active else _("rep {handle} was already disabled")
     elif active:
-        output.message(f"rep {record['handle']} enabled")
+        done = _("rep {handle} enabled")
     else:
-        output.message(f"rep {record['handle']} disabled; their records are kept "
-                       f"('salescli rep handover {record['handle']} TO' moves them)")
+        done = _("rep {handle} disabled; their records are kept ('salescli rep handover {handle} TO' moves them)")
+    output.message(done.format(handle=record["handle"]))
 
 
 @app.command("handover")
@@ -167,13 +167,14 @@ def handover(
 
     a = App.of(ctx)
     with a.store.write() as conn:
-        a.require_manager(conn, "handing over records")
+        a.require_manager(conn, _("handing over records"))
         counts = reps.handover(conn, source, target, at=a.moment(None), actor=a.handle(conn))
     if fmt == output.Format.json:
         output.render_record({"from": source.strip().lower(), "to": target.strip().lower(), **counts}, fmt)
     else:
-        output.message(f"handed over to {target.strip().lower()}: {counts['leads']} leads, "
-                       f"{counts['customers']} customers, {counts['deals']} deals, {counts['tasks']} tasks")
+        output.message(_("handed over to {handle}: {leads} leads, {customers} customers, {deals} deals, {tasks} tasks")
+                       .format(handle=target.strip().lower(), leads=counts["leads"], customers=counts["customers"],
+                               deals=counts["deals"], tasks=counts["tasks"]))
 
 
 @app.command("list")
@@ -183,4 +184,4 @@ def list_(ctx: typer.Context, fmt: FormatOpt = None) -> None:
 
     with App.of(ctx).store.read() as conn:
         rows = reps.listing(conn)
-    output.render(rows, COLUMNS, fmt, empty="no reps yet: salescli rep add HANDLE --name NAME")
+    output.render(rows, COLUMNS, fmt, empty=_("no reps yet: salescli rep add HANDLE --name NAME"))

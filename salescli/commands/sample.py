@@ -8,6 +8,7 @@ import typer
 
 from salescli import output
 from salescli.app import App
+from salescli.i18n import _
 from salescli.options import command_group
 
 
@@ -32,15 +33,17 @@ def sample(
     with a.store.write() as conn:
         done = service.loaded_at(conn)
         if done is not None:
-            output.message(f"sample data is already loaded (on {done:%Y-%m-%d}); nothing added")
+            output.message(_("sample data is already loaded (on {day}); nothing added").format(day=f"{done:%Y-%m-%d}"))
             return
         summary = service.load(conn, today=today, seed=seed, n_customers=customers, n_leads=leads,
                                actor=a.handle(conn))
-    output.message(
-        f"sample loaded into {a.store.display_url}: {summary.reps} reps, {summary.customers} customers, "
-        f"{summary.contacts} contacts, {summary.leads} leads, {summary.activities} activities, "
-        f"{summary.deals} deals, {summary.products} products, {summary.needs} confirmed needs, "
-        f"{summary.demos} demos, {summary.quotes} quotes")
+    output.message(_(
+        "sample loaded into {database}: {reps} reps, {customers} customers, {contacts} contacts, {leads} leads, "
+        "{activities} activities, {deals} deals, {products} products, {needs} confirmed needs, {demos} demos, "
+        "{quotes} quotes").format(
+        database=a.store.display_url, reps=summary.reps, customers=summary.customers, contacts=summary.contacts,
+        leads=summary.leads, activities=summary.activities, deals=summary.deals, products=summary.products,
+        needs=summary.needs, demos=summary.demos, quotes=summary.quotes))
 
 
 app = command_group(single=True)

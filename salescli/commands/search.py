@@ -9,6 +9,7 @@ import typer
 
 from salescli import output
 from salescli.app import App
+from salescli.i18n import _
 from salescli.options import FormatOpt, command_group
 from salescli.output import Col
 
@@ -46,7 +47,7 @@ def search(
         rep_id = actor.id if actor is not None and not actor.is_manager else None
         rows = finder.search(conn, text, kinds=[k.value for k in kinds] if kinds else None, limit=limit,
                              rep_id=rep_id)
-    output.render(rows, COLUMNS, fmt, empty="nothing found")
+    output.render(rows, COLUMNS, fmt, empty=_("nothing found"))
 
 
 app = command_group(single=True)

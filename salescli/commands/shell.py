@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from salescli import output
+from salescli.i18n import _
 
 app = typer.Typer(invoke_without_command=True, add_completion=False)
 
@@ -82,7 +83,7 @@ def error_line(text: str) -> None:
     """One ``error: ...`` line, as a one-shot command prints it."""
     from salescli.errors import redact
 
-    sys.stderr.write(f"error: {output.visible(redact(text))}\n")
+    sys.stderr.write(_("error: {message}").format(message=output.visible(redact(text))) + "\n")
 
 
 def split(line: str) -> list[str]:
@@ -102,21 +103,21 @@ def builtin(session: Session, words: list[str]) -> int | None:
         return session.run(["--help"])
     if name == "use":
         if len(words) != 3 or words[1] != "rep":
-            raise InputError("use: say 'use rep HANDLE' (to act as nobody, start the shell without --rep, "
-                             "SALESCLI_REP and default_rep)")
+            raise InputError(_("use: say 'use rep HANDLE' (to act as nobody, start the shell without --rep, "
+                               "SALESCLI_REP and default_rep)"))
         if session.database and "://" in session.database and not session.database.startswith("sqlite"):
-            raise InputError("on a team database you act as your login; start another shell with that login")
+            raise InputError(_("on a team database you act as your login; start another shell with that login"))
         session.rep = session.check_rep(words[2])
-        output.message(f"acting as {session.rep}")
+        output.message(_("acting as {rep}").format(rep=session.rep))
         return 0
     for word in words:
         if word == "shell":
-            raise InputError("already in salescli shell")
+            raise InputError(_("already in salescli shell"))
         if not word.startswith("-"):
             break
         if word.split("=", 1)[0] in FIXED:
-            raise InputError(f"{word.split('=', 1)[0]} is fixed for the session (use rep HANDLE to act as "
-                             "another rep; start another shell for another database)")
+            raise InputError(_("{option} is fixed for the session (use rep HANDLE to act as another rep; start "
+                               "another shell for another database)").format(option=word.split("=", 1)[0]))
     return None
 
 
@@ -127,7 +128,7 @@ def line_code(session: Session, line: str) -> int | None:
     try:
         words = split(line)
     except ValueError as error:  # an unclosed quote
-        error_line(f"cannot read the line: {error}")
+        error_line(_("cannot read the line: {error}").format(error=error))
         return 2
     if not words:
         return None
@@ -163,8 +164,8 @@ def interactive(session: Session) -> int:
 
     prompt: PromptSession[str] = PromptSession(history=FileHistory(str(history_file())),
                                                completer=Completer(session), complete_while_typing=False)
-    output.message("salescli shell: the same commands without 'salescli' (try 'lead list', 'today'); "
-                   "Tab completes, Ctrl-C cancels a line, Ctrl-D or 'exit' leaves")
+    output.message(_("salescli shell: the same commands without 'salescli' (try 'lead list', 'today'); "
+                     "Tab completes, Ctrl-C cancels a line, Ctrl-D or 'exit' leaves"))
     last = 0
     while True:
         who = f"{session.rep}@" if session.rep else ""
@@ -179,7 +180,7 @@ def interactive(session: Session) -> int:
         except EOFError:
             return last
         except KeyboardInterrupt:
-            error_line("interrupted")
+            error_line(_("interrupted"))
             code = 130
         if code is not None:
             last = code
@@ -196,7 +197,8 @@ def scripted(session: Session, lines: Any, *, keep_going: bool) -> int:
             break
         if code:
             if not keep_going:
-                error_line(f"stopped at line {number} (exit {code}); the lines after it did not run")
+                error_line(_("stopped at line {line} (exit {code}); the lines after it did not run")
+                           .format(line=number, code=code))
                 return code
             first_failure = first_failure or code
     return first_failure

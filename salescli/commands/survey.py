@@ -10,6 +10,7 @@ import typer
 
 from salescli import output
 from salescli.app import App
+from salescli.i18n import _
 from salescli.options import DateOpt, FormatOpt, InputFormatOpt, SheetOpt, command_group
 from salescli.output import Col
 
@@ -48,8 +49,8 @@ def _sender(a: App, conn: Any, *, sending: bool) -> tuple[Any, str]:
     email = a.config("smtp_from") or (rep["email"] if rep and rep["email"] else None)
     if email is None:
         if sending:
-            raise PolicyError("no sender address: salescli config set smtp_from sales@your-company.com "
-                              "(or act as a rep who has an email)")
+            raise PolicyError(_("no sender address: salescli config set smtp_from sales@your-company.com "
+                                "(or act as a rep who has an email)"))
         email = "noreply@example.com"
     name = rep["name"] if rep else a.config("company_name") or "Sales"
     return address(email, name), name
@@ -102,8 +103,9 @@ def send(
         from salescli.domain.surveys import local_only
 
         if local_only(link_base):
-            output.message(f"note: the survey links lead to {link_base} (survey_url), which only this computer can "
-                           "open; for customers set survey_url to the reply page's public address")
+            output.message(_("note: the survey links lead to {url} (survey_url), which only this computer can "
+                             "open; for customers set survey_url to the reply page's public address")
+                           .format(url=link_base))
     language = str(a.config("survey_language") or "auto").lower()  # checked when the config is read
     plan: list[dict[str, Any]] = [{**s, "result": s["reason"]} for s in skipped]
 
@@ -117,11 +119,11 @@ def send(
                                database=a.database_file())
         done, failures = surveys.deliver(to_send, how, record)
     plan += done
-    output.render(plan, PLAN_COLUMNS, fmt, empty="nobody to survey")
+    output.render(plan, PLAN_COLUMNS, fmt, empty=_("nobody to survey"))
     sent = sum(1 for p in plan if p["result"] in ("sent",) or str(p["result"]).startswith("written"))
-    output.message(f"{'dry run: ' if dry_run else ''}{len(to_send)} survey(s) "
-                   f"{'to send' if dry_run else 'processed'}, {sent} delivered, {failures} failed, "
-                   f"{len(skipped)} skipped")
+    summary = (_("dry run: {count} survey(s) to send, {sent} delivered, {failed} failed, {skipped} skipped")
+               if dry_run else _("{count} survey(s) processed, {sent} delivered, {failed} failed, {skipped} skipped"))
+    output.message(summary.format(count=len(to_send), sent=sent, failed=failures, skipped=len(skipped)))
     if failures:
         raise typer.Exit(1)
 
@@ -161,7 +163,7 @@ def respond(
     with a.store.write() as conn:
         survey_id = surveys.respond(conn, token, nps=n, csat=c, comment=comment, at=a.moment(date),
                                     actor=a.handle(conn))
-    output.message(f"survey {survey_id} answered")
+    output.message(_("survey {id} answered").format(id=survey_id))
 
 
 @app.command("import")
@@ -181,7 +183,8 @@ def import_(
     with a.store.write() as conn:
         count = surveys.import_responses(conn, file, encoding=encoding, input_format=with_sheet(input_format, sheet),
                                          now=a.moment(None), actor=a.handle(conn), dry_run=dry_run)
-    output.message(f"{count} response(s) {'valid (dry run, nothing changed)' if dry_run else 'imported'}")
+    done = _("{count} response(s) valid (dry run, nothing changed)") if dry_run else _("{count} response(s) imported")
+    output.message(done.format(count=count))
 
 
 @app.command("list")
@@ -199,7 +202,7 @@ def list_(
     with App.of(ctx).store.read() as conn:
         rows = surveys.listing(conn, status=status, order=order,
                                customer_id=parse_id(customer, "customer") if customer else None)
-    output.render(rows, LIST_COLUMNS, fmt, empty="no surveys")
+    output.render(rows, LIST_COLUMNS, fmt, empty=_("no surveys"))
 
 
 @app.command("results")
@@ -219,7 +222,7 @@ def results(
     from salescli.services import surveys
 
     if by not in (None, "rep"):
-        raise InputError(f"--by: {by!r} is not rep")
+        raise InputError(_("--by: {by} is not rep").format(by=repr(by)))
     a = App.of(ctx)
     with a.store.read() as conn:
         report = surveys.results(conn, period=parse_period(period, today=a.day(None)) if period else None,
@@ -229,16 +232,16 @@ def results(
         output.render_record(report, kind)
         return
     rows = [{"rep": "(all)", **report["total"]}, *report.get("by_rep", [])]
-    output.render(rows, MEASURE_COLUMNS, kind, title="satisfaction" + (f" {period}" if period else ""),
-                  heading=True)
+    title = _("satisfaction {period}").format(period=period) if period else _("satisfaction")
+    output.render(rows, MEASURE_COLUMNS, kind, title=title, heading=True)
     if kind is output.Format.csv:
         return
-    for key, title in (("nps_distribution", "NPS answers (0-10)"), ("csat_distribution", "CSAT answers (1-5)")):
+    for key, heading in (("nps_distribution", _("NPS answers (0-10)")), ("csat_distribution", _("CSAT answers (1-5)"))):
         output.newline()
-        output.lines([f"{title}:", *bars([(b["score"], b["count"]) for b in report[key]])])
+        output.lines([f"{heading}:", *bars([(b["score"], b["count"]) for b in report[key]])])
     output.newline()
-    output.render(report["comments"], COMMENT_COLUMNS, kind, title="recent comments", heading=True,
-                  empty="no comments")
+    output.render(report["comments"], COMMENT_COLUMNS, kind, title=_("recent comments"), heading=True,
+                  empty=_("no comments"))
 
 
 @app.command("serve")

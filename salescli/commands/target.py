@@ -8,6 +8,7 @@ import typer
 
 from salescli import output
 from salescli.app import App
+from salescli.i18n import _
 from salescli.options import FormatOpt, command_group
 from salescli.output import Col
 
@@ -32,14 +33,16 @@ def set_(
 
     a = App.of(ctx)
     with a.store.write() as conn:
-        a.require_manager(conn, "setting targets")
+        a.require_manager(conn, _("setting targets"))
         record = targets.set_target(conn, rep=rep, period=period, revenue=revenue, units=units, at=a.moment(None),
                                     actor=a.handle(conn))
     if fmt == output.Format.json:
         output.render_record(record, fmt)
     else:
-        output.message(f"target {record['rep']} {record['period']}: {record['revenue']:,.2f}"
-                       + (f", {units} units" if units is not None else ""))
+        done = _("target {rep} {period}: {revenue}, {units} units") if units is not None \
+            else _("target {rep} {period}: {revenue}")
+        output.message(done.format(rep=record["rep"], period=record["period"], revenue=f"{record['revenue']:,.2f}",
+                                   units=units))
 
 
 @app.command("list")
@@ -54,4 +57,4 @@ def list_(
 
     with App.of(ctx).store.read() as conn:
         rows = targets.listing(conn, rep=rep, year=year)
-    output.render(rows, COLUMNS, fmt, empty="no targets (salescli target set REP PERIOD --revenue AMOUNT)")
+    output.render(rows, COLUMNS, fmt, empty=_("no targets (salescli target set REP PERIOD --revenue AMOUNT)"))

@@ -8,6 +8,7 @@ import typer
 
 from salescli import output
 from salescli.app import App
+from salescli.i18n import _
 from salescli.options import AllOpt, DateOpt, FormatOpt, LimitOpt, OwnerOpt, command_group
 from salescli.output import Col
 
@@ -65,7 +66,7 @@ def list_(
     with a.store.read() as conn:
         rows = tasks.listing(conn, today=today, owner_id=a.scope(conn, owner, everyone), overdue=overdue,
                              due_by=due_by, include_done=done, limit=limit)
-    output.render(rows, COLUMNS, fmt, empty="no tasks")
+    output.render(rows, COLUMNS, fmt, empty=_("no tasks"))
 
 
 @app.command("done")
@@ -78,7 +79,7 @@ def done(ctx: typer.Context, task: TaskArg, date: DateOpt = None) -> None:
     task_id = parse_id(task, "task")
     with a.store.write() as conn:
         tasks.done(conn, task_id, at=a.moment(date), actor=a.handle(conn))
-    output.message(f"task {task_id} done")
+    output.message(_("task {id} done").format(id=task_id))
 
 
 @app.command("update")

@@ -11,6 +11,7 @@ import typer
 from salescli import output
 from salescli.app import App
 from salescli.errors import PolicyError
+from salescli.i18n import _
 from salescli.options import FormatOpt, command_group
 
 app = command_group()
@@ -21,7 +22,7 @@ def _postgres_only(a: App, what: str) -> None:
     if a.database_file() is not None:
         from salescli.services.team import SQLITE_SINGLE_USER
 
-        raise PolicyError(f"{what}: {SQLITE_SINGLE_USER}")
+        raise PolicyError(f"{what}: {_(SQLITE_SINGLE_USER)}")
 
 
 @app.command("init")
@@ -39,10 +40,12 @@ def init(ctx: typer.Context, fmt: FormatOpt = None) -> None:
     if fmt == output.Format.json:
         output.render_record(summary, fmt)
         return
-    created = f"; created the roles {', '.join(summary['created_roles'])}" if summary["created_roles"] else ""
-    output.message(f"team mode is on: {summary['tables']} tables owned by {team.OWNER}, row security on "
-                   f"{summary['row_security']}{created}. Next: salescli rep add HANDLE --name NAME --login "
-                   "[--manager]")
+    done = (_("team mode is on: {tables} tables owned by {owner}, row security on {secured}; created the roles "
+              "{roles}. Next: salescli rep add HANDLE --name NAME --login [--manager]") if summary["created_roles"]
+            else _("team mode is on: {tables} tables owned by {owner}, row security on {secured}. Next: salescli rep "
+                   "add HANDLE --name NAME --login [--manager]"))
+    output.message(done.format(tables=summary["tables"], owner=team.OWNER, secured=summary["row_security"],
+                               roles=", ".join(summary["created_roles"])))
 
 
 @app.command("check")
@@ -62,10 +65,12 @@ def check(ctx: typer.Context, fmt: FormatOpt = None) -> None:
         for line in found:  # the report (stdout); the verdict is the one error line
             sys.stdout.write(output.visible(line) + "\n")
     if found:
-        raise PolicyError(f"team check: {len(found)} problem{'s' if len(found) != 1 else ''} "
-                          "(run 'salescli team init' as the administrator to repair)")
+        problem = (_("team check: {count} problem (run 'salescli team init' as the administrator to repair)")
+                   if len(found) == 1 else
+                   _("team check: {count} problems (run 'salescli team init' as the administrator to repair)"))
+        raise PolicyError(problem.format(count=len(found)))
     if fmt != output.Format.json:
-        output.message("team mode: ok")
+        output.message(_("team mode: ok"))
 
 
 @app.command("survey-login")
@@ -89,7 +94,7 @@ def survey_login(
     a = App.of(ctx)
     _postgres_only(a, "team survey-login")
     if password_file is not None and no_password:
-        raise InputError("give either --password-file or --no-password, not both")
+        raise InputError(_("give either --password-file or --no-password, not both"))
     with a.store.read() as conn:  # refuse before asking for a password
         team.require_initialized(conn, "team survey-login")
         name = team.parse_login(login)
@@ -99,5 +104,8 @@ def survey_login(
     with a.store.write() as conn:
         created = team.survey_login(conn, name, verifier=team.encrypt(conn, name, password)
                                     if password is not None else None)
-    output.message(f"{'created' if created else 'adopted'} the login {name} for the survey reply page; serve with "
-                   f"salescli --db postgresql://{name}@HOST/DATABASE survey serve")
+    done = (_("created the login {name} for the survey reply page; serve with salescli --db "
+              "postgresql://{name}@HOST/DATABASE survey serve") if created else
+            _("adopted the login {name} for the survey reply page; serve with salescli --db "
+              "postgresql://{name}@HOST/DATABASE survey serve"))
+    output.message(done.format(name=name))

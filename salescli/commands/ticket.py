@@ -8,6 +8,7 @@ import typer
 
 from salescli import output
 from salescli.app import App
+from salescli.i18n import _
 from salescli.options import DateOpt, FormatOpt, command_group
 from salescli.output import Col
 
@@ -80,7 +81,8 @@ def resolve(ctx: typer.Context, ticket: TicketArg, note: Note = None, date: Date
     with a.store.write() as conn:
         record = tickets.change(conn, parse_id(ticket, "ticket"), status="resolved", priority=None, note=note,
                                 at=a.moment(date), rep_id=a.acting_rep_id(conn), actor=a.handle(conn), sla=_sla(a))
-    output.message(f"ticket {record['id']} resolved" + (" (after its SLA)" if record["breached"] else ""))
+    done = _("ticket {id} resolved (after its SLA)") if record["breached"] else _("ticket {id} resolved")
+    output.message(done.format(id=record["id"]))
 
 
 @app.command("show")
@@ -116,4 +118,4 @@ def list_(
         rows = tickets.listing(conn, now=a.moment(date), status=status, priority=priority,
                                customer_id=parse_id(customer, "customer") if customer else None, breached=breached,
                                include_closed=closed)
-    output.render(rows, COLUMNS, fmt, empty="no tickets")
+    output.render(rows, COLUMNS, fmt, empty=_("no tickets"))

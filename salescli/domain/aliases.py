@@ -10,6 +10,7 @@ import re
 from collections.abc import Collection, Iterable, Mapping
 
 from salescli.errors import InputError
+from salescli.i18n import _
 
 _SEPARATORS = re.compile(r"[\s\-_]+")
 KEY = re.compile(r"[a-z][a-z0-9_]{0,39}")
@@ -46,15 +47,18 @@ def parse_pairs(text: str, *, name: str, keys: Collection[str] | None = None) ->
     for entry in split_entries(text):
         alias, eq, key = (part.strip() for part in entry.partition("="))
         if not eq or not alias or not key:
-            raise InputError(f"{name}: {entry!r} is not alias=key (e.g. 朋友介绍=referral)")
+            raise InputError(_("{name}: {entry!r} is not alias=key (e.g. 朋友介绍=referral)").format(name=name,
+                                                                                               entry=entry))
         key = fold(key)
         if not KEY.fullmatch(key):
-            raise InputError(f"{name}: {key!r} is not a key (lower-case letters, digits and _)")
+            raise InputError(_("{name}: {key!r} is not a key (lower-case letters, digits and _)").format(name=name,
+                                                                                            key=key))
         if keys is not None and key not in keys:
-            raise InputError(f"{name}: {key!r} is not one of {', '.join(keys)}")
+            raise InputError(_("{name}: {key!r} is not one of {keys}").format(name=name, key=key, keys=", ".join(keys)))
         folded = fold(alias)
         if out.get(folded, key) != key:
-            raise InputError(f"{name}: {alias!r} is given two keys ({out[folded]} and {key})")
+            raise InputError(_("{name}: {alias!r} is given two keys ({first} and {second})").format(
+                name=name, alias=alias, first=out[folded], second=key))
         out[folded] = key
     return out
 

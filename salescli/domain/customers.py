@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from salescli.domain import aliases
 from salescli.errors import InputError
+from salescli.i18n import _
 
 #: Size bands by head count, smallest first: (band, lowest head count).
 SIZE_BANDS: tuple[tuple[str, int], ...] = (("small", 1), ("medium", 50), ("large", 250), ("enterprise", 1000))
@@ -63,12 +64,13 @@ def parse_size(text: str) -> str:
     if raw.isdigit():
         count = int(raw)
         if count < 1:
-            raise InputError(f"size: head count must be at least 1, got {text!r}")
+            raise InputError(_("{field}: head count must be at least 1, got {text!r}").format(field="size", text=text))
         return [band for band, low in SIZE_BANDS if count >= low][-1]
     band = _SIZE_ALIASES.get(raw, raw)
     if band not in dict(SIZE_BANDS):
-        names = ", ".join(b for b, _ in SIZE_BANDS)
-        raise InputError(f"size: {text!r} is not a size (one of {names}, or a head count)")
+        names = ", ".join(b for b, _low in SIZE_BANDS)
+        raise InputError(_("{field}: {text!r} is not a size (one of {names}, or a head count)").format(
+            field="size", text=text, names=names))
     return band
 
 

@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TypeVar
 
 from salescli.errors import InputError
+from salescli.i18n import _
 
 _RELATIVE = re.compile(r"^([+-])(\d{1,4})([dw])$")
 
@@ -17,6 +18,7 @@ _RELATIVE = re.compile(r"^([+-])(\d{1,4})([dw])$")
 MIN_YEAR = 1900
 MAX_YEAR = 2999
 DATE_RANGE = f"{MIN_YEAR}-01-01 to {MAX_YEAR}-12-31"
+_RANGE = {"first": f"{MIN_YEAR}-01-01", "last": f"{MAX_YEAR}-12-31"}  # DATE_RANGE's ends, for messages
 
 
 Day = TypeVar("Day", date, datetime)
@@ -25,13 +27,16 @@ Day = TypeVar("Day", date, datetime)
 def in_range(day: Day, *, field: str, text: str) -> Day:
     """``day`` (a date or datetime) if its year is within MIN_YEAR..MAX_YEAR, else InputError (exit 2)."""
     if not MIN_YEAR <= day.year <= MAX_YEAR:
-        raise InputError(f"{field}: {text!r} is outside the supported dates ({DATE_RANGE})")
+        raise InputError(_("{field}: {text!r} is outside the supported dates ({first} to {last})").format(
+            field=field, text=text, **_RANGE))
     return day
 
 
-def parse_date(text: str, *, today: date, field: str = "date") -> date:
+def parse_date(text: str, *, today: date, field: str | None = None) -> date:
     """A calendar day: ``2026-10-05``, ``today``, ``tomorrow``, ``yesterday``, ``+3d``, ``+2w`` or ``-7d``
-    (relative to ``today``), within :data:`DATE_RANGE`."""
+    (relative to ``today``), within :data:`DATE_RANGE`. ``field`` names it in errors (default: date, in the user's
+    language)."""
+    field = field or _("date")
     raw = text.strip().lower()
     match = _RELATIVE.match(raw)
     if raw in ("today", "tomorrow", "yesterday") or match:
@@ -42,11 +47,12 @@ def parse_date(text: str, *, today: date, field: str = "date") -> date:
         try:
             day = today + timedelta(days=days)
         except OverflowError:
-            raise InputError(f"{field}: {text!r} from {today.isoformat()} is outside the supported dates "
-                             f"({DATE_RANGE})") from None
+            raise InputError(_("{field}: {text!r} from {today} is outside the supported dates ({first} to {last})")
+                             .format(field=field, text=text, today=today.isoformat(), **_RANGE)) from None
         if not MIN_YEAR <= day.year <= MAX_YEAR:
-            raise InputError(f"{field}: {text!r} from {today.isoformat()} is {day.isoformat()}, outside the "
-                             f"supported dates ({DATE_RANGE})")
+            raise InputError(_("{field}: {text!r} from {today} is {day}, outside the supported dates ({first} to "
+                               "{last})").format(field=field, text=text, today=today.isoformat(), day=day.isoformat(),
+                                                 **_RANGE))
         return day
     try:
         if len(raw) > 10:
@@ -54,15 +60,17 @@ def parse_date(text: str, *, today: date, field: str = "date") -> date:
         return in_range(date.fromisoformat(raw), field=field, text=text)
     except ValueError:
         raise InputError(
-            f"{field}: {text!r} is not a date (expected YYYY-MM-DD, today, tomorrow, +3d, +2w or -7d)"
+            _("{field}: {text!r} is not a date (expected YYYY-MM-DD, today, tomorrow, +3d, +2w or -7d)").format(
+                field=field, text=text)
         ) from None
 
 
-def parse_datetime(text: str, *, now: datetime, field: str = "date") -> datetime:
+def parse_datetime(text: str, *, now: datetime, field: str | None = None) -> datetime:
     """A moment: ``now``, an ISO datetime, or any form :func:`parse_date` takes (meaning midnight).
 
     An offset (``+08:00``, ``Z``) is converted to local time and dropped: the database keeps local wall time.
     """
+    field = field or _("date")
     raw = text.strip()
     if raw.lower() == "now":
         return now
@@ -71,7 +79,8 @@ def parse_datetime(text: str, *, now: datetime, field: str = "date") -> datetime
             return _parse_iso_datetime(raw, field=field)
         except ValueError:
             raise InputError(
-                f"{field}: {text!r} is not a date or datetime (expected e.g. 2026-10-05 or 2026-10-05T14:30)"
+                _("{field}: {text!r} is not a date or datetime (expected e.g. 2026-10-05 or 2026-10-05T14:30)").format(
+                    field=field, text=text)
             ) from None
     return datetime.combine(parse_date(raw, today=now.date(), field=field), time())
 
@@ -133,8 +142,8 @@ def parse_period(text: str, *, today: date | None = None) -> Period:
                 "last-quarter": f"{last_quarter[0]}-Q{last_quarter[1]}", "last-year": f"{today.year - 1}"}[relative]
     raw = text.strip().upper()
     if (m := re.fullmatch(r"(\d{4})(-.*)?", raw)) and not MIN_YEAR <= int(m.group(1)) <= MAX_YEAR:
-        raise InputError(f"period: {text!r}: year {m.group(1)} is outside the supported years "
-                         f"{MIN_YEAR}..{MAX_YEAR}")
+        raise InputError(_("{field}: {text!r}: year {year} is outside the supported years {first}..{last}").format(
+            field="period", text=text, year=m.group(1), first=MIN_YEAR, last=MAX_YEAR))
     if m := re.fullmatch(r"(\d{4})", raw):
         year = int(m.group(1))
         return Period(raw, date(year, 1, 1), date(year, 12, 31))
@@ -147,15 +156,15 @@ def parse_period(text: str, *, today: date | None = None) -> Period:
         if 1 <= month <= 12:
             return Period(f"{year:04d}-{month:02d}", date(year, month, 1),
                           date(year, month, calendar.monthrange(year, month)[1]))
-    raise InputError(f"period: {text!r} is not a period (expected 2026, 2026-Q4, 2026-11 or this-month, "
-                     "this-quarter, this-year, last-...)")
+    raise InputError(_("{field}: {text!r} is not a period (expected 2026, 2026-Q4, 2026-11 or this-month, "
+                       "this-quarter, this-year, last-...)").format(field="period", text=text))
 
 
 def period_between(start: date, end: date) -> Period:
     in_range(start, field="--from", text=start.isoformat())
     in_range(end, field="--to", text=end.isoformat())
     if end < start:
-        raise InputError(f"--to {end.isoformat()} is before --from {start.isoformat()}")
+        raise InputError(_("--to {end} is before --from {start}").format(end=end.isoformat(), start=start.isoformat()))
     return Period(f"{start.isoformat()}..{end.isoformat()}", start, end)
 
 
@@ -190,5 +199,6 @@ def require_in_order(when: Moment, what: str, *previous: tuple[Moment | None, st
     after, label = max(late, key=lambda pair: pair[0])
     seconds = bool(moment.second or after.second)
     clock = seconds or any(t.time() != time() for t in (moment, after))
-    raise InputError(f"{what} on {_show(moment, seconds=seconds, clock=clock)} is before {label} on "
-                     f"{_show(after, seconds=seconds, clock=clock)}")
+    raise InputError(_("{what} on {when} is before {previous} on {then}").format(
+        what=what, when=_show(moment, seconds=seconds, clock=clock), previous=label,
+        then=_show(after, seconds=seconds, clock=clock)))

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from salescli.domain.money import parse_pct, pct_to_bp
 from salescli.errors import InputError
+from salescli.i18n import _
 
 #: What a rep logs on a deal (``deal log --kind``).
 ACTIVITY_KINDS = ("call", "email", "meeting", "visit", "wechat", "note")
@@ -16,7 +17,8 @@ def parse_kind(text: str) -> str:
     raw = text.strip().casefold()
     kind = _KIND_ALIASES.get(raw, raw)
     if kind not in ACTIVITY_KINDS:
-        raise InputError(f"--kind: {text!r} is not an activity kind (one of {', '.join(ACTIVITY_KINDS)})")
+        raise InputError(_("{field}: {text!r} is not an activity kind (one of {kinds})").format(
+            field="--kind", text=text, kinds=", ".join(ACTIVITY_KINDS)))
     return kind
 
 

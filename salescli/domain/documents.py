@@ -13,6 +13,7 @@ from typing import Any
 
 from salescli.domain.money import in_capitals
 from salescli.errors import InputError
+from salescli.i18n import _
 
 LANGUAGES = ("zh", "en", "bilingual")
 
@@ -70,7 +71,7 @@ LABELS: dict[str, tuple[str, str]] = {
 def parse_language(text: str | None, *, field: str = "--lang") -> str:
     value = (text or "").strip().lower()
     if value not in LANGUAGES:
-        raise InputError(f"{field}: {text!r} is not zh, en or bilingual")
+        raise InputError(_("{field}: {text!r} is not zh, en or bilingual").format(field=field, text=text))
     return value
 
 

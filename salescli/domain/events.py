@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from salescli.errors import InputError
+from salescli.i18n import _
 
 #: Every event a hook can subscribe to, in the order of the sales process (the documented list: stable names).
 EVENTS: tuple[str, ...] = (
@@ -92,12 +93,14 @@ def parse_events(text: str) -> tuple[str, ...]:
     """``deal.won,quote.needs_approval`` (or ``*`` for all) → the names, checked, in the documented order."""
     names = [part.strip().lower() for part in text.split(",") if part.strip()]
     if not names:
-        raise InputError(f"EVENTS: give one or more of {', '.join(EVENTS)} (comma-separated), or '*' for all")
+        raise InputError(_("{field}: give one or more of {events} (comma-separated), or '*' for all").format(
+            field="EVENTS", events=", ".join(EVENTS)))
     if ALL in names:
         return (ALL,)
     unknown = [name for name in names if name not in EVENTS]
     if unknown:
-        raise InputError(f"EVENTS: {unknown[0]!r} is not an event (one of {', '.join(EVENTS)}, or '*')")
+        raise InputError(_("{field}: {name!r} is not an event (one of {events}, or '*')").format(
+            field="EVENTS", name=unknown[0], events=", ".join(EVENTS)))
     return tuple(name for name in EVENTS if name in names)
 
 
@@ -305,11 +308,12 @@ def parse_url(text: str) -> str:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        raise InputError("--webhook: not a URL (expected https://HOST/PATH)") from None
+        raise InputError(_("--webhook: not a URL (expected https://HOST/PATH)")) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError("--webhook: must be an http:// or https:// URL with a host")
+        raise InputError(_("--webhook: must be an http:// or https:// URL with a host"))
     if len(url) > URL_LEN or re.search(r"[\s\x00-\x1f\x7f]", url):
-        raise InputError(f"--webhook: must be at most {URL_LEN} characters, without spaces or control characters")
+        raise InputError(_("--webhook: must be at most {most} characters, without spaces or control characters")
+                         .format(most=URL_LEN))
     del port
     return url
 
@@ -326,7 +330,7 @@ def display_url(url: str | None) -> str:
     if parts.port:
         host = f"{host}:{parts.port}"
     path = parts.path
-    head, _, last = path.rpartition("/")
+    head, _sep, last = path.rpartition("/")
     if len(last) >= _LONG_SEGMENT:
         path = f"{head}/***"
     query = "&".join(f"{pair.partition('=')[0]}=***" for pair in parts.query.split("&") if pair)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from salescli.domain.identity import clean_text
 from salescli.errors import InputError
+from salescli.i18n import _
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +81,7 @@ def text(table: str, column: str, value: str | None, *, field: str | None = None
     r = TEXT[table][column]
     if value is None:
         if r.required:
-            raise InputError(f"{field or column}: must not be empty")
+            raise InputError(_("{field}: must not be empty").format(field=field or column))
         return None
     cleaned = clean_text(value, field=field or column, max_len=r.max_len, required=r.required,
                          multiline=r.multiline)

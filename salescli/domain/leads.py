@@ -8,6 +8,7 @@ from typing import Any
 
 from salescli.domain import aliases
 from salescli.errors import InputError
+from salescli.i18n import _
 
 SOURCES = ("phone", "email", "social", "exhibition", "referral", "web", "other")
 _SOURCE_ALIASES = {
@@ -41,14 +42,16 @@ def parse_source(text: str, extra: Mapping[str, str] | None = None) -> str:
     """The channel key for a name in any language (朋友介绍, 转介绍, 推荐 → referral); the team's aliases first."""
     source = aliases.lookup(text, CHANNEL_TABLE, extra)
     if source is None or source not in SOURCES:
-        raise InputError(f"source: {text!r} is not a channel (one of {', '.join(SOURCES)})")
+        raise InputError(_("{field}: {text!r} is not a channel (one of {channels})").format(
+            field="source", text=text, channels=", ".join(SOURCES)))
     return source
 
 
 def parse_kind(text: str, *, allowed: tuple[str, ...] = ACTIVITY_KINDS) -> str:
     kind = text.strip().casefold()
     if kind not in allowed:
-        raise InputError(f"kind: {text!r} is not an activity kind (one of {', '.join(allowed)})")
+        raise InputError(_("{field}: {text!r} is not an activity kind (one of {kinds})").format(
+            field="kind", text=text, kinds=", ".join(allowed)))
     return kind
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from salescli.domain.aliases import KEY, fold, split_entries
 from salescli.errors import InputError
+from salescli.i18n import _
 
 DEFAULT = "price:价格,lead_time:交期,competitor:竞品,budget:预算,no_decision:无决策,other:其他"
 MAX_REASONS = 50
@@ -32,7 +33,8 @@ class Reasons:
         for key, aliases in self.names.items():
             if folded == key or folded in (fold(a) for a in aliases):
                 return key
-        raise InputError(f"{field}: {text.strip()!r} is not a lost reason (one of {self.describe()})")
+        raise InputError(_("{field}: {text!r} is not a lost reason (one of {reasons})").format(
+            field=field, text=text.strip(), reasons=self.describe()))
 
     def find(self, text: str | None) -> str | None:
         """The key a stored reason names, or None (free text from before the list)."""
@@ -56,21 +58,21 @@ def parse_reasons(text: str, *, name: str = "lost_reasons") -> Reasons:
     names: dict[str, tuple[str, ...]] = {}
     seen: dict[str, str] = {}
     for entry in split_entries(text):
-        key, _, rest = (part.strip() for part in entry.partition(":"))
+        key, _colon, rest = (part.strip() for part in entry.partition(":"))
         key = fold(key)
         if not KEY.fullmatch(key):
-            raise InputError(f"{name}: {entry!r} does not start with a key (lower-case letters, digits and _), "
-                             "e.g. price:价格")
+            raise InputError(_("{name}: {entry!r} does not start with a key (lower-case letters, digits and _), "
+                               "e.g. price:价格").format(name=name, entry=entry))
         aliases = tuple(a.strip() for a in rest.split("|") if a.strip())
         for label in (key, *aliases):
             owner = seen.setdefault(fold(label), key)
             if owner != key or (label == key and key in names):
-                raise InputError(f"{name}: {label!r} is given twice")
+                raise InputError(_("{name}: {label!r} is given twice").format(name=name, label=label))
         names[key] = aliases
     if not names:
-        raise InputError(f"{name}: the list is empty (e.g. {DEFAULT})")
+        raise InputError(_("{name}: the list is empty (e.g. {example})").format(name=name, example=DEFAULT))
     if len(names) > MAX_REASONS:
-        raise InputError(f"{name}: more than {MAX_REASONS} reasons")
+        raise InputError(_("{name}: more than {most} reasons").format(name=name, most=MAX_REASONS))
     return Reasons(names)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from salescli.errors import InputError
+from salescli.i18n import _
 
 CENT = Decimal("0.01")
 #: Largest amount accepted anywhere (a trillion): far beyond any deal, far inside a 64-bit integer of cents.
@@ -16,26 +17,30 @@ def round_money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def parse_amount(text: str | int | Decimal, *, field: str = "amount", allow_zero: bool = True) -> Decimal:
-    """Parse a user amount like ``"1999.90"`` exactly; refuse floats' traps, NaN, negatives and sub-cent digits."""
+def parse_amount(text: str | int | Decimal, *, field: str | None = None, allow_zero: bool = True) -> Decimal:
+    """Parse a user amount like ``"1999.90"`` exactly; refuse floats' traps, NaN, negatives and sub-cent digits.
+    ``field`` names it in errors (default: amount, in the user's language)."""
+    field = field or _("amount")
     raw = str(text).strip().replace(",", "").replace("_", "")
     if raw.startswith(("¥", "￥", "$")):
         raw = raw[1:].strip()
     try:
         value = Decimal(raw)
     except InvalidOperation:
-        raise InputError(f"{field}: {str(text)!r} is not an amount (expected e.g. 1999.90)") from None
+        raise InputError(_("{field}: {text!r} is not an amount (expected e.g. 1999.90)").format(
+            field=field, text=str(text))) from None
     if not value.is_finite():
-        raise InputError(f"{field}: {str(text)!r} is not a finite amount")
+        raise InputError(_("{field}: {text!r} is not a finite amount").format(field=field, text=str(text)))
     if value < 0:
-        raise InputError(f"{field}: {str(text)!r} is negative")
+        raise InputError(_("{field}: {text!r} is negative").format(field=field, text=str(text)))
     if value == 0 and not allow_zero:
-        raise InputError(f"{field}: must be greater than zero")
+        raise InputError(_("{field}: must be greater than zero").format(field=field))
     if value > MAX_AMOUNT:
-        raise InputError(f"{field}: {str(text)!r} is larger than the maximum {MAX_AMOUNT}")
+        raise InputError(_("{field}: {text!r} is larger than the maximum {most}").format(
+            field=field, text=str(text), most=MAX_AMOUNT))
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2 and value != value.quantize(CENT):
-        raise InputError(f"{field}: {str(text)!r} has more than 2 decimal places")
+        raise InputError(_("{field}: {text!r} has more than 2 decimal places").format(field=field, text=str(text)))
     return value.quantize(CENT)
 
 
@@ -61,17 +66,21 @@ def format_money(value: Decimal | None) -> str | None:
     return f"{round_money(value):.2f}"
 
 
-def parse_pct(text: str | int | Decimal, *, field: str = "percent", maximum: Decimal = Decimal(100)) -> Decimal:
-    """Parse a percentage where ``10`` means 10%; at most two decimals; returns the percent (not the fraction)."""
+def parse_pct(text: str | int | Decimal, *, field: str | None = None, maximum: Decimal = Decimal(100)) -> Decimal:
+    """Parse a percentage where ``10`` means 10%; at most two decimals; returns the percent (not the fraction).
+    ``field`` names it in errors (default: percent, in the user's language)."""
+    field = field or _("percent")
     raw = str(text).strip().rstrip("%").strip()
     try:
         value = Decimal(raw)
     except InvalidOperation:
-        raise InputError(f"{field}: {str(text)!r} is not a percentage (expected e.g. 10 for 10%)") from None
+        raise InputError(_("{field}: {text!r} is not a percentage (expected e.g. 10 for 10%)").format(
+            field=field, text=str(text))) from None
     if not value.is_finite() or value < 0 or value > maximum:
-        raise InputError(f"{field}: {str(text)!r} must be between 0 and {maximum}")
+        raise InputError(_("{field}: {text!r} must be between 0 and {most}").format(field=field, text=str(text),
+                                                                                    most=maximum))
     if value != value.quantize(CENT):
-        raise InputError(f"{field}: {str(text)!r} has more than 2 decimal places")
+        raise InputError(_("{field}: {text!r} has more than 2 decimal places").format(field=field, text=str(text)))
     return value.quantize(CENT)
 
 
@@ -118,7 +127,7 @@ def in_capitals(amount: Decimal) -> str:
     Negative amounts begin with 负; the amount is rounded half-up to the fen first."""
     value = round_money(amount)
     if abs(value) > _LARGEST_IN_CAPITALS:
-        raise InputError(f"{amount} is too large to write in Chinese capital numerals")
+        raise InputError(_("{amount} is too large to write in Chinese capital numerals").format(amount=amount))
     sign = "负" if value < 0 else ""
     fen_total = int(abs(value) * 100)
     yuan, jiao, fen = fen_total // 100, fen_total // 10 % 10, fen_total % 10

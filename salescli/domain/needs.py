@@ -13,6 +13,7 @@ from decimal import Decimal
 from salescli.domain.catalog import ItemSpec
 from salescli.domain.money import format_money, round_money
 from salescli.errors import InputError
+from salescli.i18n import _
 
 
 @dataclass(frozen=True)
@@ -171,23 +172,25 @@ def intake_from_mapping(data: object, *, today: date, source: str) -> Intake:
     from salescli.domain.money import parse_amount
 
     if not isinstance(data, dict):
-        raise InputError(f"{source}: expected an object with items, budget, deliver_by...")
+        raise InputError(_("{source}: expected an object with items, budget, deliver_by...").format(source=source))
     unknown = sorted(set(data) - {"items", "budget", "deliver_by", "decision_maker", "notes"})
     if unknown:
-        raise InputError(f"{source}: unknown field(s) {', '.join(map(str, unknown))}")
+        raise InputError(_("{source}: unknown field(s) {fields}").format(source=source,
+                                                                         fields=", ".join(map(str, unknown))))
     items: list[ItemSpec] = []
     raw_items = data.get("items") or []
     if not isinstance(raw_items, list):
-        raise InputError(f"{source}: items must be a list")
+        raise InputError(_("{source}: items must be a list").format(source=source))
     for n, raw in enumerate(raw_items, 1):
         where = f"{source}: items[{n}]"
         if not isinstance(raw, dict) or "sku" not in raw or "qty" not in raw:
-            raise InputError(f"{where}: needs sku and qty")
+            raise InputError(_("{where}: needs sku and qty").format(where=where))
         if isinstance(raw["qty"], bool) or not isinstance(raw["qty"], (int, str)):
-            raise InputError(f"{where}.qty: {raw['qty']!r} is not a whole number")
+            raise InputError(_("{where}.qty: {value!r} is not a whole number").format(where=where, value=raw["qty"]))
         price = raw.get("target_price")
         if isinstance(price, float):
-            raise InputError(f"{where}.target_price: write amounts as strings (\"99.50\") so no cent is lost")
+            raise InputError(_("{where}.target_price: write amounts as strings (\"99.50\") so no cent is lost")
+                             .format(where=where))
         spec = raw.get("spec")
         items.append(ItemSpec(
             sku=parse_sku(str(raw["sku"]), field=f"{where}.sku"),
@@ -197,7 +200,8 @@ def intake_from_mapping(data: object, *, today: date, source: str) -> Intake:
         ))
     budget = data.get("budget")
     if isinstance(budget, float):
-        raise InputError(f"{source}: budget: write amounts as strings (\"5000.00\") so no cent is lost")
+        raise InputError(_("{source}: budget: write amounts as strings (\"5000.00\") so no cent is lost")
+                         .format(source=source))
     deliver_by = data.get("deliver_by")
     if isinstance(deliver_by, date):  # YAML reads 2026-12-20 as a date already
         deliver_by = deliver_by.isoformat()

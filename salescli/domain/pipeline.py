@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from salescli.errors import InputError, InvalidTransition
+from salescli.i18n import _
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,8 @@ class Machine:
         listing the valid ones."""
         state = text.strip().lower()
         if state not in self.order:
-            raise InputError(f"{label or self.name}: unknown status {text!r} (one of {', '.join(self.order)})")
+            raise InputError(_("{label}: unknown status {text!r} (one of {states})").format(
+                label=label or self.name, text=text, states=", ".join(self.order)))
         return state
 
     def check(self, current: str, target: str, *, label: str | None = None) -> str:
@@ -45,11 +47,13 @@ class Machine:
         if target in allowed:
             return target
         if current == target:
-            raise InvalidTransition(f"{who} is already {current}")
+            raise InvalidTransition(_("{who} is already {current}").format(who=who, current=current))
         if not allowed:
-            raise InvalidTransition(f"{who} is {current}, which is final; it cannot become {target}")
+            raise InvalidTransition(_("{who} is {current}, which is final; it cannot become {target}").format(
+                who=who, current=current, target=target))
         options = ", ".join(s for s in self.order if s in allowed)
-        raise InvalidTransition(f"{who} is {current}; it cannot become {target} (allowed: {options})")
+        raise InvalidTransition(_("{who} is {current}; it cannot become {target} (allowed: {options})").format(
+            who=who, current=current, target=target, options=options))
 
     def promote(self, current: str, target: str, *, label: str | None = None) -> str:
         """Move forward to ``target`` unless already there or beyond; a final state refuses.
@@ -57,7 +61,8 @@ class Machine:
         Commands that imply progress (logging a demo, sending a quote) use this: they never move a record back.
         """
         if self.is_terminal(current):
-            raise InvalidTransition(f"{label or self.name} is {current}, which is final")
+            raise InvalidTransition(_("{who} is {current}, which is final").format(who=label or self.name,
+                                                                                     current=current))
         if self.order.index(current) >= self.order.index(target):
             return current
         return self.check(current, target, label=label)

@@ -20,6 +20,7 @@ from decimal import Decimal
 from salescli.domain.catalog import MAX_QTY, parse_qty, parse_sku
 from salescli.domain.money import MAX_AMOUNT, parse_amount, parse_pct, round_money
 from salescli.errors import InputError
+from salescli.i18n import _
 
 HUNDRED = Decimal(100)
 RATE = Decimal("0.0001")
@@ -111,11 +112,13 @@ class LineSpec:
 def parse_line(text: str, *, field: str = "--item") -> LineSpec:
     parts = text.split(":")
     if not 2 <= len(parts) <= 4 or not parts[0].strip():
-        raise InputError(f"{field}: {text!r} is not SKU:QTY[:UNIT_PRICE[:LINE_PCT]]")
+        raise InputError(_("{field}: {text!r} is not SKU:QTY[:UNIT_PRICE[:LINE_PCT]]").format(field=field, text=text))
     sku = parse_sku(parts[0], field=field)
-    qty = parse_qty(parts[1], field=f"{field} {sku} quantity")
-    unit = parse_amount(parts[2], field=f"{field} {sku} unit price") if len(parts) > 2 and parts[2] else None
-    pct = parse_pct(parts[3], field=f"{field} {sku} line discount") if len(parts) > 3 and parts[3] else None
+    qty = parse_qty(parts[1], field=_("{field} {sku} quantity").format(field=field, sku=sku))
+    unit = parse_amount(parts[2], field=_("{field} {sku} unit price").format(field=field, sku=sku)) \
+        if len(parts) > 2 and parts[2] else None
+    pct = parse_pct(parts[3], field=_("{field} {sku} line discount").format(field=field, sku=sku)) \
+        if len(parts) > 3 and parts[3] else None
     return LineSpec(sku, qty, unit, pct)
 
 
@@ -134,10 +137,11 @@ def apply_specs(lines: Sequence[Line], specs: Sequence[LineSpec], catalog: dict[
         else:
             out[index] = line
     if not out:
-        raise InputError("a quote needs at least one line (--item SKU:QTY or --from-needs)")
+        raise InputError(_("a quote needs at least one line (--item SKU:QTY or --from-needs)"))
     for line in out:
         if line.qty > MAX_QTY:
-            raise InputError(f"--item {line.sku}: quantity {line.qty:,} is more than the maximum {MAX_QTY:,}")
+            raise InputError(_("--item {sku}: quantity {qty:,} is more than the maximum {most:,}").format(
+                sku=line.sku, qty=line.qty, most=MAX_QTY))
     return out
 
 
@@ -151,18 +155,29 @@ def check_limits(lines: Sequence[Line], totals: Totals) -> None:
     the limits (MAX_QTY per line, MAX_UNITS per quote, MAX_AMOUNT for money), before anything is stored."""
     for line in lines:
         if line.qty > MAX_QTY:
-            raise InputError(f"--item {line.sku}: quantity {line.qty:,} is more than the maximum {MAX_QTY:,}")
+            raise InputError(_("--item {sku}: quantity {qty:,} is more than the maximum {most:,}").format(
+                sku=line.sku, qty=line.qty, most=MAX_QTY))
         for price_name, unit in (("unit price", line.unit_price), ("list price", line.list_price),
                                  ("cost", line.unit_cost)):
             amount = line.qty * unit
             if amount > MAX_AMOUNT:
-                raise InputError(f"--item {line.sku}: {line.qty:,} × {price_name} {unit} = {amount:.2f} is more than "
-                                 f"the maximum amount {MAX_AMOUNT}")
+                raise InputError(_("--item {sku}: {qty:,} × {price} {unit} = {amount:.2f} is more than the maximum "
+                                   "amount {most}").format(sku=line.sku, qty=line.qty, price=_amount_name(price_name),
+                                                           unit=unit, amount=amount, most=MAX_AMOUNT))
     units = sum(line.qty for line in lines)
     if units > MAX_UNITS:
-        raise InputError(f"the quote's total quantity {units:,} is more than the maximum {MAX_UNITS:,}")
+        raise InputError(_("the quote's total quantity {units:,} is more than the maximum {most:,}").format(
+            units=units, most=MAX_UNITS))
     for name in ("subtotal", "discount", "net", "tax", "total", "list_value", "cost"):
         amount = getattr(totals, name)
         if amount > MAX_AMOUNT:
-            raise InputError(f"the quote's {name.replace('_', ' ')} {amount:.2f} is more than the maximum amount "
-                             f"{MAX_AMOUNT}")
+            raise InputError(_("the quote's {name} {amount:.2f} is more than the maximum amount {most}").format(
+                name=_amount_name(name), amount=amount, most=MAX_AMOUNT))
+
+
+def _amount_name(name: str) -> str:
+    """An amount of a quote or line as a person reads it, in the user's language (``list_value`` → list value)."""
+    names = {"subtotal": _("subtotal"), "discount": _("discount"), "net": _("net"), "tax": _("tax"),
+             "total": _("total"), "list_value": _("list value"), "cost": _("cost"), "unit price": _("unit price"),
+             "list price": _("list price")}
+    return names.get(name, name.replace("_", " "))

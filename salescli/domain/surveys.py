@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from salescli.errors import InputError
+from salescli.i18n import _
 
 LANGUAGES = ("zh", "en")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -21,14 +22,16 @@ _LINE_BREAKS = re.compile(r"[\r\n\x00-\x1f\x7f]+")
 def parse_nps(text: str | int) -> int:
     raw = str(text).strip()
     if not raw.isdigit() or not 0 <= int(raw) <= 10:
-        raise InputError(f"--nps: {str(text)!r} must be a whole number from 0 to 10")
+        raise InputError(_("{field}: {text!r} must be a whole number from {low} to {high}").format(
+            field="--nps", text=str(text), low=0, high=10))
     return int(raw)
 
 
 def parse_csat(text: str | int) -> int:
     raw = str(text).strip()
     if not raw.isdigit() or not 1 <= int(raw) <= 5:
-        raise InputError(f"--csat: {str(text)!r} must be a whole number from 1 to 5")
+        raise InputError(_("{field}: {text!r} must be a whole number from {low} to {high}").format(
+            field="--csat", text=str(text), low=1, high=5))
     return int(raw)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from salescli.errors import InputError
+from salescli.i18n import _
 
 PRIORITIES = ("low", "normal", "high")
 STATUSES = ("open", "done")
@@ -14,7 +15,8 @@ SUBJECTS = ("deal", "lead", "customer")
 def parse_priority(text: str) -> str:
     priority = text.strip().casefold()
     if priority not in PRIORITIES:
-        raise InputError(f"--priority: {text!r} is not a priority (one of {', '.join(PRIORITIES)})")
+        raise InputError(_("{field}: {text!r} is not a priority (one of {choices})").format(
+            field="--priority", text=text, choices=", ".join(PRIORITIES)))
     return priority
 
 
@@ -23,8 +25,10 @@ def one_subject(**ids: object) -> str:
     given = [name for name, value in ids.items() if value is not None]
     if len(given) != 1:
         options = " | ".join(f"--{name}" for name in ids)
-        raise InputError(f"a task is on exactly one record: give one of {options}"
-                         + (f" (got {', '.join('--' + g for g in given)})" if given else ""))
+        if given:
+            raise InputError(_("a task is on exactly one record: give one of {options} (got {given})").format(
+                options=options, given=", ".join("--" + g for g in given)))
+        raise InputError(_("a task is on exactly one record: give one of {options}").format(options=options))
     return given[0]
 
 

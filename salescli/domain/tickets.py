@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from salescli.errors import InputError
+from salescli.i18n import _
 
 PRIORITIES = ("low", "normal", "high", "urgent")
 DEFAULT_SLA_HOURS: Mapping[str, int] = {"urgent": 4, "high": 24, "normal": 72, "low": 168}
@@ -18,7 +19,8 @@ def parse_priority(text: str) -> str:
     aliases = {"紧急": "urgent", "高": "high", "中": "normal", "普通": "normal", "低": "low", "medium": "normal"}
     value = aliases.get(value, value)
     if value not in PRIORITIES:
-        raise InputError(f"--priority: {text!r} is not one of {', '.join(PRIORITIES)}")
+        raise InputError(_("{field}: {text!r} is not one of {choices}").format(
+            field="--priority", text=text, choices=", ".join(PRIORITIES)))
     return value
 
 
@@ -31,14 +33,16 @@ def parse_sla(text: str, *, name: str = "sla_hours") -> dict[str, int]:
     hours = dict(DEFAULT_SLA_HOURS)
     parts = [p.strip() for p in text.split(",") if p.strip()]
     if not parts:
-        raise InputError(f"{name}: {text!r} is not PRIORITY=HOURS,... (e.g. urgent=4,high=24)")
+        raise InputError(_("{name}: {text!r} is not PRIORITY=HOURS,... (e.g. urgent=4,high=24)").format(
+            name=name, text=text))
     for part in parts:
-        priority, _, value = part.partition("=")
+        priority, _eq, value = part.partition("=")
         priority, value = priority.strip().lower(), value.strip()
         if (priority not in PRIORITIES or not value.isascii() or not value.isdigit() or len(value) > 6
                 or not 1 <= int(value) <= MAX_SLA_HOURS):
-            raise InputError(f"{name}: {part!r} is not PRIORITY=HOURS with HOURS from 1 to {MAX_SLA_HOURS} "
-                             f"(priorities: {', '.join(PRIORITIES)})")
+            raise InputError(_("{name}: {part!r} is not PRIORITY=HOURS with HOURS from 1 to {most} "
+                               "(priorities: {priorities})").format(name=name, part=part, most=MAX_SLA_HOURS,
+                                                                    priorities=", ".join(PRIORITIES)))
         hours[priority] = int(value)
     return hours
 

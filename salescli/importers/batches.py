@@ -21,6 +21,7 @@ from typing import Any, TextIO
 
 from salescli.domain.search import column_terms
 from salescli.errors import InputError
+from salescli.i18n import _
 from salescli.importers.fields import Context, Spec, column_check, finish_columns, resolve_headers
 from salescli.importers.reader import problem, read_table, unguard
 
@@ -72,17 +73,18 @@ def chunks(spec: Spec, path: Path, options: Options, ctx: Context, allowed: froz
         return
     header_map, unknown = resolve_headers(table.header, spec, options.mapping, source=path)
     if unknown:
-        raise InputError(f"{path}: unknown column(s) {', '.join(unknown)} for {spec.entity} (map with --map "
-                         f"'HEADER=field', ignore with --map 'HEADER=-'; fields: {', '.join(spec.fields)})")
+        raise InputError(_("{path}: unknown column(s) {columns} for {entity} (map with --map 'HEADER=field', "
+                           "ignore with --map 'HEADER=-'; fields: {fields})").format(
+            path=path, columns=", ".join(unknown), entity=spec.entity, fields=", ".join(spec.fields)))
     fields = set(header_map.values()) | set(options.constants)
     missing = [f for f in spec.required if f not in fields and f not in spec.defaults]
     if missing:
-        raise InputError(f"{path}: no column for {', '.join(missing)} (add it, --map a header to it, or --set it "
-                         "for every row)")
+        raise InputError(_("{path}: no column for {fields} (add it, --map a header to it, or --set it for every "
+                           "row)").format(path=path, fields=", ".join(missing)))
     constants: dict[str, Any] = {}
     for name, value in options.constants.items():
         if name not in spec.fields:
-            raise InputError(f"--set: {name!r} is not a {spec.entity} field")
+            raise InputError(_("--set: {name!r} is not a {entity} field").format(name=name, entity=spec.entity))
         try:
             constants.update(spec.fields[name](ctx)(value))
         except InputError as error:
@@ -108,7 +110,7 @@ def chunks(spec: Spec, path: Path, options: Options, ctx: Context, allowed: froz
             produced, failed = check(raw)
             columns.update(produced)
             for row, message in failed:
-                column, _, detail = message.partition(": ")
+                column, _sep, detail = message.partition(": ")
                 problems.setdefault(row, []).append((head, name, detail if column == name else message))
         for name, stored in required:
             present = [columns.get(c) for c in stored]
@@ -117,13 +119,14 @@ def chunks(spec: Spec, path: Path, options: Options, ctx: Context, allowed: froz
             for row in range(n):
                 if all(col is None or col[row] is None for col in present) and \
                         not any(p[1] == name for p in problems.get(row, ())):
-                    problems.setdefault(row, []).append((name, name, "must not be empty"))
+                    problems.setdefault(row, []).append((name, name, _("must not be empty")))
         if problems:
             bad = sorted(problems)
             for row, line in zip(bad, table.lines([first + r for r in bad]), strict=True):
-                chunk.problems.extend(problem(path, line, column, message) for column, _, message in problems[row])
+                chunk.problems.extend(problem(path, line, column, message)
+                                      for column, _field, message in problems[row])
                 chunk.rejected.append([*("" if v is None else v for v in rows[row]),
-                                       "; ".join(f"{c}: {m}" for c, _, m in problems[row])])
+                                       "; ".join(f"{c}: {m}" for c, _field, m in problems[row])])
             keep = [r for r in range(n) if r not in problems]
             columns = {k: [v[r] for r in keep] for k, v in columns.items()}
             lines = [first + r for r in keep]

@@ -21,6 +21,7 @@ from salescli.domain.identity import clean_text, name_key, normalize_email, norm
 from salescli.domain.money import parse_amount, to_minor
 from salescli.domain.pipeline import LEAD
 from salescli.errors import InputError
+from salescli.i18n import _
 
 Check = Callable[[str], dict[str, Any]]
 
@@ -68,7 +69,7 @@ def _text(table: str, name: str) -> Callable[[Context], Check]:
     """A text field checked by its rule in the one field table (domain/fields.py)."""
     rule = _TEXT_RULES[(table, name)] = field_rules.rule(table, name)
 
-    def make(_: Context) -> Check:
+    def make(_ctx: Context) -> Check:
         def check(value: str) -> dict[str, Any]:
             cleaned = clean_text(value, field=name, max_len=rule.max_len, required=rule.required,
                                  multiline=rule.multiline)
@@ -77,7 +78,7 @@ def _text(table: str, name: str) -> Callable[[Context], Check]:
     return make
 
 
-def _email(_: Context) -> Check:
+def _email(_ctx: Context) -> Check:
     def check(value: str) -> dict[str, Any]:
         if not value.strip():
             return {"email": None, "email_key": None}
@@ -95,7 +96,7 @@ def _phone(ctx: Context) -> Check:
     return check
 
 
-def _tax_id(_: Context) -> Check:
+def _tax_id(_ctx: Context) -> Check:
     def check(value: str) -> dict[str, Any]:
         return {"tax_id": parse_tax_id(value, field="tax_id") if value.strip() else None}
     return check
@@ -107,9 +108,10 @@ def _owner(ctx: Context) -> Check:
         if not handle:
             return {"owner_id": None}
         if handle not in ctx.reps:
-            raise InputError(f"owner: no rep {value.strip()!r}")
+            raise InputError(_("{field}: no rep {handle!r}").format(field="owner", handle=value.strip()))
         if ctx.restricted and ctx.reps[handle] != ctx.actor_id:
-            raise InputError(f"owner: only a manager can give a record to another rep ({value.strip()!r})")
+            raise InputError(_("{field}: only a manager can give a record to another rep ({handle!r})").format(
+                field="owner", handle=value.strip()))
         return {"owner_id": ctx.reps[handle]}
     return check
 
@@ -133,11 +135,11 @@ def _moment(name: str) -> Callable[[Context], Check]:
 
 
 def _money(name: str, *, required: bool = False) -> Callable[[Context], Check]:
-    def make(_: Context) -> Check:
+    def make(_ctx: Context) -> Check:
         def check(value: str) -> dict[str, Any]:
             if not value.strip():
                 if required:
-                    raise InputError(f"{name}: must not be empty")
+                    raise InputError(_("{field}: must not be empty").format(field=name))
                 return {f"{name}_minor": None}
             return {f"{name}_minor": to_minor(parse_amount(value, field=name))}
         return check
@@ -162,26 +164,27 @@ def _industry(ctx: Context) -> Check:
     return check
 
 
-def _lead_status(_: Context) -> Check:
+def _lead_status(_ctx: Context) -> Check:
     def check(value: str) -> dict[str, Any]:
         status = value.strip().lower() or "new"
         if status not in LEAD.states:
-            raise InputError(f"status: {value!r} is not one of {', '.join(LEAD.states)}")
+            raise InputError(_("{field}: {text!r} is not one of {choices}").format(
+                field="status", text=value, choices=", ".join(LEAD.states)))
         return {"status": status}
     return check
 
 
-def _size(_: Context) -> Check:
+def _size(_ctx: Context) -> Check:
     return lambda value: {"size": customer_rules.parse_size(value) if value.strip() else None}
 
 
-def _competitors(_: Context) -> Check:
+def _competitors(_ctx: Context) -> Check:
     return lambda value: {"competitors": field_rules.text("customers", "competitors",
                                                           ", ".join(customer_rules.split_list(value)),
                                                           field="competitors")}
 
 
-def _customer_name(_: Context) -> Check:
+def _customer_name(_ctx: Context) -> Check:
     def check(value: str) -> dict[str, Any]:
         name = field_rules.required_text("customers", "name", value, field="name")
         return {"name": name, "name_key": name_key(name)}
@@ -193,8 +196,8 @@ def _customer_ref(ctx: Context) -> Check:
     def mine(customer_id: int) -> dict[str, Any]:
         owner = ctx.customer_owners.get(customer_id)
         if ctx.restricted and owner is not None and owner != ctx.actor_id:
-            raise InputError(f"customer: customer {customer_id} belongs to another rep; only its owner or a manager "
-                             "can add its contacts")
+            raise InputError(_("{field}: customer {id} belongs to another rep; only its owner or a manager can add "
+                               "its contacts").format(field="customer", id=customer_id))
         return {"customer_id": customer_id}
 
     def check(value: str) -> dict[str, Any]:
@@ -204,26 +207,27 @@ def _customer_ref(ctx: Context) -> Check:
         key = name_key(text)
         if key in ctx.customers:
             return mine(ctx.customers[key])
-        raise InputError(f"customer: no customer {text!r} (give its id or exact name)")
+        raise InputError(_("{field}: no customer {text!r} (give its id or exact name)").format(field="customer",
+                                                                                               text=text))
     return check
 
 
-def _sku(_: Context) -> Check:
+def _sku(_ctx: Context) -> Check:
     return lambda value: {"sku": parse_sku(value, field="sku")}
 
 
-def _lead_time(_: Context) -> Check:
+def _lead_time(_ctx: Context) -> Check:
     return lambda value: {"lead_time_days": parse_lead_time(value) if value.strip() else 0}
 
 
-def _active(_: Context) -> Check:
+def _active(_ctx: Context) -> Check:
     def check(value: str) -> dict[str, Any]:
         text = value.strip().lower()
         if text in ("", "1", "true", "yes", "y", "是", "active"):
             return {"active": True}
         if text in ("0", "false", "no", "n", "否", "inactive"):
             return {"active": False}
-        raise InputError(f"active: {value!r} is not yes or no")
+        raise InputError(_("{field}: {text!r} is not yes or no").format(field="active", text=value))
     return check
 
 
@@ -357,14 +361,18 @@ def resolve_headers(headers: list[str], spec: Spec, mapping: Mapping[str, str], 
         if target is None:
             unknown.append(header)
         elif target not in spec.fields:
-            raise InputError(f"--map: {header}={target}: {target!r} is not a {spec.entity} field "
-                             f"(one of {', '.join(spec.fields)})")
+            raise InputError(_("--map: {header}={target}: {target!r} is not a {entity} field (one of {fields})")
+                             .format(header=header, target=target, entity=spec.entity, fields=", ".join(spec.fields)))
         elif target in owner:
-            first = owner[target]
-            raise InputError(f"{f'{source}: ' if source is not None else ''}columns {first.strip()!r} and "
-                             f"{header.strip()!r} both map to {target}; nothing imported (keep one: --map "
-                             f"'{header.strip()}=-' drops a column, --map '{header.strip()}=FIELD' sends it "
-                             "elsewhere)")
+            names = {"first": owner[target].strip(), "second": header.strip(), "field": target,
+                     "header": header.strip()}
+            if source is not None:
+                raise InputError(_("{source}: columns {first!r} and {second!r} both map to {field}; nothing imported "
+                                   "(keep one: --map '{header}=-' drops a column, --map '{header}=FIELD' sends it "
+                                   "elsewhere)").format(source=source, **names))
+            raise InputError(_("columns {first!r} and {second!r} both map to {field}; nothing imported (keep one: "
+                               "--map '{header}=-' drops a column, --map '{header}=FIELD' sends it elsewhere)")
+                             .format(**names))
         else:
             owner[target] = header
             out[header] = target

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from salescli.errors import InputError
+from salescli.i18n import _
 
 FORMATS = ("csv", "json", "jsonl", "xlsx")
 _CHUNK = 1 << 16
@@ -190,10 +191,12 @@ def _not_utf8(path: Path) -> str:
             break
         line += piece.count(b"\n")
     if utf8 and not_utf8:
-        raise InputError(f"{path}:{not_utf8}: not UTF-8, but line {utf8} is: the file mixes encodings (a GBK "
-                         "file with UTF-8 rows?); resave it all as UTF-8 (or give --encoding if one is right)")
+        raise InputError(_("{path}:{line}: not UTF-8, but line {utf8} is: the file mixes encodings (a GBK file "
+                           "with UTF-8 rows?); resave it all as UTF-8 (or give --encoding if one is right)").format(
+            path=path, line=not_utf8, utf8=utf8))
     if neither:
-        raise InputError(f"{path}:{neither}: neither UTF-8 nor GB18030 text; give --encoding")
+        raise InputError(_("{path}:{line}: neither UTF-8 nor GB18030 text; give --encoding").format(path=path,
+                                                                                                 line=neither))
     return "gb18030"
 
 
@@ -209,17 +212,18 @@ def with_sheet(input_format: str | None, sheet: str | None) -> str | None:
     if sheet is None:
         return input_format
     if input_format not in (None, "xlsx"):
-        raise InputError(f"--sheet is for .xlsx workbooks, not --input-format {input_format}")
+        raise InputError(_("--sheet is for .xlsx workbooks, not --input-format {format}").format(format=input_format))
     if not sheet.strip():
-        raise InputError("--sheet: give the sheet's name")
+        raise InputError(_("--sheet: give the sheet's name"))
     return f"xlsx:{sheet}"
 
 
 def detect_format(path: Path, given: str | None) -> str:
-    given, _ = split_format(given)
+    given, _sheet = split_format(given)
     if given:
         if given not in FORMATS:
-            raise InputError(f"--input-format: {given!r} is not one of {', '.join(FORMATS)}")
+            raise InputError(_("{field}: {text!r} is not one of {choices}").format(
+                field="--input-format", text=given, choices=", ".join(FORMATS)))
         return given
     suffix = path.suffix.lower().lstrip(".")
     if suffix in ("csv", "txt", "tsv"):
@@ -231,14 +235,18 @@ def detect_format(path: Path, given: str | None) -> str:
     if suffix in ("xlsx", "xlsm"):
         return "xlsx"
     if suffix in ("xls", "et"):
-        raise InputError(f"{path}: an old binary workbook ({path.suffix}); save it as .xlsx (Excel/WPS: Save As → "
-                         "Excel Workbook) or as CSV UTF-8")
-    raise InputError(f"{path}: cannot tell the format from {path.suffix or 'no extension'!r}; give --input-format")
+        raise InputError(_("{path}: an old binary workbook ({suffix}); save it as .xlsx (Excel/WPS: Save As → "
+                           "Excel Workbook) or as CSV UTF-8").format(path=path, suffix=path.suffix))
+    if not path.suffix:
+        raise InputError(_("{path}: cannot tell the format from 'no extension'; give --input-format").format(path=path))
+    raise InputError(_("{path}: cannot tell the format from {suffix!r}; give --input-format").format(
+        path=path, suffix=path.suffix))
 
 
 def _sheet_of(path: Path, input_format: str | None, encoding: str | None) -> str | None:
     if encoding:
-        raise InputError(f"--encoding: {path} is an .xlsx workbook, which has no text encoding to choose")
+        raise InputError(_("--encoding: {path} is an .xlsx workbook, which has no text encoding to choose").format(
+            path=path))
     return split_format(input_format)[1]
 
 
@@ -254,7 +262,7 @@ def read_records(path: Path, *, encoding: str | None = None, input_format: str |
     """Records of the file in order. Structural problems (bad CSV quoting, invalid JSON) raise InputError
     naming the line; field validation is the caller's."""
     if not path.is_file():
-        raise InputError(f"{path}: no such file")
+        raise InputError(_("{path}: no such file").format(path=path))
     kind = detect_format(path, input_format)
     if kind == "xlsx":
         yield from _xlsx_records(path, _sheet_of(path, input_format, encoding))
@@ -265,7 +273,7 @@ def read_records(path: Path, *, encoding: str | None = None, input_format: str |
     try:
         codecs.lookup(enc)
     except LookupError:
-        raise InputError(f"--encoding: unknown encoding {enc!r}") from None
+        raise InputError(_("--encoding: unknown encoding {encoding!r}").format(encoding=enc)) from None
     try:
         if kind == "csv":
             yield from _csv(path, enc)
@@ -281,7 +289,7 @@ def _undecodable(path: Path, encoding: str) -> InputError:
     """The error for a file that does not decode with ``encoding`` (given with --encoding), at the first line
     that does not (found by reading again, only now: a text reader fails a whole buffer ahead of the line)."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    line, reason = 1, "it does not decode"
+    line, reason = 1, _("it does not decode")
     with path.open("rb") as fh:
         try:
             for raw in fh:
@@ -289,8 +297,9 @@ def _undecodable(path: Path, encoding: str) -> InputError:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError as error:
             reason = error.reason
-    return InputError(f"{path}:{line}: not valid {encoding} text ({reason}); give the file's --encoding, or leave "
-                      "--encoding out to detect UTF-8 or GB18030")
+    return InputError(_("{path}:{line}: not valid {encoding} text ({reason}); give the file's --encoding, or leave "
+                        "--encoding out to detect UTF-8 or GB18030").format(path=path, line=line, encoding=encoding,
+                                                                            reason=reason))
 
 
 def _csv(path: Path, encoding: str) -> Iterator[Record]:
@@ -303,20 +312,31 @@ def _csv(path: Path, encoding: str) -> Iterator[Record]:
             names = [h.strip() for h in header]
             dup = sorted({n for n in names if names.count(n) > 1})
             if dup or any(not n for n in names):
-                what = f"duplicate column(s) {', '.join(dup)}" if dup else "an empty column name"
-                raise InputError(f"{path}:1: header has {what}")
+                raise _bad_header(f"{path}:1", dup)
             last = reader.line_num
             for row in reader:
                 start, last = last + 1, reader.line_num
                 if not any(cell.strip() for cell in row):
                     continue
                 if len(row) != len(names):
-                    raise InputError(f"{path}:{start}: {len(row)} fields, the header has {len(names)}; nothing "
-                                     "imported")
+                    raise _wrong_width(path, start, len(row), len(names))
                 yield Record(start, dict(zip(names, [c[1:] if c[:2] in _NEUTRALIZED else c for c in row],
                                              strict=True)))
         except csv.Error as error:
             raise _malformed(path, encoding, error) from None
+
+
+def _bad_header(where: str, dup: list[str]) -> InputError:
+    """The error for a CSV header with a repeated or empty column name (``where``: ``FILE:1``)."""
+    if dup:
+        return InputError(_("{where}: header has duplicate column(s) {columns}").format(where=where,
+                                                                                       columns=", ".join(dup)))
+    return InputError(_("{where}: header has an empty column name").format(where=where))
+
+
+def _wrong_width(path: Path, line: int, count: int, width: int) -> InputError:
+    return InputError(_("{path}:{line}: {count} fields, the header has {width}; nothing imported").format(
+        path=path, line=line, count=count, width=width))
 
 
 def _malformed(path: Path, encoding: str, error: csv.Error) -> InputError:
@@ -331,8 +351,10 @@ def _malformed(path: Path, encoding: str, error: csv.Error) -> InputError:
                 if next(reader, None) is None:
                     break
     text = str(error)
-    hint = "; a quote that is never closed?" if "field limit" in text or "unexpected end of data" in text else ""
-    return InputError(f"{path}:{start}: malformed CSV ({text}{hint})")
+    if "field limit" in text or "unexpected end of data" in text:
+        return InputError(_("{path}:{line}: malformed CSV ({error}; a quote that is never closed?)").format(
+            path=path, line=start, error=text))
+    return InputError(_("{path}:{line}: malformed CSV ({error})").format(path=path, line=start, error=text))
 
 
 # The export's spreadsheet-formula guard (a leading ' before = + - @) is undone on reading, so files round-trip.
@@ -347,11 +369,11 @@ def _jsonl(path: Path, encoding: str) -> Iterator[Record]:
             try:
                 value = json.loads(text)
             except json.JSONDecodeError as error:
-                raise InputError(f"{path}:{number}: invalid JSON ({error.msg})") from None
+                raise _invalid_json(path, number, error.msg) from None
             except (ValueError, RecursionError) as error:
-                raise InputError(f"{path}:{number}: invalid JSON ({_refused_json(error)})") from None
+                raise _invalid_json(path, number, _refused_json(error)) from None
             if not isinstance(value, dict):
-                raise InputError(f"{path}:{number}: each line must be a JSON object")
+                raise InputError(_("{path}:{line}: each line must be a JSON object").format(path=path, line=number))
             yield Record(number, value)
 
 
@@ -359,8 +381,13 @@ def _refused_json(error: ValueError | RecursionError) -> str:
     """What the standard decoder refuses besides syntax: integers longer than Python converts (ValueError, 4,300
     digits by default) and nesting deeper than the recursion limit (RecursionError)."""
     if isinstance(error, RecursionError):
-        return "nested too deeply"
-    return f"a number of more than {sys.get_int_max_str_digits()} digits"
+        return _("nested too deeply")
+    return _("a number of more than {digits} digits").format(digits=sys.get_int_max_str_digits())
+
+
+def _invalid_json(path: Path, line: int, message: str) -> InputError:
+    """``message``: the standard decoder's own words (Expecting value...), kept as it says them."""
+    return InputError(_("{path}:{line}: invalid JSON ({message})").format(path=path, line=line, message=message))
 
 
 def _long_number(text: str, start: int) -> int:
@@ -403,13 +430,13 @@ def _json(path: Path, encoding: str) -> Iterator[Record]:
                     return ""
 
         def invalid(message: str, at: int) -> InputError:
-            return InputError(f"{path}:{lines_before + buf.count(chr(10), 0, at) + 1}: invalid JSON ({message})")
+            return _invalid_json(path, lines_before + buf.count(chr(10), 0, at) + 1, message)
 
         first = skip_space()
         if first != "[":
             if not first:
                 raise invalid("Expecting value", pos)
-            raise InputError(f"{path}: expected a JSON array of objects")
+            raise InputError(_("{path}: expected a JSON array of objects").format(path=path))
         pos += 1
         index = 0
         following = skip_space()
@@ -426,7 +453,7 @@ def _json(path: Path, encoding: str) -> Iterator[Record]:
                 raise invalid(_refused_json(error), _long_number(buf, pos)) from None
             index += 1
             if not isinstance(value, dict):
-                raise InputError(f"{path}: item {index} is not an object")
+                raise InputError(_("{path}: item {index} is not an object").format(path=path, index=index))
             pos = end
             yield Record(index, value)
             following = skip_space()
@@ -480,7 +507,7 @@ def read_table(path: Path, *, encoding: str | None = None, input_format: str | N
     objects are laid out along the first object's keys, and a later object with another key is an error). Line
     numbers are given for rows of the batch last yielded (for JSON, nothing else is kept)."""
     if not path.is_file():
-        raise InputError(f"{path}: no such file")
+        raise InputError(_("{path}: no such file").format(path=path))
     kind = detect_format(path, input_format)
     if kind == "xlsx":
         return _xlsx_table(path, _sheet_of(path, input_format, encoding), batch)
@@ -499,8 +526,8 @@ def read_table(path: Path, *, encoding: str | None = None, input_format: str | N
             for record in records:
                 extra = sorted(set(record.values) - set(header))
                 if extra:
-                    raise InputError(f"{path}:{record.line}: {extra[0]}: a key the first object does not have; "
-                                     "nothing imported")
+                    raise InputError(_("{path}:{line}: {key}: a key the first object does not have; nothing "
+                                       "imported").format(path=path, line=record.line, key=extra[0]))
                 chunk.append([record.values.get(h) for h in header])
                 lines.append(record.line)
                 if len(chunk) >= batch:
@@ -518,14 +545,15 @@ def read_table(path: Path, *, encoding: str | None = None, input_format: str | N
     try:
         codecs.lookup(enc)
     except LookupError:
-        raise InputError(f"--encoding: unknown encoding {enc!r}") from None
+        raise InputError(_("--encoding: unknown encoding {encoding!r}").format(encoding=enc)) from None
     fh = path.open(encoding=enc, newline="")
     reader = csv.reader(fh, strict=True)
     try:
         header_row = next(reader, None)
     except csv.Error as error:
         fh.close()
-        raise InputError(f"{path}:1: cannot read the header ({error})") from None
+        raise InputError(_("{path}:{line}: cannot read the header ({error})").format(path=path, line=1,
+                                                                                     error=error)) from None
     except UnicodeDecodeError:
         fh.close()
         raise _undecodable(path, enc) from None
@@ -536,8 +564,7 @@ def read_table(path: Path, *, encoding: str | None = None, input_format: str | N
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup or any(not n for n in names):
         fh.close()
-        what = f"duplicate column(s) {', '.join(dup)}" if dup else "an empty column name"
-        raise InputError(f"{path}:1: header has {what}")
+        raise _bad_header(f"{path}:1", dup)
     width = len(names)
 
     def rows() -> Iterator[tuple[int, list[list[Any]]]]:
@@ -552,8 +579,7 @@ def read_table(path: Path, *, encoding: str | None = None, input_format: str | N
                             kept.append(row)
                         elif row and any(cell.strip() for cell in row):
                             line = _csv_lines(path, enc, width, [start + len(kept)])[0]
-                            raise InputError(f"{path}:{line}: {len(row)} fields, the header has {width}; "
-                                             "nothing imported")
+                            raise _wrong_width(path, line, len(row), width)
                     chunk = kept
                 if chunk:
                     yield start, chunk

@@ -37,6 +37,7 @@ from typing import IO, Any
 from xml.sax.saxutils import escape as _xml_escape
 
 from salescli.errors import InputError
+from salescli.i18n import _
 
 MAX_ROWS = 1_048_576  # the most rows a sheet holds (Excel, LibreOffice and WPS)
 MAX_COLUMNS = 16_384
@@ -225,8 +226,8 @@ def _cell(ref: str, value: Any, style: str | None) -> str:
     if kind is str:
         text = value
         if len(text) > MAX_TEXT:
-            raise InputError(f"cell {ref}: {len(text):,} characters; a spreadsheet cell holds at most {MAX_TEXT:,} "
-                             "(export as csv or json)")
+            raise InputError(_("cell {ref}: {length:,} characters; a spreadsheet cell holds at most {most:,} "
+                               "(export as csv or json)").format(ref=ref, length=len(text), most=MAX_TEXT))
         prefix = ' s="5"' if text.startswith(_FORMULA_START) else ""
         return f'<c r="{ref}"{prefix} t="inlineStr"><is><t{_space(text)}>{xml_text(text)}</t></is></c>'
     if kind is bool:
@@ -265,8 +266,8 @@ def _sheet_xml_rows(sheet: Sheet, letters: list[str]) -> Iterator[str]:
     for values in sheet.rows:
         number += 1
         if number > MAX_ROWS:
-            raise InputError(f"more than {MAX_ROWS - 1:,} rows: a spreadsheet sheet holds at most {MAX_ROWS:,} "
-                             "(export as csv or json)")
+            raise InputError(_("more than {rows:,} rows: a spreadsheet sheet holds at most {most:,} (export as csv "
+                               "or json)").format(rows=MAX_ROWS - 1, most=MAX_ROWS))
         if len(values) > width:
             raise ValueError("a row is wider than the header")
         cells = "".join([_cell(f"{letters[i]}{number}", v, styles[i]) for i, v in enumerate(values)])
@@ -300,7 +301,8 @@ def write_workbook(out: IO[bytes], sheets: Sequence[Sheet]) -> None:
         for number, sheet in enumerate(sheets, 1):
             width = max(len(sheet.header), 1)
             if width > MAX_COLUMNS:
-                raise InputError(f"{width} columns: a sheet holds at most {MAX_COLUMNS}")
+                raise InputError(_("{width} columns: a sheet holds at most {most}").format(width=width,
+                                                                                         most=MAX_COLUMNS))
             letters = [column_letters(i) for i in range(width)]
             with archive.open(f"xl/worksheets/sheet{number}.xml", "w") as member:
                 member.write(_sheet_begin(sheet, width).encode())
@@ -423,18 +425,21 @@ class Workbook:
         try:
             self.zip = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, OSError) as error:
-            detail = "an old .xls or an encrypted workbook? save it as .xlsx" if isinstance(
-                error, zipfile.BadZipFile) else str(error)
-            raise InputError(f"{path}: not an .xlsx workbook ({detail})") from None
+            if isinstance(error, zipfile.BadZipFile):
+                raise InputError(_("{path}: not an .xlsx workbook (an old .xls or an encrypted workbook? save it as "
+                                   ".xlsx)").format(path=path)) from None
+            raise InputError(_("{path}: not an .xlsx workbook ({error})").format(path=path, error=error)) from None
         try:
             self.sheets, self.date1904 = self._workbook()
             self.date_styles = self._date_styles()
         except KeyError as error:
             self.zip.close()
-            raise InputError(f"{path}: not an .xlsx workbook (no {error.args[0]})") from None
+            raise InputError(_("{path}: not an .xlsx workbook (no {part})").format(path=path,
+                                                                                  part=error.args[0])) from None
         except (UnicodeDecodeError, ValueError, zipfile.BadZipFile) as error:
             self.zip.close()
-            raise InputError(f"{path}: a damaged workbook ({error}); save it again as .xlsx") from None
+            raise InputError(_("{path}: a damaged workbook ({error}); save it again as .xlsx").format(
+                path=path, error=error)) from None
         self._strings: SharedStrings | None = None
 
     def close(self) -> None:
@@ -513,7 +518,8 @@ class Workbook:
         if name is None:
             visible = [s for s in self.sheets if s.state == "visible"]
             if not visible:
-                raise InputError(f"{self.path}: the workbook has no visible sheet; name one with --sheet")
+                raise InputError(_("{path}: the workbook has no visible sheet; name one with --sheet").format(
+                    path=self.path))
             return visible[0]
         for sheet in self.sheets:
             if sheet.name == name:
@@ -521,8 +527,10 @@ class Workbook:
         for sheet in self.sheets:
             if sheet.name.strip().lower() == name.strip().lower():
                 return sheet
-        names = ", ".join(repr(s.name) + (" (hidden)" if s.state != "visible" else "") for s in self.sheets)
-        raise InputError(f"--sheet: {self.path} has no sheet {name!r} (sheets: {names})")
+        names = ", ".join(_("{name} (hidden)").format(name=repr(s.name)) if s.state != "visible" else repr(s.name)
+                          for s in self.sheets)
+        raise InputError(_("--sheet: {path} has no sheet {name!r} (sheets: {names})").format(path=self.path, name=name,
+                                                                                             names=names))
 
 
 _SI = re.compile(r"<(?:\w+:)?si\b[^>]*>(.*?)</(?:\w+:)?si>|<(?:\w+:)?si\s*/>", re.S)
@@ -624,21 +632,21 @@ class SheetReader:
             return _text(inline or "")
         if raw is None:
             if formula:
-                raise CellError(row, col, "a formula without a saved value (open and save the file in Excel, WPS "
-                                          "or LibreOffice, or paste values)")
+                raise CellError(row, col, _("a formula without a saved value (open and save the file in Excel, WPS "
+                                            "or LibreOffice, or paste values)"))
             return ""
         if kind == "s":
             try:
                 return self.book.strings[int(raw)]
             except (ValueError, IndexError):
-                raise CellError(row, col, f"refers to shared string {raw!r}, which the workbook does not have") \
-                    from None
+                raise CellError(row, col, _("refers to shared string {raw!r}, which the workbook does not have")
+                                .format(raw=raw)) from None
         if kind in ("", "n"):
             if style in self.date_styles:
                 try:
                     moment = from_serial(float(raw), date1904=self.book.date1904)
                 except (ValueError, OverflowError):
-                    raise CellError(row, col, f"{raw!r} is not a date") from None
+                    raise CellError(row, col, _("{raw!r} is not a date").format(raw=raw)) from None
                 return moment.isoformat()
             return number_text(raw)
         if kind in ("str", "d"):
@@ -646,7 +654,8 @@ class SheetReader:
         if kind == "b":
             return "true" if raw.strip() in ("1", "true") else "false"
         if kind == "e":
-            raise CellError(row, col, f"the cell holds the error {_text(raw)} (fix the formula or paste values)")
+            raise CellError(row, col, _("the cell holds the error {error} (fix the formula or paste values)").format(
+                error=_text(raw)))
         return _text(raw)
 
     def _general(self, number: int, body: str) -> list[str]:
@@ -656,7 +665,7 @@ class SheetReader:
             ref = attrs.get("r")
             col = column_index(re.match(r"[A-Za-z]*", ref).group()) if ref else len(values)  # type: ignore[union-attr]
             if col >= MAX_COLUMNS:
-                raise CellError(number, col, "beyond the last column a sheet has")
+                raise CellError(number, col, _("beyond the last column a sheet has"))
             inline = None
             raw = None
             if inner:
@@ -742,7 +751,7 @@ class SheetReader:
             if r1 == number:
                 active.append((r1, r2, c1, c2, values[c1] if c1 < len(values) else ""))
         active[:] = [m for m in active if m[1] >= number]
-        for _, _, c1, c2, value in active:
+        for _first, _last, c1, c2, value in active:
             if len(values) <= c2:
                 values = values + [""] * (c2 + 1 - len(values))
             for col in range(c1, c2 + 1):
@@ -814,9 +823,11 @@ def open_table(path: Path, sheet: str | None = None) -> XlsxTable:
     dup = sorted({n for n in header if header.count(n) > 1})
     if dup or any(not n for n in header):
         book.close()
-        what = f"duplicate column(s) {', '.join(dup)}" if dup else \
-            f"an empty column name (column {column_letters(header.index(''))})"
-        raise InputError(f"{where}: header has {what}")
+        if dup:
+            raise InputError(_("{where}: header has duplicate column(s) {columns}").format(where=where,
+                                                                                          columns=", ".join(dup)))
+        raise InputError(_("{where}: header has an empty column name (column {column})").format(
+            where=where, column=column_letters(header.index(""))))
     width = len(header)
 
     def body() -> Iterator[tuple[int, list[str]]]:
@@ -825,8 +836,9 @@ def open_table(path: Path, sheet: str | None = None) -> XlsxTable:
                 if len(values) > width:
                     extra = next((i for i in range(width, len(values)) if values[i].strip()), None)
                     if extra is not None:
-                        raise InputError(f"{path}:{sheet_ref(info.name)}!{number}: column {column_letters(extra)}: "
-                                         "a value in a column with no header; nothing imported")
+                        raise InputError(_("{where}: column {column}: a value in a column with no header; nothing "
+                                           "imported").format(where=f"{path}:{sheet_ref(info.name)}!{number}",
+                                                              column=column_letters(extra)))
                     values = values[:width]
                 elif len(values) < width:
                     values = values + [""] * (width - len(values))
@@ -847,6 +859,7 @@ def _located(path: Path, sheet: str, rows: Iterator[tuple[int, list[str]]],
         column = header[error.column] if error.column < len(header) else column_letters(error.column)
         raise InputError(f"{path}:{sheet_ref(sheet)}!{error.row}: {column}: {error.message}") from None
     except zipfile.BadZipFile as error:
-        raise InputError(f"{path}: a damaged workbook ({error})") from None
+        raise InputError(_("{path}: a damaged workbook ({error})").format(path=path, error=error)) from None
     except UnicodeDecodeError:
-        raise InputError(f"{path}:{sheet_ref(sheet)}: not UTF-8 XML; save the workbook again as .xlsx") from None
+        raise InputError(_("{where}: not UTF-8 XML; save the workbook again as .xlsx").format(
+            where=f"{path}:{sheet_ref(sheet)}")) from None

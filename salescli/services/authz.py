@@ -20,6 +20,7 @@ from sqlalchemy import Connection, select
 
 from salescli import models
 from salescli.errors import InputError, PolicyError
+from salescli.i18n import _
 
 R = models.reps
 
@@ -40,9 +41,14 @@ class Actor:
 
     @property
     def label(self) -> str:
+        """Who is acting, for a person to read (translated)."""
         if self.handle is None:
-            return f"the administrator ({self.login})" if self.login else "the administrator"
-        return f"{self.role} {self.handle!r}"
+            return _("the administrator ({login})").format(login=self.login) if self.login else _("the administrator")
+        if self.role == "manager":
+            return _("manager {handle!r}").format(handle=self.handle)
+        if self.role == "rep":
+            return _("rep {handle!r}").format(handle=self.handle)
+        return _("{role} {handle!r}").format(role=self.role, handle=self.handle)
 
 
 def canonical(handle: str) -> str:
@@ -53,15 +59,18 @@ def canonical(handle: str) -> str:
 def _known(conn: Connection) -> str:
     handles = conn.execute(select(R.c.handle).where(R.c.active.is_(True)).order_by(R.c.handle).limit(20)).scalars()
     listed = ", ".join(handles)
-    return f"known: {listed}" if listed else "no reps yet: 'salescli rep add HANDLE --name NAME'"
+    if not listed:
+        return _("no reps yet: 'salescli rep add HANDLE --name NAME'")
+    return _("known: {handles}").format(handles=listed)
 
 
 def _by_handle(conn: Connection, handle: str, option: str) -> dict[str, Any]:
     row = conn.execute(select(R).where(R.c.handle == canonical(handle))).mappings().first()
     if row is None:
-        raise InputError(f"{option}: no rep {handle.strip()!r} ({_known(conn)})")
+        raise InputError(_("{option}: no rep {handle!r} ({known})").format(option=option, handle=handle.strip(),
+                                                                          known=_known(conn)))
     if not row["active"]:
-        raise PolicyError(f"{option}: rep {row['handle']!r} is disabled")
+        raise PolicyError(_("{option}: rep {handle!r} is disabled").format(option=option, handle=row["handle"]))
     return dict(row)
 
 
@@ -85,14 +94,15 @@ def resolve(conn: Connection, requested: str | None, *, option: str = "--rep", b
     row = conn.execute(select(R).where(R.c.login == login)).mappings().first()
     if row is not None:
         if not row["active"]:
-            raise PolicyError(f"login {login}: rep {row['handle']!r} is disabled; a manager can enable it")
+            raise PolicyError(_("login {login}: rep {handle!r} is disabled; a manager can enable it").format(
+                login=login, handle=row["handle"]))
         if requested and canonical(requested) != row["handle"]:
-            raise PolicyError(f"you are logged in as {login} (rep {row['handle']}); {option} can only name "
-                              "yourself on a team database")
+            raise PolicyError(_("you are logged in as {login} (rep {handle}); {option} can only name "
+                                "yourself on a team database").format(login=login, handle=row["handle"], option=option))
         return _actor(dict(row), login)
     if not admin:
-        raise PolicyError(f"login {login} is not a salescli rep; a manager adds it with "
-                          f"'salescli rep add HANDLE --name NAME --login-name {login}'")
+        raise PolicyError(_("login {login} is not a salescli rep; a manager adds it with "
+                            "'salescli rep add HANDLE --name NAME --login-name {login}'").format(login=login))
     if requested and requested.strip() and not (bootstrap and _no_reps(conn)):
         return _actor(_by_handle(conn, requested, option), login)
     return Actor(id=None, handle=None, role="admin", login=login)
@@ -108,15 +118,15 @@ def _no_reps(conn: Connection) -> bool:
 def require_manager(actor: Actor | None, action: str) -> None:
     """Approvals, targets, reps, the catalog and team settings: managers only (a single user may)."""
     if actor is not None and not actor.is_manager:
-        raise PolicyError(f"{action} needs a manager; acting as {actor.label}")
+        raise PolicyError(_("{action} needs a manager; acting as {actor}").format(action=action, actor=actor.label))
 
 
 def approver(actor: Actor | None, action: str) -> Actor:
     """An approval is signed by a named manager: a manager rep must be acting (a single user adds one and uses
     ``--rep``; the administrator names one with ``--rep``)."""
     if actor is None or actor.id is None or actor.role != "manager":
-        who = actor.label if actor is not None else "no rep (use --rep MANAGER)"
-        raise PolicyError(f"{action} needs a manager; acting as {who}")
+        who = actor.label if actor is not None else _("no rep (use --rep MANAGER)")
+        raise PolicyError(_("{action} needs a manager; acting as {actor}").format(action=action, actor=who))
     return actor
 
 
@@ -130,19 +140,22 @@ def require_owner(conn: Connection, actor: Actor | None, owner_id: int | None, w
     if can_change(actor, owner_id):
         return
     owner = conn.execute(select(R.c.handle).where(R.c.id == owner_id)).scalar()
-    raise PolicyError(f"{what} belongs to {owner}; only its owner or a manager can change it")
+    raise PolicyError(_("{what} belongs to {owner}; only its owner or a manager can change it").format(
+        what=what, owner=owner))
 
 
 def require_assignable(actor: Actor | None, owner_id: int | None, what: str) -> None:
     """A rep cannot give a record to someone else (or to nobody): only managers assign owners."""
     if actor is not None and not actor.is_manager and owner_id != actor.id:
-        raise PolicyError(f"{what}: only a manager can give a record to another rep; acting as {actor.label}")
+        raise PolicyError(_("{what}: only a manager can give a record to another rep; acting as {actor}").format(
+            what=what, actor=actor.label))
 
 
 def require_visible(actor: Actor | None, owner_id: int | None, what: str) -> None:
     """Listing someone else's records (``--owner bob``, ``--all``) is a manager's view."""
     if actor is not None and not actor.is_manager and owner_id != actor.id:
-        raise PolicyError(f"{what} needs a manager; {actor.handle} sees their own records")
+        raise PolicyError(_("{what} needs a manager; {handle} sees their own records").format(
+            what=what, handle=actor.handle))
 
 
 def scope(actor: Actor | None, owner_id: int | None, everyone: bool) -> int | None:

@@ -12,22 +12,27 @@ from sqlalchemy import Connection, Table, insert, select, update
 from salescli import models
 from salescli.domain.money import from_minor
 from salescli.errors import InputError, NotFound, PolicyError
+from salescli.i18n import N_, _
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
+# the record kinds named in messages (``entity`` below), for the catalog: translated where shown
+ENTITIES = (N_("lead"), N_("deal"), N_("customer"), N_("contact"), N_("task"), N_("ticket"), N_("hook"),
+            N_("event"), N_("order"), N_("quote"), N_("contract"), N_("demo"), N_("survey"), N_("product"))
 
 
 def parse_id(text: str | int, entity: str) -> int:
     """A record id from the command line: a positive whole number (``#12`` is accepted too)."""
     raw = str(text).strip().lstrip("#")
     if not raw.isdigit() or int(raw) <= 0 or int(raw) > MAX_ID:
-        raise InputError(f"{entity} id: {str(text)!r} is not an id (expected a number such as 12)")
+        raise InputError(_("{entity} id: {text!r} is not an id (expected a number such as 12)").format(
+            entity=_(entity), text=str(text)))
     return int(raw)
 
 
 def fetch(conn: Connection, table: Table, record_id: int, entity: str) -> dict[str, Any]:
     row = conn.execute(select(table).where(table.c.id == record_id)).mappings().first()
     if row is None:
-        raise NotFound(f"{entity} {record_id} not found")
+        raise NotFound(_("{entity} {id} not found").format(entity=_(entity), id=record_id))
     return dict(row)
 
 
@@ -81,7 +86,8 @@ def parse_document_number(text: str, kind: str, entity: str) -> str:
     number = text.strip().upper()
     match = re.fullmatch(rf"{kind}-(\d{{4}})-(\d{{1,8}})", number)
     if not match:
-        raise InputError(f"{entity}: {text!r} is not a {entity} number (like {kind}-2026-0001)")
+        raise InputError(_("{entity}: {text!r} is not a {entity} number (like {kind}-2026-0001)").format(
+            entity=_(entity), text=text, kind=kind))
     return f"{kind}-{match.group(1)}-{int(match.group(2)):04d}"
 
 
@@ -110,7 +116,7 @@ def ensure_can_change(conn: Connection, *, owner_id: int | None, actor: str | No
     R = models.reps
     rep = conn.execute(select(R.c.id, R.c.handle, R.c.role).where(R.c.handle == actor)).first()
     if rep is None:  # never trust a name that is not a rep
-        raise PolicyError(f"no rep {actor!r} may change {what}")
+        raise PolicyError(_("no rep {actor!r} may change {what}").format(actor=actor, what=what))
     authz.require_owner(conn, authz.Actor(id=rep.id, handle=rep.handle, role=rep.role), owner_id, what)
 
 

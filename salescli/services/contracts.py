@@ -14,6 +14,7 @@ from salescli.domain.dates import require_in_order
 from salescli.domain.money import bp_to_pct, from_minor
 from salescli.domain.pipeline import CONTRACT, DEAL, quote_status
 from salescli.errors import InputError, InvalidTransition, NotFound, PolicyError
+from salescli.i18n import _
 from salescli.services import deals, quotes
 from salescli.services.common import (
     audit,
@@ -44,13 +45,15 @@ def create(conn: Connection, quote_number: str, *, payment_terms: str | None, te
     quote = quotes.get_row(conn, number)
     status = quote_status(quote["status"], quote["valid_until"], at.date())
     if status != "accepted":
-        raise InvalidTransition(f"quote {number} is {status}; a contract needs an accepted quote "
-                                f"(salescli quote accept {number})")
+        raise InvalidTransition(_("quote {number} is {status}; a contract needs an accepted quote "
+                                  "(salescli quote accept {number})").format(number=number, status=status))
     existing = conn.execute(select(K.c.number).where(K.c.quote_id == quote["id"], K.c.status != "cancelled")).first()
     if existing:
-        raise PolicyError(f"quote {number} already has contract {existing[0]}")
+        raise PolicyError(_("quote {number} already has contract {contract}").format(number=number,
+                                                                                     contract=existing[0]))
     deals.get_open(conn, quote["deal_id"], actor=actor)
-    require_in_order(at, f"contract for quote {number} created", (quote["decided_at"], "the quote was accepted"))
+    require_in_order(at, _("contract for quote {number} created").format(number=number),
+                     (quote["decided_at"], _("the quote was accepted")))
     lines = conn.execute(select(models.quote_lines).where(models.quote_lines.c.quote_id == quote["id"])
                          .order_by(models.quote_lines.c.position)).mappings().all()
     carried = quotes.carried_terms(quote, at.date())
@@ -79,7 +82,7 @@ def create(conn: Connection, quote_number: str, *, payment_terms: str | None, te
 def get_row(conn: Connection, number: str) -> dict[str, Any]:
     row = conn.execute(select(K).where(K.c.number == parse_number(number))).mappings().first()
     if row is None:
-        raise NotFound(f"contract {number.strip().upper()} not found")
+        raise NotFound(_("contract {number} not found").format(number=number.strip().upper()))
     return dict(row)
 
 
@@ -88,16 +91,19 @@ def sign(conn: Connection, number: str, *, signed_by: str, at: datetime, rep_id:
     """Sign: the contract is frozen and the deal is won."""
     row = get_row(conn, number)
     who = fields.required_text("contracts", "signed_by", signed_by, field="--signed-by")
-    CONTRACT.check(row["status"], "signed", label=f"contract {row['number']}")
+    label = _("contract {number}").format(number=row["number"])
+    CONTRACT.check(row["status"], "signed", label=label)
     deal = deals.fetch_deal(conn, row["deal_id"])
-    ensure_can_change(conn, owner_id=deal["owner_id"], actor=actor, what=f"contract {row['number']}")
-    DEAL.check(deal["stage"], "won", label=f"deal {deal['id']}")
-    require_in_order(at, f"contract {row['number']} signed", (row["created_at"], "it was created"),
-                     (deal["created_at"], f"deal {deal['id']} was created"),
-                     (deal["stage_at"], f"deal {deal['id']} moved to {deal['stage']}"))
+    ensure_can_change(conn, owner_id=deal["owner_id"], actor=actor, what=label)
+    DEAL.check(deal["stage"], "won", label=_("deal {id}").format(id=deal["id"]))
+    require_in_order(at, _("contract {number} signed").format(number=row["number"]),
+                     (row["created_at"], _("it was created")),
+                     (deal["created_at"], _("deal {id} was created").format(id=deal["id"])),
+                     (deal["stage_at"], _("deal {id} moved to {stage}").format(id=deal["id"], stage=deal["stage"])))
     conn.execute(update(K).where(K.c.id == row["id"]).values(status="signed", signed_at=at, signed_by=who))
     conn.execute(update(D).where(D.c.id == deal["id"]).values(value_minor=row["net_minor"], closed_at=at))
-    deals.advance(conn, deal, "won", at=at, note=f"contract {row['number']} signed", rep_id=rep_id, actor=actor)
+    deals.advance(conn, deal, "won", at=at, note=f"contract {row['number']} signed", rep_id=rep_id, actor=actor,
+                  doing=_("deal {id}: contract {number} signed").format(id=deal["id"], number=row["number"]))
     audit(conn, at=at, rep=actor, entity="contract", entity_id=row["number"], action="sign",
           before={"status": row["status"]}, after={"status": "signed", "signed_by": who})
 
@@ -106,15 +112,16 @@ def close(conn: Connection, number: str, target: str, *, reason: str | None, at:
           actor: str | None) -> None:
     """Complete a signed contract (fully delivered), or cancel a draft or signed one. Amounts never change."""
     row = get_row(conn, number)
-    CONTRACT.check(row["status"], target, label=f"contract {row['number']}")
-    require_in_order(at, f"contract {row['number']} {target}", (row["created_at"], "it was created"),
-                     (row["signed_at"], "it was signed"))
+    CONTRACT.check(row["status"], target, label=_("contract {number}").format(number=row["number"]))
+    require_in_order(at, _("contract {number} {status}").format(number=row["number"], status=target),
+                     (row["created_at"], _("it was created")), (row["signed_at"], _("it was signed")))
     if target == "completed":
         open_orders = conn.execute(select(models.orders.c.number).where(
             models.orders.c.contract_id == row["id"],
             models.orders.c.status.notin_(("delivered", "closed", "cancelled")))).scalars().all()
         if open_orders:
-            raise PolicyError(f"contract {row['number']} still has open order(s) {', '.join(open_orders)}")
+            raise PolicyError(_("contract {number} still has open order(s) {orders}").format(
+                number=row["number"], orders=", ".join(open_orders)))
     text = fields.text("audit_log", "reason", reason, field="--reason") if reason else None
     conn.execute(update(K).where(K.c.id == row["id"]).values(status=target, closed_at=at))
     audit(conn, at=at, rep=actor, entity="contract", entity_id=row["number"], action=target,
@@ -154,7 +161,8 @@ def listing(conn: Connection, *, status: str | None = None, deal_id: int | None 
                           .outerjoin(R, R.c.id == D.c.owner_id)).order_by(K.c.number.desc()))
     if status:
         if status not in CONTRACT.states:
-            raise InputError(f"--status: {status!r} is not a contract status (one of {', '.join(CONTRACT.states)})")
+            raise InputError(_("--status: {status!r} is not a contract status (one of {states})").format(
+                status=status, states=", ".join(CONTRACT.states)))
         query = query.where(K.c.status == status)
     if deal_id is not None:
         query = query.where(K.c.deal_id == deal_id)

@@ -15,6 +15,7 @@ from salescli.domain import fields
 from salescli.domain.identity import name_key, normalize_email, normalize_phone, parse_tax_id
 from salescli.domain.money import from_minor, parse_amount, round_money, to_minor
 from salescli.errors import InputError, PolicyError
+from salescli.i18n import _
 from salescli.services.common import audit, ensure_can_change, fetch, insert_id, money_fields
 from salescli.services.merge import refuse_merged
 
@@ -51,7 +52,7 @@ def clean_fields(values: Mapping[str, Any], *, industries: Mapping[str, str] | N
         elif key == "tax_id":
             out["tax_id"] = parse_tax_id(value, field="--tax-id") if value.strip() else None
         else:
-            raise InputError(f"unknown customer field {key!r}")
+            raise InputError(_("unknown customer field {key!r}").format(key=key))
     return out
 
 
@@ -65,7 +66,7 @@ def find_by_name(conn: Connection, name: str) -> dict[str, Any] | None:
     """The customer with this name (folded); one merged into another leads to the one kept."""
     row = conn.execute(select(C).where(C.c.name_key == name_key(name))
                        .order_by(C.c.merged_into.is_not(None), C.c.id)).mappings().first()
-    for _ in range(100):  # (a chain of merges: kept records are never merged themselves, but be safe)
+    for _step in range(100):  # (a chain of merges: kept records are never merged themselves, but be safe)
         if row is None or row["merged_into"] is None:
             break
         row = conn.execute(select(C).where(C.c.id == row["merged_into"])).mappings().first()
@@ -77,11 +78,12 @@ def add(conn: Connection, *, values: Mapping[str, Any], owner_id: int | None, at
         industries: Mapping[str, str] | None = None) -> int:
     row = clean_fields(values, industries=industries)
     if "name" not in row:
-        raise InputError("name is required")
+        raise InputError(_("name is required"))
     existing = find_by_name(conn, row["name"])
     if existing and not allow_duplicate:
-        raise PolicyError(f"customer {existing['name']!r} already exists (id {existing['id']}); "
-                          "use --allow-duplicate to add another with the same name")
+        raise PolicyError(_("customer {name!r} already exists (id {id}); "
+                            "use --allow-duplicate to add another with the same name").format(
+            name=existing["name"], id=existing["id"]))
     row.update(owner_id=owner_id, created_at=at, updated_at=at)
     row["tier"] = tier_of(row, targets)
     customer_id = insert_id(conn, C, row)
@@ -95,12 +97,12 @@ def update_customer(conn: Connection, customer_id: int, *, values: Mapping[str, 
                     industries: Mapping[str, str] | None = None) -> dict[str, Any]:
     before = fetch(conn, C, customer_id, "customer")
     refuse_merged(before, "customer")
-    ensure_can_change(conn, owner_id=before["owner_id"], actor=actor, what=f"customer {customer_id}")
+    ensure_can_change(conn, owner_id=before["owner_id"], actor=actor, what=_("customer {id}").format(id=customer_id))
     changes = clean_fields(values, industries=industries)
     if owner_id is not None:
         changes["owner_id"] = owner_id
     if not changes:
-        raise InputError("nothing to update: give at least one field option (see --help)")
+        raise InputError(_("nothing to update: give at least one field option (see --help)"))
     after = {**before, **changes}
     changes["tier"] = tier_of(after, targets)
     changes["updated_at"] = at
@@ -158,7 +160,7 @@ BREAKDOWNS = ("tier", "industry", "city", "size", "region", "owner")
 def breakdown(conn: Connection, by: str) -> list[dict[str, Any]]:
     """Counts and budget totals per value of ``by``, aggregated in SQL, largest first."""
     if by not in BREAKDOWNS:
-        raise InputError(f"--by: {by!r} is not one of {', '.join(BREAKDOWNS)}")
+        raise InputError(_("--by: {by!r} is not one of {choices}").format(by=by, choices=", ".join(BREAKDOWNS)))
     column = R.c.handle if by == "owner" else C.c[by]
     total = func.coalesce(func.sum(C.c.budget_minor), 0)
     query = (select(column.label("key"), func.count().label("customers"), total.label("budget_minor"),
@@ -228,14 +230,15 @@ def add_contact(conn: Connection, *, customer_id: int, values: Mapping[str, Any]
                 actor: str | None) -> int:
     customer = fetch(conn, C, customer_id, "customer")
     refuse_merged(customer, "customer")
-    ensure_can_change(conn, owner_id=customer["owner_id"], actor=actor, what=f"customer {customer_id}")
+    ensure_can_change(conn, owner_id=customer["owner_id"], actor=actor,
+                      what=_("customer {id}").format(id=customer_id))
     row = clean_contact(values, region=region)
     if row.get("email_key"):
         dup = conn.execute(select(K.c.id).where(K.c.customer_id == customer_id,
                                                 K.c.email_key == row["email_key"])).first()
         if dup:
-            raise PolicyError(f"customer {customer_id} already has a contact with email {row['email']} "
-                              f"(contact {dup[0]})")
+            raise PolicyError(_("customer {id} already has a contact with email {email} (contact {contact})").format(
+                id=customer_id, email=row["email"], contact=dup[0]))
     row.update(customer_id=customer_id, created_at=at)
     contact_id = insert_id(conn, K, row)
     _search().index(conn, "contact", contact_id, row)

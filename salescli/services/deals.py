@@ -16,13 +16,14 @@ from salescli.domain.lost import DEFAULT_REASONS, Reasons
 from salescli.domain.money import bp_to_pct, from_minor, round_money
 from salescli.domain.pipeline import DEAL, DEAL_OPEN, STAGE_PROBABILITY, win_probability
 from salescli.errors import InputError, InvalidTransition
+from salescli.i18n import N_, _
 from salescli.services.common import audit, ensure_can_change, fetch, insert_id, money_fields
 
 D = models.deals
 E = models.deal_events
 R = models.reps
 C = models.customers
-_CREATED = "the deal was created"
+_CREATED = N_("the deal was created")  # translated where shown
 
 
 def value_column(today: date) -> ColumnElement[Any]:
@@ -64,33 +65,39 @@ def fetch_deal(conn: Connection, deal_id: int) -> dict[str, Any]:
 
 
 def get_open(conn: Connection, deal_id: int, *, actor: str | None = None, at: datetime | None = None,
-             doing: str = "this change") -> dict[str, Any]:
+             doing: str | None = None) -> dict[str, Any]:
     """The deal, which must still be open (not won or lost) for pipeline work on it, and the acting rep's
     to change (or any, for a manager). With ``at``, work dated before the deal was created is refused
-    (``doing`` names it in the message)."""
+    (``doing`` names it in the message, whole and translated: "deal 12: quote created"; default "deal 12: this
+    change")."""
     deal = fetch(conn, D, deal_id, "deal")
-    ensure_can_change(conn, owner_id=deal["owner_id"], actor=actor, what=f"deal {deal_id}")
+    ensure_can_change(conn, owner_id=deal["owner_id"], actor=actor, what=_("deal {id}").format(id=deal_id))
     if deal["stage"] not in DEAL_OPEN:
-        raise InvalidTransition(f"deal {deal_id} is {deal['stage']}, which is final")
+        raise InvalidTransition(_("deal {id} is {stage}, which is final").format(id=deal_id, stage=deal["stage"]))
     if at is not None:
-        require_in_order(at, f"deal {deal_id}: {doing}", (deal["created_at"], "the deal was created"))
+        require_in_order(at, doing or _("deal {id}: this change").format(id=deal_id), (deal["created_at"], _(_CREATED)))
     return deal
 
 
 def stage_change_in_order(deal: dict[str, Any], target: str, *, at: datetime, doing: str) -> None:
     """Dates in order for the deal: nothing on it before it was created, and a stage change (to ``target``, if it
-    moves the deal) not before its last one."""
+    moves the deal) not before its last one. ``doing``: the change, whole and translated ("deal 12: lost")."""
     moves = target == "lost" or DEAL.order.index(target) > DEAL.order.index(deal["stage"])
-    require_in_order(at, f"deal {deal['id']}: {doing}", (deal["created_at"], "the deal was created"),
-                     (deal["stage_at"] if moves else None, f"it moved to {deal['stage']}"))
+    require_in_order(at, doing, (deal["created_at"], _(_CREATED)),
+                     (deal["stage_at"] if moves else None, _("it moved to {stage}").format(stage=deal["stage"])))
 
 
 def advance(conn: Connection, deal: dict[str, Any], target: str, *, at: datetime, note: str | None,
-            rep_id: int | None, actor: str | None) -> str:
-    """Move the deal forward to ``target`` (never back: a later stage stays); record the change. Work dated
-    before the deal was created, or a move dated before its last stage change, is refused (exit 2)."""
-    stage = DEAL.promote(deal["stage"], target, label=f"deal {deal['id']}")
-    stage_change_in_order(deal, stage, at=at, doing=note or f"moving to {stage}")
+            rep_id: int | None, actor: str | None, doing: str | None = None) -> str:
+    """Move the deal forward to ``target`` (never back: a later stage stays); record the change (``note``: stored
+    with it, as is). Work dated before the deal was created, or a move dated before its last stage change, is
+    refused (exit 2; ``doing`` names the change there, whole and translated: "deal 12: demo 3"; default
+    "deal 12: NOTE", else "deal 12: moving to STAGE")."""
+    stage = DEAL.promote(deal["stage"], target, label=_("deal {id}").format(id=deal["id"]))
+    if doing is None:
+        doing = (_("deal {id}: {note}").format(id=deal["id"], note=note) if note
+                 else _("deal {id}: moving to {stage}").format(id=deal["id"], stage=stage))
+    stage_change_in_order(deal, stage, at=at, doing=doing)
     if stage != deal["stage"]:
         conn.execute(update(D).where(D.c.id == deal["id"]).values(stage=stage, stage_at=at, updated_at=at))
         conn.execute(insert(E).values(deal_id=deal["id"], at=at, from_stage=deal["stage"], to_stage=stage,
@@ -136,12 +143,12 @@ def log(conn: Connection, deal_id: int, *, kind: str, summary: str, next_day: da
     from salescli.domain.deals import parse_kind
 
     deal = fetch(conn, D, deal_id, "deal")
-    ensure_can_change(conn, owner_id=deal["owner_id"], actor=actor, what=f"deal {deal_id}")
+    ensure_can_change(conn, owner_id=deal["owner_id"], actor=actor, what=_("deal {id}").format(id=deal_id))
     kind = parse_kind(kind)
     text = fields.required_text("activities", "summary", summary, field="--summary")
-    require_in_order(at, f"deal {deal_id}: {kind} logged", (deal["created_at"], _CREATED))
+    require_in_order(at, _("deal {id}: {kind} logged").format(id=deal_id, kind=kind), (deal["created_at"], _(_CREATED)))
     if next_day is not None:
-        require_in_order(next_day, f"deal {deal_id}: --next", (at.date(), "the activity"))
+        require_in_order(next_day, _("deal {id}: --next").format(id=deal_id), (at.date(), _("the activity")))
     activity_id = insert_id(conn, models.activities, {"deal_id": deal_id, "kind": kind, "at": at, "summary": text,
                                                       "next_step": next_day, "rep_id": rep_id})
     audit(conn, at=at, rep=actor, entity="deal", entity_id=deal_id, action="log",
@@ -160,13 +167,13 @@ def update_deal(conn: Connection, deal_id: int, *, title: str | None = None, exp
                 owner_id: int | None = None, at: datetime, actor: str | None) -> dict[str, Any]:
     """Change an open deal's title, expected close, value set by hand, probability, next step or owner (the owner:
     a manager's change, checked by the caller with authz.require_assignable); the audit log keeps the history."""
-    deal = get_open(conn, deal_id, actor=actor, at=at, doing="updated")
+    deal = get_open(conn, deal_id, actor=actor, at=at, doing=_("deal {id}: updated").format(id=deal_id))
     changes: dict[str, Any] = {}
     if title is not None:
         changes["title"] = fields.required_text("deals", "title", title, field="--title")
     if expected_close is not None:
-        require_in_order(expected_close, f"deal {deal_id}: --expected-close",
-                         (deal["created_at"].date(), _CREATED))
+        require_in_order(expected_close, _("deal {id}: --expected-close").format(id=deal_id),
+                         (deal["created_at"].date(), _(_CREATED)))
         changes["expected_close"] = expected_close
     if value is not None:
         from salescli.domain.money import to_minor
@@ -179,7 +186,7 @@ def update_deal(conn: Connection, deal_id: int, *, title: str | None = None, exp
     if owner_id is not None:
         changes["owner_id"] = owner_id
     if not changes:
-        raise InputError("nothing to update: give at least one field option (see --help)")
+        raise InputError(_("nothing to update: give at least one field option (see --help)"))
     conn.execute(update(D).where(D.c.id == deal_id).values(**changes, updated_at=at))
     if "title" in changes:
         from salescli.services import search
@@ -199,11 +206,11 @@ def lose(conn: Connection, deal_id: int, *, reason: str, at: datetime, rep_id: i
     """Mark an open deal lost for a reason of the team's list (a key or an alias: 价格 → price; anything else is
     refused, exit 2, listing the keys), stored as its key; ``note``: the rep's words, kept beside it."""
     deal = fetch(conn, D, deal_id, "deal")
-    ensure_can_change(conn, owner_id=deal["owner_id"], actor=actor, what=f"deal {deal_id}")
-    DEAL.check(deal["stage"], "lost", label=f"deal {deal_id}")
+    ensure_can_change(conn, owner_id=deal["owner_id"], actor=actor, what=_("deal {id}").format(id=deal_id))
+    DEAL.check(deal["stage"], "lost", label=_("deal {id}").format(id=deal_id))
     key = reasons.parse(fields.required_text("deals", "lost_reason", reason, field="--reason") or "")
     words = fields.text("deals", "lost_note", note, field="--note") if note is not None else None
-    stage_change_in_order(deal, "lost", at=at, doing="lost")
+    stage_change_in_order(deal, "lost", at=at, doing=_("deal {id}: lost").format(id=deal_id))
     conn.execute(update(D).where(D.c.id == deal_id).values(stage="lost", stage_at=at, closed_at=at, lost_reason=key,
                                                            lost_note=words, updated_at=at))
     conn.execute(insert(E).values(deal_id=deal_id, at=at, from_stage=deal["stage"], to_stage="lost",
@@ -235,7 +242,8 @@ def listing(conn: Connection, *, today: date, stage: str | None = None, owner_id
     query = _select(today).order_by(D.c.stage_at.desc(), D.c.id.desc())
     if stage:
         if stage not in DEAL.states:
-            raise InputError(f"--stage: {stage!r} is not a deal stage (one of {', '.join(DEAL.states)})")
+            raise InputError(_("--stage: {stage!r} is not a deal stage (one of {stages})").format(
+                stage=stage, stages=", ".join(DEAL.states)))
         query = query.where(D.c.stage == stage)
     if open_only:
         query = query.where(D.c.stage.in_(DEAL_OPEN))

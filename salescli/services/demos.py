@@ -12,6 +12,7 @@ from salescli.domain import fields
 from salescli.domain.catalog import parse_sku
 from salescli.domain.customers import split_list
 from salescli.errors import InputError
+from salescli.i18n import _
 from salescli.services import deals, products
 from salescli.services.common import audit, insert_id
 
@@ -27,9 +28,10 @@ def log(conn: Connection, deal_id: int, *, skus: str, attendees: str | None, que
     """Record a demo of catalog products on an open deal; the deal moves to the demo stage (never back)."""
     wanted = split_list(skus)
     if not wanted:
-        raise InputError("--products: name at least one SKU")
+        raise InputError(_("--products: name at least one SKU"))
     if outcome is not None and outcome.strip().lower() not in OUTCOMES:
-        raise InputError(f"--outcome: {outcome!r} is not one of {', '.join(OUTCOMES)}")
+        raise InputError(_("--outcome: {outcome!r} is not one of {choices}").format(outcome=outcome,
+                                                                                    choices=", ".join(OUTCOMES)))
     row = {
         "deal_id": deal_id, "at": at, "rep_id": rep_id,
         "attendees": ", ".join(split_list(fields.required_text("demos", "attendees", attendees, field="--attendees")))
@@ -38,11 +40,12 @@ def log(conn: Connection, deal_id: int, *, skus: str, attendees: str | None, que
         "feedback": fields.text("demos", "feedback", feedback, field="--feedback") if feedback else None,
         "outcome": outcome.strip().lower() if outcome else None,
     }
-    deal = deals.get_open(conn, deal_id, actor=actor, at=at, doing="demo logged")
+    deal = deals.get_open(conn, deal_id, actor=actor, at=at, doing=_("deal {id}: demo logged").format(id=deal_id))
     products.resolve(conn, wanted)  # unknown SKU → exit 2 with close matches
     row["products"] = ", ".join(dict.fromkeys(parse_sku(s, field="--products") for s in wanted))
     demo_id = insert_id(conn, DM, row)
-    deals.advance(conn, deal, "demo", at=at, note=f"demo {demo_id}", rep_id=rep_id, actor=actor)
+    deals.advance(conn, deal, "demo", at=at, note=f"demo {demo_id}", rep_id=rep_id, actor=actor,
+                  doing=_("deal {id}: demo {demo}").format(id=deal_id, demo=demo_id))
     audit(conn, at=at, rep=actor, entity="demo", entity_id=demo_id, action="create", after=row)
     return demo_id
 
@@ -65,7 +68,8 @@ def listing(conn: Connection, *, deal_id: int | None = None, objection: str | No
         query = query.where(or_(DM.c.questions.ilike(like, escape=ESCAPE), DM.c.feedback.ilike(like, escape=ESCAPE)))
     if outcome:
         if outcome not in OUTCOMES:
-            raise InputError(f"--outcome: {outcome!r} is not one of {', '.join(OUTCOMES)}")
+            raise InputError(_("--outcome: {outcome!r} is not one of {choices}").format(outcome=outcome,
+                                                                                        choices=", ".join(OUTCOMES)))
         query = query.where(DM.c.outcome == outcome)
     if product:
         query = query.where(DM.c.products.ilike(contains_pattern(product.strip()), escape=ESCAPE))

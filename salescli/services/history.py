@@ -9,6 +9,7 @@ from sqlalchemy import Connection, select
 
 from salescli import models
 from salescli.errors import InputError, NotFound
+from salescli.i18n import _
 
 ENTITIES = ("lead", "customer", "contact", "deal", "needs", "demo", "quote", "contract", "order", "ticket",
             "survey", "product", "rep", "target", "import", "setting", "task", "hook")
@@ -16,7 +17,8 @@ ENTITIES = ("lead", "customer", "contact", "deal", "needs", "demo", "quote", "co
 
 def changes(conn: Connection, entity: str, entity_id: str) -> list[dict[str, Any]]:
     if entity not in ENTITIES:
-        raise InputError(f"entity: {entity!r} is not one of {', '.join(ENTITIES)}")
+        raise InputError(_("entity: {entity!r} is not one of {choices}").format(entity=entity,
+                                                                                choices=", ".join(ENTITIES)))
     from salescli.services.common import parse_document_number
 
     numbered = {"quote": "Q", "contract": "C", "order": "SO"}
@@ -32,7 +34,7 @@ def changes(conn: Connection, entity: str, entity_id: str) -> list[dict[str, Any
     rows = conn.execute(select(A.c.at, A.c.rep, A.c.action, A.c.before, A.c.after)
                         .where(A.c.entity == entity, A.c.entity_id == key).order_by(A.c.at, A.c.id)).all()
     if not rows:
-        raise NotFound(f"no history for {entity} {entity_id}")
+        raise NotFound(_("no history for {entity} {id}").format(entity=entity, id=entity_id))
     out = []
     for at, rep, action, before, after in rows:
         old, new = json.loads(before) if before else {}, json.loads(after) if after else {}

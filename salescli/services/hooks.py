@@ -43,6 +43,7 @@ from salescli.domain import events as ev
 from salescli.domain.dates import local_now
 from salescli.domain.money import from_minor
 from salescli.errors import InputError, NotFound, PolicyError, SalesError
+from salescli.i18n import _
 
 if TYPE_CHECKING:
     from salescli.app import App
@@ -338,34 +339,36 @@ def parse_command(text: str) -> list[str]:
     try:
         argv = shlex.split(text)
     except ValueError as error:
-        raise InputError(f"--run: cannot split the command line ({error})") from None
+        raise InputError(_("--run: cannot split the command line ({error})").format(error=error)) from None
     if not argv:
-        raise InputError("--run: give a command, e.g. --run 'notify-send salescli'")
+        raise InputError(_("--run: give a command, e.g. --run 'notify-send salescli'"))
     if "\x00" in text or len(text) > 4000:
-        raise InputError("--run: at most 4000 characters, no NUL bytes")
+        raise InputError(_("--run: at most 4000 characters, no NUL bytes"))
     return argv
 
 
 def check_spec(spec: HookSpec) -> HookSpec:
     if spec.kind not in ev.KINDS:
-        raise InputError(f"--kind: {spec.kind!r} is not one of {', '.join(k for k in ev.KINDS if k != 'run')}")
+        raise InputError(_("--kind: {kind!r} is not one of {choices}").format(
+            kind=spec.kind, choices=", ".join(k for k in ev.KINDS if k != "run")))
     if spec.lang not in ev.LANGUAGES:
-        raise InputError(f"--lang: {spec.lang!r} is not one of {', '.join(ev.LANGUAGES)}")
+        raise InputError(_("--lang: {lang!r} is not one of {choices}").format(lang=spec.lang,
+                                                                              choices=", ".join(ev.LANGUAGES)))
     if spec.kind == "run":
         if spec.url or spec.secret:
-            raise InputError("--run takes no --webhook or secret")
+            raise InputError(_("--run takes no --webhook or secret"))
         parse_command(spec.command or "")
     else:
         if spec.command:
-            raise InputError("give either --run COMMAND or --webhook URL, not both")
+            raise InputError(_("give either --run COMMAND or --webhook URL, not both"))
         if not spec.url:
-            raise InputError("give --webhook URL (with --kind wecom|dingtalk|feishu|json) or --run COMMAND")
+            raise InputError(_("give --webhook URL (with --kind wecom|dingtalk|feishu|json) or --run COMMAND"))
         ev.parse_url(spec.url)
         if spec.secret is not None and (not spec.secret.strip() or len(spec.secret) > 500
                                         or any(ch in spec.secret for ch in "\r\n\x00")):
-            raise InputError("secret: must be one line of 1-500 characters")
+            raise InputError(_("secret: must be one line of 1-500 characters"))
         if spec.secret is not None and spec.kind == "wecom":
-            raise InputError("secret: WeCom group robots do not sign messages (the key is in the URL)")
+            raise InputError(_("secret: WeCom group robots do not sign messages (the key is in the URL)"))
     return spec
 
 
@@ -395,7 +398,7 @@ def _public(row: Mapping[Any, Any]) -> dict[str, Any]:
 def _get(conn: Connection, hook_id: int) -> dict[str, Any]:
     row = conn.execute(select(H).where(H.c.id == hook_id)).mappings().first()
     if row is None:
-        raise NotFound(f"hook {hook_id} not found")
+        raise NotFound(_("hook {id} not found").format(id=hook_id))
     return dict(row)
 
 
@@ -440,7 +443,7 @@ def log(conn: Connection, *, hook_id: int | None = None, status: str | None = No
         query = query.where(OB.c.hook_id == hook_id)
     if status is not None:
         if status not in ("pending", "delivered", "failed"):
-            raise InputError(f"--status: {status!r} is not one of pending, delivered, failed")
+            raise InputError(_("--status: {status!r} is not one of pending, delivered, failed").format(status=status))
         query = query.where(OB.c.status == status)
     if limit is not None:
         query = query.limit(limit)
@@ -581,8 +584,8 @@ def clear_queued() -> None:
 
 def require_delivery_rights(conn: Connection) -> None:
     if not can_deliver(conn):
-        raise PolicyError("delivering events needs a manager's or the administrator's login (hook URLs and secrets "
-                          "are theirs)")
+        raise PolicyError(_("delivering events needs a manager's or the administrator's login (hook URLs and secrets "
+                            "are theirs)"))
 
 
 def can_deliver(conn: Connection) -> bool:
@@ -641,7 +644,8 @@ def deliver(store: Store, *, budget: float | None, timeout: float = DELIVER_TIME
             else:
                 report.failed += 1
                 assert report.errors is not None
-                report.errors.append(f"event {row['id']} ({row['event']}) → hook {row['hook_id']}: {outcome.detail}")
+                report.errors.append(_("event {id} ({event}) → hook {hook}: {detail}").format(
+                    id=row["id"], event=row["event"], hook=row["hook_id"], detail=outcome.detail))
     return report
 
 
@@ -732,8 +736,8 @@ def after_command(app: App, *, budget: float = AFTER_COMMAND_BUDGET_S) -> None:
     except Exception:  # the command is done: nothing here may change its outcome
         return
     if report.failed:
-        sys.stderr.write(f"note: {report.failed} event(s) not delivered yet; they are retried later "
-                         "(salescli hook log, salescli hook deliver)\n")
+        sys.stderr.write(_("note: {count} event(s) not delivered yet; they are retried later "
+                           "(salescli hook log, salescli hook deliver)").format(count=report.failed) + "\n")
 
 
 def raise_and_deliver(app: App, *, now: datetime, owner_id: int | None = None) -> None:
@@ -756,5 +760,5 @@ def require_manager_for_hooks(app: App, conn: Connection, action: str) -> None:
     """Hooks are a team setting: managers only (a single user may). On PostgreSQL the database holds it too."""
     actor = app.actor(conn)
     if actor is not None and not actor.is_manager:
-        raise PolicyError(f"{action} needs a manager; acting as {actor.label}")
+        raise PolicyError(_("{action} needs a manager; acting as {actor}").format(action=action, actor=actor.label))
 

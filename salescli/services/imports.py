@@ -19,6 +19,7 @@ from sqlalchemy import Column, Connection, Integer, MetaData, Table, and_, func,
 
 from salescli import models
 from salescli.errors import InputError, PolicyError
+from salescli.i18n import _
 from salescli.importers import worker
 from salescli.importers.batches import Chunk, KeyFilter, Options, chunks
 from salescli.importers.fields import SPECS, Context, Spec
@@ -83,7 +84,8 @@ def run(conn: Connection, *, entity: str, path: Path, options: Options, now: dat
     keys = options.keys or spec.default_keys
     for key in keys:
         if key not in spec.keys:
-            raise InputError(f"--key: {key!r} is not a key for {entity} (one of {', '.join(spec.keys)})")
+            raise InputError(_("--key: {key!r} is not a key for {entity} (one of {keys})").format(
+                key=key, entity=entity, keys=", ".join(spec.keys)))
     ctx = _context(conn, spec, now, region, actor, team)
     plan = Plan()
     with _import_cache(conn):
@@ -132,8 +134,9 @@ def _run(conn: Connection, spec: Spec, keys: tuple[str, ...], path: Path, option
 
 def _refuse_if_invalid(plan: Plan, path: Path, options: Options) -> None:
     if plan.problems and not options.skip_invalid:
-        raise Problems([], f"{plan.problems} invalid row(s) in {path}; nothing imported "
-                           "(--skip-invalid --rejects FILE imports the good ones)")
+        raise Problems([], _("{count} invalid row(s) in {path}; nothing imported "
+                             "(--skip-invalid --rejects FILE imports the good ones)").format(count=plan.problems,
+                                                                                              path=path))
 
 
 def _load(spec: Spec, path: Path, options: Options, ctx: Context, plan: Plan, on_problem: Callable[[str], None],
@@ -207,7 +210,7 @@ class _DirectWriter:
         stored = self.conn.exec_driver_sql(f"SELECT max(id) FROM {self.target.name}").scalar() or 0
         if stored > expected:
             return None
-        screen = KeyFilter([stage for stage, _ in self.keys], stored + expected)
+        screen = KeyFilter([stage for stage, _column in self.keys], stored + expected)
         for stage, column in self.keys:
             screen.mark(stage, (key for (key,) in self.conn.exec_driver_sql(
                 f"SELECT {column} FROM {self.target.name} WHERE {column} IS NOT NULL")))
@@ -395,9 +398,9 @@ def _refuse_others(conn: Connection, spec: Spec, stage: Table, actor_id: int | N
         .where(stage.c.dup == 0, target.c.owner_id != actor_id).order_by(stage.c.line)).all()
     if found:
         line, record, owner = found[0]
-        raise PolicyError(f"{len(found)} row(s) would change other reps' records (line {line}: {spec.entity[:-1]} "
-                          f"{record} belongs to {owner}); only its owner or a manager can change it; nothing "
-                          "imported")
+        raise PolicyError(_("{count} row(s) would change other reps' records (line {line}: {entity} {id} belongs "
+                            "to {owner}); only its owner or a manager can change it; nothing imported").format(
+            count=len(found), line=line, entity=_(spec.entity[:-1]), id=record, owner=owner))
 
 
 def _write(conn: Connection, spec: Spec, stage: Table, do_update: bool, plan: Plan) -> None:

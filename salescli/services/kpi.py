@@ -18,6 +18,7 @@ from salescli.domain.dates import Period, parse_period
 from salescli.domain.money import from_minor
 from salescli.domain.pipeline import DEAL_OPEN
 from salescli.errors import InputError
+from salescli.i18n import _
 
 K, KL, D, S, C, R = models.contracts, models.contract_lines, models.deals, models.surveys, models.customers, models.reps
 O = models.orders  # noqa: E741
@@ -48,7 +49,7 @@ def _range(period: Period) -> tuple[datetime, datetime]:
 def report(conn: Connection, *, period: Period, by: str = "rep", rep_id: int | None = None) -> dict[str, Any]:
     """Every measure per group and for the pooled total, exactly per PRODUCT.md's KPI definitions."""
     if by not in GROUPINGS:
-        raise InputError(f"--by: {by!r} is not one of {', '.join(GROUPINGS)}")
+        raise InputError(_("--by: {by!r} is not one of {choices}").format(by=by, choices=", ".join(GROUPINGS)))
     start, end = _range(period)
     groups: dict[Any, dict[str, Any]] = defaultdict(dict)
     totals: dict[str, Any] = {}
@@ -176,12 +177,12 @@ def resolve_period(period: str | None, start: date | None, end: date | None, tod
     from salescli.domain.dates import period_between
 
     if period and (start or end):
-        raise InputError("give --period or --from/--to, not both")
+        raise InputError(_("give --period or --from/--to, not both"))
     if period:
         return parse_period(period, today=today)
     if start or end:
         if not (start and end):
-            raise InputError("give both --from and --to")
+            raise InputError(_("give both --from and --to"))
         candidate = period_between(start, end)
         for label in (f"{start.year:04d}", f"{start.year:04d}-Q{(start.month - 1) // 3 + 1}",
                       f"{start.year:04d}-{start.month:02d}"):
@@ -201,7 +202,7 @@ def funnel(conn: Connection, *, period: Period, by: str) -> dict[str, Any]:
     """Leads created in the period and how far they got: lead → deal → needs → demo → quote sent → won, with
     the conversion from each step to the next, by channel or rep; and the mean days deals spent per stage."""
     if by not in ("channel", "rep"):
-        raise InputError(f"--by: {by!r} is not channel or rep")
+        raise InputError(_("--by: {by!r} is not channel or rep").format(by=by))
     start, end = _range(period)
     key = L.c.source if by == "channel" else func.coalesce(R.c.handle, literal("unassigned"))  # as kpi report says
     def reached(*stages: str) -> Any:

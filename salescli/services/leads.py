@@ -16,6 +16,7 @@ from salescli.domain.identity import normalize_email, normalize_phone
 from salescli.domain.lost import Reasons
 from salescli.domain.pipeline import LEAD, LEAD_OPEN
 from salescli.errors import InputError, InvalidTransition
+from salescli.i18n import N_, _
 from salescli.services import customers, deals
 from salescli.services.common import audit, ensure_can_change, fetch, insert_id
 from salescli.services.merge import refuse_merged
@@ -26,7 +27,7 @@ A = models.activities
 D = models.deals
 
 EDITABLE = ("name", "company", "title", "email", "phone", "city", "source", "notes")
-_CREATED = "the lead was created"  # the event every later change on a lead must not precede
+_CREATED = N_("the lead was created")  # no later change on a lead may precede it (translated where shown)
 
 
 def clean_fields(values: Mapping[str, Any], *, region: str,
@@ -51,7 +52,7 @@ def clean_fields(values: Mapping[str, Any], *, region: str,
         elif key == "notes":
             out["notes"] = fields.text("leads", "notes", text, field="--notes")
         else:
-            raise InputError(f"unknown lead field {key!r}")
+            raise InputError(_("unknown lead field {key!r}").format(key=key))
     return out
 
 
@@ -89,7 +90,7 @@ def add(conn: Connection, *, values: Mapping[str, Any], owner_id: int | None, fo
     row = clean_fields(values, region=region, channels=channels)
     for required in ("name", "source"):
         if required not in row:
-            raise InputError(f"{required} is required")
+            raise InputError(_("{field} is required").format(field=required))
     dups = duplicates(conn, email_key=row.get("email_key"), phone_key=row.get("phone_key"))
     row.update(status="new", owner_id=owner_id, follow_up=follow_up, created_at=at, updated_at=at)
     row["score"] = _rescore(row, 0)
@@ -132,7 +133,8 @@ def listing(conn: Connection, *, status: str | None = None, source: str | None =
         query = query.where(L.c.merged_into.is_(None))
     if status:
         if status not in LEAD.states:
-            raise InputError(f"--status: {status!r} is not a lead status (one of {', '.join(LEAD.states)})")
+            raise InputError(_("--status: {status!r} is not a lead status (one of {states})").format(
+                status=status, states=", ".join(LEAD.states)))
         query = query.where(L.c.status == status)
     if open_only or due_by is not None:
         query = query.where(L.c.status.in_(LEAD_OPEN))
@@ -160,21 +162,24 @@ def update_lead(conn: Connection, lead_id: int, *, values: Mapping[str, Any], st
                 channels: Mapping[str, str] | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     before = fetch(conn, L, lead_id, "lead")
     refuse_merged(before, "lead")
-    ensure_can_change(conn, owner_id=before["owner_id"], actor=actor, what=f"lead {lead_id}")
+    label = _("lead {id}").format(id=lead_id)
+    ensure_can_change(conn, owner_id=before["owner_id"], actor=actor, what=label)
     changes = clean_fields(values, region=region, channels=channels)
     if status is not None:
-        status = LEAD.parse(status, label=f"lead {lead_id}")  # unknown → exit 2, listing the statuses
+        status = LEAD.parse(status, label=label)  # unknown → exit 2, listing the statuses
         if status in ("converted", "lost"):
-            raise InvalidTransition(f"use 'salescli lead {'convert' if status == 'converted' else 'lose'}' "
-                                    f"to make a lead {status}")
-        changes["status"] = LEAD.check(before["status"], status, label=f"lead {lead_id}")
-    require_in_order(at, f"lead {lead_id} {changes.get('status', 'updated')}", (before["created_at"], _CREATED))
+            raise InvalidTransition(_("use 'salescli lead convert' to make a lead converted") if status == "converted"
+                                    else _("use 'salescli lead lose' to make a lead lost"))
+        changes["status"] = LEAD.check(before["status"], status, label=label)
+    doing = (_("lead {id} {status}").format(id=lead_id, status=changes["status"]) if "status" in changes
+             else _("lead {id} updated").format(id=lead_id))
+    require_in_order(at, doing, (before["created_at"], _(_CREATED)))
     if owner_id is not None:
         changes["owner_id"] = owner_id
     if follow_up is not None or clear_follow_up:
         changes["follow_up"] = follow_up
     if not changes:
-        raise InputError("nothing to update: give at least one field option (see --help)")
+        raise InputError(_("nothing to update: give at least one field option (see --help)"))
     dups = duplicates(conn, email_key=changes.get("email_key"), phone_key=changes.get("phone_key"),
                       exclude=lead_id)
     merged = {**before, **changes}
@@ -193,18 +198,19 @@ def log(conn: Connection, lead_id: int, *, kind: str, summary: str, next_step: d
     follow-up date."""
     lead = fetch(conn, L, lead_id, "lead")
     refuse_merged(lead, "lead")
-    ensure_can_change(conn, owner_id=lead["owner_id"], actor=actor, what=f"lead {lead_id}")
+    ensure_can_change(conn, owner_id=lead["owner_id"], actor=actor, what=_("lead {id}").format(id=lead_id))
     kind = rules.parse_kind(kind, allowed=("call", "email", "meeting", "note"))
     summary = fields.required_text("activities", "summary", summary, field="--summary")
     if lead["status"] not in LEAD_OPEN:
-        raise InvalidTransition(f"lead {lead_id} is {lead['status']}; log activity on its deal instead"
-                                if lead["status"] == "converted" else f"lead {lead_id} is {lead['status']}")
-    require_in_order(at, f"lead {lead_id} {kind} logged", (lead["created_at"], _CREATED))
+        refusal = (_("lead {id} is {status}; log activity on its deal instead") if lead["status"] == "converted"
+                   else _("lead {id} is {status}"))
+        raise InvalidTransition(refusal.format(id=lead_id, status=lead["status"]))
+    require_in_order(at, _("lead {id} {kind} logged").format(id=lead_id, kind=kind), (lead["created_at"], _(_CREATED)))
     activity_id = insert_id(conn, A, {"lead_id": lead_id, "kind": kind, "at": at, "summary": summary,
                                       "next_step": next_step, "rep_id": rep_id})
     changes: dict[str, Any] = {"updated_at": at}
     if kind != "note" and lead["status"] == "new":
-        changes["status"] = LEAD.check("new", "contacted", label=f"lead {lead_id}")
+        changes["status"] = LEAD.check("new", "contacted", label=_("lead {id}").format(id=lead_id))
     if next_step is not None:
         changes["follow_up"] = next_step
     changes["score"] = _rescore({**lead, **changes}, _touches(conn, lead_id))
@@ -230,11 +236,12 @@ def lose(conn: Connection, lead_id: int, *, reason: str, at: datetime, actor: st
     leads are also dropped for reasons outside the deal list (no contact, not a fit), kept as written."""
     lead = fetch(conn, L, lead_id, "lead")
     refuse_merged(lead, "lead")
-    ensure_can_change(conn, owner_id=lead["owner_id"], actor=actor, what=f"lead {lead_id}")
+    label = _("lead {id}").format(id=lead_id)
+    ensure_can_change(conn, owner_id=lead["owner_id"], actor=actor, what=label)
     reason = fields.required_text("leads", "lost_reason", reason, field="--reason")
     reason = (reasons.find(reason) if reasons is not None else None) or reason
-    LEAD.check(lead["status"], "lost", label=f"lead {lead_id}")
-    require_in_order(at, f"lead {lead_id} lost", (lead["created_at"], _CREATED))
+    LEAD.check(lead["status"], "lost", label=label)
+    require_in_order(at, _("lead {id} lost").format(id=lead_id), (lead["created_at"], _(_CREATED)))
     conn.execute(update(L).where(L.c.id == lead_id).values(status="lost", lost_reason=reason, closed_at=at,
                                                            updated_at=at, follow_up=None))
     audit(conn, at=at, rep=actor, entity="lead", entity_id=lead_id, action="lose", before=lead,
@@ -246,9 +253,10 @@ def convert(conn: Connection, lead_id: int, *, title: str | None, owner_id: int 
     """Lead → customer (found by company name, else created) + contact + deal in stage qualification."""
     lead = fetch(conn, L, lead_id, "lead")
     refuse_merged(lead, "lead")
-    ensure_can_change(conn, owner_id=lead["owner_id"], actor=actor, what=f"lead {lead_id}")
-    LEAD.check(lead["status"], "converted", label=f"lead {lead_id}")
-    require_in_order(at, f"lead {lead_id} converted", (lead["created_at"], _CREATED))
+    label = _("lead {id}").format(id=lead_id)
+    ensure_can_change(conn, owner_id=lead["owner_id"], actor=actor, what=label)
+    LEAD.check(lead["status"], "converted", label=label)
+    require_in_order(at, _("lead {id} converted").format(id=lead_id), (lead["created_at"], _(_CREATED)))
     company = lead["company"] or lead["name"]
     customer = customers.find_by_name(conn, company)
     created_customer = customer is None

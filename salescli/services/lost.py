@@ -16,6 +16,7 @@ from salescli.domain.dates import Period
 from salescli.domain.lost import Reasons
 from salescli.domain.money import from_minor
 from salescli.errors import InputError
+from salescli.i18n import _
 from salescli.services.deals import value_column
 from salescli.services.kpi import _day, _range
 
@@ -35,7 +36,7 @@ def report(conn: Connection, *, period: Period, reasons: Reasons, by: str | None
     By product a deal counts once under every product quoted on it (so a product's rows add up to its own lost
     deals, and the products' rows together may exceed the total)."""
     if by is not None and by not in GROUPINGS:
-        raise InputError(f"--by: {by!r} is not one of {', '.join(GROUPINGS)}")
+        raise InputError(_("--by: {by!r} is not one of {choices}").format(by=by, choices=", ".join(GROUPINGS)))
     start, end = _range(period)
     # value_column compares quotes' validity with a day; here each deal's own day of loss (a SQL expression)
     value = value_column(typing.cast(date, _day(conn, D.c.closed_at)))
@@ -69,8 +70,8 @@ def report(conn: Connection, *, period: Period, reasons: Reasons, by: str | None
     rows: list[dict[str, Any]] = []
     for group in sorted(found, key=lambda g: (g is None or g == NONE, str(g or ""))):
         counts = found[group]
-        group_deals = sum(c for c, _ in counts.values())
-        group_value = sum(v for _, v in counts.values())
+        group_deals = sum(c for c, _value in counts.values())
+        group_value = sum(v for _count, v in counts.values())
         for reason in sorted(counts, key=lambda r: (-counts[r][0], -counts[r][1], order.get(r, len(order)), r)):
             n, minor = counts[reason]
             row: dict[str, Any] = {by: group} if by is not None else {}

@@ -16,6 +16,7 @@ from sqlalchemy import Column, Connection, Table, func, select, update
 
 from salescli import models
 from salescli.errors import InputError, InvalidTransition
+from salescli.i18n import _
 from salescli.services.common import audit, ensure_can_change, fetch
 
 #: fields copied from the other record when the kept one has none
@@ -45,14 +46,17 @@ def plan(conn: Connection, table: Table, keep_id: int, other_id: int, *, actor: 
     table and column) and the fields the kept record takes from the other."""
     what = ENTITY[table.name]
     if keep_id == other_id:
-        raise InputError(f"{what} {keep_id} cannot be merged into itself")
+        raise InputError(_("{entity} {id} cannot be merged into itself").format(entity=_(what), id=keep_id))
     keep = fetch(conn, table, keep_id, what)
     other = fetch(conn, table, other_id, what)
     for record in (keep, other):
         if record["merged_into"] is not None:
-            raise InvalidTransition(f"{what} {record['id']} was already merged into {what} {record['merged_into']}")
-    ensure_can_change(conn, owner_id=keep["owner_id"], actor=actor, what=f"{what} {keep_id}")
-    ensure_can_change(conn, owner_id=other["owner_id"], actor=actor, what=f"{what} {other_id}")
+            raise InvalidTransition(_("{entity} {id} was already merged into {entity} {kept}").format(
+                entity=_(what), id=record["id"], kept=record["merged_into"]))
+    ensure_can_change(conn, owner_id=keep["owner_id"], actor=actor,
+                      what=_("{entity} {id}").format(entity=_(what), id=keep_id))
+    ensure_can_change(conn, owner_id=other["owner_id"], actor=actor,
+                      what=_("{entity} {id}").format(entity=_(what), id=other_id))
     moves: list[dict[str, Any]] = []
     for column in references(table):
         count = int(conn.execute(select(func.count()).where(column == other_id)).scalar_one())
@@ -62,8 +66,9 @@ def plan(conn: Connection, table: Table, keep_id: int, other_id: int, *, actor: 
             for owner_id, row_id in conn.execute(select(column.table.c.owner_id, column.table.c.id)
                                                  .where(column == other_id, column.table.c.owner_id.is_not(None))):
                 ensure_can_change(conn, owner_id=owner_id, actor=actor,
-                                  what=f"{_SINGULAR.get(column.table.name, column.table.name)} {row_id} "
-                                       f"(under {what} {other_id})")
+                                  what=_("{kind} {id} (under {entity} {other})").format(
+                                      kind=_(_SINGULAR.get(column.table.name, column.table.name)), id=row_id,
+                                      entity=_(what), other=other_id))
         moves.append({"table": column.table.name, "column": column.name, "rows": count})
     fill = {name: other[name] for name in FILL[table.name]
             if keep.get(name) in (None, "") and other.get(name) not in (None, "")}
@@ -111,16 +116,19 @@ def merge(conn: Connection, table: Table, keep_id: int, other_id: int, *, at: da
 def describe(result: dict[str, Any], what: str) -> str:
     """One line for the person at the terminal: what moved (or would move) and which fields were filled."""
     moved = ", ".join(f"{m['rows']} {m['table']}" + (f" ({m['column']})" if m["column"] not in (
-        f"{what}_id",) else "") for m in result["moves"]) or "nothing"
-    verb = "would be merged" if result["dry_run"] else "merged"
-    filled = f"; fields taken from {what} {result['other']}: {', '.join(result['fill'])}" if result["fill"] else ""
-    return (f"{what} {result['other']} {verb} into {what} {result['keep']}: "
-            f"{'would move' if result['dry_run'] else 'moved'} {moved}{filled}"
-            + (" (dry run, nothing changed)" if result["dry_run"] else ""))
+        f"{what}_id",) else "") for m in result["moves"]) or _("nothing")
+    filled = _("; fields taken from {entity} {id}: {fields}").format(
+        entity=_(what), id=result["other"], fields=", ".join(result["fill"])) if result["fill"] else ""
+    if result["dry_run"]:
+        line = _("{entity} {other} would be merged into {entity} {keep}: would move {moved}{filled} "
+                 "(dry run, nothing changed)")
+    else:
+        line = _("{entity} {other} merged into {entity} {keep}: moved {moved}{filled}")
+    return line.format(entity=_(what), other=result["other"], keep=result["keep"], moved=moved, filled=filled)
 
 
 def refuse_merged(record: dict[str, Any], what: str) -> None:
     """Work on a record merged into another goes to the kept one (exit 1 naming it)."""
     if record.get("merged_into") is not None:
-        raise InvalidTransition(f"{what} {record['id']} was merged into {what} {record['merged_into']}; "
-                                f"work on {what} {record['merged_into']}")
+        raise InvalidTransition(_("{entity} {id} was merged into {entity} {kept}; work on {entity} {kept}").format(
+            entity=_(what), id=record["id"], kept=record["merged_into"]))

@@ -13,6 +13,7 @@ from salescli import models
 from salescli.domain import needs as rules
 from salescli.domain.money import from_minor, round_money, to_minor
 from salescli.errors import InputError, NotFound
+from salescli.i18n import _
 from salescli.services import deals, products
 from salescli.services.common import audit, insert_id
 
@@ -29,7 +30,8 @@ def check(conn: Connection, intake: rules.Intake, *, today: datetime) -> tuple[d
     """
     dups = rules.duplicate_skus(intake.items)
     if dups:
-        raise InputError(f"--item: {', '.join(dups)} listed more than once; give each SKU once with its total")
+        raise InputError(_("--item: {skus} listed more than once; give each SKU once with its total").format(
+            skus=", ".join(dups)))
     catalog = products.resolve(conn, [i.sku for i in intake.items])
     items = [rules.Item(products.as_domain(catalog[i.sku]), i.qty, i.target_price) for i in intake.items]
     return catalog, rules.findings(items, budget=intake.budget, deliver_by=intake.deliver_by, today=today.date())
@@ -40,9 +42,9 @@ def confirm(conn: Connection, deal_id: int, intake: rules.Intake, *, at: datetim
     """Store confirmed needs for an open deal (replacing earlier ones) and move it to needs_confirmed."""
     missing = intake.missing()
     if missing:
-        raise InputError(f"missing {', '.join(missing)}")
+        raise InputError(_("missing {options}").format(options=", ".join(missing)))
     assert intake.budget is not None
-    deal = deals.get_open(conn, deal_id, actor=actor, at=at, doing="needs confirmed")
+    deal = deals.get_open(conn, deal_id, actor=actor, at=at, doing=_("deal {id}: needs confirmed").format(id=deal_id))
     catalog, findings = check(conn, intake, today=at)
     conn.execute(update(N).where(N.c.deal_id == deal_id, N.c.status == "confirmed").values(status="superseded"))
     needs_id = insert_id(conn, N, {
@@ -55,7 +57,8 @@ def confirm(conn: Connection, deal_id: int, intake: rules.Intake, *, at: datetim
          "qty": spec.qty, "target_price_minor": to_minor(spec.target_price) if spec.target_price is not None else None}
         for spec in intake.items])
     # the stated budget is the deal's value until it has a quote (services/deals.value_column): nothing to copy
-    deals.advance(conn, deal, "needs_confirmed", at=at, note="needs confirmed", rep_id=rep_id, actor=actor)
+    deals.advance(conn, deal, "needs_confirmed", at=at, note="needs confirmed", rep_id=rep_id, actor=actor,
+                  doing=_("deal {id}: needs confirmed").format(id=deal_id))
     audit(conn, at=at, rep=actor, entity="needs", entity_id=needs_id, action="confirm",
           after={"deal_id": deal_id, "items": [f"{i.sku}:{i.qty}" for i in intake.items],
                  "budget": str(intake.budget), "deliver_by": intake.deliver_by})
@@ -71,8 +74,8 @@ def get(conn: Connection, deal_id: int) -> dict[str, Any]:
     if row is None:
         deals_exists = conn.execute(select(models.deals.c.id).where(models.deals.c.id == deal_id)).first()
         if not deals_exists:
-            raise NotFound(f"deal {deal_id} not found")
-        raise NotFound(f"deal {deal_id} has no confirmed needs yet (salescli needs confirm {deal_id})")
+            raise NotFound(_("deal {id} not found").format(id=deal_id))
+        raise NotFound(_("deal {id} has no confirmed needs yet (salescli needs confirm {id})").format(id=deal_id))
     items = []
     for item in conn.execute(
             select(NI.c.sku, P.c.name, P.c.category, NI.c.spec, NI.c.qty, NI.c.target_price_minor, P.c.price_minor,

@@ -16,6 +16,7 @@ from salescli.domain.dates import parse_datetime, require_in_order
 from salescli.domain.money import from_minor
 from salescli.domain.pipeline import ORDER
 from salescli.errors import InputError, InvalidTransition, NotFound, PolicyError, SalesError
+from salescli.i18n import _
 from salescli.services import contracts
 from salescli.services.common import (
     audit,
@@ -44,19 +45,22 @@ def parse_number(text: str) -> str:
 def create(conn: Connection, contract_number: str, *, promised: date, at: datetime, rep_id: int | None,
            actor: str | None) -> str:
     if promised < at.date():
-        raise InputError(f"--promised {promised.isoformat()} is before the order date {at.date().isoformat()}")
+        raise InputError(_("--promised {promised} is before the order date {ordered}").format(
+            promised=promised.isoformat(), ordered=at.date().isoformat()))
     contract = contracts.get_row(conn, contract_number)
     owner = conn.execute(select(D.c.owner_id).where(D.c.id == contract["deal_id"])).scalar()
-    ensure_can_change(conn, owner_id=owner, actor=actor, what=f"contract {contract['number']}")
+    ensure_can_change(conn, owner_id=owner, actor=actor, what=_("contract {number}").format(number=contract["number"]))
     if contract["status"] != "signed":
-        raise InvalidTransition(f"contract {contract['number']} is {contract['status']}; an order needs a signed "
-                                f"contract (salescli contract sign {contract['number']})")
+        raise InvalidTransition(_("contract {number} is {status}; an order needs a signed "
+                                  "contract (salescli contract sign {number})").format(number=contract["number"],
+                                                                                        status=contract["status"]))
     existing = conn.execute(select(O.c.number).where(O.c.contract_id == contract["id"],
                                                      O.c.status != "cancelled")).first()
     if existing:
-        raise PolicyError(f"contract {contract['number']} already has order {existing[0]}")
-    require_in_order(at, f"order for contract {contract['number']} created",
-                     (contract["signed_at"], "the contract was signed"))
+        raise PolicyError(_("contract {number} already has order {order}").format(number=contract["number"],
+                                                                                  order=existing[0]))
+    require_in_order(at, _("order for contract {number} created").format(number=contract["number"]),
+                     (contract["signed_at"], _("the contract was signed")))
     number = next_number(conn, "SO", at.year)
     order_id = insert_id(conn, O, {"number": number, "contract_id": contract["id"], "deal_id": contract["deal_id"],
                                    "status": "submitted", "promised": promised, "created_at": at, "updated_at": at})
@@ -70,7 +74,7 @@ def create(conn: Connection, contract_number: str, *, promised: date, at: dateti
 def subject_of(conn: Connection, *, order: str | None, customer_id: int | None) -> tuple[int | None, int]:
     """What a ticket or a survey is about: (order id, customer id) from exactly one of --order or --customer."""
     if (order is None) == (customer_id is None):
-        raise InputError("give exactly one of --order or --customer")
+        raise InputError(_("give exactly one of --order or --customer"))
     if order is not None:
         row = get_row(conn, order)
         return row["id"], conn.execute(select(D.c.customer_id).where(D.c.id == row["deal_id"])).scalar_one()
@@ -85,13 +89,13 @@ def get_row(conn: Connection, number: str) -> dict[str, Any]:
     key = parse_number(number)
     row = conn.execute(select(O).where(O.c.number == key)).mappings().first()
     if row is None:
-        raise NotFound(f"order {key} not found")
+        raise NotFound(_("order {number} not found").format(number=key))
     return dict(row)
 
 
 def _became(status: str) -> str:
-    """The order's last event, named for the dates-in-order message."""
-    return "it was submitted" if status == "submitted" else f"it became {status}"
+    """The order's last event, named for the dates-in-order message (translated)."""
+    return _("it was submitted") if status == "submitted" else _("it became {status}").format(status=status)
 
 
 def update_status(conn: Connection, number: str, status: str, *, note: str | None, at: datetime,
@@ -99,11 +103,13 @@ def update_status(conn: Connection, number: str, status: str, *, note: str | Non
     """One step along the order machine (forward skips allowed, never back; cancel only before shipping)."""
     row = get_row(conn, number)
     owner = conn.execute(select(D.c.owner_id).where(D.c.id == row["deal_id"])).scalar()
-    ensure_can_change(conn, owner_id=owner, actor=actor, what=f"order {row['number']}")
+    label = _("order {number}").format(number=row["number"])
+    ensure_can_change(conn, owner_id=owner, actor=actor, what=label)
     target = status.strip().lower()
-    ORDER.check(row["status"], target, label=f"order {row['number']}")
+    ORDER.check(row["status"], target, label=label)
     last = conn.execute(select(func.max(OE.c.at)).where(OE.c.order_id == row["id"])).scalar()
-    require_in_order(at, f"order {row['number']} {target}", (last, _became(row["status"])))
+    require_in_order(at, _("order {number} {status}").format(number=row["number"], status=target),
+                     (last, _became(row["status"])))
     text = fields.text("order_events", "note", note, field="--note") if note else None
     values: dict[str, Any] = {"status": target, "updated_at": at}
     if target in TIMESTAMP:
@@ -161,7 +167,8 @@ def listing(conn: Connection, *, today: date, late_only: bool = False, at_risk_o
     query = _base().order_by(O.c.promised, O.c.number)
     if status:
         if status not in ORDER.states:
-            raise InputError(f"--status: {status!r} is not an order status (one of {', '.join(ORDER.states)})")
+            raise InputError(_("--status: {status!r} is not an order status (one of {states})").format(
+                status=status, states=", ".join(ORDER.states)))
         query = query.where(O.c.status == status)
     elif not include_closed:
         query = query.where(O.c.status.notin_(rules.CLOSED))
@@ -197,7 +204,8 @@ def export_rows(conn: Connection, *, status: str | None) -> list[dict[str, Any]]
              .order_by(O.c.promised, O.c.number, KL.c.position))
     if status:
         if status not in ORDER.states:
-            raise InputError(f"--status: {status!r} is not an order status (one of {', '.join(ORDER.states)})")
+            raise InputError(_("--status: {status!r} is not an order status (one of {states})").format(
+                status=status, states=", ".join(ORDER.states)))
         query = query.where(O.c.status == status)
     return [dict(r) for r in conn.execute(query).mappings()]
 
@@ -218,8 +226,8 @@ def import_status(conn: Connection, path: Path, *, encoding: str | None, input_f
         values = {str(k).strip().lower(): v for k, v in record.values.items()}
         unknown = sorted(set(values) - {"order", "status", "date", "note"})
         if unknown:
-            problems.append(problem(path, record.line, unknown[0], "unknown column (expected order, status, date, "
-                                                                   "note)"))
+            problems.append(problem(path, record.line, unknown[0],
+                                    _("unknown column (expected order, status, date, note)")))
             continue
         try:
             number = parse_number(str(values.get("order") or ""))
@@ -233,7 +241,7 @@ def import_status(conn: Connection, path: Path, *, encoding: str | None, input_f
         target = str(values.get("status") or "").strip().lower()
         current, last = state[number]
         try:
-            ORDER.check(current, target, label=f"order {number}")
+            ORDER.check(current, target, label=_("order {number}").format(number=number))
         except SalesError as error:
             problems.append(problem(path, record.line, "status", error.message))
             continue
@@ -242,18 +250,20 @@ def import_status(conn: Connection, path: Path, *, encoding: str | None, input_f
             note = fields.text("order_events", "note", str(values["note"]) if values.get("note") else None,
                                field="note")
         except SalesError as error:
-            column, _, message = error.message.partition(": ")
+            column, _sep, message = error.message.partition(": ")
             problems.append(problem(path, record.line, column, message))
             continue
         try:
-            require_in_order(at, f"order {number} {target}", (last, _became(current)))
+            require_in_order(at, _("order {number} {status}").format(number=number, status=target),
+                             (last, _became(current)))
         except SalesError as error:
             problems.append(problem(path, record.line, "date", error.message))
             continue
         state[number] = (target, at)
         planned.append((number, target, at, note))
     if problems:
-        raise Problems(problems, f"{len(problems)} invalid row(s) in {path}; nothing imported")
+        raise Problems(problems, _("{count} invalid row(s) in {path}; nothing imported").format(count=len(problems),
+                                                                                                path=path))
     if not dry_run:
         for number, target, at, note in planned:
             update_status(conn, number, target, note=note, at=at, rep_id=rep_id, actor=actor)

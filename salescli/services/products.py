@@ -14,6 +14,7 @@ from salescli.domain import fields
 from salescli.domain.money import parse_amount, to_minor
 from salescli.domain.needs import Product
 from salescli.errors import InputError, NotFound, PolicyError
+from salescli.i18n import _
 from salescli.services.common import audit, insert_id, money_fields
 
 P = models.products
@@ -37,7 +38,7 @@ def clean_fields(values: Mapping[str, Any]) -> dict[str, Any]:
         elif key == "active":
             out["active"] = bool(value)
         else:
-            raise InputError(f"unknown product field {key!r}")
+            raise InputError(_("unknown product field {key!r}").format(key=key))
     return out
 
 
@@ -46,9 +47,9 @@ def add(conn: Connection, *, sku: str, values: Mapping[str, Any], at: datetime, 
     row = clean_fields(values)
     missing = [f"--{k}" for k in ("name", "price", "cost") if (k if k == "name" else f"{k}_minor") not in row]
     if missing:
-        raise InputError(f"missing {', '.join(missing)}")
+        raise InputError(_("missing {options}").format(options=", ".join(missing)))
     if conn.execute(select(P.c.id).where(P.c.sku == sku)).first():
-        raise PolicyError(f"product {sku} already exists (use 'salescli product update {sku}')")
+        raise PolicyError(_("product {sku} already exists (use 'salescli product update {sku}')").format(sku=sku))
     row.setdefault("lead_time_days", 0)
     row.update(sku=sku, active=True, created_at=at, updated_at=at)
     insert_id(conn, P, row)
@@ -85,7 +86,7 @@ def update_product(conn: Connection, sku: str, *, values: Mapping[str, Any], at:
     before = get(conn, sku)
     changes = clean_fields(values)
     if not changes:
-        raise InputError("nothing to update: give at least one field option (see --help)")
+        raise InputError(_("nothing to update: give at least one field option (see --help)"))
     changes["updated_at"] = at
     conn.execute(update(P).where(P.c.id == before["id"]).values(**changes))
     after = get(conn, sku)

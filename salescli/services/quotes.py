@@ -18,6 +18,7 @@ from salescli.domain.dates import require_in_order
 from salescli.domain.money import bp_to_pct, from_minor, pct_to_bp, to_minor
 from salescli.domain.pipeline import QUOTE, quote_status
 from salescli.errors import InputError, InvalidTransition, NotFound, PolicyError
+from salescli.i18n import _
 from salescli.services import deals, products
 from salescli.services.common import audit, insert_id, next_number, parse_document_number
 
@@ -36,7 +37,7 @@ def _catalog_lines(conn: Connection, skus: Sequence[str]) -> dict[str, pricing.L
     found = products.resolve(conn, skus)
     inactive = sorted(sku for sku, p in found.items() if not p["active"])
     if inactive:
-        raise PolicyError(f"{', '.join(inactive)} no longer sold (inactive); it cannot be quoted")
+        raise PolicyError(_("{skus} no longer sold (inactive); it cannot be quoted").format(skus=", ".join(inactive)))
     return {sku: pricing.Line(sku=sku, name=p["name"], qty=1, unit_price=p["price"], list_price=p["price"],
                               unit_cost=p["cost"]) for sku, p in found.items()}
 
@@ -53,7 +54,8 @@ def get_row(conn: Connection, number: str, revision: int | None = None) -> dict[
     row = conn.execute(query.limit(1)).mappings().first()
     if row is None:
         exists = revision and conn.execute(select(Q.c.id).where(Q.c.number == number)).first()
-        raise NotFound(f"quote {number} has no revision {revision}" if exists else f"quote {number} not found")
+        missing = _("quote {number} has no revision {revision}") if exists else _("quote {number} not found")
+        raise NotFound(missing.format(number=number, revision=revision))
     return dict(row)
 
 
@@ -82,7 +84,8 @@ def clean_terms(table: str, values: Mapping[str, Any], *, dated: date) -> dict[s
             continue
         if key == "delivery_date":
             if value < dated:
-                raise InputError(f"--delivery-date: {value:%Y-%m-%d} is before the document's date {dated:%Y-%m-%d}")
+                raise InputError(_("--delivery-date: {date} is before the document's date {dated}").format(
+                    date=f"{value:%Y-%m-%d}", dated=f"{dated:%Y-%m-%d}"))
             out[key] = value
         else:
             out[key] = fields.text(table, key, value, field=f"--{key.replace('_', '-')}")
@@ -144,7 +147,7 @@ def create(conn: Connection, deal_id: int, *, specs: Sequence[pricing.LineSpec],
            terms: Mapping[str, Any] | None = None) -> str:
     """A new quote (revision 1, a draft). ``terms``: payment/delivery terms, delivery date and remarks for the
     customer (the team's default terms fill what is not given)."""
-    deal = deals.get_open(conn, deal_id, actor=actor, at=at, doing="quote created")
+    deal = deals.get_open(conn, deal_id, actor=actor, at=at, doing=_("deal {id}: quote created").format(id=deal_id))
     base: list[pricing.Line] = []
     if from_needs:
         from salescli.services import needs
@@ -153,7 +156,7 @@ def create(conn: Connection, deal_id: int, *, specs: Sequence[pricing.LineSpec],
         catalog = _catalog_lines(conn, [i["sku"] for i in current["items"]])
         base = [replace(catalog[i["sku"]], qty=i["qty"]) for i in current["items"]]
     elif not specs:
-        raise InputError("give the lines: --item SKU:QTY[:UNIT_PRICE[:LINE_PCT]] (repeat) or --from-needs")
+        raise InputError(_("give the lines: --item SKU:QTY[:UNIT_PRICE[:LINE_PCT]] (repeat) or --from-needs"))
     catalog = _catalog_lines(conn, [s.sku for s in specs]) if specs else {}
     lines = pricing.apply_specs(base, specs, catalog)
     cleaned = clean_terms("quotes", terms or {}, dated=at.date())
@@ -173,26 +176,28 @@ def revise(conn: Connection, number: str, *, specs: Sequence[pricing.LineSpec], 
     """A new draft revision from the latest one, which becomes superseded; the deal moves to negotiation."""
     old = get_row(conn, number)
     if old["status"] not in ("draft", "sent"):  # an expired draft or sent quote may be revised: that renews it
-        raise InvalidTransition(f"quote {number} is {old['status']}; only a draft or sent quote can be revised")
-    QUOTE.check(old["status"], "superseded", label=f"quote {number}")
-    require_in_order(at, f"quote {number} revised", *_events(old))
+        raise InvalidTransition(_("quote {number} is {status}; only a draft or sent quote can be revised").format(
+            number=number, status=old["status"]))
+    QUOTE.check(old["status"], "superseded", label=_("quote {number}").format(number=number))
+    require_in_order(at, _("quote {number} revised").format(number=number), *_events(old))
     deal = deals.get_open(conn, old["deal_id"], actor=actor)
     signed = conn.execute(select(models.contracts.c.number).where(models.contracts.c.deal_id == deal["id"],
                                                                    models.contracts.c.status == "signed")).first()
     if signed:
-        raise InvalidTransition(f"deal {deal['id']} has signed contract {signed[0]}; its quotes cannot change")
+        raise InvalidTransition(_("deal {id} has signed contract {contract}; its quotes cannot change").format(
+            id=deal["id"], contract=signed[0]))
     lines = _lines(conn, old["id"])
     for sku in (parse_sku(s, field="--remove") for s in remove):
         if not any(line.sku == sku for line in lines):
-            raise InputError(f"--remove: {sku} is not on quote {number}")
+            raise InputError(_("--remove: {sku} is not on quote {number}").format(sku=sku, number=number))
         lines = [line for line in lines if line.sku != sku]
     new_skus = [s.sku for s in specs if not any(line.sku == s.sku for line in lines)]
     lines = pricing.apply_specs(lines, specs, _catalog_lines(conn, new_skus) if new_skus else {})
     changed_terms = clean_terms("quotes", terms or {}, dated=at.date())
     if not (specs or remove or discount is not None or tax_rate is not None or valid_days is not None or note
             or changed_terms):
-        raise InputError("nothing to revise: give --item, --remove, --discount, --tax-rate, --valid-days, --note "
-                         "or new terms (--payment-terms, --delivery-terms, --delivery-date, --remarks)")
+        raise InputError(_("nothing to revise: give --item, --remove, --discount, --tax-rate, --valid-days, --note "
+                           "or new terms (--payment-terms, --delivery-terms, --delivery-date, --remarks)"))
     kept = {r.sku: (r.spec, r.unit) for r in conn.execute(select(QL.c.sku, QL.c.spec, QL.c.unit)
                                                           .where(QL.c.quote_id == old["id"]))}
     valid_until = at.date() + timedelta(days=valid_days) if valid_days is not None else max(old["valid_until"],
@@ -206,16 +211,19 @@ def revise(conn: Connection, number: str, *, specs: Sequence[pricing.LineSpec], 
         valid_until=valid_until, note=fields.text("quotes", "note", note, field="--note") if note else None, at=at,
         rep_id=rep_id, policy=policy, currency=old["currency"],
         terms={**carried_terms(old, at.date()), **changed_terms}, kept=kept)
-    deals.advance(conn, deal, "negotiation", at=at, note=f"{number} revision {revision}", rep_id=rep_id, actor=actor)
+    deals.advance(conn, deal, "negotiation", at=at, note=f"{number} revision {revision}", rep_id=rep_id, actor=actor,
+                  doing=_("deal {id}: {number} revision {revision}").format(id=deal["id"], number=number,
+                                                                            revision=revision))
     audit(conn, at=at, rep=actor, entity="quote", entity_id=number, action="revise",
           before={"revision": old["revision"]}, after={"revision": revision})
     return revision
 
 
 def _events(row: dict[str, Any]) -> list[tuple[datetime | None, str]]:
-    """A quote revision's events so far, for the dates-in-order rule: made, approved, sent."""
-    made = "it was created" if row["revision"] == 1 else f"revision {row['revision']} was made"
-    return [(row["created_at"], made), (row["approved_at"], "it was approved"), (row["sent_at"], "it was sent")]
+    """A quote revision's events so far, for the dates-in-order rule: made, approved, sent (translated)."""
+    made = (_("it was created") if row["revision"] == 1
+            else _("revision {revision} was made").format(revision=row["revision"]))
+    return [(row["created_at"], made), (row["approved_at"], _("it was approved")), (row["sent_at"], _("it was sent"))]
 
 
 def _set_status(conn: Connection, number: str, target: str, *, at: datetime, actor: str | None,
@@ -223,10 +231,11 @@ def _set_status(conn: Connection, number: str, target: str, *, at: datetime, act
     row = get_row(conn, number)
     status = quote_status(row["status"], row["valid_until"], at.date())
     if status == "expired" and target != "expired":
-        raise InvalidTransition(f"quote {number} expired on {row['valid_until']:%Y-%m-%d}; revise it with a new "
-                                "--valid-days to renew it")
-    QUOTE.check(status, target, label=f"quote {number}")
-    require_in_order(at, f"quote {number} {target}", *_events(row))
+        raise InvalidTransition(_("quote {number} expired on {date}; revise it with a new "
+                                  "--valid-days to renew it").format(number=number,
+                                                                     date=f"{row['valid_until']:%Y-%m-%d}"))
+    QUOTE.check(status, target, label=_("quote {number}").format(number=number))
+    require_in_order(at, _("quote {number} {status}").format(number=number, status=target), *_events(row))
     conn.execute(update(Q).where(Q.c.id == row["id"]).values(status=target, **(values or {})))
     audit(conn, at=at, rep=actor, entity="quote", entity_id=number, action=target,
           before={"status": row["status"]}, after={"status": target, **(values or {})})
@@ -237,12 +246,15 @@ def approve(conn: Connection, number: str, *, at: datetime, manager_id: int | No
     row = get_row(conn, number)
     status = quote_status(row["status"], row["valid_until"], at.date())
     if status != "draft":
-        raise InvalidTransition(f"quote {number} is {status}; only a draft can be approved")
+        raise InvalidTransition(_("quote {number} is {status}; only a draft can be approved").format(number=number,
+                                                                                                    status=status))
     if not row["needs_approval"]:
-        raise PolicyError(f"quote {number} is within the discount policy; it needs no approval")
+        raise PolicyError(_("quote {number} is within the discount policy; it needs no approval").format(
+            number=number))
     if row["approved_by"] is not None:
-        raise InvalidTransition(f"quote {number} revision {row['revision']} is already approved")
-    require_in_order(at, f"quote {number} approved", *_events(row))
+        raise InvalidTransition(_("quote {number} revision {revision} is already approved").format(
+            number=number, revision=row["revision"]))
+    require_in_order(at, _("quote {number} approved").format(number=number), *_events(row))
     conn.execute(update(Q).where(Q.c.id == row["id"]).values(approved_by=manager_id, approved_at=at))
     audit(conn, at=at, rep=manager, entity="quote", entity_id=number, action="approve",
           after={"revision": row["revision"], "reason": row["approval_reason"]})
@@ -252,11 +264,13 @@ def approve(conn: Connection, number: str, *, at: datetime, manager_id: int | No
 def send(conn: Connection, number: str, *, at: datetime, rep_id: int | None, actor: str | None) -> None:
     row = get_row(conn, number)
     if row["needs_approval"] and row["approved_by"] is None and row["status"] == "draft":
-        raise PolicyError(f"quote {number} needs a manager's approval before it is sent: {row['approval_reason']} "
-                          f"(salescli --rep MANAGER quote approve {number})")
+        raise PolicyError(_("quote {number} needs a manager's approval before it is sent: {reason} "
+                            "(salescli --rep MANAGER quote approve {number})").format(number=number,
+                                                                                       reason=row["approval_reason"]))
     _set_status(conn, number, "sent", at=at, actor=actor, values={"sent_at": at})
     deal = deals.get_open(conn, row["deal_id"], actor=actor)
-    deals.advance(conn, deal, "proposal", at=at, note=f"{number} sent", rep_id=rep_id, actor=actor)
+    deals.advance(conn, deal, "proposal", at=at, note=f"{number} sent", rep_id=rep_id, actor=actor,
+                  doing=_("deal {id}: {number} sent").format(id=deal["id"], number=number))
 
 
 def accept(conn: Connection, number: str, *, at: datetime, actor: str | None) -> None:
@@ -264,7 +278,8 @@ def accept(conn: Connection, number: str, *, at: datetime, actor: str | None) ->
     other = conn.execute(select(Q.c.number).where(Q.c.deal_id == row["deal_id"], Q.c.status == "accepted",
                                                   Q.c.number != number)).first()
     if other:
-        raise PolicyError(f"deal {row['deal_id']} already has accepted quote {other[0]}; one per deal")
+        raise PolicyError(_("deal {id} already has accepted quote {quote}; one per deal").format(id=row["deal_id"],
+                                                                                                 quote=other[0]))
     deals.get_open(conn, row["deal_id"], actor=actor)
     _set_status(conn, number, "accepted", at=at, actor=actor, values={"decided_at": at})
 
@@ -330,7 +345,8 @@ def listing(conn: Connection, *, today: date, status: str | None = None, deal_id
         query = query.where(Q.c.status.in_(("draft", "sent")), Q.c.valid_until >= today,
                             Q.c.valid_until <= today + timedelta(days=expiring_within))
     if status and status not in QUOTE.states:
-        raise InputError(f"--status: {status!r} is not a quote status (one of {', '.join(QUOTE.states)})")
+        raise InputError(_("--status: {status!r} is not a quote status (one of {states})").format(
+            status=status, states=", ".join(QUOTE.states)))
     rows = []
     for r in conn.execute(query).mappings():
         current = quote_status(r["status"], r["valid_until"], today)
@@ -350,7 +366,7 @@ def history(conn: Connection, number: str, *, today: date) -> list[dict[str, Any
     number = parse_number(number)
     rows = conn.execute(select(Q).where(Q.c.number == number).order_by(Q.c.revision)).mappings().all()
     if not rows:
-        raise NotFound(f"quote {number} not found")
+        raise NotFound(_("quote {number} not found").format(number=number))
     events: list[dict[str, Any]] = []
     for r in rows:
         def add(at: datetime | None, event: str, detail: str = "", row: Any = r) -> None:
@@ -377,11 +393,12 @@ def diff(conn: Connection, number: str, a: int | None, b: int | None, *, today: 
     number = parse_number(number)
     latest = conn.execute(select(func.max(Q.c.revision)).where(Q.c.number == number)).scalar()
     if latest is None:
-        raise NotFound(f"quote {number} not found")
+        raise NotFound(_("quote {number} not found").format(number=number))
     new_rev = b or latest
     old_rev = a or new_rev - 1
     if old_rev < 1 or old_rev == new_rev:
-        raise InputError(f"quote {number} has only revision {latest}; nothing to compare")
+        raise InputError(_("quote {number} has only revision {latest}; nothing to compare").format(number=number,
+                                                                                                   latest=latest))
     old, new = record(conn, number, revision=old_rev, today=today), record(conn, number, revision=new_rev, today=today)
     old_lines = {line["sku"]: line for line in old["lines"]}
     new_lines = {line["sku"]: line for line in new["lines"]}

@@ -12,6 +12,7 @@ from salescli import models
 from salescli.domain import fields
 from salescli.domain.identity import normalize_email, parse_handle
 from salescli.errors import InputError, NotFound, PolicyError
+from salescli.i18n import _
 from salescli.services import team
 from salescli.services.common import audit, insert_id
 
@@ -27,7 +28,7 @@ def add(conn: Connection, *, handle: str, name: str, email: str | None, manager:
     name = fields.required_text("reps", "name", name, field="--name")
     email_text = normalize_email(email, field="--email")[0] if email else None
     if conn.execute(select(models.reps.c.id).where(models.reps.c.handle == handle)).first():
-        raise PolicyError(f"rep {handle!r} already exists")
+        raise PolicyError(_("rep {handle!r} already exists").format(handle=handle))
     if login is not None:
         login = _check_new_login(conn, login, with_password=password is not None)
     role = "manager" if manager else "rep"
@@ -49,12 +50,12 @@ def _check_new_login(conn: Connection, login: str, *, with_password: bool) -> st
     login = team.parse_login(login)
     other = team.login_in_use(conn, login)
     if other is not None:
-        raise PolicyError(f"--login: {login} is already rep {other}'s login")
+        raise PolicyError(_("--login: {login} is already rep {other}'s login").format(login=login, other=other))
     if team.role_exists(conn, login):
         team.check_adoptable(conn, login)
         if with_password:
-            raise PolicyError(f"--login: the role {login} already exists: use --no-password (its password stays "
-                              "as it is)")
+            raise PolicyError(_("--login: the role {login} already exists: use --no-password (its password stays "
+                                "as it is)").format(login=login))
     return login
 
 
@@ -101,15 +102,17 @@ def _check_login_for(conn: Connection, rep: dict[str, Any], login: str, *, with_
     login = team.parse_login(login)
     current = rep["login"]
     if current and current != login and team.role_exists(conn, current):
-        raise PolicyError(f"--login: rep {rep['handle']} already has the login {current}")
+        raise PolicyError(_("--login: rep {handle} already has the login {login}").format(handle=rep["handle"],
+                                                                                          login=current))
     other = team.login_in_use(conn, login)
     if other is not None and other != rep["handle"]:
-        raise PolicyError(f"--login: {login} is already rep {other}'s login")
+        raise PolicyError(_("--login: {login} is already rep {other}'s login").format(login=login, other=other))
     if team.role_exists(conn, login):
         team.check_adoptable(conn, login)
         if with_password:
-            raise PolicyError(f"--login: the role {login} already exists: its password is not changed here (the rep "
-                              "changes it with psql's \\password; the administrator with ALTER ROLE)")
+            raise PolicyError(_("--login: the role {login} already exists: its password is not changed here (the rep "
+                                "changes it with psql's \\password; the administrator with ALTER ROLE)").format(
+                login=login))
     return login
 
 
@@ -119,7 +122,7 @@ def set_active(conn: Connection, handle: str, *, active: bool, at: datetime,
     changed)."""
     rep = get(conn, handle)
     if not active and actor is not None and rep["handle"] == actor:
-        raise PolicyError("a manager cannot disable themselves; another manager or the administrator can")
+        raise PolicyError(_("a manager cannot disable themselves; another manager or the administrator can"))
     if bool(rep["active"]) == active:
         return rep, False
     conn.execute(update_(models.reps).where(models.reps.c.id == rep["id"]).values(active=active))
@@ -139,9 +142,10 @@ def handover(conn: Connection, source: str, target: str, *, at: datetime, actor:
     all of them or none). Returns the count per kind."""
     old, new = get(conn, source, field="FROM"), get(conn, target, field="TO")
     if old["id"] == new["id"]:
-        raise InputError(f"handover: FROM and TO are both {old['handle']}")
+        raise InputError(_("handover: FROM and TO are both {handle}").format(handle=old["handle"]))
     if not new["active"]:
-        raise PolicyError(f"handover: rep {new['handle']!r} is disabled; enable it first or choose another rep")
+        raise PolicyError(_("handover: rep {handle!r} is disabled; enable it first or choose another rep").format(
+            handle=new["handle"]))
     counts: dict[str, int] = {}
     for name in OWNED:
         table = models.metadata.tables[name]
@@ -162,8 +166,9 @@ def get(conn: Connection, handle: str, *, field: str = "rep") -> dict[str, Any]:
     row = conn.execute(select(models.reps).where(models.reps.c.handle == key)).mappings().first()
     if row is None:
         known = conn.execute(select(func.count()).select_from(models.reps)).scalar_one()
-        hint = " (see 'salescli rep list')" if known else " (no reps yet: 'salescli rep add HANDLE --name NAME')"
-        raise NotFound(f"{field}: no rep {handle!r}{hint}")
+        missing = (_("{field}: no rep {handle!r} (see 'salescli rep list')") if known
+                   else _("{field}: no rep {handle!r} (no reps yet: 'salescli rep add HANDLE --name NAME')"))
+        raise NotFound(missing.format(field=field, handle=handle))
     return dict(row)
 
 

@@ -17,6 +17,7 @@ from salescli.domain import fields
 from salescli.domain import surveys as rules
 from salescli.domain.dates import Period, parse_datetime
 from salescli.errors import InputError, NotFound, PolicyError, SalesError
+from salescli.i18n import _
 from salescli.services import orders
 from salescli.services.common import audit, customer_owner, ensure_can_change, fetch, insert_id, order_owner
 from salescli.services.merge import refuse_merged
@@ -45,7 +46,7 @@ def targets(conn: Connection, *, order: str | None, customer_id: int | None,
     for a customer, every contact. A contact without an email is still listed, to be reported."""
     given = sum(x is not None for x in (order, customer_id, delivered_since))
     if given != 1:
-        raise InputError("give exactly one of --order, --customer or --delivered-since")
+        raise InputError(_("give exactly one of --order, --customer or --delivered-since"))
     scopes: list[tuple[int, str, int | None, str | None, int | None]] = []  # customer id, name, order id, number
     if order is not None or delivered_since is not None:
         query = (select(C.c.id, C.c.name, O.c.id, O.c.number, D.c.contact_id)
@@ -83,7 +84,8 @@ def owned(conn: Connection, found: list[dict[str, Any]], *, actor: str | None,
     for target in found:
         owner = (order_owner(conn, target["order_id"]) if target["order_id"] is not None
                  else customer_owner(conn, target["customer_id"]))
-        what = f"order {target['order']}" if target["order"] else f"customer {target['customer_id']}"
+        what = (_("order {number}").format(number=target["order"]) if target["order"]
+                else _("customer {id}").format(id=target["customer_id"]))
         try:
             ensure_can_change(conn, owner_id=owner, actor=actor, what=what)
         except SalesError:
@@ -195,14 +197,14 @@ def deliver(to_send: list[dict[str, Any]], how: Delivery,
 def _answer(conn: Connection, survey_id: int, *, nps: int | None, csat: int | None, comment: str | None,
             at: datetime, actor: str | None) -> None:
     if nps is None and csat is None:
-        raise InputError("give --nps and/or --csat")
+        raise InputError(_("give --nps and/or --csat"))
     text = fields.text("surveys", "comment", comment, field="--comment") if comment else None
     # only a survey not answered yet: of two answers at once (two taps on the reply page, on PostgreSQL) the second
     # waits for the first's row lock, then finds it answered and changes nothing
     done = conn.execute(update(S).where(S.c.id == survey_id, S.c.status != "responded").values(
         status="responded", responded_at=at, nps=nps, csat=csat, comment=text))
     if done.rowcount != 1:
-        raise AlreadyAnswered(f"survey {survey_id} was already answered")
+        raise AlreadyAnswered(_("survey {id} was already answered").format(id=survey_id))
     audit(conn, at=at, rep=actor, entity="survey", entity_id=survey_id, action="response",
           after={"nps": nps, "csat": csat})
 
@@ -215,7 +217,9 @@ def record_phone(conn: Connection, *, order: str | None, customer_id: int | None
     stored as its own phone survey. Returns the survey answered."""
     order_id, customer_id = orders.subject_of(conn, order=order, customer_id=customer_id)
     owner = order_owner(conn, order_id) if order_id is not None else customer_owner(conn, customer_id)
-    ensure_can_change(conn, owner_id=owner, actor=actor, what=f"order {order}" if order else f"customer {customer_id}")
+    ensure_can_change(conn, owner_id=owner, actor=actor,
+                      what=_("order {number}").format(number=order) if order
+                      else _("customer {id}").format(id=customer_id))
     sent = conn.execute(
         select(S.c.id).where(S.c.customer_id == customer_id,
                              S.c.order_id == order_id if order_id is not None else S.c.order_id.is_(None),
@@ -254,9 +258,10 @@ def respond(conn: Connection, token: str, *, nps: int | None, csat: int | None, 
     """The answer to one emailed survey, by its token (``survey respond``, ``survey import``, the reply page)."""
     row = _by_token(conn, token.strip())
     if row is None:
-        raise NotFound("no survey with that token")
+        raise NotFound(_("no survey with that token"))
     if row["status"] == "responded":
-        raise AlreadyAnswered(f"survey {row['id']} was already answered on {row['responded_at']:%Y-%m-%d}")
+        raise AlreadyAnswered(_("survey {id} was already answered on {date}").format(
+            id=row["id"], date=f"{row['responded_at']:%Y-%m-%d}"))
     _answer(conn, row["id"], nps=nps, csat=csat, comment=comment, at=at, actor=actor)
     return int(row["id"])
 
@@ -285,8 +290,8 @@ def import_responses(conn: Connection, path: Path, *, encoding: str | None, inpu
         values = {str(k).strip().lower(): ("" if v is None else str(v)) for k, v in record.values.items()}
         unknown = sorted(set(values) - {"token", "order", "nps", "csat", "comment", "date"})
         if unknown:
-            problems.append(problem(path, record.line, unknown[0], "unknown column (expected token or order, nps, "
-                                                                   "csat, comment, date)"))
+            problems.append(problem(path, record.line, unknown[0],
+                                    _("unknown column (expected token or order, nps, csat, comment, date)")))
             continue
         column = "nps"
         try:
@@ -301,18 +306,18 @@ def import_responses(conn: Connection, path: Path, *, encoding: str | None, inpu
                 fields.text("surveys", "comment", comment, field="comment")
             if nps is None and csat is None:
                 column = "nps"
-                raise InputError("give nps and/or csat")
+                raise InputError(_("give nps and/or csat"))
             token, order = values.get("token", "").strip(), values.get("order", "").strip()
             if bool(token) == bool(order):
                 column = "token"
-                raise InputError("give exactly one of token or order")
+                raise InputError(_("give exactly one of token or order"))
             if token:
                 column = "token"
                 row = conn.execute(select(S.c.id, S.c.status).where(S.c.token == token)).first()
                 if row is None:
-                    raise InputError("no survey with that token")
+                    raise InputError(_("no survey with that token"))
                 if row[1] == "responded" or token in tokens_seen:
-                    raise InputError("survey already answered")
+                    raise InputError(_("survey already answered"))
                 tokens_seen.add(token)
                 planned.append(partial(respond, conn, token, nps=nps, csat=csat, comment=comment, at=at, actor=actor))
             else:
@@ -324,7 +329,8 @@ def import_responses(conn: Connection, path: Path, *, encoding: str | None, inpu
             message = error.message.split(": ", 1)[1] if error.message.startswith(("--", column)) else error.message
             problems.append(problem(path, record.line, column, message))
     if problems:
-        raise Problems(problems, f"{len(problems)} invalid row(s) in {path}; nothing imported")
+        raise Problems(problems, _("{count} invalid row(s) in {path}; nothing imported").format(count=len(problems),
+                                                                                                path=path))
     if not dry_run:
         for apply in planned:
             apply()

@@ -12,6 +12,7 @@ from salescli.domain.dates import parse_period
 from salescli.domain.money import parse_amount, to_minor
 from salescli.domain.pricing import MAX_UNITS
 from salescli.errors import InputError
+from salescli.i18n import _
 from salescli.services import reps
 from salescli.services.common import audit, money_fields
 
@@ -25,11 +26,12 @@ def set_target(conn: Connection, *, rep: str, period: str, revenue: str, units: 
     who = reps.get(conn, rep, field="REP")
     span = parse_period(period, today=at.date())
     if span.kind == "range":
-        raise InputError(f"period: {period!r} must be a year, quarter or month")
+        raise InputError(_("period: {period!r} must be a year, quarter or month").format(period=period))
     if units is not None and units < 0:
-        raise InputError("--units must not be negative")
+        raise InputError(_("--units must not be negative"))
     if units is not None and units > MAX_UNITS:
-        raise InputError(f"--units: {units:,} is more than the maximum {MAX_UNITS:,}")
+        raise InputError(_("--units: {units} is more than the maximum {maximum}").format(units=f"{units:,}",
+                                                                                          maximum=f"{MAX_UNITS:,}"))
     values = {"rep_id": who["id"], "period": span.label, "period_start": span.start, "period_end": span.end,
               "revenue_minor": to_minor(parse_amount(revenue, field="--revenue")), "units": units}
     existing = conn.execute(select(T).where(T.c.rep_id == who["id"], T.c.period == span.label)).mappings().first()

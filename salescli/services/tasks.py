@@ -13,6 +13,7 @@ from salescli.domain import fields
 from salescli.domain import tasks as rules
 from salescli.domain.dates import require_in_order
 from salescli.errors import InputError, InvalidTransition
+from salescli.i18n import _
 from salescli.services.common import audit, ensure_can_change, fetch, insert_id
 
 TK = models.tasks
@@ -42,11 +43,14 @@ def add(conn: Connection, *, deal_id: int | None, lead_id: int | None, customer_
         from salescli.services.merge import refuse_merged
 
         refuse_merged(record, kind)
-    ensure_can_change(conn, owner_id=record["owner_id"], actor=actor, what=f"{kind} {record_id}")
+    ensure_can_change(conn, owner_id=record["owner_id"], actor=actor,
+                      what=_("{entity} {id}").format(entity=_(kind), id=record_id))
     body = fields.required_text("tasks", "text", text, field="TEXT")
     level = rules.parse_priority(priority)
-    require_in_order(at, f"task on {kind} {record_id}", (record["created_at"], f"the {kind} was created"))
-    require_in_order(due, f"task on {kind} {record_id}: --due", (at.date(), "the task was added"))
+    require_in_order(at, _("task on {entity} {id}").format(entity=_(kind), id=record_id),
+                     (record["created_at"], _("the {entity} was created").format(entity=_(kind))))
+    require_in_order(due, _("task on {entity} {id}: --due").format(entity=_(kind), id=record_id),
+                     (at.date(), _("the task was added")))
     owner_id = record["owner_id"] if record["owner_id"] is not None else rep_id
     return insert_task(conn, subject=(kind, record_id), owner_id=owner_id, rep_id=rep_id, due=due, priority=level,
                        text=body, at=at, actor=actor)
@@ -94,16 +98,17 @@ def listing(conn: Connection, *, today: date, owner_id: int | None = None, overd
 
 
 def _open_task(conn: Connection, task_id: int, *, actor: str | None, at: datetime, doing: str) -> dict[str, Any]:
+    """The task, open and the acting rep's to change; ``doing`` names the change (translated: "task 3 done")."""
     task = fetch(conn, TK, task_id, "task")
-    ensure_can_change(conn, owner_id=task["owner_id"], actor=actor, what=f"task {task_id}")
+    ensure_can_change(conn, owner_id=task["owner_id"], actor=actor, what=_("task {id}").format(id=task_id))
     if task["status"] != "open":
-        raise InvalidTransition(f"task {task_id} is already done")
-    require_in_order(at, f"task {task_id} {doing}", (task["created_at"], "it was added"))
+        raise InvalidTransition(_("task {id} is already done").format(id=task_id))
+    require_in_order(at, doing, (task["created_at"], _("it was added")))
     return task
 
 
 def done(conn: Connection, task_id: int, *, at: datetime, actor: str | None) -> None:
-    task = _open_task(conn, task_id, actor=actor, at=at, doing="done")
+    task = _open_task(conn, task_id, actor=actor, at=at, doing=_("task {id} done").format(id=task_id))
     conn.execute(update(TK).where(TK.c.id == task_id).values(status="done", done_at=at, updated_at=at))
     audit(conn, at=at, rep=actor, entity="task", entity_id=task_id, action="done", before=task,
           after={**task, "status": "done", "done_at": at, "updated_at": at})
@@ -111,17 +116,17 @@ def done(conn: Connection, task_id: int, *, at: datetime, actor: str | None) -> 
 
 def update_task(conn: Connection, task_id: int, *, due: date | None, priority: str | None, text: str | None,
                 at: datetime, actor: str | None) -> dict[str, Any]:
-    task = _open_task(conn, task_id, actor=actor, at=at, doing="updated")
+    task = _open_task(conn, task_id, actor=actor, at=at, doing=_("task {id} updated").format(id=task_id))
     changes: dict[str, Any] = {}
     if due is not None:
-        require_in_order(due, f"task {task_id}: --due", (task["created_at"].date(), "it was added"))
+        require_in_order(due, _("task {id}: --due").format(id=task_id), (task["created_at"].date(), _("it was added")))
         changes["due"] = due
     if priority is not None:
         changes["priority"] = rules.parse_priority(priority)
     if text is not None:
         changes["text"] = fields.required_text("tasks", "text", text, field="--text")
     if not changes:
-        raise InputError("nothing to update: give --due, --priority or --text")
+        raise InputError(_("nothing to update: give --due, --priority or --text"))
     conn.execute(update(TK).where(TK.c.id == task_id).values(**changes, updated_at=at))
     audit(conn, at=at, rep=actor, entity="task", entity_id=task_id, action="update", before=task,
           after={**task, **changes})

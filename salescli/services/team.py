@@ -44,6 +44,7 @@ from sqlalchemy import Connection, select
 
 from salescli import models
 from salescli.errors import InputError, PolicyError
+from salescli.i18n import N_, _
 
 OWNER = "salescli_owner"
 REP = "salescli_rep"
@@ -101,8 +102,8 @@ SURVEY_GRANTS: dict[str, tuple[str, ...]] = {
                      "attempts, next_attempt_at, created_at)"),
 }
 
-SQLITE_SINGLE_USER = ("SQLite is single-user: the file's permissions are the boundary; team mode (logins, grants, "
-                      "row security) needs a PostgreSQL database")
+SQLITE_SINGLE_USER = N_("SQLite is single-user: the file's permissions are the boundary; team mode (logins, grants, "
+                        "row security) needs a PostgreSQL database")  # translated where shown
 LOGIN_LEN = 63
 _LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 _RESERVED = {"public", "none", "current_user", "session_user", "current_role", "all"}
@@ -389,7 +390,7 @@ def _quote(conn: Connection, name: str) -> str:
 
 def require_postgres(conn: Connection, what: str) -> None:
     if conn.dialect.name != "postgresql":
-        raise PolicyError(f"{what}: {SQLITE_SINGLE_USER}")
+        raise PolicyError(f"{what}: {_(SQLITE_SINGLE_USER)}")
 
 
 def initialized(conn: Connection) -> bool:
@@ -420,14 +421,14 @@ def init(conn: Connection) -> dict[str, Any]:
         "FROM pg_catalog.pg_roles r, pg_catalog.pg_class c "
         "WHERE r.rolname = session_user AND c.oid = to_regclass('reps')").one()
     if not owns:
-        raise PolicyError(f"team init is run by the database's administrator (the login that owns its tables, or a "
-                          f"superuser); you are logged in as {login}")
+        raise PolicyError(_("team init is run by the database's administrator (the login that owns its tables, or a "
+                            "superuser); you are logged in as {login}").format(login=login))
     existing = set(conn.exec_driver_sql("SELECT rolname FROM pg_catalog.pg_roles WHERE rolname = ANY(%(names)s)",
                                         {"names": list(GROUPS)}).scalars())
     missing = [name for name in GROUPS if name not in existing]
     if missing and not (superuser or createrole):
-        raise PolicyError(f"team init creates the roles {', '.join(missing)}: log in as a role with CREATEROLE "
-                          f"(or a superuser); {login} has neither")
+        raise PolicyError(_("team init creates the roles {roles}: log in as a role with CREATEROLE "
+                            "(or a superuser); {login} has neither").format(roles=", ".join(missing), login=login))
     if OWNER not in existing:
         _create_group_role(conn, OWNER, "NOLOGIN CREATEROLE")
     if REP not in existing:
@@ -455,12 +456,12 @@ def apply(conn: Connection) -> dict[str, Any]:
     require_postgres(conn, "team mode")
     schema = conn.exec_driver_sql("SELECT current_schema()").scalar()
     if not schema or "'" in schema:
-        raise PolicyError(f"team mode: unusable schema {schema!r}")
+        raise PolicyError(_("team mode: unusable schema {schema!r}").format(schema=schema))
     s = _quote(conn, schema)
     reps_literal = "'" + f"{s}.reps" + "'"
     tables = _tables(conn)
     if "reps" not in tables:
-        raise PolicyError("team mode: this database has no salescli tables yet")
+        raise PolicyError(_("team mode: this database has no salescli tables yet"))
     if not conn.exec_driver_sql("SELECT has_schema_privilege(%(owner)s, current_schema(), 'CREATE')",
                                 {"owner": OWNER}).scalar():
         _run(conn, f"GRANT USAGE, CREATE ON SCHEMA {s} TO {OWNER}")
@@ -606,11 +607,13 @@ def survey_login(conn: Connection, login: str, *, verifier: str | None) -> bool:
     require_initialized(conn, "team survey-login")
     if not is_administrator(conn):
         who = conn.exec_driver_sql("SELECT session_user").scalar()
-        raise PolicyError(f"team survey-login is run by the database's administrator; you are logged in as {who}")
+        raise PolicyError(_("team survey-login is run by the database's administrator; you are logged in as {login}")
+                          .format(login=who))
     login = parse_login(login)
     other = login_in_use(conn, login)
     if other is not None:
-        raise PolicyError(f"--login: {login} is rep {other}'s login; the reply page needs a login of its own")
+        raise PolicyError(_("--login: {login} is rep {other}'s login; the reply page needs a login of its own").format(
+            login=login, other=other))
     _ensure_survey_role(conn)
     row = conn.exec_driver_sql(
         "SELECT r.rolsuper OR r.rolcreaterole OR r.rolbypassrls OR r.rolreplication "
@@ -621,12 +624,14 @@ def survey_login(conn: Connection, login: str, *, verifier: str | None) -> bool:
     if row is not None:
         privileged, rep_login = row
         if privileged:
-            raise PolicyError(f"--login: {login} is an administrator's role; give the reply page a login of its own")
+            raise PolicyError(_("--login: {login} is an administrator's role; give the reply page a login of its "
+                                "own").format(login=login))
         if rep_login:
-            raise PolicyError(f"--login: {login} is a salescli rep's login; give the reply page a login of its own")
+            raise PolicyError(_("--login: {login} is a salescli rep's login; give the reply page a login of its "
+                                "own").format(login=login))
         if verifier is not None:
-            raise PolicyError(f"--login: the role {login} already exists: use --no-password (its password stays "
-                              "as it is)")
+            raise PolicyError(_("--login: the role {login} already exists: use --no-password (its password stays "
+                                "as it is)").format(login=login))
         _as_owner(conn, f"GRANT {SURVEY} TO {_quote(conn, login)}")
         return False
     statement = conn.exec_driver_sql(
@@ -662,16 +667,17 @@ def parse_login(text: str) -> str:
     PostgreSQL's (pg_*) or salescli's (salescli_*) own names."""
     login = text.strip()
     if not _LOGIN.match(login) or login.startswith(("pg_", "salescli_")) or login in _RESERVED:
-        raise InputError(f"--login: {text!r} must be 1-{LOGIN_LEN} lower-case letters, digits, '.', '_' or '-', "
-                         "starting with a letter or digit (not pg_* or salescli_*)")
+        raise InputError(_("--login: {text!r} must be 1-{length} lower-case letters, digits, '.', '_' or '-', "
+                           "starting with a letter or digit (not pg_* or salescli_*)").format(text=text,
+                                                                                              length=LOGIN_LEN))
     return login
 
 
 def require_initialized(conn: Connection, what: str) -> None:
     require_postgres(conn, what)
     if not initialized(conn):
-        raise PolicyError(f"{what}: team mode is not set up on this database; its administrator runs "
-                          "'salescli team init' first")
+        raise PolicyError(_("{what}: team mode is not set up on this database; its administrator runs "
+                            "'salescli team init' first").format(what=what))
 
 
 def role_exists(conn: Connection, login: str) -> bool:
@@ -694,10 +700,11 @@ def check_adoptable(conn: Connection, login: str) -> None:
         return
     privileged, salescli_login, administrator = row
     if privileged:
-        raise PolicyError(f"--login: {login} is an administrator's role; give the rep a login of their own")
+        raise PolicyError(_("--login: {login} is an administrator's role; give the rep a login of their own").format(
+            login=login))
     if not salescli_login and not administrator:
-        raise PolicyError(f"--login: the role {login} already exists and is not a salescli login; the "
-                          "administrator can add it")
+        raise PolicyError(_("--login: the role {login} already exists and is not a salescli login; the "
+                            "administrator can add it").format(login=login))
 
 
 def login_in_use(conn: Connection, login: str) -> str | None:

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, delete, select
 
 from salescli import models
 from salescli.errors import PolicyError
+from salescli.i18n import _
 from salescli.services.common import audit
 
 if TYPE_CHECKING:
@@ -43,8 +44,9 @@ def require_may_change(actor: Actor | None, *, team_database: bool, action: str)
         return
     if actor is not None and actor.is_manager:
         return
-    who = actor.label if actor is not None else "no rep (use --rep MANAGER)"
-    raise PolicyError(f"{action}: team settings are changed by a manager; acting as {who}")
+    who = actor.label if actor is not None else _("no rep (use --rep MANAGER)")
+    raise PolicyError(_("{action}: team settings are changed by a manager; acting as {actor}").format(action=action,
+                                                                                                       actor=who))
 
 
 def put(conn: Connection, key: str, value: str, *, at: datetime, actor: str | None) -> bool:

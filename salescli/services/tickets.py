@@ -14,6 +14,7 @@ from salescli.domain import tickets as rules
 from salescli.domain.dates import require_in_order
 from salescli.domain.pipeline import TICKET
 from salescli.errors import InputError
+from salescli.i18n import _
 from salescli.services import orders
 from salescli.services.common import audit, customer_owner, ensure_can_change, fetch, insert_id, order_owner
 
@@ -34,7 +35,8 @@ def _check_owner(conn: Connection, order_id: int | None, customer_id: int, actor
 def open_ticket(conn: Connection, *, order: str | None, customer_id: int | None, subject: str, priority: str,
                 at: datetime, rep_id: int | None, actor: str | None, sla: Mapping[str, int]) -> int:
     order_id, customer_id = orders.subject_of(conn, order=order, customer_id=customer_id)
-    _check_owner(conn, order_id, customer_id, actor, what=f"order {order}" if order else f"customer {customer_id}")
+    _check_owner(conn, order_id, customer_id, actor,
+                 what=_("order {number}").format(number=order) if order else _("customer {id}").format(id=customer_id))
     level = rules.parse_priority(priority)
     ticket_id = insert_id(conn, T, {
         "order_id": order_id, "customer_id": customer_id,
@@ -53,14 +55,15 @@ def change(conn: Connection, ticket_id: int, *, status: str | None, priority: st
     """Move a ticket (open → in_progress → resolved → closed; resolved → open reopens it) and/or re-prioritize
     (the SLA due time is recomputed from when it was opened)."""
     row = fetch(conn, T, ticket_id, "ticket")
-    _check_owner(conn, row["order_id"], row["customer_id"], actor, what=f"ticket {ticket_id}")
+    label = _("ticket {id}").format(id=ticket_id)
+    _check_owner(conn, row["order_id"], row["customer_id"], actor, what=label)
     if status is None and priority is None and not note:
-        raise InputError("nothing to update: give --status, --priority or --note")
+        raise InputError(_("nothing to update: give --status, --priority or --note"))
     values: dict[str, Any] = {}
     text = fields.text("ticket_events", "note", note, field="--note") if note else None
     target = row["status"]
     if status is not None:
-        target = TICKET.check(row["status"], status.strip().lower(), label=f"ticket {ticket_id}")
+        target = TICKET.check(row["status"], status.strip().lower(), label=label)
         values["status"] = target
         if target == "resolved":
             values["resolved_at"] = at
@@ -71,9 +74,10 @@ def change(conn: Connection, ticket_id: int, *, status: str | None, priority: st
         elif target == "open":  # reopened: the clock for resolution runs again
             values["resolved_at"] = None
     last = conn.execute(select(func.max(TE.c.at)).where(TE.c.ticket_id == ticket_id)).scalar()
-    last_label = "it was opened" if last is None or last == row["opened_at"] else "its last update"
-    require_in_order(at, f"ticket {ticket_id} {target if status is not None else 'updated'}",
-                     (row["opened_at"], "it was opened"), (last, last_label))
+    last_label = _("it was opened") if last is None or last == row["opened_at"] else _("its last update")
+    doing = (_("ticket {id} {status}").format(id=ticket_id, status=target) if status is not None
+             else _("ticket {id} updated").format(id=ticket_id))
+    require_in_order(at, doing, (row["opened_at"], _("it was opened")), (last, last_label))
     if priority is not None:
         level = rules.parse_priority(priority)
         values["priority"] = level
@@ -123,7 +127,8 @@ def listing(conn: Connection, *, now: datetime, status: str | None = None, prior
                                 and_(T.c.order_id.is_(None), C.c.owner_id == owner_id)))
     if status:
         if status not in TICKET.states:
-            raise InputError(f"--status: {status!r} is not a ticket status (one of {', '.join(TICKET.states)})")
+            raise InputError(_("--status: {status!r} is not a ticket status (one of {states})").format(
+                status=status, states=", ".join(TICKET.states)))
         query = query.where(T.c.status == status)
     elif not include_closed and not breached:
         query = query.where(T.c.status.in_(("open", "in_progress")))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from salescli.errors import InputError, PolicyError, SalesError
+from salescli.i18n import _
 
 _ROOT_PATH = re.compile(r"(/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)+")
 
@@ -24,8 +25,8 @@ def parse_root_path(text: str | None) -> str:
         return ""
     value = text.strip()
     if not _ROOT_PATH.fullmatch(value):
-        raise InputError(f"--root-path: {text!r} must be a path like /survey (starting with '/', no trailing '/', "
-                         "no spaces)")
+        raise InputError(_("--root-path: {value} must be a path like /survey (starting with '/', no trailing '/', "
+                           "no spaces)").format(value=repr(text)))
     return value
 
 
@@ -37,12 +38,13 @@ def parse_forwarded(text: str | None) -> str | None:
     if items == ["*"]:
         return "*"
     if not items:
-        raise InputError("--forwarded-allow-ips: give the proxy's address, e.g. 127.0.0.1 (or a network, or '*')")
+        raise InputError(_("--forwarded-allow-ips: give the proxy's address, e.g. 127.0.0.1 (or a network, or '*')"))
     for item in items:
         try:
             ipaddress.ip_network(item, strict=False) if "/" in item else ipaddress.ip_address(item)
         except ValueError:
-            raise InputError(f"--forwarded-allow-ips: {item!r} is not an IP address or network") from None
+            raise InputError(_("--forwarded-allow-ips: {value} is not an IP address or network").format(
+                value=repr(item))) from None
     return ",".join(items)
 
 
@@ -58,10 +60,11 @@ class Options:
 def listen(host: str, port: int) -> socket.socket:
     """The listening socket, or one line saying why not (before anything else starts)."""
     try:
-        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
-                                                             flags=socket.AI_PASSIVE)[0]
+        family, kind, proto, _canonname, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                                      flags=socket.AI_PASSIVE)[0]
     except (socket.gaierror, UnicodeError):
-        raise InputError(f"--host: cannot listen on {host!r}: not a local address or host name") from None
+        raise InputError(_("--host: cannot listen on {host}: not a local address or host name").format(
+            host=repr(host))) from None
     sock = socket.socket(family, kind, proto)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -69,7 +72,8 @@ def listen(host: str, port: int) -> socket.socket:
         sock.listen(128)
     except OSError as error:
         sock.close()
-        raise PolicyError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+        raise PolicyError(_("cannot listen on {host}:{port}: {reason}").format(host=host, port=port,
+                                                                              reason=error.strerror)) from None
     sock.set_inheritable(True)
     return sock
 
@@ -81,7 +85,8 @@ def open_store(db: str) -> Any:
     url = resolve_url(db)
     path = sqlite_path(url)
     if path is not None and not path.exists():
-        raise InputError(f"no database at {path} (check --db); the reply page serves an existing one")
+        raise InputError(_("no database at {path} (check --db); the reply page serves an existing one").format(
+            path=path))
     store = Store(url)
     with store.read() as conn:
         if conn.dialect.name == "postgresql":
@@ -90,15 +95,18 @@ def open_store(db: str) -> Any:
             kind, login = team.reply_page_login(conn)
             if kind in ("rep", "other"):
                 store.close()
-                who = "a rep's login" if kind == "rep" else "not a salescli login"
-                raise PolicyError(f"survey serve: {login} is {who}; the page connects as its own: the "
-                                  "administrator runs 'salescli team survey-login LOGIN', then serve with "
-                                  "--db postgresql://LOGIN@HOST/DATABASE")
+                message = (_("survey serve: {login} is a rep's login; the page connects as its own: the "
+                             "administrator runs 'salescli team survey-login LOGIN', then serve with "
+                             "--db postgresql://LOGIN@HOST/DATABASE") if kind == "rep" else
+                           _("survey serve: {login} is not a salescli login; the page connects as its own: the "
+                             "administrator runs 'salescli team survey-login LOGIN', then serve with "
+                             "--db postgresql://LOGIN@HOST/DATABASE"))
+                raise PolicyError(message.format(login=login))
             if kind == "admin":
                 from salescli import output
 
-                output.message(f"note: serving as {login}, the administrator, who can read every survey; give the "
-                               "page its own login: salescli team survey-login LOGIN")
+                output.message(_("note: serving as {login}, the administrator, who can read every survey; give "
+                                 "the page its own login: salescli team survey-login LOGIN").format(login=login))
     return store
 
 
@@ -123,8 +131,8 @@ def run(*, db: str, settings_file: dict[str, Any], options: Options, team_databa
                                 root_path=options.root_path, server_header=False, lifespan="off",
                                 timeout_graceful_shutdown=5)
         shown = f"[{options.host}]" if ":" in options.host else options.host
-        output.message(f"serving survey replies at http://{shown}:{options.port}{options.root_path}/s/TOKEN "
-                       "(Ctrl-C to stop)")
+        output.message(_("serving survey replies at {url} (Ctrl-C to stop)").format(
+            url=f"http://{shown}:{options.port}{options.root_path}/s/TOKEN"))
         uvicorn.Server(config).run(sockets=[sock])
     finally:
         sock.close()
