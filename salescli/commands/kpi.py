@@ -149,15 +149,18 @@ def report(
         names = views.names if views is not None else (
             kpi.rep_names(conn) if by == "rep" and kind not in (output.Format.json, output.Format.csv) else {})
     if views is not None:
-        from salescli.kpi_page import kpi_html, write_kpi_workbook
+        import os
 
-        if html is not None:  # in the language chosen at start-up (i18n)
+        from salescli.kpi_page import kpi_html, language, write_kpi_workbook
+
+        lang = language(os.environ.get("SALESCLI_LANGUAGE") or a.config("language"))
+        if html is not None:
             with a.output_file(html, option="--html", force=force, newline=None) as fh:
-                fh.write(kpi_html(views))
+                fh.write(kpi_html(views, lang=lang))
             output.message(_("wrote {path}").format(path=html))
         if xlsx is not None:
             with a.output_file(xlsx, option="--xlsx", force=force, binary=True) as fh:
-                write_kpi_workbook(fh, views)
+                write_kpi_workbook(fh, views, lang=lang)
             output.message(_("wrote {path}").format(path=xlsx))
     if kind is output.Format.json:
         output.render_record(result, kind)
