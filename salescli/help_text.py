@@ -40,7 +40,8 @@ def metavar_for(param: Any) -> str | None:
     name = (param.name or "").lower()
     if name in _DATE_NAMES or name.endswith(("_date", "_on", "_at", "_until")) or type_name == "datetime":
         return "DATE"
-    if name in _AMOUNT_NAMES or name.endswith(("_price", "_amount", "_value")):
+    if getattr(param, "param_type_name", "") == "option" and (
+            name in _AMOUNT_NAMES or name.endswith(("_price", "_amount", "_value"))):  # (config set KEY VALUE)
         return "AMOUNT"
     if name in _PCT_NAMES or name.endswith("_pct"):
         return "PCT"
