@@ -182,6 +182,8 @@ def test_responses_by_token_phone_and_file_then_results(cli: Cli, db_path: Path,
                                                         tmp_path: Path) -> None:
     cid = sqlite3.connect(db_path).execute("SELECT id FROM customers").fetchone()[0]
     cli.ok("survey", "send", "--customer", str(cid), "--outbox", str(tmp_path / "out"), "--")
+    with sqlite3.connect(db_path) as conn:  # sent on 5 November, whatever today is (the period below is 2026-11)
+        conn.execute("UPDATE surveys SET sent_at = '2026-11-05 09:00:00.000000'")
     tokens = [t for (t,) in sqlite3.connect(db_path).execute("SELECT token FROM surveys ORDER BY id")]
     cli.ok("survey", "respond", tokens[0], "--nps", "10", "--csat", "5", "--comment", "很好", "--date",
            "2026-11-10")
