@@ -103,10 +103,13 @@ def generate(server: str, db: str, orders: int, customers: int, surveys: int) ->
 
 
 def logins(server: str, db: str, suffix: str) -> dict[str, str]:
-    """A login for the administrator (member of salescli_owner), a manager and rep01; returns name → login."""
+    """A login for the administrator (member of the database's owner role), a manager and rep01; returns name →
+    login."""
+    from salescli.services.team import owner_name
+
     names = {"administrator": f"bench_admin_{suffix}", "manager": f"bench_mgr_{suffix}", "rep": f"bench_rep_{suffix}"}
     with psycopg.connect(admin_url(server, db), autocommit=True) as conn:
-        for name, group in (("administrator", "salescli_owner"), ("manager", "salescli_manager"),
+        for name, group in (("administrator", owner_name(db)), ("manager", "salescli_manager"),
                             ("rep", "salescli_rep")):
             conn.execute(sql.SQL("CREATE ROLE {} LOGIN IN ROLE {}").format(sql.Identifier(names[name]),
                                                                          sql.Identifier(group)))

@@ -490,7 +490,9 @@ def team_shop(team_roles_lock: None, pg_url: str, tmp_path: Path) -> Iterator[tu
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
                 sql.Identifier(pg_url.rsplit("/", 1)[1])))
-        _drop_roles(roles)
+        from salescli.services.team import owner_name
+
+        _drop_roles([*roles, owner_name(pg_url.rsplit("/", 1)[1])])  # the database's owner role too
 
 
 def test_the_page_login_reads_a_survey_only_by_its_token(team_shop: tuple[Shop, str, list[str]]) -> None:

@@ -23,6 +23,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from salescli.services.team import owner_name
 from tests.conftest import PG_ADMIN_URL, Case, Cli, snapshot
 
 GROUPS = ("salescli_survey", "salescli_manager", "salescli_rep", "salescli_owner")
@@ -52,6 +53,11 @@ class Team:
 
     def login(self, handle: str) -> str:
         return self.logins[handle]
+
+    @property
+    def owner(self) -> str:
+        """The role owning this database's tables (its own: services/team.owner_name)."""
+        return owner_name(self.name)
 
     def add_rep(self, handle: str, name: str, *, by: Cli | None = None, manager: bool = False) -> str:
         login = f"{handle}_{self.suffix}"
@@ -98,7 +104,7 @@ def fresh(team_roles_lock: None, pg_url: str) -> Iterator[Team]:
         t.admin.engine.dispose()
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        _drop_roles(t.roles)
+        _drop_roles([*t.roles, t.owner])
 
 
 @pytest.fixture
@@ -335,7 +341,7 @@ def test_the_administrator_has_no_update_or_delete_on_the_audit_log_either(fresh
     """The administrator (owner's member, not a superuser): everything but changing the audit trail."""
     admin_login = f"adm_{fresh.suffix}"
     fresh.roles.append(admin_login)
-    _create_login(admin_login, "salescli_owner")
+    _create_login(admin_login, fresh.owner)
     admin = Cli(fresh.url(admin_login))
     admin.ok("rep", "add", "wang", "--name", "王")  # the administrator adds and acts for reps
     admin.ok("--rep", "wang", "lead", "add", "x", "--source", "web")
@@ -546,18 +552,18 @@ def test_every_table_with_per_rep_data_is_guarded(team: Team) -> None:
             "FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r'")}
         holes = [t for t in per_rep if guarded[t][:2] != (True, True) or guarded[t][2] == 0]
         assert holes == []
-        assert {owner for *_, owner in guarded.values()} == {"salescli_owner"}
+        assert {owner for *_, owner in guarded.values()} == {team.owner}
         writable = {row[0] for row in conn.execute(
             "SELECT DISTINCT table_name FROM information_schema.role_table_grants "
             "WHERE grantee IN ('salescli_rep', 'PUBLIC') AND table_schema = 'public' "
             "AND privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')")}
-        unguarded = [t for t in writable if not guarded[t][0] and t != "counters"]
+        unguarded = [t for t in writable if not guarded[t][0]]  # the counters too: numbers come from a function
         assert unguarded == []
         audit = {row[0] for row in conn.execute(
             "SELECT privilege_type FROM information_schema.role_table_grants WHERE table_name = 'audit_log' "
             "AND table_schema = 'public'")}
         assert audit <= {"SELECT", "INSERT", "REFERENCES", "TRIGGER"}, audit
-        for role in ("salescli_rep", "salescli_manager", "salescli_owner"):
+        for role in ("salescli_rep", "salescli_manager", team.owner):
             for privilege in ("UPDATE", "DELETE", "TRUNCATE"):
                 assert conn.execute("SELECT has_table_privilege(%s, 'audit_log', %s)", (role, privilege)) \
                     .fetchone() == (False,), (role, privilege)
@@ -581,7 +587,7 @@ def test_init_is_idempotent_and_repairs(team: Team) -> None:
     run = team.admin("team", "check")
     assert run.exit_code == 1 and "6 problems" in run.stderr
     assert run.stdout.splitlines() == [
-        "table notes is owned by postgres, not salescli_owner",
+        f"table notes is owned by postgres, not {team.owner}",
         "table notes holds per-rep data without ENABLE + FORCE row security and a policy",
         "salescli_rep can write table notes, which has no row security",
         "table quotes holds per-rep data without ENABLE + FORCE row security and a policy",
@@ -643,3 +649,245 @@ def test_document_numbers_unique_and_gap_free_with_many_rep_logins(team: Team, t
     assert sorted(numbers) == [f"Q-2026-{i:04d}" for i in range(1, 42)]  # gap-free across both reps
     with team.sql("alice") as conn:
         assert conn.execute("SELECT count(*) FROM quotes").fetchone() == (20,)
+
+
+# -- approvals and prices held by the database (services/team.py: salescli_guard_quote, _quote_lines) --------------
+
+
+def test_a_rep_cannot_approve_or_reprice_a_quote_in_sql(team: Team) -> None:
+    bob, mgr = team.cli("bob"), team.cli("mgr")
+    lead = bob.id("lead", "add", "大客户", "--source", "web", "--company", "乙公司", "--date", "2026-11-01")
+    deal = bob.id("lead", "convert", str(lead), "--date", "2026-11-01")
+    quote = bob.ok("quote", "create", str(deal), "--item", "P-1:10", "--discount", "50", "--date",
+                   "2026-11-02").stdout.strip()
+    assert quote == "Q-2026-0002"
+    assert bob.json("quote", "show", quote)["needs_approval"] is True
+    before = snapshot(team.admin)
+    with team.sql("bob") as conn:
+        mgr_id = _ids(conn, "mgr")
+        q1, q2 = (conn.execute("SELECT id FROM quotes WHERE number = %s", (n,)).fetchone()[0]  # type: ignore[index]
+                  for n in ("Q-2026-0001", quote))
+        for statement, args in (("UPDATE quotes SET approved_by = %s, approved_at = now() WHERE id = %s", (mgr_id, q2)),
+                                ("UPDATE quotes SET needs_approval = false WHERE id = %s", (q2,)),
+                                ("UPDATE quotes SET approval_reason = NULL WHERE id = %s", (q2,))):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="only a manager approves"):
+                conn.execute(statement, args)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="needs a manager's approval"):
+            conn.execute("UPDATE quotes SET status = 'sent', sent_at = now() WHERE id = %s", (q2,))
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="cannot go from draft to accepted"):
+            conn.execute("UPDATE quotes SET status = 'accepted' WHERE id = %s", (q2,))
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="starts as a draft without approval"):
+            conn.execute(
+                "INSERT INTO quotes (number, revision, deal_id, status, currency, discount_bp, tax_rate_bp, "
+                "subtotal_minor, discount_minor, net_minor, tax_minor, total_minor, list_minor, cost_minor, "
+                "valid_until, needs_approval, approved_by, approved_at, created_at) "
+                "SELECT number, 9, deal_id, 'draft', currency, discount_bp, tax_rate_bp, subtotal_minor, "
+                "discount_minor, net_minor, tax_minor, total_minor, list_minor, cost_minor, valid_until, "
+                "needs_approval, %s, now(), now() FROM quotes WHERE id = %s", (mgr_id, q2))
+        # the accepted quote: neither its prices nor its lines change, and it does not go back to draft
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="is accepted: its prices cannot change"):
+            conn.execute("UPDATE quotes SET net_minor = 1, total_minor = 1 WHERE id = %s", (q1,))
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="cannot go from accepted to draft"):
+            conn.execute("UPDATE quotes SET status = 'draft' WHERE id = %s", (q1,))
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="is accepted: its lines cannot change"):
+            conn.execute("UPDATE quote_lines SET unit_price_minor = 1 WHERE quote_id = %s", (q1,))
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="is accepted: its lines cannot change"):
+            conn.execute("INSERT INTO quote_lines (quote_id, position, sku, name, qty, unit_price_minor, "
+                         "list_price_minor, unit_cost_minor, line_discount_bp, net_minor) "
+                         "VALUES (%s, 9, 'P-1', 'x', 1, 1, 1, 1, 0, 1)", (q1,))
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("DELETE FROM quote_lines WHERE quote_id = %s", (q1,))
+        # an unapproved draft is still the rep's to work on
+        assert conn.execute("UPDATE quote_lines SET qty = qty WHERE quote_id = %s", (q2,)).rowcount == 1
+    assert snapshot(team.admin) == before
+    assert "needs a manager's approval" in bob.fails(1, "quote", "send", quote, "--date", "2026-11-03")
+    mgr.ok("quote", "approve", quote, "--date", "2026-11-03")
+    with team.sql("bob") as conn:  # approved: what the manager approved stays as it was
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="is approved: its lines cannot change"):
+            conn.execute("UPDATE quote_lines SET unit_price_minor = 1 WHERE quote_id = %s", (q2,))
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="is approved: its prices cannot change"):
+            conn.execute("UPDATE quotes SET discount_bp = 9000 WHERE id = %s", (q2,))
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="only a manager approves"):
+            conn.execute("UPDATE quotes SET approved_at = now() WHERE id = %s", (q2,))
+    # everything salescli does as the rep still works: send, revise (a new draft to approve), approve, send, accept
+    bob.ok("quote", "send", quote, "--date", "2026-11-04")
+    bob.ok("quote", "revise", quote, "--discount", "40", "--date", "2026-11-05")
+    shown = bob.json("quote", "show", quote)
+    assert (shown["revision"], shown["status"], shown["needs_approval"], shown["approved"]) == (2, "draft", True, False)
+    mgr.ok("quote", "approve", quote, "--date", "2026-11-06")
+    bob.ok("quote", "send", quote, "--date", "2026-11-06")
+    bob.ok("quote", "accept", quote, "--date", "2026-11-07")
+    assert bob.json("quote", "show", quote)["status"] == "accepted"
+
+
+# -- document numbers only through salescli_next_number (migration 0010) ---------------------------------------------
+
+
+def test_document_numbers_come_only_from_the_database_function(team: Team) -> None:
+    numbers = "SELECT kind, year, last FROM counters ORDER BY kind, year"
+    before = team.admin.rows(numbers)
+    assert before == [("C", 2026, 1), ("Q", 2026, 1), ("SO", 2026, 1)]
+    with team.sql("alice") as conn:
+        for statement in ("INSERT INTO counters (kind, year, last) VALUES ('Q', 2027, 0)",
+                          "UPDATE counters SET last = 0", "DELETE FROM counters", "SELECT last FROM counters"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied for table counters"):
+                conn.execute(statement)
+        # a number taken by hand with no document stored in its transaction is refused at commit: no gap
+        with pytest.raises(psycopg.errors.IntegrityConstraintViolation, match="Q-2026-0002 was taken but no document"):
+            conn.execute("SELECT salescli_next_number('Q', 2026)")
+        with pytest.raises(psycopg.errors.InvalidParameterValue, match="unknown document kind"):
+            conn.execute("SELECT salescli_next_number('X', 2026)")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("SELECT salescli_check_number()")
+    assert team.admin.rows(numbers) == before
+    alice = team.cli("alice")  # salescli as alice takes the next one, gap-free after bob's
+    lead = alice.id("lead", "add", "甲线索", "--source", "web", "--company", "甲公司", "--date", "2026-11-01")
+    deal = alice.id("lead", "convert", str(lead), "--date", "2026-11-01")
+    assert alice.ok("quote", "create", str(deal), "--item", "P-1:1", "--date", "2026-11-02").stdout.strip() \
+        == "Q-2026-0002"
+
+
+# -- the search index: written only for records the rep may change ---------------------------------------------------
+
+
+def test_a_rep_writes_search_terms_only_of_records_they_may_change(team: Team) -> None:
+    from salescli.domain.search import KINDS
+
+    customer, contact, lead = KINDS["customer"], KINDS["contact"], KINDS["lead"]
+    with team.sql("alice") as conn:
+        bobs_contact = conn.execute("SELECT id FROM contacts WHERE customer_id = 1").fetchone()
+        assert bobs_contact is not None
+        terms = "SELECT count(*) FROM search_terms WHERE kind = %s AND record_id = %s"
+        assert conn.execute(terms, (customer, 1)).fetchone() != (0,)  # read as today: bob's customer is searchable
+        assert conn.execute(terms, (contact, bobs_contact[0])).fetchone() != (0,)
+        for kind, record in ((customer, 1), (contact, bobs_contact[0]), (lead, 1)):
+            assert conn.execute("DELETE FROM search_terms WHERE kind = %s AND record_id = %s",
+                                (kind, record)).rowcount == 0
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+                conn.execute("INSERT INTO search_terms (term, kind, record_id) VALUES ('间谍', %s, %s)", (kind, record))
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("UPDATE search_terms SET term = 'x' WHERE kind = %s AND record_id = 1", (customer,))
+        # her own customer's terms are hers to keep in step
+        conn.execute("INSERT INTO search_terms (term, kind, record_id) VALUES ('甲', %s, 2)", (customer,))
+        assert conn.execute("DELETE FROM search_terms WHERE term = '甲' AND kind = %s AND record_id = 2",
+                            (customer,)).rowcount == 1
+    with team.sql("bob") as conn:
+        assert conn.execute("SELECT count(*) FROM search_terms WHERE kind = %s AND record_id = 1",
+                            (customer,)).fetchone() != (0,)
+    assert [c["name"] for c in team.cli("alice").json("customer", "list", "--search", "乙公司")] == ["乙公司"]
+
+
+# -- one owner role per database ----------------------------------------------------------------------------------
+
+
+def test_owner_role_names_are_per_database_safe_and_short() -> None:
+    assert owner_name("sales") == "salescli_owner_sales"
+    odd = ["Sales DB", "sales-db", "销售", "x" * 63, "a" * 49, "a" * 48 + "b", 'x"; DROP ROLE y; --']
+    names = [owner_name(db) for db in odd]
+    assert len(set(names)) == len(names)
+    for name in names:
+        assert name.startswith("salescli_owner_") and len(name.encode()) <= 63
+        assert all(c.isascii() and (c.islower() or c.isdigit() or c == "_") for c in name), name
+    assert owner_name("a" * 48) == "salescli_owner_" + "a" * 48
+
+
+def test_the_administrator_of_one_team_database_is_nobody_in_another(fresh: Team, pg_migrated_url: str) -> None:
+    other = Team(admin=Cli(pg_migrated_url), name=pg_migrated_url.rsplit("/", 1)[1], suffix=fresh.suffix)
+    other.admin.ok("team", "init")
+    fresh.roles.append(other.owner)  # dropped after both databases (pg_migrated_url goes first)
+    assert fresh.owner != other.owner
+    other.add_rep("bob", "鲍勃")
+    fresh.roles.extend(other.roles)
+    other.cli("bob").id("lead", "add", "乙线索", "--source", "web")
+    admin_a = f"adm_{fresh.suffix}"
+    fresh.roles.append(admin_a)
+    _create_login(admin_a, fresh.owner)
+    assert Cli(fresh.url(admin_a)).ok("rep", "add", "wang", "--name", "王").exit_code == 0  # A's administrator
+    with psycopg.connect(fresh.url(admin_a), autocommit=True) as conn:
+        assert conn.execute("SELECT salescli_is_manager()").fetchone() == (True,)
+    with psycopg.connect(other.url(admin_a), autocommit=True) as conn:  # ... is nobody in B
+        assert conn.execute("SELECT salescli_is_manager()").fetchone() == (False,)
+        assert conn.execute("SELECT count(*) FROM reps").fetchone() == (0,)
+        for statement in ("SELECT count(*) FROM leads", "ALTER TABLE leads DISABLE ROW LEVEL SECURITY",
+                          "ALTER TABLE audit_log OWNER TO CURRENT_USER", "DROP POLICY salescli_rep_rows ON leads",
+                          "UPDATE reps SET role = 'manager'", f"SET ROLE {other.owner}",
+                          "SELECT salescli_login('create', 'x', 'salescli_manager', NULL)"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)
+    assert "is not a salescli rep" in Cli(other.url(admin_a)).fails(1, "lead", "list")
+    assert other.admin.ok("team", "check").stderr.strip() == "team mode: ok"
+
+
+def _make_legacy(team: Team, old_admin: str) -> None:
+    """Turn a team database into one made by an earlier salescli (schema 0009): its tables owned by the server-wide
+    salescli_owner, whose member ``old_admin`` created the database; reps writing the counters; no number function
+    nor quote guards."""
+    with psycopg.connect(team.url("postgres"), autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = 'salescli_owner'").fetchone() is None:
+            conn.execute("CREATE ROLE salescli_owner NOLOGIN CREATEROLE")
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN IN ROLE salescli_owner").format(sql.Identifier(old_admin)))
+        conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(team.name),
+                                                                     sql.Identifier(old_admin)))
+        conn.execute("GRANT USAGE, CREATE ON SCHEMA public TO salescli_owner")
+        for table, policy in conn.execute("SELECT polrelid::regclass::text, polname FROM pg_policy "
+                                          "WHERE %s::regrole = ANY(polroles)", (team.owner,)).fetchall():
+            conn.execute(sql.SQL("ALTER POLICY {} ON {} TO salescli_owner").format(sql.Identifier(policy),
+                                                                                 sql.Identifier(table)))
+        conn.execute(sql.SQL("REASSIGN OWNED BY {} TO salescli_owner").format(sql.Identifier(team.owner)))
+        conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(team.owner)))
+        conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(team.owner)))
+        conn.execute("DROP TRIGGER salescli_number_used ON counters")
+        conn.execute("DROP FUNCTION salescli_check_number(), salescli_next_number(text, integer)")
+        conn.execute("DROP TRIGGER salescli_guard_quote ON quotes")
+        conn.execute("DROP TRIGGER salescli_guard_quote_lines ON quote_lines")
+        conn.execute("GRANT SELECT, INSERT, UPDATE ON counters TO salescli_rep, salescli_manager")
+        conn.execute("UPDATE alembic_version SET version_num = '0009'")
+
+
+def test_a_database_of_the_server_wide_owner_role_moves_to_its_own(team: Team) -> None:
+    old_admin, elsewhere = f"oldadm_{team.suffix}", f"elsewhere_{team.suffix}"
+    team.roles.extend([old_admin, elsewhere])
+    _make_legacy(team, old_admin)
+    _create_login(elsewhere, "salescli_owner")  # the administrator of another database of the old salescli
+    with psycopg.connect(team.url(elsewhere), autocommit=True) as conn:  # the hole: an administrator here too
+        assert conn.execute("SELECT count(*) FROM leads").fetchone() == (1,)
+    from sqlalchemy import create_engine
+
+    from salescli.services import team as team_mode
+
+    engine = create_engine(team.url(old_admin).replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with engine.connect() as conn:  # what 'team check' would say, before any command migrates the database
+            found = team_mode.problems(conn)
+    finally:
+        engine.dispose()
+    assert found[0].startswith("the tables are owned by salescli_owner, one role for every database on the server")
+    assert "the function salescli_next_number(text, integer) is missing ('salescli db upgrade')" in found
+    assert "table quotes lacks its trigger salescli_guard_quote" in found
+    admin = Cli(team.url(old_admin))
+    admin.ok("db", "upgrade")  # as the old administrator (no CREATEROLE, no superuser): 0010, then the move
+    with psycopg.connect(PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + team.name, autocommit=True) as conn:
+        owners = {row[0] for row in conn.execute(
+            "SELECT DISTINCT pg_get_userbyid(relowner) FROM pg_class "
+            "WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'S')")}
+        assert owners == {team.owner}
+        assert conn.execute("SELECT pg_has_role(%s, %s, 'MEMBER'), pg_has_role(%s, %s, 'MEMBER')",
+                            (old_admin, team.owner, elsewhere, team.owner)).fetchone() == (True, False)
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0010",)
+    assert admin.ok("team", "check").stderr.strip() == "team mode: ok"
+    with psycopg.connect(team.url(elsewhere), autocommit=True) as conn:  # the old role gives nothing here now
+        assert conn.execute("SELECT salescli_is_manager()").fetchone() == (False,)
+        for statement in ("SELECT count(*) FROM leads", "ALTER TABLE leads DISABLE ROW LEVEL SECURITY",
+                          "CREATE TABLE public.trap (id int)"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)
+    with team.sql("alice") as conn, pytest.raises(psycopg.errors.InsufficientPrivilege,
+                                                  match="permission denied for table counters"):
+        conn.execute("UPDATE counters SET last = 0")
+    bob = team.cli("bob")  # the reps work on as before, numbers through the new function
+    assert [q["number"] for q in bob.json("quote", "list")] == ["Q-2026-0001"]
+    lead = bob.id("lead", "add", "新线索", "--source", "web", "--date", "2026-11-01")
+    deal = bob.id("lead", "convert", str(lead), "--date", "2026-11-01")
+    assert bob.ok("quote", "create", str(deal), "--item", "P-1:1", "--date", "2026-11-02").stdout.strip() \
+        == "Q-2026-0002"
+    admin.ok("rep", "add", "wang", "--name", "王")  # the administrator still administers

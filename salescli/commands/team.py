@@ -28,9 +28,9 @@ def _postgres_only(a: App, what: str) -> None:
 @app.command("init")
 def init(ctx: typer.Context, fmt: FormatOpt = None) -> None:
     """Turn on team mode (once, by the database's administrator; again after a salescli upgrade is harmless):
-    group roles salescli_owner, salescli_rep and salescli_manager; the tables owned by salescli_owner (nobody logs
-    in as it; you become a member); grants; row-level security (ENABLE and FORCE) with the team's policies. Then
-    add reps with 'salescli rep add HANDLE --name NAME --login'."""
+    group roles salescli_rep and salescli_manager; the tables owned by this database's own role salescli_owner_DB
+    (nobody logs in as it; you become a member); grants; row-level security (ENABLE and FORCE) with the team's
+    policies. Then add reps with 'salescli rep add HANDLE --name NAME --login'."""
     from salescli.services import team
 
     a = App.of(ctx)
@@ -44,15 +44,15 @@ def init(ctx: typer.Context, fmt: FormatOpt = None) -> None:
               "{roles}. Next: salescli rep add HANDLE --name NAME --login [--manager]") if summary["created_roles"]
             else _("team mode is on: {tables} tables owned by {owner}, row security on {secured}. Next: salescli rep "
                    "add HANDLE --name NAME --login [--manager]"))
-    output.message(done.format(tables=summary["tables"], owner=team.OWNER, secured=summary["row_security"],
+    output.message(done.format(tables=summary["tables"], owner=summary["owner"], secured=summary["row_security"],
                                roles=", ".join(summary["created_roles"])))
 
 
 @app.command("check")
 def check(ctx: typer.Context, fmt: FormatOpt = None) -> None:
     """Check team mode: every table with per-rep data under FORCE row security with policies, nothing a rep can
-    write without row security, the tables owned by salescli_owner, the audit log append-only. Exit 1 on a
-    problem."""
+    write without row security, the tables owned by the database's own salescli_owner_DB, the audit log
+    append-only. Exit 1 on a problem."""
     from salescli.services import team
 
     a = App.of(ctx)

@@ -92,14 +92,19 @@ def parse_document_number(text: str, kind: str, entity: str) -> str:
 
 
 def next_number(conn: Connection, kind: str, year: int) -> str:
-    """The next document number ``KIND-YYYY-NNNN`` (Q, C, SO), gap-free per year and safe under concurrency:
-    one atomic ``UPDATE ... RETURNING`` after an insert-if-missing (row lock on PostgreSQL, the write lock
-    of BEGIN IMMEDIATE on SQLite)."""
-    C = models.counters
+    """The next document number ``KIND-YYYY-NNNN`` (Q, C, SO), gap-free per year and safe under concurrency.
+
+    PostgreSQL: the database's ``salescli_next_number`` (migration 0010), a SECURITY DEFINER function holding the
+    counter's row lock until commit, so a rep's login needs no write grant on ``counters`` (team mode), and a
+    deferred check refuses the commit unless the document numbered is stored in the same transaction. SQLite: one
+    atomic ``UPDATE ... RETURNING`` after an insert-if-missing, under the write lock of BEGIN IMMEDIATE."""
     if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+        value = conn.exec_driver_sql("SELECT salescli_next_number(%(kind)s::text, %(year)s::integer)",
+                                     {"kind": kind, "year": year}).scalar_one()
+        return f"{kind}-{year}-{value:04d}"
+    from sqlalchemy.dialects.sqlite import insert as upsert
+
+    C = models.counters
     conn.execute(upsert(C).values(kind=kind, year=year, last=0).on_conflict_do_nothing())
     value = conn.execute(update(C).where(C.c.kind == kind, C.c.year == year).values(last=C.c.last + 1)
                          .returning(C.c.last)).scalar_one()

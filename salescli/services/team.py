@@ -2,20 +2,26 @@
 security), so they hold for psql too (PRODUCT.md, "Team mode and who may do what"; ENGINEERING.md, Known traps:
 row-level security).
 
-Roles (cluster-wide, created once by ``salescli team init``):
+Roles:
 
-- ``salescli_owner`` (NOLOGIN, CREATEROLE) owns every table, sequence and function. Nobody logs in as it; the
-  administrator who ran ``team init`` is made a member so migrations still run (and is therefore the
-  administrator in authz.resolve). It holds CREATEROLE only so that ``salescli_login`` below can create and
-  change rep logins for a manager who has no CREATEROLE of their own.
-- ``salescli_rep`` (NOLOGIN): every rep's login is a member. Reads what row security shows; writes the sales
-  records (leads, customers, contacts, deals and everything under a deal), document counters, and appends to the
-  audit log.
-- ``salescli_manager`` (NOLOGIN): a manager's login is a member instead (not of salescli_rep too: each group has
-  its own policies, see ``_policies``). Granted what reps are, and the catalog, targets, team settings and reps.
+- ``salescli_owner_<database>`` (NOLOGIN, CREATEROLE), one per database (``owner_name``: the database's name when
+  it is plain lower-case letters, digits and '_' of at most 48 bytes, else a readable part and a hash; never an
+  existing role taken over), owns every table, sequence and function of THIS database. Nobody logs in as it; the
+  administrator who ran ``team init`` is made a member so migrations still run (and is therefore the administrator
+  in authz.resolve). Membership in one database's owner role gives nothing in another database on the same server
+  (it is neither a manager there, nor owns its tables). It holds CREATEROLE only so that ``salescli_login`` below
+  can create and change rep logins for a manager who has no CREATEROLE of their own. Databases set up by an earlier
+  salescli had their tables owned by ``salescli_owner``, one role for the whole server: ``apply`` (``team init``,
+  ``db upgrade``) moves them to the database's own owner role, whose only member is then the administrator running
+  it (other administrators are granted the new role by hand); the old role keeps nothing here.
+- ``salescli_rep`` (NOLOGIN, server-wide): every rep's login is a member. Reads what row security shows; writes the
+  sales records (leads, customers, contacts, deals and everything under a deal) and appends to the audit log.
+- ``salescli_manager`` (NOLOGIN, server-wide): a manager's login is a member instead (not of salescli_rep too: each
+  group has its own policies, see ``_policies``). Granted what reps are, and the catalog, targets, team settings
+  and reps.
 
-Which rows: who is acting comes from ``session_user`` through three SECURITY DEFINER helpers (owned by
-salescli_owner, search_path pinned): ``salescli_rep_id()``, ``salescli_rep_handle()`` (the active rep whose
+Which rows: who is acting comes from ``session_user`` through three SECURITY DEFINER helpers (owned by the owner
+role, search_path pinned): ``salescli_rep_id()``, ``salescli_rep_handle()`` (the active rep whose
 ``reps.login`` is the session's login, else NULL) and ``salescli_is_manager()`` (an active manager rep, or the
 administrator: a member of the role owning the tables, or a superuser). Policies call them as
 ``(SELECT salescli_rep_id())`` so PostgreSQL evaluates each once per statement (an InitPlan), not per row. Group
@@ -27,7 +33,23 @@ the same server needs two logins.)
   administrator, goes through the policies too; superusers never do);
 - ``reps`` has ENABLE without FORCE: the helpers read it as its owner (with FORCE, reading it would call the
   helpers again, without end); every login reads its own row, a rep of this database reads all;
-- ``counters`` (document numbers) and ``alembic_version`` hold no per-rep data: no row security.
+- ``counters`` (document numbers) and ``alembic_version`` hold no per-rep data: no row security, and no write
+  grant for anyone but the owner: numbers are taken through ``salescli_next_number(kind, year)`` (migration 0010),
+  SECURITY DEFINER, EXECUTE granted to reps and managers; a deferred check on ``counters`` refuses a commit that
+  took a number without storing its document, so numbers stay unique and gap-free even from psql.
+
+Rules held by triggers (row security sees only the new row; these compare old and new), for everyone but a manager
+or the administrator:
+
+- ``salescli_guard_owner``: a record's owner is never changed (a rep may claim a record nobody owns).
+- ``salescli_guard_quote``: a quote is inserted as an unapproved draft; its approval (``needs_approval``,
+  ``approval_reason``, ``approved_by``, ``approved_at``) never changes; its status moves only as the quote state
+  machine allows (domain/pipeline.QUOTE), and not out of draft to sent or accepted while it needs an approval it
+  has not got; its prices (and number, revision, deal, currency, validity) change only while it is an unapproved
+  draft.
+- ``salescli_guard_quote_lines``: lines are inserted, changed or removed only on an unapproved draft.
+- ``search_terms``: read as the records they index are (as before); written (added or removed) only for records the
+  rep may change: their own (or unowned) leads, deals and customers, and contacts of such customers.
 
 Everything is created by ``apply(conn)``: idempotent (CREATE OR REPLACE, DROP POLICY IF EXISTS + CREATE POLICY,
 REVOKE + GRANT), run by ``team init`` and, once team mode is on, after every migration (``after_upgrade``) so
@@ -46,10 +68,13 @@ from salescli import models
 from salescli.errors import InputError, PolicyError
 from salescli.i18n import N_, _
 
-OWNER = "salescli_owner"
+#: The owner role of a database is named OWNER_PREFIX + something from the database's name (``owner_name``).
+OWNER_PREFIX = "salescli_owner_"
+#: The one owner role for the whole server of earlier salescli versions (its databases are moved off it).
+LEGACY_OWNER = "salescli_owner"
 REP = "salescli_rep"
 MANAGER = "salescli_manager"
-GROUPS = (OWNER, REP, MANAGER)
+GROUPS = (REP, MANAGER)  # server-wide group roles (the owner role is per database)
 
 # -- who may write what (SELECT is granted on every table; row security decides which rows) ---------------------
 #: Sales records: reps insert and update them (their own, by row security); nobody deletes them.
@@ -59,8 +84,9 @@ REP_WRITES = ("customers", "contacts", "leads", "deals", "deal_events", "activit
 #: Managers only (the catalog, targets, team policy, reps).
 MANAGER_WRITES = {"products": "INSERT, UPDATE", "targets": "INSERT, UPDATE",
                   "team_settings": "INSERT, UPDATE, DELETE", "reps": "INSERT, UPDATE"}
-#: Document numbers: every writer takes the next one (no per-rep data, no row security).
+#: Document numbers: taken through NEXT_NUMBER only (no per-rep data, no row security, no write grant).
 COUNTERS = "counters"
+NEXT_NUMBER = "salescli_next_number(text, integer)"
 #: The search index (services/search.py): every writer adds and removes the terms of the records it writes; a row
 #: is seen only by whoever may see its record (its policy asks the record's table, whose own policies decide).
 SEARCH_INDEX = "search_terms"
@@ -108,11 +134,15 @@ LOGIN_LEN = 63
 _LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 _RESERVED = {"public", "none", "current_user", "session_user", "current_role", "all"}
 
+#: A quote's columns a rep cannot change once it is sent (or otherwise out of draft) or approved.
+QUOTE_PRICED = ("number", "revision", "deal_id", "currency", "discount_bp", "tax_rate_bp", "subtotal_minor",
+                "discount_minor", "net_minor", "tax_minor", "total_minor", "list_minor", "cost_minor", "valid_until")
+
 Policy = tuple[str, str, str, str | None, str | None]  # name, command, TO role, USING, WITH CHECK
 
 
-def _policies(s: str) -> dict[str, list[Policy]]:
-    """The policies by table; ``s`` is the quoted schema.
+def _policies(s: str, owner: str) -> dict[str, list[Policy]]:
+    """The policies by table; ``s`` is the quoted schema, ``owner`` the (quoted) role owning the tables.
 
     Each group has its own policies (``TO`` the group), so a login gets only its group's: a manager's are a single
     InitPlan test, ``(SELECT salescli_is_manager())``, and the administrator's are ``true``, so the planner picks
@@ -141,7 +171,7 @@ def _policies(s: str) -> dict[str, list[Policy]]:
                 f"OR ({t}.order_id IS NULL AND {own_customer(t)}))")
 
     others: list[Policy] = [("salescli_manager_rows", "ALL", MANAGER, mgr, mgr),
-                            ("salescli_admin_rows", "ALL", OWNER, "true", "true")]
+                            ("salescli_admin_rows", "ALL", owner, "true", "true")]
 
     def rows(expr: str, *, read: str | None = None) -> list[Policy]:
         """A rep reads and changes the rows ``expr`` admits (reads those ``read`` admits too); managers and the
@@ -162,6 +192,15 @@ def _policies(s: str) -> dict[str, list[Policy]]:
 
     search_visible = (f"(CASE search_terms.kind {indexed('lead', 'leads')} {indexed('deal', 'deals')} "
                       f"{indexed('contact', 'contacts')} ELSE {rep_here} END)")
+    # written only for records the rep may change: leads and deals they see (their own or unowned: the records'
+    # own policies), their own (or unowned) customers, and the contacts of those customers
+    search_writable = (
+        f"(CASE search_terms.kind {indexed('lead', 'leads')} {indexed('deal', 'deals')} "
+        f"WHEN {KINDS['customer']} THEN EXISTS (SELECT 1 FROM {s}.customers p "
+        f"WHERE p.id = search_terms.record_id AND {own('p')}) "
+        f"WHEN {KINDS['contact']} THEN EXISTS (SELECT 1 FROM {s}.contacts c JOIN {s}.customers p "
+        f"ON p.id = c.customer_id WHERE c.id = search_terms.record_id AND (p.owner_id = {me} OR p.owner_id IS NULL)) "
+        "ELSE false END)")
     policies: dict[str, list[Policy]] = {
         # every login reads its own row (so a disabled rep is told so); a rep or manager of this database all rows
         "reps": [("salescli_read", "SELECT", "PUBLIC", f"(reps.login = session_user::text OR {rep_here} OR {mgr})",
@@ -186,7 +225,7 @@ def _policies(s: str) -> dict[str, list[Policy]]:
         "order_events": rows(under("order_events", "orders", "order_id")),
         "tickets": rows(order_or_customer("tickets")),
         "ticket_events": rows(under("ticket_events", "tickets", "ticket_id")),
-        SEARCH_INDEX: rows(search_visible),
+        SEARCH_INDEX: rows(search_writable, read=search_visible),
         "surveys": rows(order_or_customer("surveys")),
         # a task is its owner's (its record's owner, else whoever added it), on a record the rep may work on
         "tasks": rows(f"({own('tasks')} AND ((tasks.deal_id IS NOT NULL AND {under('tasks', 'deals', 'deal_id')}) "
@@ -201,8 +240,8 @@ def _policies(s: str) -> dict[str, list[Policy]]:
                 ("salescli_rep_append", "INSERT", REP, None, audit_mine),
                 ("salescli_manager_read", "SELECT", MANAGER, mgr, None),
                 ("salescli_manager_append", "INSERT", MANAGER, None, f"({mgr} AND {audit_mine})"),
-                ("salescli_admin_read", "SELECT", OWNER, "true", None),
-                ("salescli_admin_append", "INSERT", OWNER, None, "true")],
+                ("salescli_admin_read", "SELECT", owner, "true", None),
+                ("salescli_admin_append", "INSERT", owner, None, "true")],
     }
     for table, extra in _survey_policies(s).items():
         policies[table] = [*policies.get(table, []), *extra]
@@ -255,6 +294,13 @@ def _functions(s: str, reps_literal: str) -> list[str]:
     restricted, their InitPlans run once in the leader and the scans still run in parallel."""
     owner_oid = f"(SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = {reps_literal}::regclass)"
     definer = "SECURITY DEFINER SET search_path = pg_catalog, pg_temp"
+    from salescli.domain.pipeline import QUOTE
+
+    quote_moves = ", ".join(f"('{a}', '{b}')" for a in QUOTE.order for b in sorted(QUOTE.edges.get(a, ())))
+
+    def priced(row: str) -> str:
+        return ", ".join(f"{row}.{column}" for column in QUOTE_PRICED)
+
     helper = f"LANGUAGE sql STABLE PARALLEL RESTRICTED {definer}"
     return [
         f"""CREATE OR REPLACE FUNCTION {s}.salescli_rep_id() RETURNS integer
@@ -280,6 +326,73 @@ def _functions(s: str, reps_literal: str) -> list[str]:
                         USING ERRCODE = 'insufficient_privilege';
                 END IF;
                 RETURN NEW;
+            END $$""",
+        # Quotes (see the module docstring): approvals are a manager's; a rep's quote moves only as the state
+        # machine allows, and its prices stay as they were approved or sent.
+        f"""CREATE OR REPLACE FUNCTION {s}.salescli_guard_quote() RETURNS trigger
+            LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+            AS $$
+            BEGIN
+                IF {s}.salescli_is_manager() THEN
+                    RETURN NEW;
+                END IF;
+                IF TG_OP = 'INSERT' THEN
+                    IF NEW.status IS DISTINCT FROM 'draft' OR NEW.approved_by IS NOT NULL
+                       OR NEW.approved_at IS NOT NULL THEN
+                        RAISE EXCEPTION 'quote %% starts as a draft without approval: only a manager approves a quote',
+                            NEW.number USING ERRCODE = 'insufficient_privilege';
+                    END IF;
+                    RETURN NEW;
+                END IF;
+                IF ROW(NEW.needs_approval, NEW.approval_reason, NEW.approved_by, NEW.approved_at)
+                   IS DISTINCT FROM ROW(OLD.needs_approval, OLD.approval_reason, OLD.approved_by, OLD.approved_at) THEN
+                    RAISE EXCEPTION 'only a manager approves a quote or changes its approval (quote %% revision %%)',
+                        OLD.number, OLD.revision USING ERRCODE = 'insufficient_privilege';
+                END IF;
+                IF NEW.status IS DISTINCT FROM OLD.status THEN
+                    IF (OLD.status::text, NEW.status::text) NOT IN ({quote_moves}) THEN
+                        RAISE EXCEPTION 'quote %% revision %% cannot go from %% to %%', OLD.number, OLD.revision,
+                            OLD.status, NEW.status USING ERRCODE = 'insufficient_privilege';
+                    END IF;
+                    IF OLD.status = 'draft' AND NEW.status IN ('sent', 'accepted') AND NEW.needs_approval
+                       AND NEW.approved_by IS NULL THEN
+                        RAISE EXCEPTION 'quote %% needs a manager''s approval before it is sent', OLD.number
+                            USING ERRCODE = 'insufficient_privilege';
+                    END IF;
+                END IF;
+                IF (OLD.status <> 'draft' OR OLD.approved_by IS NOT NULL)
+                   AND ROW({priced('NEW')}) IS DISTINCT FROM ROW({priced('OLD')}) THEN
+                    RAISE EXCEPTION 'quote %% revision %% is %%: its prices cannot change (revise it)', OLD.number,
+                        OLD.revision, CASE WHEN OLD.status = 'draft' THEN 'approved' ELSE OLD.status END
+                        USING ERRCODE = 'insufficient_privilege';
+                END IF;
+                RETURN NEW;
+            END $$""",
+        f"""CREATE OR REPLACE FUNCTION {s}.salescli_guard_quote_lines() RETURNS trigger
+            LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+            AS $$
+            DECLARE
+                ids integer[];
+                q record;
+            BEGIN
+                IF {s}.salescli_is_manager() THEN
+                    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+                END IF;
+                IF TG_OP = 'INSERT' THEN
+                    ids := ARRAY[NEW.quote_id];
+                ELSIF TG_OP = 'UPDATE' THEN
+                    ids := ARRAY[NEW.quote_id, OLD.quote_id];
+                ELSE
+                    ids := ARRAY[OLD.quote_id];
+                END IF;
+                FOR q IN SELECT number, revision, status, approved_by FROM {s}.quotes WHERE id = ANY(ids) LOOP
+                    IF q.status <> 'draft' OR q.approved_by IS NOT NULL THEN
+                        RAISE EXCEPTION 'quote %% revision %% is %%: its lines cannot change (revise it)', q.number,
+                            q.revision, CASE WHEN q.status = 'draft' THEN 'approved' ELSE q.status END
+                            USING ERRCODE = 'insufficient_privilege';
+                    END IF;
+                END LOOP;
+                RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
             END $$""",
         # Rep logins, for a manager without CREATEROLE: create (or adopt) one, move it between the groups, disable
         # or enable it. Only a login attached to a rep of this database, never an administrator's role.
@@ -363,18 +476,18 @@ def _run(conn: Connection, sql: str) -> None:
     conn.exec_driver_sql(sql)
 
 
-def _create_group_role(conn: Connection, name: str, options: str, *, as_owner: bool = False) -> None:
-    """CREATE ROLE for one of the cluster-wide group roles. Group roles are shared by every team database on the
-    server: another database's team init may create the same one at the same moment, and then it exists, which is
-    all this needs (a savepoint keeps this transaction usable)."""
+def _create_group_role(conn: Connection, name: str, options: str, *, as_role: str | None = None) -> None:
+    """CREATE ROLE for one of the cluster-wide group roles (``as_role``: created by that role). Group roles are
+    shared by every team database on the server: another database's team init may create the same one at the same
+    moment, and then it exists, which is all this needs (a savepoint keeps this transaction usable)."""
     from sqlalchemy import exc
 
     savepoint = conn.begin_nested()
     try:
-        if as_owner:
-            _run(conn, f"SET LOCAL ROLE {OWNER}")
+        if as_role is not None:
+            _run(conn, f"SET LOCAL ROLE {_quote(conn, as_role)}")
         _run(conn, f"CREATE ROLE {name} {options}")
-        if as_owner:
+        if as_role is not None:
             _run(conn, "RESET ROLE")
         savepoint.commit()
     except exc.DBAPIError as error:
@@ -394,12 +507,98 @@ def require_postgres(conn: Connection, what: str) -> None:
 
 
 def initialized(conn: Connection) -> bool:
-    """Whether ``team init`` has run on this database: the tables belong to salescli_owner."""
+    """Whether ``team init`` has run on this database: the tables belong to an owner role (the database's own, or
+    the server-wide one of an earlier salescli, which ``apply`` replaces)."""
     if conn.dialect.name != "postgresql":
         return False
+    return _is_owner_role(_table_owner(conn))
+
+
+def _is_owner_role(name: str | None) -> bool:
+    return name is not None and (name == LEGACY_OWNER or name.startswith(OWNER_PREFIX))
+
+
+def _table_owner(conn: Connection) -> str | None:
+    """The role owning this database's ``reps`` table (None: no salescli tables)."""
+    return conn.exec_driver_sql(
+        "SELECT r.rolname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_roles r ON r.oid = c.relowner "
+        "WHERE c.oid = to_regclass('reps')").scalar()
+
+
+def owner_role(conn: Connection) -> str | None:
+    """This database's owner role once team mode is on (else None)."""
+    owner = _table_owner(conn) if conn.dialect.name == "postgresql" else None
+    return owner if _is_owner_role(owner) else None
+
+
+def owner_name(database: str) -> str:
+    """The owner role's name for a database: OWNER_PREFIX and the database's name when that is plain (lower-case
+    letters, digits and '_', at most 48 bytes), else a readable part of it and 8 hex digits of its SHA-256 (so two
+    names never meet by chance); at most 63 bytes, PostgreSQL's limit, and never in need of quoting."""
+    if re.fullmatch(r"[a-z0-9_]{1,48}", database):
+        return OWNER_PREFIX + database
+    import hashlib
+
+    readable = re.sub(r"[^a-z0-9_]+", "_", database.lower()).strip("_")[:39]
+    digest = hashlib.sha256(database.encode()).hexdigest()[:8]
+    return f"{OWNER_PREFIX}{readable}_{digest}" if readable else f"{OWNER_PREFIX}{digest}"
+
+
+def _elsewhere(conn: Connection, role: str) -> bool:
+    """Whether ``role`` holds anything outside this database: objects owned, privileges or policies in another
+    database (pg_shdepend), a shared object other than this database, or membership in another role. An owner role
+    holding any of these is not this database's alone: ``apply`` moves the tables to a fresh one."""
     return bool(conn.exec_driver_sql(
-        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_roles r ON r.oid = c.relowner "
-        "WHERE c.oid = to_regclass('reps') AND r.rolname = %(owner)s)", {"owner": OWNER}).scalar())
+        "WITH here AS (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()) "
+        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_shdepend d, here "
+        "WHERE d.refclassid = 'pg_catalog.pg_authid'::regclass AND d.refobjid = to_regrole(%(r)s) "
+        "AND d.dbid <> here.oid AND NOT (d.dbid = 0 AND d.classid = 'pg_catalog.pg_database'::regclass "
+        "AND d.objid = here.oid)) "
+        "OR EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members m WHERE m.member = to_regrole(%(r)s))",
+        {"r": role}).scalar())
+
+
+def _fresh_owner_name(conn: Connection) -> str:
+    """A name for a new owner role of this database: ``owner_name``, or with ``_2``, ``_3``... when a role of that
+    name exists already (an existing role is never taken over: its members would become this database's
+    administrators)."""
+    base = owner_name(str(conn.exec_driver_sql("SELECT pg_catalog.current_database()").scalar()))
+    name, n = base, 1
+    while role_exists(conn, name):
+        n += 1
+        name = f"{base[:LOGIN_LEN - len(str(n)) - 1]}_{n}"
+    return name
+
+
+def _ensure_owner(conn: Connection) -> tuple[str, str | None]:
+    """The database's own owner role: the one owning the tables when it is this database's alone, else a new one
+    (first ``team init``; a database of an earlier salescli, owned by the server-wide salescli_owner; a copy sharing
+    its owner role with another database), the session's login made its member. Returns (owner, the role it
+    replaces or None). Creating a role needs CREATEROLE: the login's own, or that of the role owning the tables
+    now (the earlier salescli_owner has it), which the login is a member of."""
+    current = _table_owner(conn)
+    if current is not None and current.startswith(OWNER_PREFIX) and not _elsewhere(conn, current):
+        return current, None
+    login, superuser, createrole = conn.exec_driver_sql(
+        "SELECT rolname, rolsuper, rolcreaterole FROM pg_catalog.pg_roles WHERE rolname = session_user").one()
+    via = None
+    if not (superuser or createrole):
+        can = current is not None and conn.exec_driver_sql(
+            "SELECT rolcreaterole AND pg_catalog.pg_has_role(session_user, oid, 'MEMBER') FROM pg_catalog.pg_roles "
+            "WHERE rolname = %(r)s", {"r": current}).scalar()
+        if not can:
+            raise PolicyError(_("team mode gives this database its own owner role: log in as a role with CREATEROLE "
+                                "(or a superuser); {login} has neither").format(login=login))
+        via = current
+    name = _fresh_owner_name(conn)
+    if via is not None:  # (an error aborts the transaction, and with it SET LOCAL)
+        _run(conn, f"SET LOCAL ROLE {_quote(conn, via)}")
+    _run(conn, f"CREATE ROLE {_quote(conn, name)} NOLOGIN CREATEROLE")
+    if not superuser:
+        _run(conn, f"GRANT {_quote(conn, name)} TO {_quote(conn, login)}")
+    if via is not None:
+        _run(conn, "RESET ROLE")
+    return name, current if _is_owner_role(current) else None
 
 
 def _tables(conn: Connection) -> list[str]:
@@ -411,9 +610,9 @@ def _tables(conn: Connection) -> list[str]:
 
 
 def init(conn: Connection) -> dict[str, Any]:
-    """``team init``: the group roles (if missing), this login made a member of salescli_owner, then ``apply``.
-    Run by the database's owner (who created its tables) or a superuser; creating the roles the first time needs
-    CREATEROLE. One transaction: all of it or nothing."""
+    """``team init``: the group roles (if missing), then ``apply`` (which gives the database its own owner role,
+    this login a member of it). Run by the database's owner (who created its tables) or a superuser; creating roles
+    needs CREATEROLE. One transaction: all of it or nothing."""
     require_postgres(conn, "team init")
     login, superuser, createrole, owns = conn.exec_driver_sql(
         "SELECT session_user, r.rolsuper, r.rolcreaterole, "
@@ -429,8 +628,6 @@ def init(conn: Connection) -> dict[str, Any]:
     if missing and not (superuser or createrole):
         raise PolicyError(_("team init creates the roles {roles}: log in as a role with CREATEROLE "
                             "(or a superuser); {login} has neither").format(roles=", ".join(missing), login=login))
-    if OWNER not in existing:
-        _create_group_role(conn, OWNER, "NOLOGIN CREATEROLE")
     if REP not in existing:
         _create_group_role(conn, REP, "NOLOGIN")
     if MANAGER not in existing:
@@ -439,20 +636,16 @@ def init(conn: Connection) -> dict[str, Any]:
             "SELECT 1 FROM pg_catalog.pg_auth_members WHERE roleid = to_regrole(%(rep)s) "
             "AND member = to_regrole(%(manager)s)", {"rep": REP, "manager": MANAGER}).first():
         _run(conn, f"REVOKE {REP} FROM {MANAGER}")
-    owner_can_create_roles = conn.exec_driver_sql(
-        "SELECT rolcreaterole FROM pg_catalog.pg_roles WHERE rolname = %(owner)s", {"owner": OWNER}).scalar()
-    if not owner_can_create_roles and (superuser or createrole):
-        _run(conn, f"ALTER ROLE {OWNER} CREATEROLE")
-    if not superuser and not conn.exec_driver_sql(
-            "SELECT pg_catalog.pg_has_role(session_user, %(owner)s, 'MEMBER')", {"owner": OWNER}).scalar():
-        _run(conn, f"GRANT {OWNER} TO {_quote(conn, login)}")
     summary = apply(conn)
-    return {"login": login, "created_roles": missing, **summary}
+    created = [*missing, summary["owner"]] if summary["created_owner"] else missing
+    return {"login": login, "created_roles": created, **summary}
 
 
 def apply(conn: Connection) -> dict[str, Any]:
     """Owner, grants, row security, policies, triggers and helper functions: idempotent (run it again after any
-    migration). The caller is the administrator (a member of the role owning the tables, or a superuser)."""
+    migration). The caller is the administrator (a member of the role owning the tables, or a superuser).
+    Returns the tables, how many have row security, the owner role, whether it was created, and the owner role it
+    replaced (the server-wide salescli_owner of an earlier salescli, or one shared with another database)."""
     require_postgres(conn, "team mode")
     schema = conn.exec_driver_sql("SELECT current_schema()").scalar()
     if not schema or "'" in schema:
@@ -462,30 +655,55 @@ def apply(conn: Connection) -> dict[str, Any]:
     tables = _tables(conn)
     if "reps" not in tables:
         raise PolicyError(_("team mode: this database has no salescli tables yet"))
+    owner_role_name, replaced = _ensure_owner(conn)
+    created_owner = _table_owner(conn) != owner_role_name
+    owner = _quote(conn, owner_role_name)
+    if not conn.exec_driver_sql("SELECT rolcreaterole FROM pg_catalog.pg_roles WHERE rolname = %(o)s",
+                                {"o": owner_role_name}).scalar() and conn.exec_driver_sql(
+            "SELECT rolsuper OR rolcreaterole FROM pg_catalog.pg_roles WHERE rolname = session_user").scalar():
+        _run(conn, f"ALTER ROLE {owner} CREATEROLE")  # a role restored without it
     if not conn.exec_driver_sql("SELECT has_schema_privilege(%(owner)s, current_schema(), 'CREATE')",
-                                {"owner": OWNER}).scalar():
-        _run(conn, f"GRANT USAGE, CREATE ON SCHEMA {s} TO {OWNER}")
+                                {"owner": owner_role_name}).scalar():
+        _run(conn, f"GRANT USAGE, CREATE ON SCHEMA {s} TO {owner}")
+        if not conn.exec_driver_sql("SELECT has_schema_privilege(%(owner)s, current_schema(), 'CREATE')",
+                                    {"owner": owner_role_name}).scalar():  # GRANT without the right only warns
+            raise PolicyError(_("team mode: the role {owner} must be allowed to create in schema {schema} to own its "
+                                "tables; run this as the schema's owner (the database's owner) or a superuser").format(
+                owner=owner_role_name, schema=schema))
 
     for table in tables:  # tables (and the sequences they own) belong to the role nobody logs in as
-        _run(conn, f"ALTER TABLE {s}.{_quote(conn, table)} OWNER TO {OWNER}")
+        _run(conn, f"ALTER TABLE {s}.{_quote(conn, table)} OWNER TO {owner}")
     for (sequence,) in conn.exec_driver_sql(
             "SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_roles r ON r.oid = c.relowner "
             "WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'S' "
-            "AND r.rolname <> %(owner)s", {"owner": OWNER}):
-        _run(conn, f"ALTER SEQUENCE {s}.{_quote(conn, sequence)} OWNER TO {OWNER}")
+            "AND r.rolname <> %(owner)s", {"owner": owner_role_name}):
+        _run(conn, f"ALTER SEQUENCE {s}.{_quote(conn, sequence)} OWNER TO {owner}")
+    for (function,) in conn.exec_driver_sql(  # salescli's functions (migration 0010's too), by their signatures
+            "SELECT p.oid::regprocedure::text FROM pg_catalog.pg_proc p "
+            "JOIN pg_catalog.pg_roles r ON r.oid = p.proowner "
+            "WHERE p.pronamespace = current_schema()::regnamespace AND p.proname LIKE 'salescli\\_%%' "
+            "AND r.rolname <> %(owner)s", {"owner": owner_role_name}):
+        _run(conn, f"ALTER FUNCTION {function} OWNER TO {owner}")
+    if replaced is not None:  # the role owning the tables before keeps nothing here
+        _run(conn, f"REVOKE ALL ON SCHEMA {s} FROM {_quote(conn, replaced)}")
 
     for statement in _functions(s, reps_literal):
         _run(conn, statement)
     for signature in ("salescli_rep_id()", "salescli_rep_handle()", "salescli_is_manager()",
-                      "salescli_guard_owner()", "salescli_login(text, text, text, text)"):
-        _run(conn, f"ALTER FUNCTION {s}.{signature} OWNER TO {OWNER}")
+                      "salescli_guard_owner()", "salescli_guard_quote()", "salescli_guard_quote_lines()",
+                      "salescli_login(text, text, text, text)"):
+        _run(conn, f"ALTER FUNCTION {s}.{signature} OWNER TO {owner}")
     _run(conn, f"REVOKE ALL ON FUNCTION {s}.salescli_login(text, text, text, text) FROM PUBLIC")
     _run(conn, f"GRANT EXECUTE ON FUNCTION {s}.salescli_login(text, text, text, text) TO {MANAGER}")
+    # document numbers: through the function only (migration 0010); its commit-time check is no one's to call
+    _run(conn, f"REVOKE ALL ON FUNCTION {s}.{NEXT_NUMBER} FROM PUBLIC")
+    _run(conn, f"GRANT EXECUTE ON FUNCTION {s}.{NEXT_NUMBER} TO {REP}, {MANAGER}")
+    _run(conn, f"REVOKE ALL ON FUNCTION {s}.salescli_check_number() FROM PUBLIC")
 
-    _ensure_survey_role(conn)
+    _ensure_survey_role(conn, owner_role_name)
     for table in tables:
-        _grant(conn, s, table)
-    policies = _policies(s)
+        _grant(conn, s, table, owner)
+    policies = _policies(s, owner)
     protected = 0
     for table in tables:
         q = f"{s}.{_quote(conn, table)}"
@@ -507,11 +725,19 @@ def apply(conn: Connection) -> dict[str, Any]:
             _run(conn, f"CREATE OR REPLACE TRIGGER salescli_guard_owner BEFORE UPDATE OF owner_id ON {q} "
                        "FOR EACH ROW WHEN (OLD.owner_id IS DISTINCT FROM NEW.owner_id) "
                        f"EXECUTE FUNCTION {s}.salescli_guard_owner()")
-    return {"tables": len(tables), "row_security": protected}
+        if table == "quotes":
+            _run(conn, f"CREATE OR REPLACE TRIGGER salescli_guard_quote BEFORE INSERT OR UPDATE ON {q} "
+                       f"FOR EACH ROW EXECUTE FUNCTION {s}.salescli_guard_quote()")
+        if table == "quote_lines":
+            _run(conn, f"CREATE OR REPLACE TRIGGER salescli_guard_quote_lines BEFORE INSERT OR UPDATE OR DELETE "
+                       f"ON {q} FOR EACH ROW EXECUTE FUNCTION {s}.salescli_guard_quote_lines()")
+    return {"tables": len(tables), "row_security": protected, "owner": owner_role_name,
+            "created_owner": created_owner, "replaced": replaced}
 
 
-def _grant(conn: Connection, s: str, table: str) -> None:
-    """Reset one table's grants to the plan (REVOKE from everyone salescli grants to, then GRANT)."""
+def _grant(conn: Connection, s: str, table: str, owner: str) -> None:
+    """Reset one table's grants to the plan (REVOKE from everyone salescli grants to, then GRANT); ``owner``: the
+    quoted owner role."""
     q = f"{s}.{_quote(conn, table)}"
     _run(conn, f"REVOKE ALL ON {q} FROM PUBLIC, {REP}, {MANAGER}, {SURVEY}")
     sequences = list(_sequences(conn, s, table))
@@ -538,13 +764,16 @@ def _grant(conn: Connection, s: str, table: str) -> None:
     both = f"{REP}, {MANAGER}"  # a manager is no member of salescli_rep (see _policies): granted alike
     _run(conn, f"GRANT SELECT ON {q} TO {both}")
     writers = None
-    if table in REP_WRITES or table == COUNTERS:
+    if table == COUNTERS:  # numbers are taken through salescli_next_number (SECURITY DEFINER): no grant at all
+        _run(conn, f"REVOKE SELECT ON {q} FROM {both}")
+        return
+    if table in REP_WRITES:
         _run(conn, f"GRANT INSERT, UPDATE ON {q} TO {both}")
         writers = both
     elif table == AUDIT:
         _run(conn, f"GRANT INSERT ON {q} TO {both}")
         # append-only even for the owning role (and so the administrator); TRUNCATE ignores row security
-        _run(conn, f"REVOKE UPDATE, DELETE, TRUNCATE ON {q} FROM {OWNER}")
+        _run(conn, f"REVOKE UPDATE, DELETE, TRUNCATE ON {q} FROM {owner}")
         writers = both
     elif table in MANAGER_WRITES:
         _run(conn, f"GRANT {MANAGER_WRITES[table]} ON {q} TO {MANAGER}")
@@ -587,18 +816,20 @@ def is_administrator(conn: Connection) -> bool:
 
 
 def _as_owner(conn: Connection, statement: str) -> None:
-    """Role DDL run as salescli_owner (CREATEROLE), whichever administrator runs it: the group roles and the page's
-    logins are then created and granted by the same role on every server version."""
-    _run(conn, f"SET LOCAL ROLE {OWNER}")
+    """Role DDL run as the database's owner role (CREATEROLE), whichever administrator runs it: the group roles and
+    the page's logins are then created and granted by the same role on every server version."""
+    owner = owner_role(conn)
+    assert owner is not None, "team mode is on"
+    _run(conn, f"SET LOCAL ROLE {_quote(conn, owner)}")
     try:
         _run(conn, statement)
     finally:
         _run(conn, "RESET ROLE")
 
 
-def _ensure_survey_role(conn: Connection) -> None:
+def _ensure_survey_role(conn: Connection, owner: str | None = None) -> None:
     if not role_exists(conn, SURVEY):
-        _create_group_role(conn, SURVEY, "NOLOGIN", as_owner=True)
+        _create_group_role(conn, SURVEY, "NOLOGIN", as_role=owner or owner_role(conn))
 
 
 def survey_login(conn: Connection, login: str, *, verifier: str | None) -> bool:
@@ -739,10 +970,20 @@ def login_of(conn: Connection, handle: str) -> str | None:
 
 def problems(conn: Connection) -> list[str]:
     """What leaves a hole: a table with per-rep data (an owner column, or under a deal) without ENABLE and FORCE
-    row security and a policy; a table reps may write without row security (other than the counters); a table
-    not owned by salescli_owner; UPDATE/DELETE granted on the audit log."""
+    row security and a policy; a table reps may write without row security; tables owned by the server-wide
+    salescli_owner of an earlier salescli, or by an owner role holding rights in another database too, or a table
+    not owned by the database's owner role; UPDATE/DELETE granted on the audit log; the number function callable
+    by anyone or not SECURITY DEFINER; a guard trigger missing."""
     require_initialized(conn, "team check")
     found: list[str] = []
+    expected = _table_owner(conn)
+    assert expected is not None
+    if expected == LEGACY_OWNER:
+        found.append(f"the tables are owned by {LEGACY_OWNER}, one role for every database on the server: "
+                     "'salescli team init' gives this database its own owner role")
+    elif _elsewhere(conn, expected):
+        found.append(f"the owner role {expected} holds rights outside this database too (another database's "
+                     "objects, or membership in a role): 'salescli team init' gives this database its own")
     rows = conn.exec_driver_sql(
         "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, "
         "(SELECT count(*) FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid), r.rolname, "
@@ -755,18 +996,18 @@ def problems(conn: Connection) -> list[str]:
         "WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p') ORDER BY c.relname",
         {"rep": REP}).all()
     for name, rls, force, policies, owner, rep_writes, per_rep in rows:
-        if owner != OWNER:
-            found.append(f"table {name} is owned by {owner}, not {OWNER}")
+        if owner != expected:
+            found.append(f"table {name} is owned by {owner}, not {expected}")
         if per_rep and not (rls and force and policies) and name not in NOT_FORCED:
             found.append(f"table {name} holds per-rep data without ENABLE + FORCE row security and a policy")
-        if rep_writes and not rls and name != COUNTERS:
+        if rep_writes and not rls:
             found.append(f"{REP} can write table {name}, which has no row security")
     present = {(table, name) for table, name in conn.exec_driver_sql(
         "SELECT c.relname, p.polname FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid "
         "WHERE c.relnamespace = current_schema()::regnamespace")}
     tables = {row[0] for row in rows}
     s = _quote(conn, str(conn.exec_driver_sql("SELECT current_schema()").scalar()))
-    for table, policies in _policies(s).items():
+    for table, policies in _policies(s, _quote(conn, expected)).items():
         for policy in policies:
             if table in tables and (table, policy[0]) not in present:
                 found.append(f"table {table} lacks its policy {policy[0]}")
@@ -776,4 +1017,22 @@ def problems(conn: Connection) -> list[str]:
         "AND privilege_type IN ('UPDATE', 'DELETE', 'TRUNCATE')").scalar()
     if audit_writes:
         found.append(f"the audit log can be changed: {audit_writes}")
+    number = conn.exec_driver_sql(
+        "SELECT p.prosecdef, pg_catalog.pg_get_userbyid(p.proowner), EXISTS (SELECT 1 FROM pg_catalog.aclexplode("
+        "COALESCE(p.proacl, pg_catalog.acldefault('f', p.proowner))) a WHERE a.grantee = 0) "
+        "FROM pg_catalog.pg_proc p WHERE p.oid = to_regprocedure(%(f)s)",
+        {"f": f"{s}.{NEXT_NUMBER}"}).first()
+    if number is None:
+        found.append(f"the function {NEXT_NUMBER} is missing ('salescli db upgrade')")
+    elif not number[0] or number[1] != expected or number[2]:
+        found.append(f"the function {NEXT_NUMBER} must be SECURITY DEFINER, owned by {expected}, and not "
+                     "executable by PUBLIC")
+    triggers = {(table, name) for table, name in conn.exec_driver_sql(
+        "SELECT c.relname, t.tgname FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid "
+        "WHERE c.relnamespace = current_schema()::regnamespace AND t.tgname LIKE 'salescli\\_%%'")}
+    wanted = [*((table, "salescli_guard_owner") for table in OWNED), ("quotes", "salescli_guard_quote"),
+              ("quote_lines", "salescli_guard_quote_lines"), (COUNTERS, "salescli_number_used")]
+    for table, trigger in wanted:
+        if table in tables and (table, trigger) not in triggers:
+            found.append(f"table {table} lacks its trigger {trigger}")
     return found
