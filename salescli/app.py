@@ -37,6 +37,7 @@ class App:
         self._now = local_now()
         self._rep_names: dict[str, str] | None = None
         output.use_rep_names(self.rep_names)  # tables show reps by name: asked for only when one shows a rep
+        self.use_preferences()
 
     @staticmethod
     def of(ctx: typer.Context) -> App:
@@ -61,9 +62,15 @@ class App:
                 self._store.on_first_use = self._settle_actor
         return self._store
 
+    def use_preferences(self) -> None:
+        """Apply the personal preferences the renderer needs: ``format`` (the config file's; --format and
+        SALESCLI_FORMAT still come first). Again after ``config`` commands hand the config file over."""
+        output.prefer_format(self.settings.file.get("format"))
+
     def close(self) -> None:
         if output.rep_names_provider() == self.rep_names:
             output.use_rep_names(None)
+        output.prefer_format(None)
         if self._store is not None and not self._shared:
             self._store.close()
         self._store = None
@@ -187,6 +194,15 @@ class App:
         actor = self.actor(conn)
         owner_id = int(reps.get(conn, owner, field="--owner")["id"]) if owner else None
         return authz.scope(actor, owner_id, everyone)
+
+    def report_scope(self, conn: Connection, rep: str | None) -> int | None:
+        """Whose records a report counts (services/authz.report_scope): a rep's own; a manager's or a single user's
+        ``--rep`` (None: everyone's)."""
+        from salescli.services import authz, reps
+
+        row = reps.get(conn, rep, field="--rep") if rep else None
+        return authz.report_scope(self.actor(conn), int(row["id"]) if row else None,
+                                  handle=row["handle"] if row else None)
 
     # -- settings: team settings from the database, personal preferences from the config file (settings.py) -------
 

@@ -193,7 +193,7 @@ def build(settings: Settings) -> MCPServer:
         def work(a: App) -> dict[str, Any]:
             span = kpi.resolve_period(period, None, None, a.day(None))
             with a.store.read() as conn:
-                return kpi.report(conn, period=span, by=by)
+                return kpi.report(conn, period=span, by=by, rep_id=a.report_scope(conn, None))
         return call(work)  # type: ignore[no-any-return]
 
     return server

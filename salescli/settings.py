@@ -1,7 +1,8 @@
 """Every setting resolved in one place.
 
 Settings are of two kinds (PRODUCT.md, "Team mode and who may do what"):
-- **personal preferences** (default rep, database, PDF font, SMTP server, language) live in the user's config file:
+- **personal preferences** (output format, default rep, database, PDF font, SMTP server, language) live in the
+  user's config file:
   flag > SALESCLI_* environment > config file > default;
 - **team settings** (tax rate, currency, discount and margin policy, quote validity, SLA, the seller's company
   details, survey settings) live in the database (table team_settings), the same for everyone using it:
@@ -241,6 +242,7 @@ def _channels() -> tuple[str, ...]:
 
 TEAM = "team"
 PERSONAL = "personal"
+FORMATS = ("table", "plain", "markdown", "csv", "json")  # output.Format's values (output is not imported here)
 
 
 @dataclass(frozen=True)
@@ -301,6 +303,9 @@ KEYS: dict[str, Key] = {k.name: k for k in (
         password_goes=SMTP_PASSWORD_HINT, env=ENV_SMTP_URL),
     Key("smtp_security", _choice("plain", "starttls", "ssl"), None,
         N_("plain, starttls or ssl (default: ssl for smtps://, else plain)")),
+    Key("format", _choice(*FORMATS), None,
+        N_("output format of listings, show and report commands when --format is not given: table, plain, "
+           "markdown, csv or json (default: table on a terminal, plain when piped)"), env=ENV_FORMAT),
     Key("language", _choice("zh", "en", "auto"), "auto",
         N_("language of what salescli prints: zh, en or auto (from LC_ALL/LC_MESSAGES/LANG)")),
     # -- team settings: the database, the same for everyone on it (managers change them in team mode) -------------

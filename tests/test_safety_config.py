@@ -106,6 +106,7 @@ CASES: list[Case] = [
     (2, ["config", "set", "company_name", "Acme\nBcc: x@y"], "company_name: 'Acme\\nBcc: x@y' contains a control"),
     (2, ["config", "set", "pdf_font", "  "], "pdf_font: must not be empty"),
     (2, ["config", "set", "colour", "red"], "unknown setting 'colour'"),
+    (2, ["config", "set", "format", "xml"], "format: 'xml' is not table, plain, markdown, csv or json"),
     # a byte that is not UTF-8 in argv reaches Python as a lone surrogate
     (2, ["lead", "add", "\udcff", "--source", "web"], "argument 5 ('\\xff') is not valid UTF-8 text"),
     (2, ["customer", "add", "Acme\udce4\udcb8"], "('Acme\\xe4\\xb8') is not valid UTF-8"),
@@ -185,6 +186,7 @@ BAD_FILES = [
     ('company_name = "a\\u001b[2Jb"', "company_name:"),
     ('survey_url = {a = 1}', "survey_url: {'a': 1} is a table, not text"),
     ('colour = "red"', "unknown setting(s) colour"),
+    ('format = "yaml"', "format: 'yaml' is not table, plain, markdown, csv or json"),
     ("tax_rate = ", "Invalid value"),
 ]
 

@@ -21,7 +21,7 @@ TEAM_KEYS = {"currency", "tax_rate", "max_discount", "min_margin", "quote_valid_
              "company_address", "company_phone", "company_tax_id", "company_bank", "company_account",
              "lost_reasons", "industry_aliases", "channel_aliases", "document_language", "payment_terms",
              "delivery_terms", "quote_template", "contract_template"}
-PERSONAL_KEYS = {"default_rep", "db", "pdf_font", "smtp_url", "smtp_security", "language"}
+PERSONAL_KEYS = {"default_rep", "db", "pdf_font", "smtp_url", "smtp_security", "language", "format"}
 
 
 def _postgres(cli: Cli) -> bool:
@@ -168,7 +168,8 @@ def test_only_a_manager_changes_team_settings(cli: Cli) -> None:
     boss, alice = _team(cli)
     before = snapshot(cli)
     line = cli.fails(1, "--rep", alice, "config", "set", "tax_rate", "6")
-    assert line == "error: config set tax_rate: team settings are changed by a manager; acting as rep 'alice'"
+    assert line == "error: config set tax_rate: team settings are changed by a manager; acting as rep 'alice'" + (
+        " (ask a manager to run: salescli config set tax_rate 6)" if _postgres(cli) else "")
     assert snapshot(cli) == before
     # the config file's default_rep acts for the config commands too
     _write_config(cli, f'default_rep = "{alice}"\n')

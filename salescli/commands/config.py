@@ -3,6 +3,7 @@ preferences (the config file; flags and SALESCLI_* variables override them)."""
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -33,6 +34,7 @@ def _app(ctx: typer.Context, file: dict[str, Any]) -> App:
     it can be shown and repaired (``file``: checked for get/list, its usable part for set/unset)."""
     a = App.of(ctx)
     a.settings.use_file(file)
+    a.use_preferences()  # the file's format preference, for these commands' own output too
     return a
 
 
@@ -91,7 +93,8 @@ def set_(ctx: typer.Context, key: Annotated[str, typer.Argument(help="Setting na
 
     A team setting (tax_rate, max_discount, company_name, ...: see 'salescli config list') is written to the
     database, for everyone using it, and audited (entity "setting"); in team mode only a manager may.
-    A personal preference (default_rep, db, pdf_font, smtp_url, smtp_security, language) goes in your config file.
+    A personal preference (format, default_rep, db, pdf_font, smtp_url, smtp_security, language) goes in your config
+    file.
     """
     from salescli.errors import InputError, has_password
 
@@ -107,7 +110,8 @@ def set_(ctx: typer.Context, key: Annotated[str, typer.Argument(help="Setting na
         raise InputError(_("{error} ({where} not changed)").format(error=error.message, where=where)) from None
     data = read_config_raw(path)  # other settings as written, so a bad one can be fixed with this command
     if setting.team:
-        _set_team(_app(ctx, usable(data)), setting.name, setting.stored(checked), f"config set {setting.name}")
+        _set_team(_app(ctx, usable(data)), setting.name, setting.stored(checked), f"config set {setting.name}",
+                  command=f"config set {setting.name} {shlex.quote(value)}")
         output.message(_("{name} = {value} (team setting, in the database)")
                        .format(name=setting.name, value=_shown(checked)))
         if setting.name in data:
@@ -119,11 +123,12 @@ def set_(ctx: typer.Context, key: Annotated[str, typer.Argument(help="Setting na
     output.message(f"{setting.name} = {_shown(checked)} ({path})")
 
 
-def _set_team(a: App, name: str, text: str, action: str) -> None:
+def _set_team(a: App, name: str, text: str, action: str, *, command: str) -> None:
     from salescli.services import team_settings
 
     with a.store.write() as conn:
-        team_settings.require_may_change(a.actor(conn), team_database=a.team_database, action=action)
+        team_settings.require_may_change(a.actor(conn), team_database=a.team_database, action=action,
+                                         command=command)
         team_settings.put(conn, name, text, at=a.moment(None), actor=a.handle(conn))
     a.forget_team_settings()
 

@@ -85,7 +85,7 @@ def _views(conn: Any, span: Any, by: str, rep_id: int | None, result: dict[str, 
     others = {g: result if g == by else kpi.report(conn, period=span, by=g, rep_id=rep_id)
               for g in ("rep", "month", "channel", "product")}
     return Views(report=result, by_rep=others["rep"], by_month=others["month"], by_channel=others["channel"],
-                 by_product=others["product"], funnel=kpi.funnel(conn, period=span, by="channel"),
+                 by_product=others["product"], funnel=kpi.funnel(conn, period=span, by="channel", rep_id=rep_id),
                  names=kpi.rep_names(conn), period_label=span.label, today=today)
 
 
@@ -131,8 +131,9 @@ def report(
     excluded); by product it is the product's line nets before the quote discount. The total row pools all
     records of the period; its target is the sum of the reps' targets. Undefined ratios are empty (null).
     Revenue of deals no rep owns is shown as "unassigned" (null in JSON). CSV carries the period on every row.
+    A rep sees their own figures only (their row, and a total that is theirs); managers see every rep's.
     """
-    from salescli.services import kpi, reps
+    from salescli.services import kpi
 
     a = App.of(ctx)
     span = _period(a, period, start, end)
@@ -142,7 +143,7 @@ def report(
         a.check_output(xlsx, option="--xlsx", force=force, inputs=[html] if html is not None else [])
     kind = output.resolve_format(fmt)
     with a.store.read() as conn:
-        rep_id = int(reps.get(conn, rep, field="--rep")["id"]) if rep else None
+        rep_id = a.report_scope(conn, rep)
         result = kpi.report(conn, period=span, by=by, rep_id=rep_id)
         views = _views(conn, span, by, rep_id, result, a.day(None)) if html is not None or xlsx is not None \
             else None
@@ -181,16 +182,18 @@ def funnel(
     ctx: typer.Context,
     period: PeriodOpt = None, start: FromOpt = None, end: ToOpt = None,
     by: Annotated[str, typer.Option("--by", help="channel or rep.")] = "channel",
+    rep: Annotated[str | None, typer.Option("--rep", metavar="HANDLE", help="Only this rep's leads.")] = None,
     fmt: FormatOpt = None,
 ) -> None:
     """Leads created in the period and how far they got: lead → deal → needs → demo → quote sent → won, with
-    the conversion at each step; and the average days deals spent in each stage."""
+    the conversion at each step; and the average days deals spent in each stage. A rep sees their own leads
+    only; managers see everyone's."""
     from salescli.services import kpi
 
     a = App.of(ctx)
     span = _period(a, period, start, end)
     with a.store.read() as conn:
-        result = kpi.funnel(conn, period=span, by=by)
+        result = kpi.funnel(conn, period=span, by=by, rep_id=a.report_scope(conn, rep))
     kind = output.resolve_format(fmt)
     if kind is output.Format.json:
         output.render_record(result, kind)
@@ -230,17 +233,17 @@ def lost_reasons(
     lost_reasons), optionally per rep, channel or product.
 
     Shares are within each rep, channel or product. By product, a deal counts under every product quoted on it.
-    Reasons written as free text before the list existed are shown as written.
+    Reasons written as free text before the list existed are shown as written. A rep sees their own deals only;
+    managers see everyone's.
     """
     from salescli.domain.lost import parse_reasons
-    from salescli.services import lost, reps
+    from salescli.services import lost
 
     a = App.of(ctx)
     span = _period(a, period, start, end)
     reasons = parse_reasons(a.config("lost_reasons"))
     with a.store.read() as conn:
-        rep_id = int(reps.get(conn, rep, field="--rep")["id"]) if rep else None
-        result = lost.report(conn, period=span, reasons=reasons, by=by, rep_id=rep_id)
+        result = lost.report(conn, period=span, reasons=reasons, by=by, rep_id=a.report_scope(conn, rep))
     kind = output.resolve_format(fmt)
     if kind is output.Format.json:
         output.render_record(result, kind)

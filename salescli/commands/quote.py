@@ -168,7 +168,8 @@ def revise(
 
 @app.command("approve")
 def approve(ctx: typer.Context, quote: QuoteArg, date: DateOpt = None) -> None:
-    """Approve a draft that breaks the discount policy (managers only: --rep MANAGER)."""
+    """Approve a draft that breaks the discount policy (managers only: on SQLite name one with --rep MANAGER; on a
+    team database a manager runs it with their own login)."""
     from salescli.services import quotes
 
     a = App.of(ctx)
@@ -176,7 +177,8 @@ def approve(ctx: typer.Context, quote: QuoteArg, date: DateOpt = None) -> None:
     with a.store.write() as conn:
         from salescli.services import authz
 
-        manager = authz.approver(a.actor(conn), _("approving {number}").format(number=number))
+        manager = authz.approver(a.actor(conn), _("approving {number}").format(number=number),
+                                 command=f"quote approve {number}")
         reasons = quotes.approve(conn, number, at=a.moment(date), manager_id=manager.id, manager=manager.handle)
     output.message(_("{number} approved by {manager} ({reasons})").format(number=number, manager=manager.handle,
                                                                           reasons="; ".join(reasons)))

@@ -9,6 +9,11 @@ Who is acting:
   own handle. The database's administrator (a superuser, or a member of the role that owns the tables) acts
   with no rep, like the single user on SQLite, and may name any rep with ``--rep`` to act for them (backfills,
   scripts): the administrator can change anything in psql anyway. Any other login is refused.
+
+What they may see: listings show the acting rep's own records (``scope``: ``--owner``/``--all`` are a manager's
+view), reports their own figures (``report_scope``: ``kpi report/funnel/lost-reasons --rep OTHER`` is a manager's).
+A refusal that needs a manager says how to get one (``ask_manager``: on a team database a manager runs it with their
+own login; on SQLite ``--rep MANAGER``).
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ class Actor:
     role: str  # rep | manager | admin
     name: str | None = None
     login: str | None = None
+    team: bool = False  # a team database (PostgreSQL): identity is the login, --rep cannot name another person
 
     @property
     def is_manager(self) -> bool:
@@ -74,9 +80,9 @@ def _by_handle(conn: Connection, handle: str, option: str) -> dict[str, Any]:
     return dict(row)
 
 
-def _actor(row: dict[str, Any], login: str | None = None) -> Actor:
+def _actor(row: dict[str, Any], login: str | None = None, *, team: bool = False) -> Actor:
     return Actor(id=int(row["id"]), handle=row["handle"], role=row["role"], name=row["name"],
-                 login=login or row.get("login"))
+                 login=login or row.get("login"), team=team)
 
 
 def resolve(conn: Connection, requested: str | None, *, option: str = "--rep", bootstrap: bool = False) -> Actor | None:
@@ -99,13 +105,13 @@ def resolve(conn: Connection, requested: str | None, *, option: str = "--rep", b
         if requested and canonical(requested) != row["handle"]:
             raise PolicyError(_("you are logged in as {login} (rep {handle}); {option} can only name "
                                 "yourself on a team database").format(login=login, handle=row["handle"], option=option))
-        return _actor(dict(row), login)
+        return _actor(dict(row), login, team=True)
     if not admin:
         raise PolicyError(_("login {login} is not a salescli rep; a manager adds it with "
                             "'salescli rep add HANDLE --name NAME --login-name {login}'").format(login=login))
     if requested and requested.strip() and not (bootstrap and _no_reps(conn)):
-        return _actor(_by_handle(conn, requested, option), login)
-    return Actor(id=None, handle=None, role="admin", login=login)
+        return _actor(_by_handle(conn, requested, option), login, team=True)
+    return Actor(id=None, handle=None, role="admin", login=login, team=True)
 
 
 def _no_reps(conn: Connection) -> bool:
@@ -115,18 +121,31 @@ def _no_reps(conn: Connection) -> bool:
 # -- the rules ----------------------------------------------------------------------------------------------
 
 
+def ask_manager(command: str, *, team: bool) -> str:
+    """How to get a manager's action done, right for the backend (``command``: salescli's arguments). On a team
+    database (PostgreSQL) who you are is your login and ``--rep`` cannot name another person: a manager runs it
+    with their own login. On SQLite (one person) the user names a manager rep with ``--rep``."""
+    if team:
+        return _("ask a manager to run: salescli {command}").format(command=command)
+    return _("salescli --rep MANAGER {command}").format(command=command)
+
+
 def require_manager(actor: Actor | None, action: str) -> None:
     """Approvals, targets, reps, the catalog and team settings: managers only (a single user may)."""
     if actor is not None and not actor.is_manager:
         raise PolicyError(_("{action} needs a manager; acting as {actor}").format(action=action, actor=actor.label))
 
 
-def approver(actor: Actor | None, action: str) -> Actor:
+def approver(actor: Actor | None, action: str, *, command: str | None = None) -> Actor:
     """An approval is signed by a named manager: a manager rep must be acting (a single user adds one and uses
-    ``--rep``; the administrator names one with ``--rep``)."""
+    ``--rep``; on a team database a manager runs it with their own login). ``command``: what a manager would run,
+    for the refusal's hint on a team database."""
     if actor is None or actor.id is None or actor.role != "manager":
         who = actor.label if actor is not None else _("no rep (use --rep MANAGER)")
-        raise PolicyError(_("{action} needs a manager; acting as {actor}").format(action=action, actor=who))
+        line = _("{action} needs a manager; acting as {actor}").format(action=action, actor=who)
+        if actor is not None and actor.team and command:
+            line = _("{refusal} ({hint})").format(refusal=line, hint=ask_manager(command, team=True))
+        raise PolicyError(line)
     return actor
 
 
@@ -156,6 +175,20 @@ def require_visible(actor: Actor | None, owner_id: int | None, what: str) -> Non
     if actor is not None and not actor.is_manager and owner_id != actor.id:
         raise PolicyError(_("{what} needs a manager; {handle} sees their own records").format(
             what=what, handle=actor.handle))
+
+
+def report_scope(actor: Actor | None, rep_id: int | None, *, handle: str | None = None,
+                 option: str = "--rep") -> int | None:
+    """Whose records a report counts (kpi report, funnel, lost-reasons): a rep reads only their own deals and
+    everything under them, so a rep's report is their own row and a total that is theirs (never other reps listed
+    with nothing: on a team database row security hides their records); ``--rep`` naming another rep is a
+    manager's view. A manager, the administrator or a single user: everyone's, or ``--rep``'s (``rep_id``)."""
+    if actor is None or actor.is_manager:
+        return rep_id
+    if rep_id is not None and rep_id != actor.id:
+        raise PolicyError(_("{option} {handle}: only managers see other reps' figures; acting as {actor}").format(
+            option=option, handle=handle or rep_id, actor=actor.label))
+    return actor.id
 
 
 def scope(actor: Actor | None, owner_id: int | None, everyone: bool) -> int | None:

@@ -198,9 +198,10 @@ def resolve_period(period: str | None, start: date | None, end: date | None, tod
 FUNNEL_STEPS = ("leads", "deals", "needs", "demo", "quote_sent", "won")
 
 
-def funnel(conn: Connection, *, period: Period, by: str) -> dict[str, Any]:
+def funnel(conn: Connection, *, period: Period, by: str, rep_id: int | None = None) -> dict[str, Any]:
     """Leads created in the period and how far they got: lead → deal → needs → demo → quote sent → won, with
-    the conversion from each step to the next, by channel or rep; and the mean days deals spent per stage."""
+    the conversion from each step to the next, by channel or rep; and the mean days deals spent per stage.
+    ``rep_id``: only that rep's leads (services/authz.report_scope)."""
     if by not in ("channel", "rep"):
         raise InputError(_("--by: {by!r} is not channel or rep").format(by=by))
     start, end = _range(period)
@@ -212,18 +213,19 @@ def funnel(conn: Connection, *, period: Period, by: str) -> dict[str, Any]:
     quoted = or_(D.c.id.in_(select(Q.c.deal_id).where(Q.c.sent_at.is_not(None))), won)
     demo = or_(reached("demo"), quoted)  # a deal further down the funnel passed the earlier steps (skips count)
     needs = or_(reached("needs_confirmed"), demo)
+    mine = [L.c.owner_id == rep_id] if rep_id is not None else []
     counts = [func.count(distinct(L.c.id)), func.count(distinct(D.c.id))]
     counts += [func.count(distinct(case((condition, D.c.id)))) for condition in (needs, demo, quoted, won)]
     query = (select(key.label("k"), *counts)
              .select_from(L.outerjoin(D, D.c.lead_id == L.c.id).outerjoin(R, R.c.id == L.c.owner_id))
-             .where(L.c.created_at >= start, L.c.created_at < end).group_by(key).order_by(key))
+             .where(L.c.created_at >= start, L.c.created_at < end, *mine).group_by(key).order_by(key))
     rows = []
     for row in conn.execute(query):
         values = dict(zip(FUNNEL_STEPS, row[1:], strict=True))
         rows.append({by: row[0], **values, **_conversions(values)})
     total = {step: sum(r[step] for r in rows) for step in FUNNEL_STEPS}
     return {"period": {"from": period.start, "to": period.end}, "by": by, "rows": rows,
-            "total": {**total, **_conversions(total)}, "stage_days": _stage_days(conn, start, end)}
+            "total": {**total, **_conversions(total)}, "stage_days": _stage_days(conn, start, end, mine)}
 
 
 def _conversions(values: dict[str, int]) -> dict[str, float | None]:
@@ -237,10 +239,11 @@ def _conversions(values: dict[str, int]) -> dict[str, float | None]:
     return out
 
 
-def _stage_days(conn: Connection, start: datetime, end: datetime) -> list[dict[str, Any]]:
-    """Mean days spent in each stage by deals of leads created in the period (time to the next event)."""
+def _stage_days(conn: Connection, start: datetime, end: datetime, mine: list[Any]) -> list[dict[str, Any]]:
+    """Mean days spent in each stage by deals of leads created in the period (time to the next event); ``mine``:
+    the funnel's condition on the leads' owner."""
     cohort = select(D.c.id).select_from(D.join(L, L.c.id == D.c.lead_id)).where(L.c.created_at >= start,
-                                                                                 L.c.created_at < end)
+                                                                                 L.c.created_at < end, *mine)
     events = conn.execute(select(E.c.deal_id, E.c.at, E.c.to_stage).where(E.c.deal_id.in_(cohort))
                           .order_by(E.c.deal_id, E.c.at, E.c.id)).all()
     spent: dict[str, list[float]] = defaultdict(list)

@@ -264,9 +264,11 @@ def approve(conn: Connection, number: str, *, at: datetime, manager_id: int | No
 def send(conn: Connection, number: str, *, at: datetime, rep_id: int | None, actor: str | None) -> None:
     row = get_row(conn, number)
     if row["needs_approval"] and row["approved_by"] is None and row["status"] == "draft":
-        raise PolicyError(_("quote {number} needs a manager's approval before it is sent: {reason} "
-                            "(salescli --rep MANAGER quote approve {number})").format(number=number,
-                                                                                       reason=row["approval_reason"]))
+        from salescli.services.authz import ask_manager
+
+        hint = ask_manager(f"quote approve {number}", team=conn.dialect.name == "postgresql")
+        raise PolicyError(_("quote {number} needs a manager's approval before it is sent: {reason} ({hint})").format(
+            number=number, reason=row["approval_reason"], hint=hint))
     _set_status(conn, number, "sent", at=at, actor=actor, values={"sent_at": at})
     deal = deals.get_open(conn, row["deal_id"], actor=actor)
     deals.advance(conn, deal, "proposal", at=at, note=f"{number} sent", rep_id=rep_id, actor=actor,

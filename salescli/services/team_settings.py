@@ -37,13 +37,23 @@ def stored(conn: Connection, key: str, *, lock: bool = False) -> str | None:
     return conn.execute(query.with_for_update() if lock else query).scalar()
 
 
-def require_may_change(actor: Actor | None, *, team_database: bool, action: str) -> None:
+def require_may_change(actor: Actor | None, *, team_database: bool, action: str, command: str | None = None) -> None:
     """Team settings are changed by a manager. On a team database (PostgreSQL) someone must be acting (the
-    administrator counts as a manager); on SQLite a single user with no rep acting may, a rep acting may not."""
+    administrator counts as a manager); on SQLite a single user with no rep acting may, a rep acting may not.
+    ``command``: what a manager would run (default: ``action``), for the refusal's hint on a team database, where
+    --rep cannot name another person."""
     if actor is None and not team_database:
         return
     if actor is not None and actor.is_manager:
         return
+    from salescli.services.authz import ask_manager
+
+    if team_database:
+        who = actor.label if actor is not None else _("nobody")
+        line = _("{action}: team settings are changed by a manager; acting as {actor}").format(action=action,
+                                                                                                actor=who)
+        raise PolicyError(_("{refusal} ({hint})").format(refusal=line,
+                                                         hint=ask_manager(command or action, team=True)))
     who = actor.label if actor is not None else _("no rep (use --rep MANAGER)")
     raise PolicyError(_("{action}: team settings are changed by a manager; acting as {actor}").format(action=action,
                                                                                                        actor=who))
