@@ -27,7 +27,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TextIO
 
-from salescli.i18n import N_, _
+from salescli.i18n import N_, _, language
 
 
 class Format(StrEnum):
@@ -105,7 +105,7 @@ def _cell(row: Mapping[str, Any], col: Col, names: Mapping[str, str] | None = No
             return f"{value:,.{col.places}f}"
     if names and col.key in PEOPLE:
         value = _person(value, names)
-    return text_value(value)
+    return text_value(code_label(col.key, value))
 
 
 # Never printed raw in human formats: C0 controls but tab and line feed (ESC starts terminal sequences, CR
@@ -144,10 +144,23 @@ def markdown_cell(text: str) -> str:
     return text.replace("\n", "<br>") if "\n" in text else text
 
 
+_preferred: Format | None = None  # the config file's format preference (app.App.use_preferences sets it)
+
+
+def prefer_format(fmt: Format | str | None) -> None:
+    """The format when a command is given no ``--format`` (and SALESCLI_FORMAT is not set): the personal
+    preference ``format`` of the config file; None: table on a terminal, plain when piped."""
+    global _preferred
+    _preferred = Format(fmt) if fmt else None
+
+
 def resolve_format(fmt: Format | str | None, stream: TextIO | None = None) -> Format:
-    """``--format`` (or SALESCLI_FORMAT, folded in by typer) else table on a terminal, plain when piped."""
+    """``--format`` (or SALESCLI_FORMAT, folded in by typer), else the config file's ``format``, else table on a
+    terminal, plain when piped."""
     if fmt:
         return Format(fmt)
+    if _preferred is not None:
+        return _preferred
     stream = stream or sys.stdout
     return Format.table if stream.isatty() else Format.plain
 
@@ -253,6 +266,60 @@ LABELS: dict[str, str] = {
     "activities": N_("activities"), "contacts": N_("contacts"), "timeline": N_("timeline"), "lines": N_("lines"),
     "events": N_("events"), "items": N_("items"), "findings": N_("findings"),
 }
+def _codes(*codes: str, **renamed: str) -> dict[str, str]:
+    """``{code: message id}``: the code itself, or (``renamed``) an id of its own where the code's word is already a
+    message meaning something else ("email" is the field label 邮箱; the channel is 邮件)."""
+    return {code: renamed.get(code, code) for code in codes} | dict(renamed)
+
+
+_INDUSTRY = _codes(N_("manufacturing"), N_("software"), N_("retail"), N_("healthcare"), N_("education"),
+                   N_("logistics"), N_("finance"), N_("energy"), N_("construction"), N_("food"), N_("automotive"),
+                   N_("electronics"), N_("chemicals"), N_("real_estate"), N_("telecom"), N_("government"),
+                   N_("agriculture"))
+_CHANNEL = _codes(N_("phone"), N_("social"), N_("exhibition"), N_("referral"), N_("web"), N_("other"),
+                  email=N_("email (channel)"))
+_STATUS = _codes(
+    N_("new"), N_("contacted"), N_("qualified"), N_("converted"), N_("lost"), N_("merged"),  # leads, customers
+    N_("qualification"), N_("needs_confirmed"), N_("demo"), N_("proposal"), N_("negotiation"), N_("won"),  # deals
+    N_("draft"), N_("accepted"), N_("rejected"), N_("expired"), N_("superseded"),  # quotes
+    N_("completed"), N_("cancelled"),  # contracts
+    N_("submitted"), N_("confirmed"), N_("in_production"), N_("shipped"), N_("closed"),  # orders
+    N_("open"), N_("in_progress"), N_("resolved"),  # tickets
+    N_("pending"), N_("failed"), N_("responded"), N_("done"),  # surveys, tasks
+    sent=N_("sent (status)"), signed=N_("signed (status)"), delivered=N_("delivered (status)"))
+_KIND = _codes(N_("call"), N_("meeting"), N_("visit"), N_("wechat"), N_("note"), N_("demo"), N_("stage"),
+               N_("needs"), N_("quote"), N_("contract"), N_("order"), N_("ticket"), N_("survey"), N_("task"),
+               email=N_("email (channel)"))
+_UNASSIGNED = {"unassigned": N_("unassigned"), "(none)": N_("unassigned")}  # no rep: the words reports use
+
+#: Stored code values as people read them in Chinese, by the row key that holds them: industries, channels,
+#: statuses, stages, priorities... The one table of these words (the catalog translates them). Human formats show
+#: the translation when the language is not English; English shows the code as stored, and JSON and CSV always
+#: carry the code exactly. A code not here (a team's own industry key) shows as stored.
+VALUE_LABELS: dict[str, Mapping[str, str]] = {
+    "industry": _INDUSTRY, "size": _codes(N_("small"), N_("medium"), N_("large"), N_("enterprise")),
+    "source": _CHANNEL, "channel": _CHANNEL,
+    **{key: _STATUS for key in ("status", "stage", "from_status", "to_status", "from_stage", "to_stage")},
+    "priority": _codes(N_("low"), N_("normal"), N_("high"), N_("urgent")),
+    "kind": _KIND, "event": _KIND, "outcome": _codes(N_("positive"), N_("neutral"), N_("negative")),
+    "role": _codes(N_("rep"), N_("manager")),
+    "flag": _codes(N_("LATE"), N_("at risk")), "sla": _codes(N_("BREACHED"), N_("near")),
+    **{key: _UNASSIGNED for key in PEOPLE},
+}
+
+
+def code_label(key: str, value: Any) -> Any:
+    """How people read a stored code in the ``key`` field (VALUE_LABELS): its translation when the language is not
+    English and the catalog has one; else the value unchanged (other values, English, untranslated codes)."""
+    if not isinstance(value, str) or language() == "en":
+        return value
+    message_id = VALUE_LABELS.get(key, {}).get(value)
+    if message_id is None:
+        return value
+    label = _(message_id)
+    return value if label == message_id else label
+
+
 #: what an empty section says
 SECTION_EMPTY: dict[str, str] = {
     "activities": N_("no activities"), "contacts": N_("no contacts"), "timeline": N_("no timeline"),
@@ -563,7 +630,7 @@ def _field_value(key: str, value: Any, names: Mapping[str, str]) -> str:
         return _("yes") if value else _("no")
     if key in PEOPLE:
         value = _person(value, names, with_handle=True)
-    return text_value(value)
+    return text_value(code_label(key, value))
 
 
 def created(key: object, record: Mapping[str, Any] | None, fmt: Format | str | None) -> None:

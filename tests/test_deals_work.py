@@ -41,6 +41,15 @@ def test_deal_log_prints_the_activity_and_the_next_day_becomes_a_task(deal: Cli)
     assert "wechat" in kinds and "visit" in kinds and "task" in kinds
 
 
+def test_deal_log_format_json_prints_the_activity(deal: Cli) -> None:
+    record = deal.json(*BOB, "deal", "log", "1", "--kind", "meeting", "--summary", "报价沟通", "--next", "+2d",
+                       "--date", "2026-10-03T10:00")
+    assert record == {"id": record["id"], "deal_id": 1, "kind": "meeting", "at": "2026-10-03T10:00:00",
+                      "summary": "报价沟通", "next_step": "2026-10-05", "rep": "bob"}
+    assert deal.id(*BOB, "deal", "log", "1", "--kind", "note", "--summary", "x") == record["id"] + 1  # id alone
+    assert "--kind" in deal.fails(2, *BOB, "deal", "log", "1", "--kind", "fax", "--summary", "x", "--format", "json")
+
+
 def test_show_is_one_timeline_in_time_order(deal: Cli) -> None:
     deal.ok(*BOB, "needs", "confirm", "1", "--item", "P-1:2", "--budget", "300", "--deliver-by", "2027-06-01",
             "--date", "2026-10-05")

@@ -65,3 +65,23 @@ def test_priorities_and_sla_config() -> None:
     for bad in ("urgent=0", "urgent=x", "critical=4"):
         with pytest.raises(InputError):
             parse_sla(bad)
+
+
+@pytest.mark.parametrize(("current", "allowed"), [
+    ("open", ("in_progress",)), ("in_progress", ("resolved",)), ("resolved", ("closed", "open")), ("closed", ()),
+])
+def test_ticket_machine_is_exactly_product_md(current: str, allowed: tuple[str, ...]) -> None:
+    """open → in_progress → resolved → closed; resolved → open. No skips (open → resolved, open or in_progress →
+    closed are refused, naming the allowed next states)."""
+    from salescli.domain.pipeline import TICKET
+    from salescli.errors import InvalidTransition
+
+    for target in TICKET.states:
+        if target in allowed:
+            assert TICKET.check(current, target) == target
+        else:
+            with pytest.raises(InvalidTransition) as refused:
+                TICKET.check(current, target, label="ticket 7")
+            if allowed and target != current:
+                named = ", ".join(state for state in TICKET.order if state in allowed)
+                assert refused.value.message.endswith(f"(allowed: {named})")

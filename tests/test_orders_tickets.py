@@ -146,3 +146,28 @@ def test_ticket_refusals(cli: Cli, db_path: Path) -> None:
     cli.ok("config", "set", "sla_hours", "normal=2")
     ticket = cli.id("ticket", "open", "--customer", str(cid), "--subject", "发票抬头错误", "--date", "2026-11-29T08:00")
     assert cli.json("ticket", "show", str(ticket))["sla_due_at"] == "2026-11-29T10:00:00"
+
+
+def test_ticket_follows_the_state_machine_of_product_md(cli: Cli) -> None:
+    """open → in_progress → resolved → closed; resolved → open. A skip is refused (exit 1, one line naming the
+    allowed next states) and changes nothing."""
+    cli.ok("db", "upgrade")
+    cid = cli.id("customer", "add", "ACME")
+    ticket = str(cli.id("ticket", "open", "--customer", str(cid), "--subject", "x", "--date", "2026-11-01"))
+    before = snapshot(cli)
+    assert cli.fails(1, "ticket", "update", ticket, "--status", "closed") == (
+        f"error: ticket {ticket} is open; it cannot become closed (allowed: in_progress)")
+    assert cli.fails(1, "ticket", "resolve", ticket) == (
+        f"error: ticket {ticket} is open; it cannot become resolved (allowed: in_progress)")
+    assert snapshot(cli) == before
+    cli.ok("ticket", "update", ticket, "--status", "in_progress", "--date", "2026-11-02")
+    assert cli.fails(1, "ticket", "update", ticket, "--status", "closed") == (
+        f"error: ticket {ticket} is in_progress; it cannot become closed (allowed: resolved)")
+    cli.ok("ticket", "resolve", ticket, "--date", "2026-11-03")
+    cli.ok("ticket", "update", ticket, "--status", "open", "--date", "2026-11-04")  # reopened
+    assert "allowed: in_progress" in cli.fails(1, "ticket", "resolve", ticket)
+    cli.ok("ticket", "update", ticket, "--status", "in_progress", "--date", "2026-11-05")
+    cli.ok("ticket", "resolve", ticket, "--date", "2026-11-06")
+    done = cli.json("ticket", "update", ticket, "--status", "closed", "--date", "2026-11-07")
+    assert [e["to_status"] for e in done["events"]] == ["open", "in_progress", "resolved", "open", "in_progress",
+                                                       "resolved", "closed"]

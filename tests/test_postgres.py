@@ -93,6 +93,7 @@ def _every_step(cli: Cli, tmp: Path) -> dict[str, Any]:
     cli.ok("--rep", "wang", "order", "update", order, "--status", "delivered", "--date", "2026-10-19")
     ticket = cli.id("ticket", "open", "--order", order, "--subject", "无法联网", "--priority", "high", "--date",
                     "2026-10-20T09:00")
+    cli.ok("ticket", "update", str(ticket), "--status", "in_progress", "--date", "2026-10-20T10:00")
     cli.ok("ticket", "resolve", str(ticket), "--date", "2026-10-20T12:00")
     cli.id("survey", "record", "--order", order, "--nps", "9", "--csat", "5", "--date", "2026-10-25")
     cli.ok("target", "set", "wang", "2026-10", "--revenue", "20000")

@@ -121,7 +121,7 @@ CASES: list[Case] = [
     (1, ["order", "update", "SO-2026-0001", "--status", "submitted"], "cannot become submitted"),
     (1, ["lead", "update", "6", "--status", "Converted"], "use 'salescli lead convert'"),
     (1, ["ticket", "update", "2", "--status", "closed"],
-     "ticket 2 is open; it cannot become closed (allowed: in_progress, resolved)"),
+     "ticket 2 is open; it cannot become closed (allowed: in_progress)"),
     (1, ["ticket", "update", "1", "--status", "closed"],
      "ticket 1 is in_progress; it cannot become closed (allowed: resolved)"),
     # dates in order: before the record's previous event → exit 2, one line naming both dates
@@ -208,7 +208,9 @@ def test_ticket_machine_follows_product_md(cli: Cli) -> None:
     cli.ok("ticket", "update", ticket, "--status", "in_progress", "--date", "2026-11-02")
     cli.ok("ticket", "resolve", ticket, "--date", "2026-11-03")
     cli.ok("ticket", "update", ticket, "--status", "open", "--date", "2026-11-04")  # reopened
-    cli.ok("ticket", "resolve", ticket, "--date", "2026-11-05")  # straight from open
+    assert "open; it cannot become resolved (allowed: in_progress)" in cli.fails(1, "ticket", "resolve", ticket)
+    cli.ok("ticket", "update", ticket, "--status", "in_progress", "--date", "2026-11-05")
+    cli.ok("ticket", "resolve", ticket, "--date", "2026-11-05")
     cli.ok("ticket", "update", ticket, "--status", "closed", "--date", "2026-11-06")
     assert "closed, which is final" in cli.fails(1, "ticket", "update", ticket, "--status", "open")
 
@@ -274,7 +276,7 @@ def test_unknown_status_is_bad_input_and_known_refusals_stay_refusals() -> None:
 
 
 @pytest.mark.parametrize(("current", "target", "allowed"), [
-    ("open", "in_progress", True), ("open", "resolved", True), ("open", "closed", False),
+    ("open", "in_progress", True), ("open", "resolved", False), ("open", "closed", False),
     ("in_progress", "resolved", True), ("in_progress", "closed", False), ("in_progress", "open", False),
     ("resolved", "closed", True), ("resolved", "open", True), ("closed", "open", False),
 ])

@@ -217,3 +217,49 @@ def test_responses_by_token_phone_and_file_then_results(cli: Cli, db_path: Path,
     assert [c["comment"] for c in report["comments"]] == ["服务周到", "交付慢", "很好"]
     text = cli.ok("survey", "results", "--period", "2026-11", "--format", "plain").stdout
     assert "█" in text and "NPS answers" in text
+
+
+def test_customer_and_order_answers_answer_the_emailed_survey_once(cli: Cli, db_path: Path, order: str,
+                                                                   tmp_path: Path) -> None:
+    cid = sqlite3.connect(db_path).execute("SELECT id FROM customers").fetchone()[0]
+    cli.ok("survey", "send", "--customer", str(cid), "--outbox", str(tmp_path / "customer"))  # two contacts
+    cli.ok("survey", "send", "--order", order, "--outbox", str(tmp_path / "order"))
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("UPDATE surveys SET sent_at = '2026-11-05 09:00:00.000000'")
+    token = sqlite3.connect(db_path).execute("SELECT token FROM surveys WHERE order_id IS NULL").fetchone()[0]
+
+    def rate() -> tuple[int, int, float | None]:
+        total = cli.json("survey", "results", "--period", "2026-11")["total"]
+        return total["responses"], total["sent"], total["response_rate"]
+
+    before = snapshot(db_path)  # answers dated before the day the survey was sent: refused, exit 2, nothing written
+    assert cli.fails(2, "survey", "record", "--customer", str(cid), "--nps", "9", "--date", "2026-11-04") == (
+        "error: survey 2 answered on 2026-11-04 is before it was sent on 2026-11-05")
+    assert "before it was sent on 2026-11-05" in cli.fails(2, "survey", "respond", token, "--nps", "9", "--date",
+                                                           "2026-11-04")
+    assert snapshot(db_path) == before
+    # a phone answer for the customer answers one of its emailed surveys (the same day it was sent is in order)
+    assert cli.id("survey", "record", "--customer", str(cid), "--nps", "9", "--date", "2026-11-05") == 2
+    assert rate() == (1, 3, 0.3333)
+    answers = tmp_path / "answers.csv"
+    answers.write_text(f"order,customer,nps,csat,comment,date\n{order},,10,5,准时,2026-11-20\n"
+                       f",{cid},8,4,,2026-11-21\n", encoding="utf-8")
+    assert "2 response(s) imported" in cli.ok("survey", "import", str(answers)).stderr
+    assert rate() == (3, 3, 1.0)  # every emailed survey answered, none by a second phone survey
+    before = snapshot(db_path)
+    run = cli("survey", "import", str(answers))  # the same file again: refused, never counted twice
+    assert run.exit_code == 2
+    assert run.error_lines[:2] == [
+        f"{answers}:2: order: this answer was already recorded on 2026-11-20 (survey 3)",
+        f"{answers}:3: customer: this answer was already recorded on 2026-11-21 (survey 1)"]
+    assert snapshot(db_path) == before and rate() == (3, 3, 1.0)
+    twice = tmp_path / "twice.csv"  # one answer twice in a file
+    twice.write_text(f"order,nps,date\n{order},3,2026-11-25\n{order},3,2026-11-25\n", encoding="utf-8")
+    run = cli("survey", "import", str(twice))
+    assert run.exit_code == 2
+    assert run.error_lines == [f"{twice}:3: order: the same answer as an earlier row",
+                               f"error: 1 invalid row(s) in {twice}; nothing imported"]
+    assert snapshot(db_path) == before
+    cli.ok("survey", "record", "--order", order, "--nps", "3", "--date", "2026-11-25")  # nothing awaits: a phone one
+    assert "already recorded on 2026-11-25" in cli.fails(1, "survey", "record", "--order", order, "--nps", "3",
+                                                          "--date", "2026-11-25T18:00")

@@ -169,7 +169,7 @@ def analyze(
         columns = [Col(group, group), Col("customers", "customers", True), Col("share", "share", True, percent=True),
                    Col("budget", "budget", True), Col("avg_budget", "avg budget", True)]
         rows = report[group] if kind is output.Format.csv else report[group][:top]
-        output.render(rows, columns, kind, title=_("by {group}").format(group=group), heading=True)
+        output.render(rows, columns, kind, title=_("by {group}").format(group=_(group)), heading=True)
     if kind is not output.Format.csv:
         output.newline()
         output.render(report["worth_pursuing"], COLUMNS, kind, title=_("worth pursuing (tier A, biggest budget)"),

@@ -86,9 +86,10 @@ def log(
     next_: Annotated[str | None, typer.Option(
         "--next", metavar="DATE", help="Next follow-up (becomes an open task on the deal): YYYY-MM-DD, +3d...")]
     = None,
-    date: DateOpt = None,
+    date: DateOpt = None, fmt: FormatOpt = None,
 ) -> None:
-    """Record a call, email, meeting, visit, WeChat message or note on a deal. Prints the activity id."""
+    """Record a call, email, meeting, visit, WeChat message or note on a deal. Prints the activity id (the activity
+    with --format json)."""
     from salescli.services import deals
     from salescli.services.common import parse_id
 
@@ -98,7 +99,8 @@ def log(
     with a.store.write() as conn:
         activity_id = deals.log(conn, parse_id(deal, "deal"), kind=kind, summary=summary, next_day=next_day, at=at,
                                 rep_id=a.acting_rep_id(conn), actor=a.handle(conn))
-    output.emit_id(activity_id)
+        record = deals.activity(conn, activity_id)
+    output.created(activity_id, record, fmt)
 
 
 @app.command("update")

@@ -162,20 +162,22 @@ def respond(
     n, c = _scores(nps, csat)
     with a.store.write() as conn:
         survey_id = surveys.respond(conn, token, nps=n, csat=c, comment=comment, at=a.moment(date),
-                                    actor=a.handle(conn))
+                                    actor=a.handle(conn), dated=date is not None)
     output.message(_("survey {id} answered").format(id=survey_id))
 
 
 @app.command("import")
 def import_(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="CSV, JSON, JSON Lines or .xlsx: token or order, nps, csat, comment, "
-                                              "date.")],
+    file: Annotated[Path, typer.Argument(help="CSV, JSON, JSON Lines or .xlsx: token, order or customer (id); nps, "
+                                              "csat, comment, date.")],
     encoding: Annotated[str | None, typer.Option("--encoding", help="Default: detected (UTF-8, GBK...).")] = None,
     input_format: InputFormatOpt = None, sheet: SheetOpt = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row, change nothing.")] = False,
 ) -> None:
-    """Import responses, all or nothing: any bad row → every problem listed as FILE:LINE: column: message."""
+    """Import responses, all or nothing: any bad row → every problem listed as FILE:LINE: column: message. A row
+    for an order or customer answers the survey sent to it; an answer already stored is refused (never counted
+    twice)."""
     from salescli.importers.reader import with_sheet
     from salescli.services import surveys
 

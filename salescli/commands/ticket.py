@@ -73,7 +73,7 @@ def update(
 
 @app.command("resolve")
 def resolve(ctx: typer.Context, ticket: TicketArg, note: Note = None, date: DateOpt = None) -> None:
-    """Mark a ticket resolved (reopen later with: ticket update ID --status open)."""
+    """Mark a ticket in progress resolved (reopen later with: ticket update ID --status open)."""
     from salescli.services import tickets
     from salescli.services.common import parse_id
 

@@ -118,10 +118,11 @@ def _order() -> Machine:
 
 
 def _ticket() -> Machine:
-    # PRODUCT.md: open → in_progress → resolved → closed; resolved → open (reopen). A ticket may be resolved
-    # straight from open (`ticket resolve`), but only a resolved ticket can be closed.
+    # PRODUCT.md, exactly: open → in_progress → resolved → closed; resolved → open (reopen). No skips: a ticket is
+    # taken in hand before it is resolved (`ticket resolve` of an open ticket is refused), and only a resolved
+    # ticket is closed.
     order = ("open", "in_progress", "resolved", "closed")
-    edges = {"open": {"in_progress", "resolved"}, "in_progress": {"resolved"}, "resolved": {"closed", "open"}}
+    edges = {"open": {"in_progress"}, "in_progress": {"resolved"}, "resolved": {"closed", "open"}}
     return _machine("ticket", order, edges)
 
 

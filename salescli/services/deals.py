@@ -162,6 +162,15 @@ def log(conn: Connection, deal_id: int, *, kind: str, summary: str, next_day: da
     return activity_id
 
 
+def activity(conn: Connection, activity_id: int) -> dict[str, Any]:
+    """One activity logged on a deal, as ``deal log --format json`` prints it."""
+    A = models.activities
+    row = conn.execute(select(A.c.id, A.c.deal_id, A.c.kind, A.c.at, A.c.summary, A.c.next_step,
+                              R.c.handle.label("rep"))
+                       .select_from(A.outerjoin(R, R.c.id == A.c.rep_id)).where(A.c.id == activity_id)).mappings().one()
+    return dict(row)
+
+
 def update_deal(conn: Connection, deal_id: int, *, title: str | None = None, expected_close: date | None = None,
                 value: Decimal | None = None, probability_bp: int | None = None, next_step: str | None = None,
                 owner_id: int | None = None, at: datetime, actor: str | None) -> dict[str, Any]:

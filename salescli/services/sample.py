@@ -419,6 +419,8 @@ def _fulfil(conn: Connection, contract: str, mk: _Maker, signed: datetime, now: 
                                          sla=DEFAULT_SLA_HOURS)
             spent = timedelta(hours=DEFAULT_SLA_HOURS[priority] * mk.rnd.choice((0.3, 0.8, 1.5)))
             if opened + spent < now and mk.rnd.random() < 0.6:
+                tickets.change(conn, ticket, status="in_progress", priority=None, note=None, at=opened,
+                               rep_id=rep_id, actor=None, sla=DEFAULT_SLA_HOURS)
                 tickets.change(conn, ticket, status="resolved", priority=None, note="已处理", at=opened + spent,
                                rep_id=rep_id, actor=None, sla=DEFAULT_SLA_HOURS)
 

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, and_, func, select, update
 from salescli import models
 from salescli.domain import fields
 from salescli.domain import surveys as rules
-from salescli.domain.dates import Period, parse_datetime
+from salescli.domain.dates import Period, parse_datetime, require_in_order
 from salescli.errors import InputError, NotFound, PolicyError, SalesError
 from salescli.i18n import _
 from salescli.services import orders
@@ -209,30 +209,92 @@ def _answer(conn: Connection, survey_id: int, *, nps: int | None, csat: int | No
           after={"nps": nps, "csat": csat})
 
 
+@dataclass(frozen=True)
+class _Answer:
+    """Where an answer for an order or a customer goes: the emailed survey it answers, or (None) a new phone
+    survey about ``order_id`` / ``customer_id``."""
+
+    survey_id: int | None
+    order_id: int | None
+    customer_id: int
+    nps: int | None
+    csat: int | None
+    comment: str | None
+    at: datetime
+
+    @property
+    def repeat_key(self) -> tuple[Any, ...]:
+        return (self.order_id, self.customer_id, self.nps, self.csat, self.comment, self.at.date())
+
+
+def _day_range(day: date) -> tuple[datetime, datetime]:
+    return datetime.combine(day, time()), datetime.combine(day, time.max)
+
+
+def _plan_answer(conn: Connection, *, order: str | None, customer_id: int | None, nps: int | None, csat: int | None,
+                 comment: str | None, at: datetime, actor: str | None, taken: set[int] | None = None) -> _Answer:
+    """Check an answer for an order or a customer (``--customer``: about the customer, not an order) and find the
+    survey it answers, writing nothing: the open emailed survey (sent, not answered; the latest sent) of that order
+    or customer, so the response rate counts it; else a new phone survey. ``taken``: surveys earlier rows of the same
+    file answer. Refused: an answer dated before the day its survey was sent (exit 2, dates in order), and the same
+    answer again (same scores and comment, the same day: an answers file imported twice; exit 1)."""
+    order_id, customer_id = orders.subject_of(conn, order=order, customer_id=customer_id)
+    what = _("order {number}").format(number=order) if order else _("customer {id}").format(id=customer_id)
+    owner = order_owner(conn, order_id) if order_id is not None else customer_owner(conn, customer_id)
+    ensure_can_change(conn, owner_id=owner, actor=actor, what=what)
+    if nps is None and csat is None:
+        raise InputError(_("give --nps and/or --csat"))
+    text = fields.text("surveys", "comment", comment, field="--comment") if comment else None
+    same = S.c.order_id == order_id if order_id is not None else S.c.order_id.is_(None)
+    start, end = _day_range(at.date())
+    repeat = conn.execute(
+        select(S.c.id).where(S.c.customer_id == customer_id, same, S.c.status == "responded",
+                             S.c.responded_at.between(start, end),
+                             S.c.nps == nps if nps is not None else S.c.nps.is_(None),
+                             S.c.csat == csat if csat is not None else S.c.csat.is_(None),
+                             S.c.comment == text if text is not None else S.c.comment.is_(None))
+        .limit(1)).scalar()
+    if repeat is not None:
+        raise AlreadyAnswered(_("{what}: this answer was already recorded on {date} (survey {id})").format(
+            what=what, date=f"{at:%Y-%m-%d}", id=repeat))
+    query = (select(S.c.id, S.c.sent_at)
+             .where(S.c.customer_id == customer_id, same, S.c.channel == "email", S.c.status == "sent")
+             .order_by(S.c.sent_at.desc(), S.c.id.desc()))
+    if taken:
+        query = query.where(S.c.id.not_in(taken))
+    sent = conn.execute(query.limit(1)).first()
+    if sent is None:
+        return _Answer(None, order_id, customer_id, nps, csat, text, at)
+    _answered_in_order(int(sent[0]), sent[1], at)
+    return _Answer(int(sent[0]), order_id, customer_id, nps, csat, text, at)
+
+
+def _answered_in_order(survey_id: int, sent_at: datetime | None, at: datetime) -> None:
+    """Dates in order: a survey is not answered before the day it was sent (exit 2)."""
+    if sent_at is not None:
+        require_in_order(at.date(), _("survey {id} answered").format(id=survey_id),
+                         (sent_at.date(), _("it was sent")))
+
+
+def _store_answer(conn: Connection, answer: _Answer, *, actor: str | None) -> int:
+    survey_id = answer.survey_id
+    if survey_id is None:
+        survey_id = insert_id(conn, S, {"customer_id": answer.customer_id, "order_id": answer.order_id,
+                                        "contact_id": None, "channel": "phone", "token": rules.new_token(),
+                                        "status": "pending", "created_at": answer.at, "sent_at": answer.at})
+    _answer(conn, survey_id, nps=answer.nps, csat=answer.csat, comment=answer.comment, at=answer.at, actor=actor)
+    return survey_id
+
+
 def record_phone(conn: Connection, *, order: str | None, customer_id: int | None, nps: int | None,
                  csat: int | None, comment: str | None, at: datetime, actor: str | None) -> int:
-    """An answer for an order or a customer (``survey record``, ``survey import`` by order). It answers the survey
-    already sent to that order (or to the customer, for a survey not about an order) and not yet answered — the
-    latest one sent on or before the answer's date — so the response rate counts it; only when none was sent is it
-    stored as its own phone survey. Returns the survey answered."""
-    order_id, customer_id = orders.subject_of(conn, order=order, customer_id=customer_id)
-    owner = order_owner(conn, order_id) if order_id is not None else customer_owner(conn, customer_id)
-    ensure_can_change(conn, owner_id=owner, actor=actor,
-                      what=_("order {number}").format(number=order) if order
-                      else _("customer {id}").format(id=customer_id))
-    sent = conn.execute(
-        select(S.c.id).where(S.c.customer_id == customer_id,
-                             S.c.order_id == order_id if order_id is not None else S.c.order_id.is_(None),
-                             S.c.status == "sent", S.c.sent_at <= at)
-        .order_by(S.c.sent_at.desc(), S.c.id.desc()).limit(1)).scalar()
-    if sent is not None:
-        _answer(conn, sent, nps=nps, csat=csat, comment=comment, at=at, actor=actor)
-        return int(sent)
-    survey_id = insert_id(conn, S, {"customer_id": customer_id, "order_id": order_id, "contact_id": None,
-                                    "channel": "phone", "token": rules.new_token(), "status": "pending",
-                                    "created_at": at, "sent_at": at})
-    _answer(conn, survey_id, nps=nps, csat=csat, comment=comment, at=at, actor=actor)
-    return survey_id
+    """An answer for an order or a customer (``survey record``, ``survey import`` by order or customer). It answers
+    the emailed survey sent to that order (or to the customer, for a survey not about an order) and not answered
+    yet, so the response rate counts it; only when none awaits an answer is it stored as its own phone survey (see
+    _plan_answer for what is refused). Returns the survey answered."""
+    answer = _plan_answer(conn, order=order, customer_id=customer_id, nps=nps, csat=csat, comment=comment, at=at,
+                          actor=actor)
+    return _store_answer(conn, answer, actor=actor)
 
 
 class AlreadyAnswered(PolicyError):
@@ -254,14 +316,19 @@ def _by_token(conn: Connection, token: str) -> dict[str, Any] | None:
 
 
 def respond(conn: Connection, token: str, *, nps: int | None, csat: int | None, comment: str | None,
-            at: datetime, actor: str | None) -> int:
-    """The answer to one emailed survey, by its token (``survey respond``, ``survey import``, the reply page)."""
+            at: datetime, actor: str | None, dated: bool = False) -> int:
+    """The answer to one emailed survey, by its token (``survey respond``, ``survey import``, the reply page).
+    ``dated``: the answer's date was given (``--date``, a date column), so it must not be before the day the survey
+    was sent (exit 2). The reply page answers now and leaves it False: its role may not read when a survey was sent.
+    """
     row = _by_token(conn, token.strip())
     if row is None:
         raise NotFound(_("no survey with that token"))
     if row["status"] == "responded":
         raise AlreadyAnswered(_("survey {id} was already answered on {date}").format(
             id=row["id"], date=f"{row['responded_at']:%Y-%m-%d}"))
+    if dated:
+        _answered_in_order(int(row["id"]), conn.execute(select(S.c.sent_at).where(S.c.id == row["id"])).scalar(), at)
     _answer(conn, row["id"], nps=nps, csat=csat, comment=comment, at=at, actor=actor)
     return int(row["id"])
 
@@ -280,18 +347,25 @@ def reply_page(conn: Connection, token: str) -> dict[str, Any] | None:
 
 def import_responses(conn: Connection, path: Path, *, encoding: str | None, input_format: str | None,
                      now: datetime, actor: str | None, dry_run: bool) -> int:
-    """Responses from a file (columns: token or order, nps, csat, comment, date), all or nothing."""
+    """Responses from a file (columns: token, order or customer; nps, csat, comment, date), all or nothing. A row for
+    an order or a customer answers the survey sent to it (see _plan_answer); a row that repeats an answer already
+    stored (the same file imported again) or one of an earlier row is refused like any bad row, so a file is never
+    counted twice."""
     from salescli.importers.reader import Problems, problem, read_records
+    from salescli.services.common import parse_id
 
     problems: list[str] = []
     planned: list[Callable[[], object]] = []
     tokens_seen: set[str] = set()
+    taken: set[int] = set()  # emailed surveys the rows above answer
+    answers_seen: set[tuple[Any, ...]] = set()
     for record in read_records(path, encoding=encoding, input_format=input_format):
         values = {str(k).strip().lower(): ("" if v is None else str(v)) for k, v in record.values.items()}
-        unknown = sorted(set(values) - {"token", "order", "nps", "csat", "comment", "date"})
+        unknown = sorted(set(values) - {"token", "order", "customer", "nps", "csat", "comment", "date"})
         if unknown:
             problems.append(problem(path, record.line, unknown[0],
-                                    _("unknown column (expected token or order, nps, csat, comment, date)")))
+                                    _("unknown column (expected token, order or customer, nps, csat, comment, "
+                                      "date)")))
             continue
         column = "nps"
         try:
@@ -299,7 +373,8 @@ def import_responses(conn: Connection, path: Path, *, encoding: str | None, inpu
             column = "csat"
             csat = rules.parse_csat(values["csat"]) if values.get("csat", "").strip() else None
             column = "date"
-            at = parse_datetime(values["date"], now=now, field="date") if values.get("date", "").strip() else now
+            dated = bool(values.get("date", "").strip())
+            at = parse_datetime(values["date"], now=now, field="date") if dated else now
             column = "comment"
             comment = values.get("comment") or None
             if comment:
@@ -308,23 +383,39 @@ def import_responses(conn: Connection, path: Path, *, encoding: str | None, inpu
                 column = "nps"
                 raise InputError(_("give nps and/or csat"))
             token, order = values.get("token", "").strip(), values.get("order", "").strip()
-            if bool(token) == bool(order):
+            customer = values.get("customer", "").strip()
+            if sum(bool(v) for v in (token, order, customer)) != 1:
                 column = "token"
-                raise InputError(_("give exactly one of token or order"))
+                raise InputError(_("give exactly one of token, order or customer"))
             if token:
                 column = "token"
-                row = conn.execute(select(S.c.id, S.c.status).where(S.c.token == token)).first()
+                row = conn.execute(select(S.c.id, S.c.status, S.c.sent_at).where(S.c.token == token)).first()
                 if row is None:
                     raise InputError(_("no survey with that token"))
                 if row[1] == "responded" or token in tokens_seen:
                     raise InputError(_("survey already answered"))
+                if dated:
+                    column = "date"
+                    _answered_in_order(int(row[0]), row[2], at)
                 tokens_seen.add(token)
                 planned.append(partial(respond, conn, token, nps=nps, csat=csat, comment=comment, at=at, actor=actor))
             else:
-                column = "order"
-                orders.get_row(conn, order)
-                planned.append(partial(record_phone, conn, order=order, customer_id=None, nps=nps, csat=csat,
-                                       comment=comment, at=at, actor=actor))
+                column = "order" if order else "customer"
+                customer_id = parse_id(customer, "customer") if customer else None
+                if order:
+                    orders.get_row(conn, order)
+                try:
+                    answer = _plan_answer(conn, order=order or None, customer_id=customer_id, nps=nps, csat=csat,
+                                          comment=comment, at=at, actor=actor, taken=taken)
+                except InputError:
+                    column = "date"  # the row's values are checked: what is left is a date before the survey was sent
+                    raise
+                if answer.repeat_key in answers_seen:
+                    raise InputError(_("the same answer as an earlier row"))
+                answers_seen.add(answer.repeat_key)
+                if answer.survey_id is not None:
+                    taken.add(answer.survey_id)
+                planned.append(partial(_store_answer, conn, answer, actor=actor))
         except SalesError as error:
             message = error.message.split(": ", 1)[1] if error.message.startswith(("--", column)) else error.message
             problems.append(problem(path, record.line, column, message))
