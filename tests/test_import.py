@@ -226,3 +226,33 @@ def test_column_checks_agree_with_cell_checks() -> None:
             ok = [i for i in range(len(values)) if i not in {e for e, _ in slow[1]}]
             for column, cells in slow[0].items():
                 assert [fast[0][column][i] for i in ok] == [cells[i] for i in ok], (name, values)
+
+
+@pytest.mark.parametrize("suffix", ["csv", "json", "jsonl"])
+def test_update_refusal_names_the_refused_rows_file_line(cli: Cli, tmp_path: Path, suffix: str) -> None:
+    """A rep's --update that would change another rep's customer is refused at that row's place in the file
+    (its physical line; its item in a JSON array), not at its row index (it said 'line 1' for line 5)."""
+    cli.ok("rep", "add", "alice", "--name", "艾丽斯")
+    cli.ok("rep", "add", "bob", "--name", "鲍勃")
+    cli.ok("--rep", "bob", "customer", "add", "乙公司")
+    cli.ok("--rep", "alice", "customer", "add", "甲公司")
+    rows = [{"name": "甲公司", "city": "上海\n浦东"}, {"name": "新公司", "city": "北京"},
+            {"name": "乙公司", "city": "广州"}]
+    path = tmp_path / f"customers.{suffix}"
+    if suffix == "csv":  # a quoted line break (two lines) and a blank line before the refused row
+        path.write_text('name,notes\n甲公司,"上海\n浦东"\n新公司,北京\n\n乙公司,广州\n', encoding="utf-8")
+        where = 6
+    elif suffix == "json":
+        path.write_text(json.dumps([{"name": r["name"], "notes": r["city"]} for r in rows], ensure_ascii=False),
+                        encoding="utf-8")
+        where = 3
+    else:
+        path.write_text("\n".join(json.dumps({"name": r["name"], "notes": r["city"]}, ensure_ascii=False)
+                                  for r in [rows[0], rows[1]]) + "\n\n" +
+                        json.dumps({"name": "乙公司", "notes": "广州"}, ensure_ascii=False) + "\n", encoding="utf-8")
+        where = 4
+    before = snapshot(cli)
+    line = cli.fails(1, "--rep", "alice", "import", "customers", str(path), "--update", "--key", "name")
+    assert line.startswith(f"error: {path}:{where}: customer 1 belongs to bob; only its owner or a manager can "
+                           "change it (1 row(s) would change other reps' records); nothing imported"), line
+    assert snapshot(cli) == before

@@ -147,6 +147,17 @@ def chunks(spec: Spec, path: Path, options: Options, ctx: Context, allowed: froz
         yield chunk
 
 
+def file_line(path: Path, options: Options, index: int) -> Any:
+    """Where the ``index``-th record of the file (0-based, as the ``line`` column of a chunk's rows counts them)
+    is in the file: its physical line (CSV), object (JSON) or ``SHEET!ROW`` (xlsx). The file is read again, only
+    when a message needs the place of a row that was checked earlier."""
+    table = read_table(path, encoding=options.encoding, input_format=options.input_format, batch=BATCH)
+    for first, rows in table.batches:
+        if first <= index < first + len(rows):
+            return table.lines([index])[0]
+    return index + 2  # not found again (the file changed meanwhile): the line it would have on a plain CSV
+
+
 def _converter(sqlite: bool) -> Callable[[list[Any]], list[Any]]:
     """A column's values for the driver's executemany, stored exactly as SQLAlchemy would store them: on SQLite
     datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff', dates ISO, booleans 0/1 (PostgreSQL's driver adapts them)."""

@@ -1,6 +1,6 @@
 """Batch import: stream the file in batches, check each batch column by column, and write the good rows with
-the driver's executemany — all inside the caller's single transaction, so a killed import leaves nothing
-behind and a re-run completes it.
+the driver's executemany (COPY on PostgreSQL: importers/pgcopy.py) — all inside the caller's single transaction,
+so a killed import leaves nothing behind and a re-run completes it.
 
 Duplicates are recognized on normalized keys (email, phone, name, SKU...), against the database and earlier
 rows of the same file. Memory holds one batch, never the file.
@@ -121,7 +121,12 @@ def _run(conn: Connection, spec: Spec, keys: tuple[str, ...], path: Path, option
     else:
         savepoint = conn.begin_nested() if options.dry_run else None
         try:
-            writer = _DirectWriter(conn, spec, keys, path)
+            if conn.dialect.name == "postgresql":
+                from salescli.importers.pgcopy import CopyWriter
+
+                writer: _DirectWriter = CopyWriter(conn, spec, keys, path)
+            else:
+                writer = _DirectWriter(conn, spec, keys, path)
             _load(spec, path, options, ctx, plan, on_problem, progress, writer.allowed,
                   conn.dialect.name == "sqlite", writer.write, writer.screen, writer.kind)
             _refuse_if_invalid(plan, path, options)
@@ -266,12 +271,16 @@ class _DirectWriter:
         if not all(keep):
             rows = [row for row, k in zip(rows, keep, strict=True) if k]
         if rows:
-            before = self._last_id() if self.kind is not None else 0
-            self.conn.exec_driver_sql(self.sql, rows)
-            if self.kind is not None:
-                self._index(chunk, keep, before, len(rows))
+            self._insert(chunk, rows, keep)
         self.seen += n
         self.added += len(rows)
+
+    def _insert(self, chunk: Chunk, rows: list[tuple[Any, ...]], keep: list[bool]) -> None:
+        """Store the chunk's new ``rows`` (those whose ``keep`` is true) and their search terms."""
+        before = self._last_id() if self.kind is not None else 0
+        self.conn.exec_driver_sql(self.sql, rows)
+        if self.kind is not None:
+            self._index(chunk, keep, before, len(rows))
 
     def _last_id(self) -> int:
         return int(self.conn.exec_driver_sql(f"SELECT max(id) FROM {self.target.name}").scalar() or 0)
@@ -317,15 +326,24 @@ def _staged(conn: Connection, spec: Spec, keys: Iterable[str], path: Path, optio
     stage = _stage_table(spec)
     stage.create(conn)
     try:
+        postgres = conn.dialect.name == "postgresql"
+
         def flush(chunk: Chunk) -> None:
-            conn.exec_driver_sql(_insert_sql(conn, stage.name, chunk.names), chunk.rows)
+            if postgres:
+                from salescli.importers.pgcopy import copy_rows
+
+                copy_rows(conn, stage.name, chunk.names, chunk.rows)
+            else:
+                conn.exec_driver_sql(_insert_sql(conn, stage.name, chunk.names), chunk.rows)
 
         _load(spec, path, options, ctx, plan, on_problem, progress, frozenset(c.name for c in stage.columns),
               conn.dialect.name == "sqlite", flush)
         _refuse_if_invalid(plan, path, options)
+        if postgres:
+            conn.exec_driver_sql(f"ANALYZE {stage.name}")  # autovacuum never sees a temporary table
         _decide(conn, spec, stage, keys, plan, options.update)
         if options.update and ctx.restricted and "owner_id" in models.metadata.tables[spec.table].c:
-            _refuse_others(conn, spec, stage, ctx.actor_id)
+            _refuse_others(conn, spec, stage, ctx.actor_id, path, options)
         if not options.dry_run:
             kind = SEARCHED.get(spec.table)
             if kind is None:
@@ -389,18 +407,23 @@ def _decide(conn: Connection, spec: Spec, stage: Table, keys: Iterable[str], pla
     plan.skip = int(counts[2]) + (0 if do_update else int(counts[1]))
 
 
-def _refuse_others(conn: Connection, spec: Spec, stage: Table, actor_id: int | None) -> None:
-    """--update by a rep: refuse the whole import if any row would change another rep's record."""
+def _refuse_others(conn: Connection, spec: Spec, stage: Table, actor_id: int | None, path: Path,
+                   options: Options) -> None:
+    """--update by a rep: refuse the whole import if any row would change another rep's record, naming the first
+    one as FILE:LINE (the stage's ``line`` is the row's index in the file, not its line)."""
     target = models.metadata.tables[spec.table]
     found = conn.execute(
         select(stage.c.line, target.c.id, models.reps.c.handle)
         .join(target, target.c.id == stage.c.existing_id).join(models.reps, models.reps.c.id == target.c.owner_id)
         .where(stage.c.dup == 0, target.c.owner_id != actor_id).order_by(stage.c.line)).all()
     if found:
-        line, record, owner = found[0]
-        raise PolicyError(_("{count} row(s) would change other reps' records (line {line}: {entity} {id} belongs "
-                            "to {owner}); only its owner or a manager can change it; nothing imported").format(
-            count=len(found), line=line, entity=_(spec.entity[:-1]), id=record, owner=owner))
+        from salescli.importers.batches import file_line
+
+        index, record, owner = found[0]
+        raise PolicyError(_("{path}:{line}: {entity} {id} belongs to {owner}; only its owner or a manager can change "
+                            "it ({count} row(s) would change other reps' records); nothing imported").format(
+            path=path, line=file_line(path, options, int(index)), count=len(found), entity=_(spec.entity[:-1]),
+            id=record, owner=owner))
 
 
 def _write(conn: Connection, spec: Spec, stage: Table, do_update: bool, plan: Plan) -> None:
