@@ -42,3 +42,20 @@ def median_ms(cmd: list[str], env: dict[str, str], runs: int) -> float:
         subprocess.run(cmd, env=env, capture_output=True, check=True)
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times)
+
+
+def interleaved_medians_ms(cmds: dict[str, list[str] | tuple[list[str], dict[str, str]]], env: dict[str, str],
+                           runs: int) -> dict[str, float]:
+    """Median wall time of each command (a command, or a command and its own environment), run round-robin (one
+    of each per round) so that whatever else the machine is doing weighs on every command alike: the ratios stay
+    fair on a busy machine."""
+    plan = {name: (cmd, env) if isinstance(cmd, list) else cmd for name, cmd in cmds.items()}
+    for cmd, cmd_env in plan.values():
+        subprocess.run(cmd, env=cmd_env, capture_output=True, check=True)  # warm the file cache
+    times: dict[str, list[float]] = {name: [] for name in cmds}
+    for _ in range(runs):
+        for name, (cmd, cmd_env) in plan.items():
+            start = time.perf_counter()
+            subprocess.run(cmd, env=cmd_env, capture_output=True, check=True)
+            times[name].append((time.perf_counter() - start) * 1000)
+    return {name: statistics.median(values) for name, values in times.items()}
