@@ -61,7 +61,7 @@ def charts(report: dict[str, Any], names: dict[str, str] | None = None) -> list[
     rows = report["rows"]
     words = _words()
     if key in ("rep", "month"):
-        lines = [_("revenue vs target by {group}:").format(group=key)]
+        lines = [_("revenue vs target by {group}:").format(group=_(key))]
         lines += paired_bars([(group_label(key, r[key], words, names), r["revenue"], r["target"]) for r in rows],
                              (_("revenue"), _("target")), missing=_("no target"))
     else:
