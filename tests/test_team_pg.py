@@ -844,7 +844,10 @@ def _make_legacy(team: Team, old_admin: str) -> None:
         conn.execute("UPDATE alembic_version SET version_num = '0009'")
 
 
-def test_a_database_of_the_server_wide_owner_role_moves_to_its_own(team: Team) -> None:
+@pytest.mark.parametrize("upgrader", ["old administrator", "superuser"])
+def test_a_database_of_the_server_wide_owner_role_moves_to_its_own(team: Team, upgrader: str) -> None:
+    """Moved by its old administrator (no CREATEROLE, no superuser) or by a superuser: either way the database's
+    owner, who administered it, administers it still, and the administrator of another database does not."""
     old_admin, elsewhere = f"oldadm_{team.suffix}", f"elsewhere_{team.suffix}"
     team.roles.extend([old_admin, elsewhere])
     _make_legacy(team, old_admin)
@@ -865,7 +868,7 @@ def test_a_database_of_the_server_wide_owner_role_moves_to_its_own(team: Team) -
     assert "the function salescli_next_number(text, integer) is missing ('salescli db upgrade')" in found
     assert "table quotes lacks its trigger salescli_guard_quote" in found
     admin = Cli(team.url(old_admin))
-    admin.ok("db", "upgrade")  # as the old administrator (no CREATEROLE, no superuser): 0010, then the move
+    (admin if upgrader == "old administrator" else team.admin).ok("db", "upgrade")  # 0010, then the move
     with psycopg.connect(PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + team.name, autocommit=True) as conn:
         owners = {row[0] for row in conn.execute(
             "SELECT DISTINCT pg_get_userbyid(relowner) FROM pg_class "
@@ -891,3 +894,114 @@ def test_a_database_of_the_server_wide_owner_role_moves_to_its_own(team: Team) -
     assert bob.ok("quote", "create", str(deal), "--item", "P-1:1", "--date", "2026-11-02").stdout.strip() \
         == "Q-2026-0002"
     admin.ok("rep", "add", "wang", "--name", "王")  # the administrator still administers
+
+
+# -- the database judges a rep's quote by the team's policy, and keeps a contract as its quote (psql too) ----------
+
+QUOTE_COLUMNS = ("number, revision, deal_id, status, currency, discount_bp, tax_rate_bp, subtotal_minor, "
+                 "discount_minor, net_minor, tax_minor, total_minor, list_minor, cost_minor, valid_until, "
+                 "needs_approval, created_at")
+
+
+def test_the_database_judges_a_reps_quote_by_the_team_policy(team: Team) -> None:
+    """A rep in psql cannot slip a quote outside the policy past approval: not by writing needs_approval = false on a
+    new revision, not by repricing a draft in place, not by amounts that are not what the lines add up to, not by a
+    list price or cost that is not the catalog's. Within policy the draft stays theirs to change; a quote is judged by
+    the policy when it was priced, not when it is sent."""
+    bob, mgr = team.cli("bob"), team.cli("mgr")
+    lead = bob.id("lead", "add", "大客户", "--source", "web", "--company", "乙公司", "--date", "2026-11-01")
+    deal = bob.id("lead", "convert", str(lead), "--date", "2026-11-01")
+    quote = bob.ok("quote", "create", str(deal), "--item", "P-1:10", "--discount", "10", "--date",
+                   "2026-11-02").stdout.strip()
+    shown = bob.json("quote", "show", quote)
+    assert shown["needs_approval"] is False  # 10% within the default 15%; margin 44%
+    before = snapshot(team.admin)
+    refused = (psycopg.errors.CheckViolation, psycopg.errors.InsufficientPrivilege)
+    with team.sql("bob") as conn:
+        qid = conn.execute("SELECT id FROM quotes WHERE number = %s", (quote,)).fetchone()[0]  # type: ignore[index]
+        # 10 × 100.00 = 1000.00, 50% off: 500.00 net, 13% tax 65.00: consistent, but outside the policy
+        with pytest.raises(refused, match="outside the team's policy \\(max discount 15%, min margin 10%\\)"):
+            conn.execute("UPDATE quotes SET discount_bp = 5000, discount_minor = 50000, net_minor = 50000, "
+                         "tax_minor = 6500, total_minor = 56500 WHERE id = %s", (qid,))
+        # the same by the lines: unit price 50.00
+        with pytest.raises(refused, match="outside the team's policy"), conn.transaction():
+            conn.execute("UPDATE quote_lines SET unit_price_minor = 5000, net_minor = 50000 WHERE quote_id = %s",
+                         (qid,))
+            conn.execute("UPDATE quotes SET discount_bp = 0, subtotal_minor = 50000, discount_minor = 0, "
+                         "net_minor = 50000, tax_minor = 6500, total_minor = 56500 WHERE id = %s", (qid,))
+        # amounts that are not the lines' sum, a line's net that is not its price, a made-up list price
+        with pytest.raises(refused, match="its amounts are not what its lines add up to"):
+            conn.execute("UPDATE quotes SET net_minor = 1, total_minor = 1 WHERE id = %s", (qid,))
+        with pytest.raises(refused, match="its amounts are not what its lines add up to"):
+            conn.execute("UPDATE quote_lines SET net_minor = 1 WHERE quote_id = %s", (qid,))
+        # 50.00 a unit (half the list price) written as list 50.00 and cost 20.00: 10% off, margin 55%, "in policy"
+        with pytest.raises(refused, match="list price or cost is not the catalog's"), conn.transaction():
+            conn.execute("UPDATE quote_lines SET unit_price_minor = 5000, list_price_minor = 5000, "
+                         "unit_cost_minor = 2000, net_minor = 50000 WHERE quote_id = %s", (qid,))
+            conn.execute("UPDATE quotes SET subtotal_minor = 50000, discount_minor = 5000, net_minor = 45000, "
+                         "tax_minor = 5850, total_minor = 50850, list_minor = 50000, cost_minor = 20000 "
+                         "WHERE id = %s", (qid,))
+        # a new revision written with needs_approval = false and 50% off
+        with pytest.raises(refused, match="outside the team's policy"), conn.transaction():
+            conn.execute("UPDATE quotes SET status = 'superseded' WHERE id = %s", (qid,))
+            new = conn.execute(
+                f"INSERT INTO quotes ({QUOTE_COLUMNS}) SELECT number, 2, deal_id, 'draft', currency, 5000, "
+                "tax_rate_bp, subtotal_minor, 50000, 50000, 6500, 56500, list_minor, cost_minor, valid_until, "
+                "false, now() FROM quotes WHERE id = %s RETURNING id", (qid,)).fetchone()[0]  # type: ignore[index]
+            conn.execute("INSERT INTO quote_lines (quote_id, position, sku, name, qty, unit_price_minor, "
+                         "list_price_minor, unit_cost_minor, line_discount_bp, net_minor) SELECT %s, position, "
+                         "sku, name, qty, unit_price_minor, list_price_minor, unit_cost_minor, line_discount_bp, "
+                         "net_minor FROM quote_lines WHERE quote_id = %s", (new, qid))
+        # within the policy the draft is still the rep's: 12% off, consistent
+        conn.execute("UPDATE quotes SET discount_bp = 1200, discount_minor = 12000, net_minor = 88000, "
+                     "tax_minor = 11440, total_minor = 99440 WHERE id = %s", (qid,))
+    after = snapshot(team.admin)
+    assert after != before
+    shown = bob.json("quote", "show", quote)
+    assert (shown["revision"], shown["status"], shown["total"]) == (1, "draft", "994.40")
+    # the policy tightens after the quote was priced: it is sent as priced
+    mgr.ok("config", "set", "max_discount", "5")
+    bob.ok("quote", "send", quote, "--date", "2026-11-03")
+    assert bob.json("quote", "show", quote)["status"] == "sent"
+    # salescli's own revision under the new policy is marked for approval, and the database agrees
+    bob.ok("quote", "revise", quote, "--discount", "8", "--date", "2026-11-04")
+    assert bob.json("quote", "show", quote)["needs_approval"] is True
+    # a manager may write what they like (they approve quotes)
+    with team.sql("mgr") as conn:
+        conn.execute("UPDATE quotes SET discount_bp = 9000 WHERE number = %s AND revision = 2", (quote,))
+
+
+def test_a_contract_is_its_quote_and_stays_as_signed(team: Team) -> None:
+    """A rep's contract is made as a draft from an accepted quote of its deal, with that quote's amounts and lines
+    (one each); once made, only its status moves, and who signed and when are written once."""
+    bob = team.cli("bob")
+    refused = (psycopg.errors.CheckViolation, psycopg.errors.InsufficientPrivilege)
+    before = snapshot(team.admin)
+    with team.sql("bob") as conn:
+        k = conn.execute("SELECT id, quote_id FROM contracts WHERE number = 'C-2026-0001'").fetchone()
+        assert k is not None
+        kid, qid = k
+        for statement, message in (
+                ("UPDATE contracts SET net_minor = 1, total_minor = 1 WHERE id = %s", "frozen: only its status moves"),
+                ("UPDATE contracts SET signed_by = '别人' WHERE id = %s", "signed or closed does not change"),
+                ("UPDATE contracts SET status = 'draft' WHERE id = %s", "cannot go from signed to draft"),
+                ("UPDATE contract_lines SET qty = 99 WHERE contract_id = %s", "copied from the quote and frozen"),
+                ("INSERT INTO contract_lines (contract_id, position, sku, name, qty, unit_price_minor, "
+                 "line_discount_bp, net_minor) VALUES (%s, 2, 'P-1', 'x', 1, 10000, 0, 10000)", "only to a draft")):
+            with pytest.raises(refused, match=message):
+                conn.execute(statement, (kid,))
+        header = ("INSERT INTO contracts (number, quote_id, deal_id, status, currency, discount_bp, tax_rate_bp, "
+                  "subtotal_minor, discount_minor, net_minor, tax_minor, total_minor, units, created_at) "
+                  "SELECT 'C-2026-' || lpad(salescli_next_number('C', 2026)::text, 4, '0'), id, deal_id, %s, currency, "
+                  "discount_bp, tax_rate_bp, "
+                  "subtotal_minor, discount_minor, {net}, tax_minor, total_minor, 2, now() FROM quotes WHERE id = %s")
+        with pytest.raises(refused, match="starts as an unsigned draft"):
+            conn.execute(header.format(net="net_minor"), ("signed", qid))
+        with pytest.raises(refused, match="its amounts are those of quote Q-2026-0001"):
+            conn.execute(header.format(net="1"), ("draft", qid))
+        with pytest.raises(refused, match="its lines must be its quote's lines"):  # no lines: refused at commit
+            conn.execute(header.format(net="net_minor"), ("draft", qid))
+    assert snapshot(team.admin) == before
+    # salescli's own way still works for the rep (the fixture made and signed the contract as bob): complete it
+    bob.ok("contract", "complete", "C-2026-0001", "--date", "2026-10-21")
+    assert bob.json("contract", "show", "C-2026-0001")["status"] == "completed"

@@ -13,7 +13,8 @@ Roles:
   can create and change rep logins for a manager who has no CREATEROLE of their own. Databases set up by an earlier
   salescli had their tables owned by ``salescli_owner``, one role for the whole server: ``apply`` (``team init``,
   ``db upgrade``) moves them to the database's own owner role, whose only member is then the administrator running
-  it (other administrators are granted the new role by hand); the old role keeps nothing here.
+  it (unless a superuser) and the database's owner (``createdb -O``) when it administered it; other administrators
+  are granted the new role by hand; the old role keeps nothing here.
 - ``salescli_rep`` (NOLOGIN, server-wide): every rep's login is a member. Reads what row security shows; writes the
   sales records (leads, customers, contacts, deals and everything under a deal) and appends to the audit log.
 - ``salescli_manager`` (NOLOGIN, server-wide): a manager's login is a member instead (not of salescli_rep too: each
@@ -48,6 +49,13 @@ or the administrator:
   has not got; its prices (and number, revision, deal, currency, validity) change only while it is an unapproved
   draft.
 - ``salescli_guard_quote_lines``: lines are inserted, changed or removed only on an unapproved draft.
+- ``salescli_check_quote`` / ``salescli_check_quote_lines`` (deferred to commit, ``salescli_judge_quote``): a quote's
+  amounts are what its lines add up to (PRODUCT.md's order, half-up), each line's list price and cost the catalog's
+  (or an earlier revision's), and a quote outside the team's max discount / min margin (team_settings, when it is
+  priced) is marked needs_approval, so the rule above keeps it from being sent unapproved.
+- ``salescli_guard_contract`` / ``salescli_guard_contract_lines`` / ``salescli_check_contract(_lines)``: a contract is
+  made as an unsigned draft from an accepted quote of its deal with that quote's amounts and lines (one each, at
+  commit); afterwards only its status moves (the contract machine), signed/closed when and by whom set once.
 - ``search_terms``: read as the records they index are (as before); written (added or removed) only for records the
   rep may change: their own (or unowned) leads, deals and customers, and contacts of such customers.
 
@@ -137,6 +145,15 @@ _RESERVED = {"public", "none", "current_user", "session_user", "current_role", "
 #: A quote's columns a rep cannot change once it is sent (or otherwise out of draft) or approved.
 QUOTE_PRICED = ("number", "revision", "deal_id", "currency", "discount_bp", "tax_rate_bp", "subtotal_minor",
                 "discount_minor", "net_minor", "tax_minor", "total_minor", "list_minor", "cost_minor", "valid_until")
+#: Checked at commit (deferred constraint triggers, for everyone but a manager): table → trigger, events, function.
+#: A quote is judged when it is written with its prices (not when only its status moves: a quote is judged by the
+#: policy at the time it was priced); a contract when it or its lines are added.
+CHECKED = {
+    "quotes": ("salescli_check_quote", "INSERT OR UPDATE OF " + ", ".join(QUOTE_PRICED), "salescli_check_quote"),
+    "quote_lines": ("salescli_check_quote_lines", "INSERT OR UPDATE OR DELETE", "salescli_check_quote"),
+    "contracts": ("salescli_check_contract", "INSERT", "salescli_check_contract"),
+    "contract_lines": ("salescli_check_contract_lines", "INSERT", "salescli_check_contract"),
+}
 
 Policy = tuple[str, str, str, str | None, str | None]  # name, command, TO role, USING, WITH CHECK
 
@@ -294,9 +311,19 @@ def _functions(s: str, reps_literal: str) -> list[str]:
     restricted, their InitPlans run once in the leader and the scans still run in parallel."""
     owner_oid = f"(SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = {reps_literal}::regclass)"
     definer = "SECURITY DEFINER SET search_path = pg_catalog, pg_temp"
-    from salescli.domain.pipeline import QUOTE
+    from salescli.domain.pipeline import CONTRACT, QUOTE
+    from salescli.settings import KEYS
 
-    quote_moves = ", ".join(f"('{a}', '{b}')" for a in QUOTE.order for b in sorted(QUOTE.edges.get(a, ())))
+    def moves(machine: Any) -> str:
+        return ", ".join(f"('{a}', '{b}')" for a in machine.order for b in sorted(machine.edges.get(a, ())))
+
+    quote_moves, contract_moves = moves(QUOTE), moves(CONTRACT)
+
+    def team_policy(key: str) -> str:
+        """The team's value of a percentage setting as numeric: the stored one, else salescli's default."""
+        default = str(KEYS[key].default)
+        assert re.fullmatch(r"\d+(\.\d+)?", default)
+        return f"COALESCE((SELECT value FROM {s}.team_settings WHERE key = '{key}'), '{default}')::numeric"
 
     def priced(row: str) -> str:
         return ", ".join(f"{row}.{column}" for column in QUOTE_PRICED)
@@ -393,6 +420,192 @@ def _functions(s: str, reps_literal: str) -> list[str]:
                     END IF;
                 END LOOP;
                 RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+            END $$""",
+        # A rep's quote is judged by the database at commit (a deferred constraint trigger, so the lines written after
+        # the quote count): its totals are its lines' totals in PRODUCT.md's order (half-up at each step), each line's
+        # list price and cost are the catalog's (or what an earlier revision of the quote offered), and a quote
+        # outside the team's policy (team_settings, at the time it is priced) is marked as needing approval. The
+        # comparison leans the client's way by half a unit in the last place salescli rounds to (0.01 points), so
+        # the database never refuses what domain/pricing.approval_reasons let through.
+        f"""CREATE OR REPLACE FUNCTION {s}.salescli_judge_quote(p_quote integer) RETURNS void
+            LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+            AS $$
+            DECLARE
+                q record;
+                t record;
+                discount numeric;
+                net numeric;
+                tax numeric;
+                max_discount numeric;
+                min_margin numeric;
+            BEGIN
+                SELECT * INTO q FROM {s}.quotes WHERE id = p_quote;
+                IF NOT FOUND THEN
+                    RETURN;
+                END IF;
+                SELECT COALESCE(sum(l.net_minor), 0) AS subtotal,
+                       COALESCE(sum(l.qty::numeric * l.list_price_minor), 0) AS list,
+                       COALESCE(sum(l.qty::numeric * l.unit_cost_minor), 0) AS cost,
+                       COALESCE(bool_or(l.net_minor::numeric IS DISTINCT FROM round(
+                           l.qty::numeric * l.unit_price_minor * (10000 - l.line_discount_bp) / 10000)), false)
+                           AS misnetted
+                  INTO t FROM {s}.quote_lines l WHERE l.quote_id = p_quote;
+                discount := round(t.subtotal * q.discount_bp / 10000);
+                net := t.subtotal - discount;
+                tax := round(net * q.tax_rate_bp / 10000);
+                IF t.misnetted OR ROW(q.subtotal_minor::numeric, q.discount_minor::numeric, q.net_minor::numeric,
+                                      q.tax_minor::numeric, q.total_minor::numeric, q.list_minor::numeric,
+                                      q.cost_minor::numeric)
+                                  IS DISTINCT FROM ROW(t.subtotal, discount, net, tax, net + tax, t.list, t.cost) THEN
+                    RAISE EXCEPTION 'quote %% revision %%: its amounts are not what its lines add up to', q.number,
+                        q.revision USING ERRCODE = 'check_violation';
+                END IF;
+                IF EXISTS (SELECT 1 FROM {s}.quote_lines l WHERE l.quote_id = p_quote
+                           AND NOT EXISTS (SELECT 1 FROM {s}.products p WHERE p.sku = l.sku
+                                           AND p.price_minor = l.list_price_minor AND p.cost_minor = l.unit_cost_minor)
+                           AND NOT EXISTS (SELECT 1 FROM {s}.quote_lines o JOIN {s}.quotes r ON r.id = o.quote_id
+                                           WHERE r.number = q.number AND r.revision < q.revision AND o.sku = l.sku
+                                           AND o.list_price_minor = l.list_price_minor
+                                           AND o.unit_cost_minor = l.unit_cost_minor)) THEN
+                    RAISE EXCEPTION 'quote %% revision %%: a line''s list price or cost is not the catalog''s',
+                        q.number, q.revision USING ERRCODE = 'check_violation';
+                END IF;
+                IF q.needs_approval THEN
+                    RETURN;
+                END IF;
+                max_discount := {team_policy("max_discount")};
+                min_margin := {team_policy("min_margin")};
+                IF (t.list > 0 AND (t.list - net) * 100000 > (max_discount * 1000 + 5) * t.list)
+                   OR (net > 0 AND (net - t.cost) * 100000 < (min_margin * 1000 - 5) * net) THEN
+                    RAISE EXCEPTION 'quote %% revision %% is outside the team''s policy (max discount %%, min margin '
+                                    '%%): it must wait for a manager''s approval', q.number, q.revision,
+                        max_discount || '%%', min_margin || '%%' USING ERRCODE = 'check_violation';
+                END IF;
+            END $$""",
+        f"""CREATE OR REPLACE FUNCTION {s}.salescli_check_quote() RETURNS trigger
+            LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+            AS $$
+            BEGIN
+                IF {s}.salescli_is_manager() THEN
+                    RETURN NULL;
+                END IF;
+                IF TG_TABLE_NAME = 'quotes' THEN
+                    PERFORM {s}.salescli_judge_quote(NEW.id);
+                ELSE
+                    IF TG_OP <> 'DELETE' THEN
+                        PERFORM {s}.salescli_judge_quote(NEW.quote_id);
+                    END IF;
+                    IF TG_OP <> 'INSERT' AND (TG_OP = 'DELETE' OR OLD.quote_id <> NEW.quote_id) THEN
+                        PERFORM {s}.salescli_judge_quote(OLD.quote_id);
+                    END IF;
+                END IF;
+                RETURN NULL;
+            END $$""",
+        # Contracts (PRODUCT.md: "lines and amounts copied and frozen"): a rep's contract is made as a draft from an
+        # accepted quote of its deal with the quote's amounts; afterwards only its status moves (as the contract
+        # machine allows) with when and by whom it was signed or closed, each set once.
+        f"""CREATE OR REPLACE FUNCTION {s}.salescli_guard_contract() RETURNS trigger
+            LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+            AS $$
+            DECLARE
+                q record;
+            BEGIN
+                IF {s}.salescli_is_manager() THEN
+                    RETURN NEW;
+                END IF;
+                IF TG_OP = 'INSERT' THEN
+                    SELECT * INTO q FROM {s}.quotes WHERE id = NEW.quote_id;
+                    IF NOT FOUND OR q.status <> 'accepted' OR q.deal_id IS DISTINCT FROM NEW.deal_id THEN
+                        RAISE EXCEPTION 'contract %% needs an accepted quote of its deal', NEW.number
+                            USING ERRCODE = 'insufficient_privilege';
+                    END IF;
+                    IF NEW.status IS DISTINCT FROM 'draft' OR NEW.signed_at IS NOT NULL OR NEW.signed_by IS NOT NULL
+                       OR NEW.closed_at IS NOT NULL THEN
+                        RAISE EXCEPTION 'contract %% starts as an unsigned draft', NEW.number
+                            USING ERRCODE = 'insufficient_privilege';
+                    END IF;
+                    IF ROW(NEW.currency, NEW.discount_bp, NEW.tax_rate_bp, NEW.subtotal_minor, NEW.discount_minor,
+                           NEW.net_minor, NEW.tax_minor, NEW.total_minor)
+                       IS DISTINCT FROM ROW(q.currency, q.discount_bp, q.tax_rate_bp, q.subtotal_minor,
+                                            q.discount_minor, q.net_minor, q.tax_minor, q.total_minor)
+                       OR NEW.units IS DISTINCT FROM (SELECT COALESCE(sum(l.qty), 0) FROM {s}.quote_lines l
+                                                      WHERE l.quote_id = q.id) THEN
+                        RAISE EXCEPTION 'contract %%: its amounts are those of quote %% revision %%', NEW.number,
+                            q.number, q.revision USING ERRCODE = 'insufficient_privilege';
+                    END IF;
+                    RETURN NEW;
+                END IF;
+                IF (pg_catalog.to_jsonb(NEW) - '{{status,signed_at,signed_by,closed_at}}'::text[])
+                   IS DISTINCT FROM (pg_catalog.to_jsonb(OLD) - '{{status,signed_at,signed_by,closed_at}}'::text[]) THEN
+                    RAISE EXCEPTION 'contract %% is copied from its quote and frozen: only its status moves',
+                        OLD.number USING ERRCODE = 'insufficient_privilege';
+                END IF;
+                IF NEW.status IS DISTINCT FROM OLD.status
+                   AND (OLD.status::text, NEW.status::text) NOT IN ({contract_moves}) THEN
+                    RAISE EXCEPTION 'contract %% cannot go from %% to %%', OLD.number, OLD.status, NEW.status
+                        USING ERRCODE = 'insufficient_privilege';
+                END IF;
+                IF (OLD.signed_at IS NOT NULL AND ROW(NEW.signed_at, NEW.signed_by)
+                                                  IS DISTINCT FROM ROW(OLD.signed_at, OLD.signed_by))
+                   OR (OLD.closed_at IS NOT NULL AND NEW.closed_at IS DISTINCT FROM OLD.closed_at) THEN
+                    RAISE EXCEPTION 'contract %%: when and by whom it was signed or closed does not change',
+                        OLD.number USING ERRCODE = 'insufficient_privilege';
+                END IF;
+                RETURN NEW;
+            END $$""",
+        # A rep's contract lines: added only to a draft, each the line of the contract's quote at its position;
+        # never changed or removed.
+        f"""CREATE OR REPLACE FUNCTION {s}.salescli_guard_contract_lines() RETURNS trigger
+            LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+            AS $$
+            DECLARE
+                k record;
+            BEGIN
+                IF {s}.salescli_is_manager() THEN
+                    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+                END IF;
+                IF TG_OP <> 'INSERT' THEN
+                    RAISE EXCEPTION 'contract lines are copied from the quote and frozen (line %%)', OLD.id
+                        USING ERRCODE = 'insufficient_privilege';
+                END IF;
+                SELECT * INTO k FROM {s}.contracts WHERE id = NEW.contract_id;
+                IF NOT FOUND OR k.status <> 'draft' OR NOT EXISTS (
+                        SELECT 1 FROM {s}.quote_lines l WHERE l.quote_id = k.quote_id AND l.position = NEW.position
+                        AND l.sku = NEW.sku AND l.qty = NEW.qty AND l.unit_price_minor = NEW.unit_price_minor
+                        AND l.line_discount_bp = NEW.line_discount_bp AND l.net_minor = NEW.net_minor) THEN
+                    RAISE EXCEPTION 'contract %%: a line is added only to a draft, as its quote''s line', k.number
+                        USING ERRCODE = 'insufficient_privilege';
+                END IF;
+                RETURN NEW;
+            END $$""",
+        # At commit: a rep's contract has exactly its quote's lines (one each).
+        f"""CREATE OR REPLACE FUNCTION {s}.salescli_check_contract() RETURNS trigger
+            LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+            AS $$
+            DECLARE
+                k record;
+                lines integer;
+                positions integer;
+            BEGIN
+                IF {s}.salescli_is_manager() THEN
+                    RETURN NULL;
+                END IF;
+                IF TG_TABLE_NAME = 'contracts' THEN
+                    SELECT * INTO k FROM {s}.contracts WHERE id = NEW.id;
+                ELSE
+                    SELECT * INTO k FROM {s}.contracts WHERE id = NEW.contract_id;
+                END IF;
+                IF NOT FOUND THEN
+                    RETURN NULL;
+                END IF;
+                SELECT count(*), count(DISTINCT position) INTO lines, positions FROM {s}.contract_lines
+                 WHERE contract_id = k.id;
+                IF lines <> positions OR lines <> (SELECT count(*) FROM {s}.quote_lines WHERE quote_id = k.quote_id)
+                THEN
+                    RAISE EXCEPTION 'contract %%: its lines must be its quote''s lines, one each', k.number
+                        USING ERRCODE = 'check_violation';
+                END IF;
+                RETURN NULL;
             END $$""",
         # Rep logins, for a manager without CREATEROLE: create (or adopt) one, move it between the groups, disable
         # or enable it. Only a login attached to a rep of this database, never an administrator's role.
@@ -596,6 +809,17 @@ def _ensure_owner(conn: Connection) -> tuple[str, str | None]:
     _run(conn, f"CREATE ROLE {_quote(conn, name)} NOLOGIN CREATEROLE")
     if not superuser:
         _run(conn, f"GRANT {_quote(conn, name)} TO {_quote(conn, login)}")
+    # The database's own owner stays its administrator when it was one (a member of the role owning the tables),
+    # also when a superuser moves the database: nobody else of the old role comes along (its other members
+    # administer other databases).
+    keeper = conn.exec_driver_sql(
+        "SELECT r.rolname FROM pg_catalog.pg_database d JOIN pg_catalog.pg_roles r ON r.oid = d.datdba "
+        "WHERE d.datname = pg_catalog.current_database() AND r.rolcanlogin AND NOT r.rolsuper "
+        "AND r.rolname <> session_user AND to_regrole(%(current)s::text) IS NOT NULL "
+        "AND pg_catalog.pg_has_role(r.oid, to_regrole(%(current)s::text), 'MEMBER')",
+        {"current": current}).scalar() if current is not None else None
+    if keeper is not None:
+        _run(conn, f"GRANT {_quote(conn, name)} TO {_quote(conn, keeper)}")
     if via is not None:
         _run(conn, "RESET ROLE")
     return name, current if _is_owner_role(current) else None
@@ -691,6 +915,8 @@ def apply(conn: Connection) -> dict[str, Any]:
         _run(conn, statement)
     for signature in ("salescli_rep_id()", "salescli_rep_handle()", "salescli_is_manager()",
                       "salescli_guard_owner()", "salescli_guard_quote()", "salescli_guard_quote_lines()",
+                      "salescli_judge_quote(integer)", "salescli_check_quote()", "salescli_guard_contract()",
+                      "salescli_guard_contract_lines()", "salescli_check_contract()",
                       "salescli_login(text, text, text, text)"):
         _run(conn, f"ALTER FUNCTION {s}.{signature} OWNER TO {owner}")
     _run(conn, f"REVOKE ALL ON FUNCTION {s}.salescli_login(text, text, text, text) FROM PUBLIC")
@@ -731,6 +957,17 @@ def apply(conn: Connection) -> dict[str, Any]:
         if table == "quote_lines":
             _run(conn, f"CREATE OR REPLACE TRIGGER salescli_guard_quote_lines BEFORE INSERT OR UPDATE OR DELETE "
                        f"ON {q} FOR EACH ROW EXECUTE FUNCTION {s}.salescli_guard_quote_lines()")
+        if table in CHECKED:  # constraint triggers have no OR REPLACE
+            name, events, function = CHECKED[table]
+            _run(conn, f"DROP TRIGGER IF EXISTS {name} ON {q}")
+            _run(conn, f"CREATE CONSTRAINT TRIGGER {name} AFTER {events} ON {q} DEFERRABLE INITIALLY DEFERRED "
+                       f"FOR EACH ROW EXECUTE FUNCTION {s}.{function}()")
+        if table == "contracts":
+            _run(conn, f"CREATE OR REPLACE TRIGGER salescli_guard_contract BEFORE INSERT OR UPDATE ON {q} "
+                       f"FOR EACH ROW EXECUTE FUNCTION {s}.salescli_guard_contract()")
+        if table == "contract_lines":
+            _run(conn, f"CREATE OR REPLACE TRIGGER salescli_guard_contract_lines BEFORE INSERT OR UPDATE OR DELETE "
+                       f"ON {q} FOR EACH ROW EXECUTE FUNCTION {s}.salescli_guard_contract_lines()")
     return {"tables": len(tables), "row_security": protected, "owner": owner_role_name,
             "created_owner": created_owner, "replaced": replaced}
 
@@ -1031,7 +1268,9 @@ def problems(conn: Connection) -> list[str]:
         "SELECT c.relname, t.tgname FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid "
         "WHERE c.relnamespace = current_schema()::regnamespace AND t.tgname LIKE 'salescli\\_%%'")}
     wanted = [*((table, "salescli_guard_owner") for table in OWNED), ("quotes", "salescli_guard_quote"),
-              ("quote_lines", "salescli_guard_quote_lines"), (COUNTERS, "salescli_number_used")]
+              ("quote_lines", "salescli_guard_quote_lines"), (COUNTERS, "salescli_number_used"),
+              ("contracts", "salescli_guard_contract"), ("contract_lines", "salescli_guard_contract_lines"),
+              *((table, name) for table, (name, _events, _function) in CHECKED.items())]
     for table, trigger in wanted:
         if table in tables and (table, trigger) not in triggers:
             found.append(f"table {table} lacks its trigger {trigger}")
