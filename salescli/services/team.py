@@ -329,6 +329,22 @@ def _functions(s: str, reps_literal: str) -> list[str]:
         return ", ".join(f"{row}.{column}" for column in QUOTE_PRICED)
 
     helper = f"LANGUAGE sql STABLE PARALLEL RESTRICTED {definer}"
+    either = "CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END"  # what a row trigger for any operation returns
+
+    def trigger(name: str, *, body: str, declare: str = "", managers: str = "NEW") -> str:
+        """A trigger function holding a rule for everyone but a manager or the administrator (who get ``managers``
+        back at once): ``body`` (PL/pgSQL statements), with ``declare``'s variables."""
+        return f"""CREATE OR REPLACE FUNCTION {s}.{name}() RETURNS trigger
+            LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+            AS $$
+            {f"DECLARE {declare}" if declare else ""}
+            BEGIN
+                IF {s}.salescli_is_manager() THEN
+                    RETURN {managers};
+                END IF;
+                {body}
+            END $$"""
+
     return [
         f"""CREATE OR REPLACE FUNCTION {s}.salescli_rep_id() RETURNS integer
             {helper}
@@ -356,13 +372,7 @@ def _functions(s: str, reps_literal: str) -> list[str]:
             END $$""",
         # Quotes (see the module docstring): approvals are a manager's; a rep's quote moves only as the state
         # machine allows, and its prices stay as they were approved or sent.
-        f"""CREATE OR REPLACE FUNCTION {s}.salescli_guard_quote() RETURNS trigger
-            LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
-            AS $$
-            BEGIN
-                IF {s}.salescli_is_manager() THEN
-                    RETURN NEW;
-                END IF;
+        trigger("salescli_guard_quote", body=f"""
                 IF TG_OP = 'INSERT' THEN
                     IF NEW.status IS DISTINCT FROM 'draft' OR NEW.approved_by IS NOT NULL
                        OR NEW.approved_at IS NOT NULL THEN
@@ -394,17 +404,8 @@ def _functions(s: str, reps_literal: str) -> list[str]:
                         USING ERRCODE = 'insufficient_privilege';
                 END IF;
                 RETURN NEW;
-            END $$""",
-        f"""CREATE OR REPLACE FUNCTION {s}.salescli_guard_quote_lines() RETURNS trigger
-            LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
-            AS $$
-            DECLARE
-                ids integer[];
-                q record;
-            BEGIN
-                IF {s}.salescli_is_manager() THEN
-                    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
-                END IF;
+            """),
+        trigger("salescli_guard_quote_lines", declare="ids integer[]; q record;", managers=either, body=f"""
                 IF TG_OP = 'INSERT' THEN
                     ids := ARRAY[NEW.quote_id];
                 ELSIF TG_OP = 'UPDATE' THEN
@@ -420,7 +421,7 @@ def _functions(s: str, reps_literal: str) -> list[str]:
                     END IF;
                 END LOOP;
                 RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
-            END $$""",
+            """),
         # A rep's quote is judged by the database at commit (a deferred constraint trigger, so the lines written after
         # the quote count): its totals are its lines' totals in PRODUCT.md's order (half-up at each step), each line's
         # list price and cost are the catalog's (or what an earlier revision of the quote offered), and a quote
@@ -482,13 +483,7 @@ def _functions(s: str, reps_literal: str) -> list[str]:
                         max_discount || '%%', min_margin || '%%' USING ERRCODE = 'check_violation';
                 END IF;
             END $$""",
-        f"""CREATE OR REPLACE FUNCTION {s}.salescli_check_quote() RETURNS trigger
-            LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
-            AS $$
-            BEGIN
-                IF {s}.salescli_is_manager() THEN
-                    RETURN NULL;
-                END IF;
+        trigger("salescli_check_quote", managers="NULL", body=f"""
                 IF TG_TABLE_NAME = 'quotes' THEN
                     PERFORM {s}.salescli_judge_quote(NEW.id);
                 ELSE
@@ -500,19 +495,11 @@ def _functions(s: str, reps_literal: str) -> list[str]:
                     END IF;
                 END IF;
                 RETURN NULL;
-            END $$""",
+            """),
         # Contracts (PRODUCT.md: "lines and amounts copied and frozen"): a rep's contract is made as a draft from an
         # accepted quote of its deal with the quote's amounts; afterwards only its status moves (as the contract
         # machine allows) with when and by whom it was signed or closed, each set once.
-        f"""CREATE OR REPLACE FUNCTION {s}.salescli_guard_contract() RETURNS trigger
-            LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
-            AS $$
-            DECLARE
-                q record;
-            BEGIN
-                IF {s}.salescli_is_manager() THEN
-                    RETURN NEW;
-                END IF;
+        trigger("salescli_guard_contract", declare="q record;", body=f"""
                 IF TG_OP = 'INSERT' THEN
                     SELECT * INTO q FROM {s}.quotes WHERE id = NEW.quote_id;
                     IF NOT FOUND OR q.status <> 'accepted' OR q.deal_id IS DISTINCT FROM NEW.deal_id THEN
@@ -552,18 +539,10 @@ def _functions(s: str, reps_literal: str) -> list[str]:
                         OLD.number USING ERRCODE = 'insufficient_privilege';
                 END IF;
                 RETURN NEW;
-            END $$""",
+            """),
         # A rep's contract lines: added only to a draft, each the line of the contract's quote at its position;
         # never changed or removed.
-        f"""CREATE OR REPLACE FUNCTION {s}.salescli_guard_contract_lines() RETURNS trigger
-            LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
-            AS $$
-            DECLARE
-                k record;
-            BEGIN
-                IF {s}.salescli_is_manager() THEN
-                    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
-                END IF;
+        trigger("salescli_guard_contract_lines", declare="k record;", managers=either, body=f"""
                 IF TG_OP <> 'INSERT' THEN
                     RAISE EXCEPTION 'contract lines are copied from the quote and frozen (line %%)', OLD.id
                         USING ERRCODE = 'insufficient_privilege';
@@ -577,19 +556,10 @@ def _functions(s: str, reps_literal: str) -> list[str]:
                         USING ERRCODE = 'insufficient_privilege';
                 END IF;
                 RETURN NEW;
-            END $$""",
+            """),
         # At commit: a rep's contract has exactly its quote's lines (one each).
-        f"""CREATE OR REPLACE FUNCTION {s}.salescli_check_contract() RETURNS trigger
-            LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
-            AS $$
-            DECLARE
-                k record;
-                lines integer;
-                positions integer;
-            BEGIN
-                IF {s}.salescli_is_manager() THEN
-                    RETURN NULL;
-                END IF;
+        trigger("salescli_check_contract", declare="k record; lines integer; positions integer;", managers="NULL",
+                body=f"""
                 IF TG_TABLE_NAME = 'contracts' THEN
                     SELECT * INTO k FROM {s}.contracts WHERE id = NEW.id;
                 ELSE
@@ -606,7 +576,7 @@ def _functions(s: str, reps_literal: str) -> list[str]:
                         USING ERRCODE = 'check_violation';
                 END IF;
                 RETURN NULL;
-            END $$""",
+            """),
         # Rep logins, for a manager without CREATEROLE: create (or adopt) one, move it between the groups, disable
         # or enable it. Only a login attached to a rep of this database, never an administrator's role.
         f"""CREATE OR REPLACE FUNCTION {s}.salescli_login(p_action text, p_login text, p_group text,
