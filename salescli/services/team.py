@@ -145,6 +145,14 @@ _RESERVED = {"public", "none", "current_user", "session_user", "current_role", "
 #: A quote's columns a rep cannot change once it is sent (or otherwise out of draft) or approved.
 QUOTE_PRICED = ("number", "revision", "deal_id", "currency", "discount_bp", "tax_rate_bp", "subtotal_minor",
                 "discount_minor", "net_minor", "tax_minor", "total_minor", "list_minor", "cost_minor", "valid_until")
+#: Rules checked on each row as it is written (BEFORE triggers, for everyone but a manager): table → trigger (and
+#: its function), events.
+GUARDED = {
+    "quotes": ("salescli_guard_quote", "INSERT OR UPDATE"),
+    "quote_lines": ("salescli_guard_quote_lines", "INSERT OR UPDATE OR DELETE"),
+    "contracts": ("salescli_guard_contract", "INSERT OR UPDATE"),
+    "contract_lines": ("salescli_guard_contract_lines", "INSERT OR UPDATE OR DELETE"),
+}
 #: Checked at commit (deferred constraint triggers, for everyone but a manager): table → trigger, events, function.
 #: A quote is judged when it is written with its prices (not when only its status moves: a quote is judged by the
 #: policy at the time it was priced); a contract when it or its lines are added.
@@ -884,9 +892,9 @@ def apply(conn: Connection) -> dict[str, Any]:
     for statement in _functions(s, reps_literal):
         _run(conn, statement)
     for signature in ("salescli_rep_id()", "salescli_rep_handle()", "salescli_is_manager()",
-                      "salescli_guard_owner()", "salescli_guard_quote()", "salescli_guard_quote_lines()",
-                      "salescli_judge_quote(integer)", "salescli_check_quote()", "salescli_guard_contract()",
-                      "salescli_guard_contract_lines()", "salescli_check_contract()",
+                      "salescli_guard_owner()", "salescli_judge_quote(integer)",
+                      *(f"{name}()" for name, _events in GUARDED.values()),
+                      *{f"{function}()" for _name, _events, function in CHECKED.values()},
                       "salescli_login(text, text, text, text)"):
         _run(conn, f"ALTER FUNCTION {s}.{signature} OWNER TO {owner}")
     _run(conn, f"REVOKE ALL ON FUNCTION {s}.salescli_login(text, text, text, text) FROM PUBLIC")
@@ -921,23 +929,15 @@ def apply(conn: Connection) -> dict[str, Any]:
             _run(conn, f"CREATE OR REPLACE TRIGGER salescli_guard_owner BEFORE UPDATE OF owner_id ON {q} "
                        "FOR EACH ROW WHEN (OLD.owner_id IS DISTINCT FROM NEW.owner_id) "
                        f"EXECUTE FUNCTION {s}.salescli_guard_owner()")
-        if table == "quotes":
-            _run(conn, f"CREATE OR REPLACE TRIGGER salescli_guard_quote BEFORE INSERT OR UPDATE ON {q} "
-                       f"FOR EACH ROW EXECUTE FUNCTION {s}.salescli_guard_quote()")
-        if table == "quote_lines":
-            _run(conn, f"CREATE OR REPLACE TRIGGER salescli_guard_quote_lines BEFORE INSERT OR UPDATE OR DELETE "
-                       f"ON {q} FOR EACH ROW EXECUTE FUNCTION {s}.salescli_guard_quote_lines()")
+        if table in GUARDED:  # the trigger is named as its function
+            name, events = GUARDED[table]
+            _run(conn, f"CREATE OR REPLACE TRIGGER {name} BEFORE {events} ON {q} "
+                       f"FOR EACH ROW EXECUTE FUNCTION {s}.{name}()")
         if table in CHECKED:  # constraint triggers have no OR REPLACE
             name, events, function = CHECKED[table]
             _run(conn, f"DROP TRIGGER IF EXISTS {name} ON {q}")
             _run(conn, f"CREATE CONSTRAINT TRIGGER {name} AFTER {events} ON {q} DEFERRABLE INITIALLY DEFERRED "
                        f"FOR EACH ROW EXECUTE FUNCTION {s}.{function}()")
-        if table == "contracts":
-            _run(conn, f"CREATE OR REPLACE TRIGGER salescli_guard_contract BEFORE INSERT OR UPDATE ON {q} "
-                       f"FOR EACH ROW EXECUTE FUNCTION {s}.salescli_guard_contract()")
-        if table == "contract_lines":
-            _run(conn, f"CREATE OR REPLACE TRIGGER salescli_guard_contract_lines BEFORE INSERT OR UPDATE OR DELETE "
-                       f"ON {q} FOR EACH ROW EXECUTE FUNCTION {s}.salescli_guard_contract_lines()")
     return {"tables": len(tables), "row_security": protected, "owner": owner_role_name,
             "created_owner": created_owner, "replaced": replaced}
 
@@ -1237,9 +1237,8 @@ def problems(conn: Connection) -> list[str]:
     triggers = {(table, name) for table, name in conn.exec_driver_sql(
         "SELECT c.relname, t.tgname FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid "
         "WHERE c.relnamespace = current_schema()::regnamespace AND t.tgname LIKE 'salescli\\_%%'")}
-    wanted = [*((table, "salescli_guard_owner") for table in OWNED), ("quotes", "salescli_guard_quote"),
-              ("quote_lines", "salescli_guard_quote_lines"), (COUNTERS, "salescli_number_used"),
-              ("contracts", "salescli_guard_contract"), ("contract_lines", "salescli_guard_contract_lines"),
+    wanted = [*((table, "salescli_guard_owner") for table in OWNED), (COUNTERS, "salescli_number_used"),
+              *((table, name) for table, (name, _events) in GUARDED.items()),
               *((table, name) for table, (name, _events, _function) in CHECKED.items())]
     for table, trigger in wanted:
         if table in tables and (table, trigger) not in triggers:
