@@ -17,7 +17,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from salescli import i18n
+from salescli import i18n, svg_charts
 from salescli.i18n import N_
 
 #: Every word the page and the workbook show, in English (the catalog's message ids); ``meta``, ``generated``,
@@ -136,22 +136,10 @@ def _cell(name: str, value: Any) -> str:
     return str(value)
 
 
-def _short(value: float) -> str:
-    """An axis or bar label: 1.2M, 350K, 900."""
-    size = abs(value)
-    if size >= 1e8:
-        return f"{value / 1e6:,.0f}M"
-    if size >= 1e6:
-        return f"{value / 1e6:.1f}M"
-    if size >= 1e4:
-        return f"{value / 1e3:.0f}K"
-    return f"{value:,.0f}"
-
-
 e = html.escape
 
 
-# -- charts (inline SVG, scaled to the page by their viewBox) ---------------------------------------------------
+# -- charts (inline SVG: salescli.svg_charts) -----------------------------------------------------------------
 
 def _legend(words: Mapping[str, str]) -> str:
     return (f'<p class="legend"><span class="key rev"></span>{e(words["legend_revenue"])}'
@@ -162,58 +150,14 @@ def _bars_svg(rows: Sequence[tuple[str, float, float | None]], words: Mapping[st
     """Revenue (solid) and target (outlined) per row, on one scale, with their values."""
     if not rows:
         return f'<p class="empty">{e(words["no_data"])}</p>'
-    width, label_w, right = 1000, 200, 150
-    top = max([v for _, a, b in rows for v in (a, b) if v is not None] + [1.0])
-    scale = (width - label_w - right) / top
-    row_h = 40
-    height = row_h * len(rows) + 10
-    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="'
-             f'{e(words["revenue_vs_target"])}" preserveAspectRatio="xMinYMin meet">']
-    for i, (label, value, target) in enumerate(rows):
-        y = 6 + row_h * i
-        shown = label if len(label) <= 24 else label[:23] + "…"
-        parts.append(f'<text x="{label_w - 10}" y="{y + 20}" text-anchor="end" class="lbl">{e(shown)}</text>')
-        parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{max(value, 0) * scale:.1f}" height="16" '
-                     'class="rev"/>')
-        if target is not None:
-            parts.append(f'<rect x="{label_w}" y="{y + 22}" width="{max(target, 0) * scale:.1f}" height="10" '
-                         'class="tgt"/>')
-        end = label_w + max(value, target or 0, 0) * scale + 8
-        note = _short(value) + (f" / {_short(target)}" if target else "")
-        parts.append(f'<text x="{end:.1f}" y="{y + 22}" class="val">{e(note)}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+    return svg_charts.paired_bars(rows, title=words["revenue_vs_target"])
 
 
 def _trend_svg(rows: Sequence[tuple[str, float, float | None]], words: Mapping[str, str]) -> str:
     """Revenue per month as columns, the month's target as a tick across its column."""
     if not rows:
         return f'<p class="empty">{e(words["no_data"])}</p>'
-    width, height, left, bottom, top_pad = 1000, 260, 70, 30, 20
-    top = max([v for _, a, b in rows for v in (a, b) if v is not None] + [1.0])
-    plot_h = height - bottom - top_pad
-    step = (width - left - 10) / len(rows)
-    bar_w = min(60.0, step * 0.6)
-    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="'
-             f'{e(words["monthly_trend"])}" preserveAspectRatio="xMinYMin meet">']
-    for tick in range(5):
-        value = top * tick / 4
-        y = height - bottom - plot_h * tick / 4
-        parts.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>')
-        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="axis">{_short(value)}</text>')
-    for i, (label, value, target) in enumerate(rows):
-        x = left + step * i + (step - bar_w) / 2
-        h = max(value, 0) / top * plot_h
-        parts.append(f'<rect x="{x:.1f}" y="{height - bottom - h:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
-                     'class="rev"/>')
-        if target is not None:
-            y = height - bottom - max(target, 0) / top * plot_h
-            parts.append(f'<line x1="{x - 4:.1f}" x2="{x + bar_w + 4:.1f}" y1="{y:.1f}" y2="{y:.1f}" '
-                         'class="tgt-line"/>')
-        parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{height - 10}" text-anchor="middle" class="axis">'
-                     f"{e(label)}</text>")
-    parts.append("</svg>")
-    return "".join(parts)
+    return svg_charts.columns(rows, title=words["monthly_trend"])
 
 
 def _funnel_html(funnel: Mapping[str, Any] | None, words: Mapping[str, str]) -> str:

@@ -75,17 +75,14 @@ def today(
 
 def pipeline(ctx: typer.Context, owner: OwnerOpt = None, everyone: AllOpt = False, fmt: FormatOpt = None) -> None:
     """Deals by stage: count, value, and value weighted by each stage's win probability."""
-    from salescli.services import deals
+    from salescli.services import agenda, deals
 
     a = App.of(ctx)
     with a.store.read() as conn:
         rows = deals.pipeline(conn, today=a.day(None), owner_id=a.scope(conn, owner, everyone))
     kind = output.resolve_format(fmt)
     if kind not in (output.Format.json, output.Format.csv):
-        open_rows = [r for r in rows if r["stage"] not in ("won", "lost")]
-        rows = [*rows, {"stage": _("open total"), "deals": sum(r["deals"] for r in open_rows),
-                        "value": sum(r["value"] for r in open_rows), "probability": None,
-                        "weighted": sum(r["weighted"] for r in open_rows)}]
+        rows = [*rows, {"stage": _("open total"), **agenda.open_total(rows)}]
     output.render(rows, PIPELINE_COLUMNS, kind, title=_("pipeline"))
 
 

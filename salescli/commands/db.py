@@ -124,17 +124,13 @@ def reindex(ctx: typer.Context, fmt: FormatOpt = None) -> None:
 @app.command("info")
 def info(ctx: typer.Context, fmt: FormatOpt = None) -> None:
     """Where the database is, its schema version and how many records it holds."""
-    from sqlalchemy import func, select
-
-    from salescli import models
+    from salescli.services import database
     from salescli.store import sqlite_path
 
     store = App.of(ctx).store
     with store.read() as conn:
-        record: dict[str, object] = {"database": store.display_url, "schema": store.current_revision(conn)}
-        for name in ("reps", "customers", "contacts", "leads", "deals", "products", "quotes", "orders"):
-            table = models.metadata.tables[name]
-            record[name] = conn.execute(select(func.count()).select_from(table)).scalar_one()
+        record: dict[str, object] = {"database": store.display_url, "schema": store.current_revision(conn),
+                                     **database.record_counts(conn)}
     path = sqlite_path(store.url)
     if path is not None:
         record["size_bytes"] = path.stat().st_size

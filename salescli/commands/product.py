@@ -124,7 +124,7 @@ def recommend(
     of the budget (its target price, else the budget split by list value) and the deliver-by date.
     """
     from salescli.services import needs
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     a = App.of(ctx)
     with a.store.read() as conn:

@@ -80,7 +80,7 @@ def send(
     """
     from salescli import mailer
     from salescli.services import surveys
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     a = App.of(ctx)
     at = a.moment(None)
@@ -117,14 +117,14 @@ def send(
         how = surveys.Delivery(sender=sender, sender_name=sender_name, language=language, link_base=link_base,
                                send=smtp.send if smtp is not None else None, outbox=outbox, dry_run=dry_run,
                                database=a.database_file())
-        done, failures = surveys.deliver(to_send, how, record)
-    plan += done
+        delivery = surveys.deliver(to_send, how, record)
+    plan += delivery.rows
     output.render(plan, PLAN_COLUMNS, fmt, empty=_("nobody to survey"))
-    sent = sum(1 for p in plan if p["result"] in ("sent",) or str(p["result"]).startswith("written"))
     summary = (_("dry run: {count} survey(s) to send, {sent} delivered, {failed} failed, {skipped} skipped")
                if dry_run else _("{count} survey(s) processed, {sent} delivered, {failed} failed, {skipped} skipped"))
-    output.message(summary.format(count=len(to_send), sent=sent, failed=failures, skipped=len(skipped)))
-    if failures:
+    output.message(summary.format(count=len(to_send), sent=delivery.delivered, failed=delivery.failures,
+                                  skipped=len(skipped)))
+    if delivery.failures:
         raise typer.Exit(1)
 
 
@@ -138,7 +138,7 @@ def record(
     """Record answers (taken on the phone, or by any other way); prints the survey id. The answer goes to the
     survey already sent to the order (or customer) if one awaits an answer, else to a new phone survey."""
     from salescli.services import surveys
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     a = App.of(ctx)
     n, c = _scores(nps, csat)
@@ -199,7 +199,7 @@ def list_(
 ) -> None:
     """List surveys, newest first (tokens are not shown)."""
     from salescli.services import surveys
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     with App.of(ctx).store.read() as conn:
         rows = surveys.listing(conn, status=status, order=order,

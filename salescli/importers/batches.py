@@ -22,7 +22,7 @@ from typing import Any, TextIO
 from salescli.domain.search import column_terms
 from salescli.errors import InputError
 from salescli.i18n import _
-from salescli.importers.fields import Context, Spec, column_check, finish_columns, resolve_headers
+from salescli.importers.fields import ColumnCheck, Context, Spec, column_check, finish_columns, resolve_headers
 from salescli.importers.reader import problem, read_table, unguard
 
 BATCH = 5000
@@ -62,6 +62,18 @@ class Chunk:
     terms: str | None = None  # the search terms of each row, a JSON array of arrays (see ``chunks``)
 
 
+@dataclass
+class _Checks:
+    """How every batch of one file is checked: each mapped column's check (header, its index in a row, the field,
+    the check), the ``--set`` values, the required fields (with the stored columns they fill), and whether cells
+    are text (CSV, xlsx: the export's formula guard to undo) or JSON values."""
+
+    cells: list[tuple[str, int, str, ColumnCheck]]
+    constants: dict[str, Any]
+    required: list[tuple[str, tuple[str, ...]]]
+    textual: bool
+
+
 def chunks(spec: Spec, path: Path, options: Options, ctx: Context, allowed: frozenset[str], sqlite: bool,
            screen: KeyFilter | None = None, search_kind: str | None = None) -> Iterator[Chunk]:
     """Check the file batch by batch, column by column; yield each batch as a :class:`Chunk` whose rows hold
@@ -71,7 +83,35 @@ def chunks(spec: Spec, path: Path, options: Options, ctx: Context, allowed: froz
     table = read_table(path, encoding=options.encoding, input_format=options.input_format, batch=BATCH)
     if not table.header:
         return
-    header_map, unknown = resolve_headers(table.header, spec, options.mapping, source=path)
+    checks = _checks(spec, path, options, ctx, table.header)
+    convert = _converter(sqlite)
+    header: list[str] | None = list(table.header)
+    for first, rows in table.batches:
+        n = len(rows)
+        chunk = Chunk(read=n, header=header)
+        header = None
+        columns, problems = _check_batch(checks, rows)
+        if problems:
+            bad = sorted(problems)
+            for row, line in zip(bad, table.lines([first + r for r in bad]), strict=True):
+                chunk.problems.extend(problem(path, line, column, message)
+                                      for column, _field, message in problems[row])
+                chunk.rejected.append([*("" if v is None else v for v in rows[row]),
+                                       "; ".join(f"{c}: {m}" for c, _field, m in problems[row])])
+            keep = [r for r in range(n) if r not in problems]
+            columns = {k: [v[r] for r in keep] for k, v in columns.items()}
+            lines = [first + r for r in keep]
+        else:
+            lines = list(range(first, first + n))
+        if lines:
+            _fill(chunk, spec, ctx, columns, lines, allowed, convert, screen, search_kind)
+        yield chunk
+
+
+def _checks(spec: Spec, path: Path, options: Options, ctx: Context, file_header: list[str]) -> _Checks:
+    """The file's header mapped to fields (an unknown column or a missing required one refuses the file), and the
+    ``--set`` values checked once."""
+    header_map, unknown = resolve_headers(file_header, spec, options.mapping, source=path)
     if unknown:
         raise InputError(_("{path}: unknown column(s) {columns} for {entity} (map with --map 'HEADER=field', "
                            "ignore with --map 'HEADER=-'; fields: {fields})").format(
@@ -89,62 +129,58 @@ def chunks(spec: Spec, path: Path, options: Options, ctx: Context, allowed: froz
             constants.update(spec.fields[name](ctx)(value))
         except InputError as error:
             raise InputError(f"--set {name}: {error.message}") from None
-    index = {h: i for i, h in enumerate(table.header)}
+    index = {h: i for i, h in enumerate(file_header)}
     cells = [(h, index[h], n, column_check(spec, n, ctx)) for h, n in header_map.items() if n not in options.constants]
     required = [(n, _columns_of(n)) for n in spec.required if n not in spec.defaults and n not in options.constants]
     textual = (options.input_format or path.suffix.lower().lstrip(".")) not in ("json", "jsonl", "ndjson")
-    convert = _converter(sqlite)
-    header: list[str] | None = list(table.header)
-    for first, rows in table.batches:
-        n = len(rows)
-        chunk = Chunk(read=n, header=header)
-        header = None
-        by_column = list(zip(*rows, strict=True))
-        columns: dict[str, list[Any]] = {k: [v] * n for k, v in constants.items()}
-        problems: dict[int, list[tuple[str, str, str]]] = {}
-        for head, i, name, check in cells:
-            if textual:
-                raw = unguard(by_column[i])
-            else:
-                raw = [v if type(v) is str else "" if v is None else str(v) for v in by_column[i]]
-            produced, failed = check(raw)
-            columns.update(produced)
-            for row, message in failed:
-                column, _sep, detail = message.partition(": ")
-                problems.setdefault(row, []).append((head, name, detail if column == name else message))
-        for name, stored in required:
-            present = [columns.get(c) for c in stored]
-            if all(col is not None and None not in col for col in present):
-                continue  # the usual case, decided in C
-            for row in range(n):
-                if all(col is None or col[row] is None for col in present) and \
-                        not any(p[1] == name for p in problems.get(row, ())):
-                    problems.setdefault(row, []).append((name, name, _("must not be empty")))
-        if problems:
-            bad = sorted(problems)
-            for row, line in zip(bad, table.lines([first + r for r in bad]), strict=True):
-                chunk.problems.extend(problem(path, line, column, message)
-                                      for column, _field, message in problems[row])
-                chunk.rejected.append([*("" if v is None else v for v in rows[row]),
-                                       "; ".join(f"{c}: {m}" for c, _field, m in problems[row])])
-            keep = [r for r in range(n) if r not in problems]
-            columns = {k: [v[r] for r in keep] for k, v in columns.items()}
-            lines = [first + r for r in keep]
+    return _Checks(cells, constants, required, textual)
+
+
+def _check_batch(checks: _Checks, rows: list[list[Any]]) -> tuple[dict[str, list[Any]],
+                                                                  dict[int, list[tuple[str, str, str]]]]:
+    """One batch checked column by column: the stored columns it fills, and each bad row's problems (header,
+    field, message)."""
+    n = len(rows)
+    by_column = list(zip(*rows, strict=True))
+    columns: dict[str, list[Any]] = {k: [v] * n for k, v in checks.constants.items()}
+    problems: dict[int, list[tuple[str, str, str]]] = {}
+    for head, i, name, check in checks.cells:
+        if checks.textual:
+            raw = unguard(by_column[i])
         else:
-            lines = list(range(first, first + n))
-        if lines:
-            for name, value in spec.defaults.items():
-                columns.setdefault(name, [value] * len(lines))
-            finish_columns(spec, columns, len(lines), ctx)
-            columns["line"] = lines
-            chunk.names = tuple(c for c in columns if c in allowed)
-            if screen is not None:
-                chunk.suspects = {c: screen.scan(c, columns[c]) for c in screen.columns if c in columns}
-            chunk.rows = list(zip(*(convert(columns[c]) for c in chunk.names), strict=True))
-            if search_kind is not None:
-                chunk.terms = json.dumps(column_terms(search_kind, columns, len(lines)), ensure_ascii=False,
-                                         separators=(",", ":"), check_circular=False)
-        yield chunk
+            raw = [v if type(v) is str else "" if v is None else str(v) for v in by_column[i]]
+        produced, failed = check(raw)
+        columns.update(produced)
+        for row, message in failed:
+            column, _sep, detail = message.partition(": ")
+            problems.setdefault(row, []).append((head, name, detail if column == name else message))
+    for name, stored in checks.required:
+        present = [columns.get(c) for c in stored]
+        if all(col is not None and None not in col for col in present):
+            continue  # the usual case, decided in C
+        for row in range(n):
+            if all(col is None or col[row] is None for col in present) and \
+                    not any(p[1] == name for p in problems.get(row, ())):
+                problems.setdefault(row, []).append((name, name, _("must not be empty")))
+    return columns, problems
+
+
+def _fill(chunk: Chunk, spec: Spec, ctx: Context, columns: dict[str, list[Any]], lines: list[int],
+          allowed: frozenset[str], convert: Callable[[list[Any]], list[Any]], screen: KeyFilter | None,
+          search_kind: str | None) -> None:
+    """The good rows into ``chunk``: defaults and derived columns added, the ``allowed`` columns as tuples for the
+    driver, with the rows' key suspects and search terms when asked for."""
+    for name, value in spec.defaults.items():
+        columns.setdefault(name, [value] * len(lines))
+    finish_columns(spec, columns, len(lines), ctx)
+    columns["line"] = lines
+    chunk.names = tuple(c for c in columns if c in allowed)
+    if screen is not None:
+        chunk.suspects = {c: screen.scan(c, columns[c]) for c in screen.columns if c in columns}
+    chunk.rows = list(zip(*(convert(columns[c]) for c in chunk.names), strict=True))
+    if search_kind is not None:
+        chunk.terms = json.dumps(column_terms(search_kind, columns, len(lines)), ensure_ascii=False,
+                                 separators=(",", ":"), check_circular=False)
 
 
 def file_line(path: Path, options: Options, index: int) -> Any:

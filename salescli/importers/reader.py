@@ -258,6 +258,19 @@ def _xlsx_records(path: Path, sheet: str | None) -> Iterator[Record]:
         yield Record(SheetRow(number, table.sheet), dict(zip(table.header, values, strict=True)))
 
 
+def _text_encoding(path: Path, encoding: str | None) -> str:
+    """The encoding to read a text file in: ``--encoding`` if given (it must exist), else detected (UTF-8 read as
+    utf-8-sig, which is harmless without a BOM)."""
+    enc = encoding or detect_encoding(path)
+    if enc == "utf-8" and encoding is None:
+        enc = "utf-8-sig"
+    try:
+        codecs.lookup(enc)
+    except LookupError:
+        raise InputError(_("--encoding: unknown encoding {encoding!r}").format(encoding=enc)) from None
+    return enc
+
+
 def read_records(path: Path, *, encoding: str | None = None, input_format: str | None = None) -> Iterator[Record]:
     """Records of the file in order. Structural problems (bad CSV quoting, invalid JSON) raise InputError
     naming the line; field validation is the caller's."""
@@ -267,13 +280,7 @@ def read_records(path: Path, *, encoding: str | None = None, input_format: str |
     if kind == "xlsx":
         yield from _xlsx_records(path, _sheet_of(path, input_format, encoding))
         return
-    enc = encoding or detect_encoding(path)
-    if enc == "utf-8" and encoding is None:
-        enc = "utf-8-sig"  # harmless without a BOM
-    try:
-        codecs.lookup(enc)
-    except LookupError:
-        raise InputError(_("--encoding: unknown encoding {encoding!r}").format(encoding=enc)) from None
+    enc = _text_encoding(path, encoding)
     try:
         if kind == "csv":
             yield from _csv(path, enc)
@@ -309,10 +316,7 @@ def _csv(path: Path, encoding: str) -> Iterator[Record]:
             header = next(reader, None)
             if header is None:
                 return
-            names = [h.strip() for h in header]
-            dup = sorted({n for n in names if names.count(n) > 1})
-            if dup or any(not n for n in names):
-                raise _bad_header(f"{path}:1", dup)
+            names = _header(header, f"{path}:1")
             last = reader.line_num
             for row in reader:
                 start, last = last + 1, reader.line_num
@@ -324,6 +328,15 @@ def _csv(path: Path, encoding: str) -> Iterator[Record]:
                                              strict=True)))
         except csv.Error as error:
             raise _malformed(path, encoding, error) from None
+
+
+def _header(row: list[str], where: str) -> list[str]:
+    """A CSV header's column names (trimmed), refused if one repeats or is empty (``where``: ``FILE:1``)."""
+    names = [h.strip() for h in row]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup or any(not n for n in names):
+        raise _bad_header(where, dup)
+    return names
 
 
 def _bad_header(where: str, dup: list[str]) -> InputError:
@@ -512,44 +525,51 @@ def read_table(path: Path, *, encoding: str | None = None, input_format: str | N
     if kind == "xlsx":
         return _xlsx_table(path, _sheet_of(path, input_format, encoding), batch)
     if kind != "csv":
-        records = read_records(path, encoding=encoding, input_format=kind)
-        first = next(records, None)
-        if first is None:
-            return Table([], iter(()), lambda wanted: wanted)
-        header = list(first.values)
-        window: list[Any] = [0, []]  # the last batch's first row index and line numbers: all a caller may ask
+        return _json_table(path, read_records(path, encoding=encoding, input_format=kind), batch)
+    return _csv_table(path, _text_encoding(path, encoding), batch)
 
-        def objects() -> Iterator[tuple[int, list[list[Any]]]]:
-            chunk: list[list[Any]] = [[first.values.get(h) for h in header]]
-            lines = [first.line]
-            start = 0
-            for record in records:
-                extra = sorted(set(record.values) - set(header))
-                if extra:
-                    raise InputError(_("{path}:{line}: {key}: a key the first object does not have; nothing "
-                                       "imported").format(path=path, line=record.line, key=extra[0]))
-                chunk.append([record.values.get(h) for h in header])
-                lines.append(record.line)
-                if len(chunk) >= batch:
-                    window[:] = [start, lines]
-                    yield start, chunk
-                    start += len(chunk)
-                    chunk, lines = [], []
-            if chunk:
+
+def _empty() -> Table:
+    return Table([], iter(()), lambda wanted: wanted)
+
+
+def _json_table(path: Path, records: Iterator[Record], batch: int) -> Table:
+    """JSON or JSON Lines records as a Table, laid out along the first object's keys."""
+    first = next(records, None)
+    if first is None:
+        return _empty()
+    header = list(first.values)
+    window: list[Any] = [0, []]  # the last batch's first row index and line numbers: all a caller may ask
+
+    def objects() -> Iterator[tuple[int, list[list[Any]]]]:
+        chunk: list[list[Any]] = [[first.values.get(h) for h in header]]
+        lines = [first.line]
+        start = 0
+        for record in records:
+            extra = sorted(set(record.values) - set(header))
+            if extra:
+                raise InputError(_("{path}:{line}: {key}: a key the first object does not have; nothing "
+                                   "imported").format(path=path, line=record.line, key=extra[0]))
+            chunk.append([record.values.get(h) for h in header])
+            lines.append(record.line)
+            if len(chunk) >= batch:
                 window[:] = [start, lines]
                 yield start, chunk
-        return Table(header, objects(), lambda wanted: [window[1][i - window[0]] for i in wanted])
-    enc = encoding or detect_encoding(path)
-    if enc == "utf-8" and encoding is None:
-        enc = "utf-8-sig"
-    try:
-        codecs.lookup(enc)
-    except LookupError:
-        raise InputError(_("--encoding: unknown encoding {encoding!r}").format(encoding=enc)) from None
+                start += len(chunk)
+                chunk, lines = [], []
+        if chunk:
+            window[:] = [start, lines]
+            yield start, chunk
+    return Table(header, objects(), lambda wanted: [window[1][i - window[0]] for i in wanted])
+
+
+def _csv_table(path: Path, enc: str, batch: int) -> Table:
+    """A CSV file as a Table: the header checked now, the rows read batch by batch as they are asked for."""
     fh = path.open(encoding=enc, newline="")
     reader = csv.reader(fh, strict=True)
     try:
         header_row = next(reader, None)
+        names = _header(header_row, f"{path}:1") if header_row is not None else None
     except csv.Error as error:
         fh.close()
         raise InputError(_("{path}:{line}: cannot read the header ({error})").format(path=path, line=1,
@@ -557,40 +577,43 @@ def read_table(path: Path, *, encoding: str | None = None, input_format: str | N
     except UnicodeDecodeError:
         fh.close()
         raise _undecodable(path, enc) from None
-    if header_row is None:
+    except InputError:
         fh.close()
-        return Table([], iter(()), lambda wanted: wanted)
-    names = [h.strip() for h in header_row]
-    dup = sorted({n for n in names if names.count(n) > 1})
-    if dup or any(not n for n in names):
+        raise
+    if names is None:  # an empty file
         fh.close()
-        raise _bad_header(f"{path}:1", dup)
+        return _empty()
     width = len(names)
+    return Table(names, _csv_batches(path, enc, fh, reader, width, batch),
+                 lambda wanted: _csv_lines(path, enc, width, wanted))
 
-    def rows() -> Iterator[tuple[int, list[list[Any]]]]:
-        start, size = 0, min(batch, 1000)  # a small first batch: whoever waits for it starts sooner
-        try:
-            while chunk := list(islice(reader, size)):  # the csv module's C loop does the reading
-                size = batch
-                if set(map(len, chunk)) != {width}:
-                    kept = []
-                    for row in chunk:
-                        if len(row) == width:
-                            kept.append(row)
-                        elif row and any(cell.strip() for cell in row):
-                            line = _csv_lines(path, enc, width, [start + len(kept)])[0]
-                            raise _wrong_width(path, line, len(row), width)
-                    chunk = kept
-                if chunk:
-                    yield start, chunk
-                    start += len(chunk)
-        except csv.Error as error:
-            raise _malformed(path, enc, error) from None
-        except UnicodeDecodeError:
-            raise _undecodable(path, enc) from None
-        finally:
-            fh.close()
-    return Table(names, rows(), lambda wanted: _csv_lines(path, enc, width, wanted))
+
+def _csv_batches(path: Path, enc: str, fh: Any, reader: Any, width: int,
+                 batch: int) -> Iterator[tuple[int, list[list[Any]]]]:
+    """The rows after the header in batches, blank rows dropped, a row of another width refused at its line;
+    closes ``fh`` when done."""
+    start, size = 0, min(batch, 1000)  # a small first batch: whoever waits for it starts sooner
+    try:
+        while chunk := list(islice(reader, size)):  # the csv module's C loop does the reading
+            size = batch
+            if set(map(len, chunk)) != {width}:
+                kept = []
+                for row in chunk:
+                    if len(row) == width:
+                        kept.append(row)
+                    elif row and any(cell.strip() for cell in row):
+                        line = _csv_lines(path, enc, width, [start + len(kept)])[0]
+                        raise _wrong_width(path, line, len(row), width)
+                chunk = kept
+            if chunk:
+                yield start, chunk
+                start += len(chunk)
+    except csv.Error as error:
+        raise _malformed(path, enc, error) from None
+    except UnicodeDecodeError:
+        raise _undecodable(path, enc) from None
+    finally:
+        fh.close()
 
 
 def _xlsx_table(path: Path, sheet: str | None, batch: int) -> Table:
@@ -599,7 +622,7 @@ def _xlsx_table(path: Path, sheet: str | None, batch: int) -> Table:
 
     table = open_table(path, sheet)
     if not table.header:
-        return Table([], iter(()), lambda wanted: wanted)
+        return _empty()
     window: list[Any] = [0, []]  # the last batch's first row index and sheet rows
 
     def rows() -> Iterator[tuple[int, list[list[Any]]]]:

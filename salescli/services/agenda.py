@@ -1,13 +1,16 @@
-"""The rep's day: what is due now. Later steps add expiring quotes, late orders and SLA breaches."""
+"""The rep's day (follow-ups and tasks due, quotes about to expire, late or at-risk orders, tickets near their SLA),
+and the open pipeline's total."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection
 
 from salescli.domain.leads import overdue_days
+from salescli.domain.pipeline import DEAL_OPEN
 from salescli.services import leads
 
 
@@ -34,3 +37,11 @@ def today(conn: Connection, *, today: date, now: datetime, owner_id: int | None,
         "orders": orders.listing(conn, today=today, at_risk_only=True, owner_id=owner_id, at_risk_days=at_risk_days),
         "tickets": tickets.listing(conn, now=now, near=True, owner_id=owner_id),
     }
+
+
+def open_total(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The open stages' sum of ``services/deals.pipeline`` rows: deals, value and weighted value (no probability:
+    each stage has its own)."""
+    open_rows = [r for r in rows if r["stage"] in DEAL_OPEN]
+    return {"deals": sum(r["deals"] for r in open_rows), "value": sum(r["value"] for r in open_rows),
+            "probability": None, "weighted": sum(r["weighted"] for r in open_rows)}

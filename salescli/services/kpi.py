@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -46,109 +47,155 @@ def _range(period: Period) -> tuple[datetime, datetime]:
     return datetime.combine(period.start, time()), datetime.combine(period.end + timedelta(days=1), time())
 
 
+FAMILIES = ("won", "lost", "surveys", "delivered")  # the record families a KPI row adds up
+# whose records a family's are, for one rep's report: the deal's owner (a survey without a deal: the customer's)
+_OWNER: dict[str, Any] = {"won": D.c.owner_id, "lost": D.c.owner_id, "delivered": D.c.owner_id,
+                          "surveys": func.coalesce(D.c.owner_id, C.c.owner_id)}
+
+
+@dataclass(frozen=True)
+class _Family:
+    """One family's query: its columns (each labelled with its ``rules.Sums`` field) over ``source`` where
+    ``where``, grouped by ``key``; ``pooled``: the columns and source without the grouping's extra join, for a
+    total where a record counts once (by product, a contract has several lines)."""
+
+    name: str
+    key: Any
+    where: list[Any]
+    columns: list[Any]
+    source: Any
+    pooled: tuple[list[Any], Any] | None = None
+
+
 def report(conn: Connection, *, period: Period, by: str = "rep", rep_id: int | None = None) -> dict[str, Any]:
     """Every measure per group and for the pooled total, exactly per PRODUCT.md's KPI definitions."""
     if by not in GROUPINGS:
         raise InputError(_("--by: {by!r} is not one of {choices}").format(by=by, choices=", ".join(GROUPINGS)))
-    start, end = _range(period)
-    groups: dict[Any, dict[str, Any]] = defaultdict(dict)
-    totals: dict[str, Any] = {}
     partitions = by in ("rep", "channel")  # every record falls in exactly one group: the total is their sum
-    _owner: dict[str, Any] = {"won": D.c.owner_id, "lost": D.c.owner_id, "delivered": D.c.owner_id,
-                              "surveys": func.coalesce(D.c.owner_id, C.c.owner_id)}
-
-    def collect(name: str, key: Any, where: list[Any], columns: list[Any], joins: Any,
-                pooled: tuple[list[Any], Any] | None = None) -> None:
-        """Run the family's query grouped by ``key``, and once pooled over the plain records (``pooled``:
-        the columns and joins without the grouping's extra join, so a record counts once in the total)."""
-        def query(cols: list[Any], source: Any) -> Any:
-            q = select(*cols).select_from(source).where(*where)
-            return q.where(_owner[name] == rep_id) if rep_id is not None else q
-
-        if partitions is False or pooled is not None:
-            totals[name] = conn.execute(query(*(pooled or (columns, joins)))).one()
-        grouped = query(columns, joins)
-        for row in conn.execute(grouped.add_columns(key.label("k")).group_by(key)):
-            groups[row.k][name] = row
-
-    cycle = _days_between(conn, D.c.created_at, K.c.signed_at)
-    won_where = [K.c.signed_at >= start, K.c.signed_at < end, K.c.status != "cancelled"]
-    lost_where = [D.c.stage == "lost", D.c.closed_at >= start, D.c.closed_at < end]
-    survey_where = [S.c.status == "responded", S.c.responded_at >= start, S.c.responded_at < end]
-    delivered_where = [O.c.delivered_at >= start, O.c.delivered_at < end, O.c.status != "cancelled"]
-    survey_cols = [func.sum(case((S.c.nps >= 9, 1), else_=0)), func.sum(case((S.c.nps <= 6, 1), else_=0)),
-                   func.count(S.c.nps), func.coalesce(func.sum(S.c.csat), 0), func.count(S.c.csat), func.count()]
-    on_time = func.sum(case((_day(conn, O.c.delivered_at) <= O.c.promised, 1), else_=0))
-    survey_join = S.join(C, C.c.id == S.c.customer_id).outerjoin(O, O.c.id == S.c.order_id).outerjoin(
-        D, D.c.id == O.c.deal_id)
-
-    won_cols = [func.coalesce(func.sum(K.c.net_minor), 0), func.coalesce(func.sum(K.c.units), 0),
-                func.count(distinct(K.c.deal_id)), func.coalesce(func.sum(cycle), 0)]
-    won_join = K.join(D, D.c.id == K.c.deal_id)
-    delivered_join = O.join(D, D.c.id == O.c.deal_id)
-    if by == "product":
-        collect("won", KL.c.sku, won_where,
-                [func.coalesce(func.sum(KL.c.net_minor), 0), func.coalesce(func.sum(KL.c.qty), 0),
-                 func.count(distinct(K.c.deal_id)), func.coalesce(func.sum(cycle), 0)],
-                won_join.join(KL, KL.c.contract_id == K.c.id), pooled=(won_cols, won_join))
-        lost_deals = (select(QL.c.sku, Q.c.deal_id).select_from(Q.join(QL, QL.c.quote_id == Q.c.id))
-                      .distinct().subquery())
-        collect("lost", lost_deals.c.sku, lost_where, [func.count(distinct(D.c.id))],
-                D.join(lost_deals, lost_deals.c.deal_id == D.c.id), pooled=([func.count()], D))
-        collect("surveys", KL.c.sku, survey_where, survey_cols,
-                survey_join.join(KL, KL.c.contract_id == O.c.contract_id), pooled=(survey_cols, survey_join))
-        collect("delivered", KL.c.sku, delivered_where, [func.count(), on_time],
-                delivered_join.join(KL, KL.c.contract_id == O.c.contract_id),
-                pooled=([func.count(), on_time], delivered_join))
-    else:
-        keys = {
-            "rep": (D.c.owner_id, D.c.owner_id, _owner["surveys"], D.c.owner_id),
-            "channel": (D.c.source, D.c.source, D.c.source, D.c.source),
-            "month": (_month(conn, K.c.signed_at), _month(conn, D.c.closed_at), _month(conn, S.c.responded_at),
-                      _month(conn, O.c.delivered_at)),
-        }[by]
-        collect("won", keys[0], won_where, won_cols, won_join)
-        collect("lost", keys[1], lost_where, [func.count()], D)
-        collect("surveys", keys[2], survey_where, survey_cols, survey_join)
-        collect("delivered", keys[3], delivered_where, [func.count(), on_time], delivered_join)
-
+    groups, totals = _collect(conn, _families(conn, by, *_range(period)), rep_id=rep_id, pooled=not partitions)
     targets = _targets(conn, period, by, rep_id)
     if by == "rep":
-        handles = dict(conn.execute(select(R.c.id, R.c.handle)).all())
-        keys_wanted = set(groups) | ({rep_id} if rep_id is not None else set(handles))
-        rows = [{"rep": handles.get(k) if k is not None else None,
-                 **rules.as_numbers(rules.measures(_sums(groups.get(k, {})), targets.get(k)))} for k in keys_wanted]
-        rows.sort(key=lambda r: (r["rep"] is None, r["rep"] or ""))
-        total_target = rules.sum_targets(targets.get(k) for k in keys_wanted if k is not None)
+        rows, total_target = _rep_rows(conn, groups, targets, rep_id)
     else:
-        if by == "month":
-            for month in period.months():
-                groups.setdefault(month, {})
-        rows = [{by: k, **rules.as_numbers(rules.measures(_sums(groups[k]), targets.get(k)))} for k in groups]
-        rows.sort(key=lambda r: (r[by] is None, str(r[by] or "")))
-        total_target = rules.sum_targets(targets.values()) if by == "month" else None
+        rows, total_target = _group_rows(by, period, groups, targets)
     pooled = sum((_sums(g) for g in groups.values()), rules.Sums()) if partitions else _sums(totals)
     return {"period": {"from": period.start, "to": period.end}, "by": by, "rows": rows,
             "total": rules.as_numbers(rules.measures(pooled, total_target))}
 
 
+def _families(conn: Connection, by: str, start: datetime, end: datetime) -> list[_Family]:
+    """The four families' queries for the grouping ``by``, over records of [start, end)."""
+    cycle = _days_between(conn, D.c.created_at, K.c.signed_at)
+    on_time = func.sum(case((_day(conn, O.c.delivered_at) <= O.c.promised, 1), else_=0))
+    where = {
+        "won": [K.c.signed_at >= start, K.c.signed_at < end, K.c.status != "cancelled"],
+        "lost": [D.c.stage == "lost", D.c.closed_at >= start, D.c.closed_at < end],
+        "surveys": [S.c.status == "responded", S.c.responded_at >= start, S.c.responded_at < end],
+        "delivered": [O.c.delivered_at >= start, O.c.delivered_at < end, O.c.status != "cancelled"],
+    }
+    columns = {
+        "won": [func.coalesce(func.sum(K.c.net_minor), 0).label("revenue"),  # minor units
+                func.coalesce(func.sum(K.c.units), 0).label("units"), func.count(distinct(K.c.deal_id)).label("won"),
+                func.coalesce(func.sum(cycle), 0).label("cycle_days")],
+        "lost": [func.count().label("lost")],
+        "surveys": [func.sum(case((S.c.nps >= 9, 1), else_=0)).label("promoters"),
+                    func.sum(case((S.c.nps <= 6, 1), else_=0)).label("detractors"),
+                    func.count(S.c.nps).label("nps_answers"), func.coalesce(func.sum(S.c.csat), 0).label("csat_total"),
+                    func.count(S.c.csat).label("csat_answers"), func.count().label("surveys")],
+        "delivered": [func.count().label("delivered"), on_time.label("on_time")],
+    }
+    sources = {
+        "won": K.join(D, D.c.id == K.c.deal_id),
+        "lost": D,
+        "surveys": S.join(C, C.c.id == S.c.customer_id).outerjoin(O, O.c.id == S.c.order_id).outerjoin(
+            D, D.c.id == O.c.deal_id),
+        "delivered": O.join(D, D.c.id == O.c.deal_id),
+    }
+    if by != "product":
+        keys = {
+            "rep": {"won": D.c.owner_id, "lost": D.c.owner_id, "surveys": _OWNER["surveys"],
+                    "delivered": D.c.owner_id},
+            "channel": dict.fromkeys(FAMILIES, D.c.source),
+            "month": {"won": _month(conn, K.c.signed_at), "lost": _month(conn, D.c.closed_at),
+                      "surveys": _month(conn, S.c.responded_at), "delivered": _month(conn, O.c.delivered_at)},
+        }[by]
+        return [_Family(name, keys[name], where[name], columns[name], sources[name]) for name in FAMILIES]
+    # by product: a contract's lines (its SKUs); a lost deal's: the SKUs it was quoted
+    lost_deals = (select(QL.c.sku, Q.c.deal_id).select_from(Q.join(QL, QL.c.quote_id == Q.c.id))
+                  .distinct().subquery())
+    pooled = {name: (columns[name], sources[name]) for name in FAMILIES}
+    return [
+        _Family("won", KL.c.sku, where["won"],
+                [func.coalesce(func.sum(KL.c.net_minor), 0).label("revenue"),
+                 func.coalesce(func.sum(KL.c.qty), 0).label("units"), func.count(distinct(K.c.deal_id)).label("won"),
+                 func.coalesce(func.sum(cycle), 0).label("cycle_days")],
+                sources["won"].join(KL, KL.c.contract_id == K.c.id), pooled["won"]),
+        _Family("lost", lost_deals.c.sku, where["lost"], [func.count(distinct(D.c.id)).label("lost")],
+                D.join(lost_deals, lost_deals.c.deal_id == D.c.id), pooled["lost"]),
+        _Family("surveys", KL.c.sku, where["surveys"], columns["surveys"],
+                sources["surveys"].join(KL, KL.c.contract_id == O.c.contract_id), pooled["surveys"]),
+        _Family("delivered", KL.c.sku, where["delivered"], columns["delivered"],
+                sources["delivered"].join(KL, KL.c.contract_id == O.c.contract_id), pooled["delivered"]),
+    ]
+
+
+def _collect(conn: Connection, families: list[_Family], *, rep_id: int | None,
+             pooled: bool) -> tuple[dict[Any, dict[str, Any]], dict[str, Any]]:
+    """Run each family's query grouped by its key (``groups``: key → family → row), and, when the groups do not
+    partition the records (``pooled``) or the family has a pooled form, once over all of them (``totals``)."""
+    groups: dict[Any, dict[str, Any]] = defaultdict(dict)
+    totals: dict[str, Any] = {}
+    for family in families:
+        if pooled or family.pooled is not None:
+            columns, source = family.pooled or (family.columns, family.source)
+            totals[family.name] = conn.execute(_query(family, columns, source, rep_id)).one()
+        grouped = _query(family, family.columns, family.source, rep_id)
+        for row in conn.execute(grouped.add_columns(family.key.label("k")).group_by(family.key)):
+            groups[row.k][family.name] = row
+    return groups, totals
+
+
+def _query(family: _Family, columns: list[Any], source: Any, rep_id: int | None) -> Any:
+    query = select(*columns).select_from(source).where(*family.where)
+    return query.where(_OWNER[family.name] == rep_id) if rep_id is not None else query
+
+
+def _rep_rows(conn: Connection, groups: dict[Any, dict[str, Any]], targets: dict[Any, Decimal | None],
+              rep_id: int | None) -> tuple[list[dict[str, Any]], Decimal | None]:
+    """A row per rep (every rep, or only ``rep_id``; and "unassigned" when deals have no owner), by handle; and
+    the total's target: the sum of theirs."""
+    handles = dict(conn.execute(select(R.c.id, R.c.handle)).all())
+    wanted = set(groups) | ({rep_id} if rep_id is not None else set(handles))
+    rows = [{"rep": handles.get(k) if k is not None else None,
+             **rules.as_numbers(rules.measures(_sums(groups.get(k, {})), targets.get(k)))} for k in wanted]
+    rows.sort(key=lambda r: (r["rep"] is None, r["rep"] or ""))
+    return rows, rules.sum_targets(targets.get(k) for k in wanted if k is not None)
+
+
+def _group_rows(by: str, period: Period, groups: dict[Any, dict[str, Any]],
+                targets: dict[Any, Decimal | None]) -> tuple[list[dict[str, Any]], Decimal | None]:
+    """A row per month (every month of the period), channel or product; the total's target by month only."""
+    if by == "month":
+        for month in period.months():
+            groups.setdefault(month, {})
+    rows = [{by: k, **rules.as_numbers(rules.measures(_sums(groups[k]), targets.get(k)))} for k in groups]
+    rows.sort(key=lambda r: (r[by] is None, str(r[by] or "")))
+    return rows, rules.sum_targets(targets.values()) if by == "month" else None
+
+
 def _sums(found: dict[str, Any]) -> rules.Sums:
-    won, lost, surveys, delivered = (found.get(n) for n in ("won", "lost", "surveys", "delivered"))
-    return rules.Sums(
-        revenue=from_minor(int(won[0] or 0)) if won else Decimal("0.00"),  # type: ignore[arg-type]
-        units=int(won[1] or 0) if won else 0,
-        won=int(won[2] or 0) if won else 0,
-        cycle_days=Decimal(str(round(float(won[3] or 0), 6))) if won else Decimal(0),
-        lost=int(lost[0] or 0) if lost else 0,
-        promoters=int(surveys[0] or 0) if surveys else 0,
-        detractors=int(surveys[1] or 0) if surveys else 0,
-        nps_answers=int(surveys[2] or 0) if surveys else 0,
-        csat_total=int(surveys[3] or 0) if surveys else 0,
-        csat_answers=int(surveys[4] or 0) if surveys else 0,
-        surveys=int(surveys[5] or 0) if surveys else 0,
-        delivered=int(delivered[0] or 0) if delivered else 0,
-        on_time=int(delivered[1] or 0) if delivered else 0,
-    )
+    """One group's family rows as the domain's sums (the columns are labelled by field; revenue comes in minor
+    units, cycle days as a float); a family with no row leaves its fields at zero."""
+    values: dict[str, Any] = {}
+    for row in found.values():
+        for name, value in row._mapping.items():
+            if name == "revenue":
+                values[name] = from_minor(int(value or 0))
+            elif name == "cycle_days":
+                values[name] = Decimal(str(round(float(value or 0), 6)))
+            elif name != "k":
+                values[name] = int(value or 0)
+    return rules.Sums(**values)
 
 
 def _targets(conn: Connection, period: Period, by: str, rep_id: int | None) -> dict[Any, Decimal | None]:

@@ -15,7 +15,8 @@ from salescli.domain.money import parse_amount, to_minor
 from salescli.domain.needs import Product
 from salescli.errors import InputError, NotFound, PolicyError
 from salescli.i18n import _
-from salescli.services.common import audit, insert_id, money_fields
+from salescli.services.audit import audit
+from salescli.services.rows import insert_id, money_fields
 
 P = models.products
 

@@ -19,8 +19,10 @@ from salescli.domain.dates import Period, parse_datetime, require_in_order
 from salescli.errors import InputError, NotFound, PolicyError, SalesError
 from salescli.i18n import _
 from salescli.services import orders
-from salescli.services.common import audit, customer_owner, ensure_can_change, fetch, insert_id, order_owner
+from salescli.services.audit import audit
+from salescli.services.common import customer_owner, ensure_can_change, order_owner
 from salescli.services.merge import refuse_merged
+from salescli.services.rows import fetch, insert_id
 
 S = models.surveys
 C = models.customers
@@ -153,15 +155,23 @@ class Delivery:
     dry_run: bool = False
 
 
-def deliver(to_send: list[dict[str, Any]], how: Delivery,
-            record: Callable[[int, str | None], None]) -> tuple[list[dict[str, Any]], int]:
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """What ``deliver`` did: each target with its ``result`` (for people), and the counts."""
+
+    rows: list[dict[str, Any]]
+    delivered: int  # sent, or written to the outbox (a dry run delivers nothing)
+    failures: int
+
+
+def deliver(to_send: list[dict[str, Any]], how: Delivery, record: Callable[[int, str | None], None]) -> Delivered:
     """Write and deliver each target's letter. A refused recipient, a bad address or an unwritable outbox fails
     that letter only; ``record(survey_id, error)`` runs after each one (the caller gives it its own transaction,
-    so a crash never forgets a mail already sent). Returns the targets with their results, and the failures."""
+    so a crash never forgets a mail already sent)."""
     from salescli import mailer
 
     done: list[dict[str, Any]] = []
-    failures = 0
+    delivered = failures = 0
     for target in to_send:
         text = rules.letter(language=rules.letter_language(how.language, target["language"]),
                             contact=target["contact"], customer=target["customer"], order=target["order"],
@@ -188,10 +198,12 @@ def deliver(to_send: list[dict[str, Any]], how: Delivery,
             error = f"cannot write to {how.outbox}: {failure.strerror}"
         if error is not None:
             result, failures = f"FAILED: {error}", failures + 1
+        elif not how.dry_run:
+            delivered += 1
         if not how.dry_run:
             record(target["survey_id"], error)
         done.append({**target, "result": result})
-    return done, failures
+    return Delivered(done, delivered, failures)
 
 
 def _answer(conn: Connection, survey_id: int, *, nps: int | None, csat: int | None, comment: str | None,
@@ -352,7 +364,7 @@ def import_responses(conn: Connection, path: Path, *, encoding: str | None, inpu
     stored (the same file imported again) or one of an earlier row is refused like any bad row, so a file is never
     counted twice."""
     from salescli.importers.reader import Problems, problem, read_records
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     problems: list[str] = []
     planned: list[Callable[[], object]] = []
