@@ -13,6 +13,13 @@ import sys
 from typing import Annotated, Any
 
 import typer
+
+# Typer 0.28 vendors Click as its private ``typer._click`` and no longer depends on click (the ``click`` installed
+# alongside is uvicorn's, and its exception classes are not the ones Typer raises). Typer re-exports only
+# BadParameter, so the usage errors are imported from the vendored module, here only (``import typer`` has
+# already loaded it: no start-up cost). pyproject pins typer<0.29 and tests/test_structure_typer.py fails if the
+# module or these names move, or if Typer stops raising them.
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 from typer.core import TyperGroup
 
 from salescli import __version__
@@ -87,8 +94,6 @@ class SalesGroup(TyperGroup):
         """A mistyped command gets "did you mean" from every command, not only the ones loaded so far."""
         from difflib import get_close_matches
 
-        from typer._click.exceptions import UsageError
-
         try:
             return super().resolve_command(ctx, args)
         except UsageError as error:
@@ -100,8 +105,6 @@ class SalesGroup(TyperGroup):
             raise
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        from typer._click.exceptions import NoArgsIsHelpError, UsageError
-
         for number, arg in enumerate(args, 1):  # before any command runs: nothing is read or written
             if _SURROGATE.search(arg):
                 raise _fail(_("argument {number} ({text}) is not valid UTF-8 text; check the terminal's encoding "
@@ -117,8 +120,6 @@ class SalesGroup(TyperGroup):
             raise _usage(error) from None
 
     def invoke(self, ctx: Any) -> Any:
-        from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
-
         try:
             return super().invoke(ctx)
         except SalesError as error:  # expected: one line even with --debug (after an import's problem list)

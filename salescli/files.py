@@ -15,7 +15,7 @@ import contextlib
 import errno
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -82,19 +82,44 @@ def temp_beside(target: Path) -> Path:
     return target.parent / f".{target.name}.{os.getpid()}.part"
 
 
-def create_temp(target: Path, *, option: str) -> tuple[Path, int]:
+def _create_temp(target: Path) -> tuple[Path, int]:
     """A new private (0600) temporary file beside ``target``, never opened through a link; returns it and its open
     descriptor. A leftover of a killed process that had our pid is replaced."""
     tmp = temp_beside(target)
     flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0)
     try:
-        try:
-            return tmp, os.open(tmp, flags, 0o600)
-        except FileExistsError:
-            tmp.unlink(missing_ok=True)
-            return tmp, os.open(tmp, flags, 0o600)
-    except OSError as error:
-        raise write_error(option, target, error) from None
+        return tmp, os.open(tmp, flags, 0o600)
+    except FileExistsError:
+        tmp.unlink(missing_ok=True)
+        return tmp, os.open(tmp, flags, 0o600)
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()
+
+
+@contextmanager
+def replace_via_temp(target: Path, *, force: bool = True, option: str = "",
+                     discard: Callable[[Path], None] = _remove) -> Iterator[tuple[Path, int]]:
+    """The one write-temp-then-rename of salescli: yields a new private (0600) temporary file beside ``target``
+    (:func:`temp_beside`, never opened through a link) and its open descriptor, for the block to fill. When the
+    block ends normally the file is flushed to disk (fsync) and renamed onto ``target`` (:func:`place`: without
+    ``force`` a file that appeared meanwhile is refused, naming ``option``); on an error or a refusal it is removed
+    (by ``discard``: a SQLite copy also has its -journal beside it) and ``target`` is untouched. The descriptor is
+    closed either way. An OSError is the caller's to report (the error message differs: a config file, an export,
+    a backup)."""
+    tmp, fd = _create_temp(target)
+    placed = False
+    try:
+        yield tmp, fd
+        os.fsync(fd)
+        place(tmp, target, force=force, option=option)
+        placed = True
+    finally:
+        os.close(fd)
+        if not placed:
+            discard(tmp)
 
 
 def disk_full(option: str, path: Path) -> InputError:
@@ -121,22 +146,13 @@ def atomic_write(path: Path, *, option: str, force: bool = False, database: Path
     if not folder.is_dir():
         raise InputError(_("{option}: cannot write {path}: no such folder {folder}").format(
             option=option, path=target, folder=folder))
-    tmp, fd = create_temp(target, option=option)
-    done = False
     try:
-        with (os.fdopen(fd, "wb") if binary else
-              os.fdopen(fd, "w", encoding=encoding, newline=newline)) as fh:
+        with replace_via_temp(target, force=force, option=option) as (_tmp, fd), \
+                (os.fdopen(fd, "wb", closefd=False) if binary else
+                 os.fdopen(fd, "w", encoding=encoding, newline=newline, closefd=False)) as fh:
             yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        place(tmp, target, force=force, option=option)
-        done = True
     except OSError as error:
         raise write_error(option, target, error) from None
-    finally:
-        if not done:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
 
 
 def place(tmp: Path, target: Path, *, force: bool, option: str) -> None:

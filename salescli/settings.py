@@ -431,15 +431,16 @@ def usable(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_config(path: Path, data: dict[str, Any]) -> None:
+    """Replace the config file whole (private, 0600; a failure leaves the old one): salescli.files' one
+    write-temp-then-rename."""
     import tomli_w
+
+    from salescli.files import replace_via_temp
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = path.with_name(path.name + ".tmp")
-        fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
+        with replace_via_temp(path) as (_tmp, fd), os.fdopen(fd, "wb", closefd=False) as fh:
             tomli_w.dump({k: v for k, v in sorted(data.items()) if v is not None}, fh)
-        os.replace(tmp, path)
     except OSError as error:
         raise SalesError(_("cannot write config file {path}: {reason}").format(
             path=path, reason=error.strerror or error)) from None

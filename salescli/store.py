@@ -298,6 +298,42 @@ def sqlite_problem(error: sqlite3.Error, path: Path | None, *, read_only: str | 
     return None
 
 
+#: What to check, by what the PostgreSQL server or the client library said when a connection failed.
+_PG_CONNECT_HINTS = (
+    ("password authentication failed", N_("the password was refused: check ~/.pgpass (mode 0600) or PGPASSWORD")),
+    ("no password supplied", N_("the server wants a password: put it in ~/.pgpass (mode 0600) or PGPASSWORD")),
+    ("does not exist", N_("check the login and database names in --db / SALESCLI_DB; the administrator creates "
+                          "logins with 'salescli rep add HANDLE --login'")),
+    ("no pg_hba.conf entry", N_("the server's pg_hba.conf does not admit this login from this address: ask the "
+                                "administrator")),
+    ("could not translate host name", N_("unknown host: check the host name in --db / SALESCLI_DB")),
+    ("failed to resolve host", N_("unknown host: check the host name in --db / SALESCLI_DB")),
+    ("connection refused", N_("is PostgreSQL running and listening there? check the host and port in --db / "
+                              "SALESCLI_DB, listen_addresses and the firewall")),
+    ("timeout expired", N_("no answer in time: check the host and port, the network and the firewall")),
+    ("timed out", N_("no answer in time: check the host and port, the network and the firewall")),
+)
+
+
+def postgres_connection_problem(problem: str, url: str) -> SalesError | None:
+    """One line for a PostgreSQL connection that failed: where salescli tried (host, port, login, database; never
+    the password) and what to check. None when ``problem`` is not a failed connection."""
+    lowered = problem.lower()
+    if not lowered.startswith(("connection failed", "connection to server", "could not translate host name",
+                               "failed to resolve host", "connection is bad")):
+        return None
+    parsed = make_url(url)
+    host = parsed.host or "localhost (socket)"
+    where = f"{host}:{parsed.port or 5432}"
+    reason = problem.split(" failed: ", 2)[-1].removeprefix("FATAL:").strip()
+    if lowered.startswith("failed to resolve host"):
+        reason = problem.split(": ", 1)[-1]
+    hint = next((_(text) for key, text in _PG_CONNECT_HINTS if key in lowered), None)
+    line = _("cannot connect to PostgreSQL at {where} as {login}, database {database}: {reason}").format(
+        where=where, login=parsed.username or _("your user name"), database=parsed.database or "?", reason=reason)
+    return StoreError(_("{refusal} ({hint})").format(refusal=line, hint=hint) if hint else line)
+
+
 def _make_engine(url: str, *, foreign_keys: bool = True, sqlite_file: SqliteFile | None = None) -> Engine:
     try:
         parsed = make_url(url)
@@ -469,6 +505,10 @@ class Store:
             if known is not None:
                 return known
         first = _first_line(orig)
+        if self.sqlite_file is None and sqlite_path(self.url) is None:
+            unreachable = postgres_connection_problem(first, self.url)
+            if unreachable is not None:
+                return unreachable
         if isinstance(error, exc.IntegrityError) or isinstance(orig, sqlite3.IntegrityError):
             return StoreError(_("refused by the database: {problem}").format(problem=first))
         if isinstance(error, exc.DataError) or isinstance(orig, sqlite3.DataError):
@@ -605,41 +645,34 @@ class Store:
         if not folder.is_dir():
             raise InputError(_("{option}: cannot write {path}: no such folder {folder}").format(
                 option=option, path=target, folder=folder))
-        tmp, fd = files.create_temp(target, option=option)
-        placed = False
         try:
-            copy = sqlite3.connect(tmp, isolation_level=None)
-            try:
-                if not os.path.samestat(os.fstat(fd), os.stat(tmp)):  # swapped for a link between open and connect
-                    raise InputError(_("{option}: {path} changed while being written; try again").format(
-                        option=option, path=tmp))
-                src = source.connect()
+            with files.replace_via_temp(target, force=force, option=option, discard=_discard) as (tmp, fd):
                 try:
-                    src.backup(copy)
-                finally:
-                    src.close()
-                copy.execute("PRAGMA journal_mode = DELETE")  # a standalone file, no -wal needed beside it
-                problems = integrity_problems(copy, "quick_check")
-            finally:
-                copy.close()
-            if problems:
-                what = (_("is damaged ({problem}); it was not upgraded") if option == "db upgrade"
-                        else _("is damaged ({problem}); it was not backed up"))
-                raise damaged(source.path, what.format(problem=problems[0]), reason=problems[0])
-            os.fsync(fd)
-            files.place(tmp, target, force=force, option=option)
-            placed = True
-        except sqlite3.Error as error:
-            code = _sqlite_code(error)
-            if code == "SQLITE_FULL" or (code.startswith("SQLITE_IOERR") and _disk_full(tmp)):
-                raise files.disk_full(option, target) from None
-            raise self.explain(error) from None
+                    copy = sqlite3.connect(tmp, isolation_level=None)
+                    try:
+                        if not os.path.samestat(os.fstat(fd), os.stat(tmp)):  # a link swapped in before connect
+                            raise InputError(_("{option}: {path} changed while being written; try again").format(
+                                option=option, path=tmp))
+                        src = source.connect()
+                        try:
+                            src.backup(copy)
+                        finally:
+                            src.close()
+                        copy.execute("PRAGMA journal_mode = DELETE")  # a standalone file, no -wal needed beside it
+                        problems = integrity_problems(copy, "quick_check")
+                    finally:
+                        copy.close()
+                except sqlite3.Error as error:  # told apart while the partial copy still fills the disk
+                    code = _sqlite_code(error)
+                    if code == "SQLITE_FULL" or (code.startswith("SQLITE_IOERR") and _disk_full(tmp)):
+                        raise files.disk_full(option, target) from None
+                    raise self.explain(error) from None
+                if problems:
+                    what = (_("is damaged ({problem}); it was not upgraded") if option == "db upgrade"
+                            else _("is damaged ({problem}); it was not backed up"))
+                    raise damaged(source.path, what.format(problem=problems[0]), reason=problems[0])
         except OSError as error:
             raise files.write_error(option, target, error) from None
-        finally:
-            os.close(fd)
-            if not placed:
-                _discard(tmp)
         return target.stat().st_size
 
     # -- health -----------------------------------------------------------------------------------
@@ -804,26 +837,18 @@ def _replace_file(src: sqlite3.Connection, target: Path) -> int:
     """Write a complete copy of ``src`` beside ``target`` and rename it over ``target``."""
     from salescli import files
 
-    tmp, fd = files.create_temp(target, option="db restore")
-    placed = False
     try:
-        copy = sqlite3.connect(tmp, isolation_level=None)
-        try:
-            src.backup(copy)
-            copy.execute("PRAGMA journal_mode = DELETE")
-        finally:
-            copy.close()
-        os.fsync(fd)
-        for stale in (target.with_name(target.name + s) for s in ("-wal", "-shm", "-journal")):
-            stale.unlink(missing_ok=True)
-        os.replace(tmp, target)
-        placed = True
+        with files.replace_via_temp(target, discard=_discard) as (tmp, _fd):
+            copy = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                src.backup(copy)
+                copy.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                copy.close()
+            for stale in (target.with_name(target.name + s) for s in ("-wal", "-shm", "-journal")):
+                stale.unlink(missing_ok=True)
     except sqlite3.Error as error:
         raise explain_file(error, target) from None
     except OSError as error:
         raise files.write_error("db restore", target, error) from None
-    finally:
-        os.close(fd)
-        if not placed:
-            _discard(tmp)
     return target.stat().st_size

@@ -1,6 +1,5 @@
 """State machines, tiers, lead scores and identity keys as pure functions."""
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -84,9 +83,6 @@ def test_lead_sources_and_score() -> None:
     warm = leads.score(source="referral", company="ACME", email="a@b.c", phone="1", status="qualified", touches=9)
     assert cold == 20
     assert warm == 100  # 30 + 30 + 25 + 15 (touches capped at 3)
-    assert leads.is_due(date(2026, 11, 28), "contacted", date(2026, 11, 29))
-    assert not leads.is_due(date(2026, 11, 28), "converted", date(2026, 11, 29))
-    assert not leads.is_due(date(2026, 11, 30), "new", date(2026, 11, 29))
 
 
 def test_identity_keys() -> None:

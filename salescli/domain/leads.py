@@ -65,11 +65,6 @@ def score(*, source: str, company: str | None, email: str | None, phone: str | N
     return min(points, 100)
 
 
-def is_due(follow_up: date | None, status: str, today: date) -> bool:
-    """A follow-up is due when it is today or earlier and the lead is still open."""
-    return follow_up is not None and follow_up <= today and status in ("new", "contacted", "qualified")
-
-
 def overdue_days(follow_up: date, today: date) -> int:
     return (today - follow_up).days
 

@@ -8,16 +8,18 @@ from datetime import date
 from decimal import Decimal
 
 from salescli.errors import InputError, InvalidTransition
-from salescli.i18n import _
+from salescli.i18n import N_, _
 
 
 @dataclass(frozen=True)
 class Machine:
-    """Allowed moves of one kind of record. ``order`` lists the states in their forward order."""
+    """Allowed moves of one kind of record. ``order`` lists the states in their forward order; ``kind`` names a
+    state in a message ("a lead status", "a deal stage"; marked for the catalog, translated where shown)."""
 
     name: str
     order: tuple[str, ...]
     edges: Mapping[str, frozenset[str]]
+    kind: str
 
     @property
     def states(self) -> tuple[str, ...]:
@@ -26,13 +28,22 @@ class Machine:
     def is_terminal(self, state: str) -> bool:
         return not self.edges.get(state)
 
-    def parse(self, text: str, *, label: str | None = None) -> str:
+    def parse(self, text: str, *, label: str | None = None, field: str | None = None) -> str:
         """A state name as typed (any case, spaces trimmed); an unknown name is bad input (InputError, exit 2)
-        listing the valid ones."""
+        listing the valid ones. The one check of a typed state: transitions, the ``--status``/``--stage`` filters
+        of the listings and the import's ``status`` column all go through it.
+
+        ``field``: the option or column the name came from (``--status``: "--status: 'hot' is not a lead status
+        (one of ...)"); else ``label`` names the record being changed (``order 12``: "order 12: unknown status
+        'hot' (one of ...)"), default the machine's name."""
         state = text.strip().lower()
         if state not in self.order:
+            states = ", ".join(self.order)
+            if field is not None:
+                raise InputError(_("{field}: {text!r} is not {kind} (one of {states})").format(
+                    field=field, text=text, kind=_(self.kind), states=states))
             raise InputError(_("{label}: unknown status {text!r} (one of {states})").format(
-                label=label or self.name, text=text, states=", ".join(self.order)))
+                label=label or self.name, text=text, states=states))
         return state
 
     def check(self, current: str, target: str, *, label: str | None = None) -> str:
@@ -77,8 +88,8 @@ def _forward(states: Iterable[str], *, skips: bool = True) -> dict[str, set[str]
     return edges
 
 
-def _machine(name: str, order: tuple[str, ...], edges: dict[str, set[str]]) -> Machine:
-    return Machine(name, order, {state: frozenset(edges.get(state, set())) for state in order})
+def _machine(name: str, order: tuple[str, ...], edges: dict[str, set[str]], kind: str) -> Machine:
+    return Machine(name, order, {state: frozenset(edges.get(state, set())) for state in order}, kind)
 
 
 def _lead() -> Machine:
@@ -86,7 +97,7 @@ def _lead() -> Machine:
     edges = _forward(flow)
     for state in flow[:-1]:
         edges[state].add("lost")
-    return _machine("lead", (*flow, "lost"), edges)
+    return _machine("lead", (*flow, "lost"), edges, N_("a lead status"))
 
 
 def _deal() -> Machine:
@@ -94,19 +105,19 @@ def _deal() -> Machine:
     edges = _forward(flow)
     for state in flow[:-1]:
         edges[state].add("lost")
-    return _machine("deal", (*flow, "lost"), edges)
+    return _machine("deal", (*flow, "lost"), edges, N_("a deal stage"))
 
 
 def _quote() -> Machine:
     order = ("draft", "sent", "accepted", "rejected", "expired", "superseded")
     edges = {"draft": {"sent", "superseded"}, "sent": {"accepted", "rejected", "expired", "superseded"}}
-    return _machine("quote", order, edges)
+    return _machine("quote", order, edges, N_("a quote status"))
 
 
 def _contract() -> Machine:
     order = ("draft", "signed", "completed", "cancelled")
     edges = {"draft": {"signed", "cancelled"}, "signed": {"completed", "cancelled"}}
-    return _machine("contract", order, edges)
+    return _machine("contract", order, edges, N_("a contract status"))
 
 
 def _order() -> Machine:
@@ -114,7 +125,7 @@ def _order() -> Machine:
     edges = _forward(flow)
     for state in ("submitted", "confirmed", "in_production"):
         edges[state].add("cancelled")
-    return _machine("order", (*flow, "cancelled"), edges)
+    return _machine("order", (*flow, "cancelled"), edges, N_("an order status"))
 
 
 def _ticket() -> Machine:
@@ -123,7 +134,7 @@ def _ticket() -> Machine:
     # ticket is closed.
     order = ("open", "in_progress", "resolved", "closed")
     edges = {"open": {"in_progress"}, "in_progress": {"resolved"}, "resolved": {"closed", "open"}}
-    return _machine("ticket", order, edges)
+    return _machine("ticket", order, edges, N_("a ticket status"))
 
 
 def quote_status(stored: str, valid_until: date, today: date) -> str:

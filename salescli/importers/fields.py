@@ -57,7 +57,6 @@ class Spec:
     ignored: frozenset[str]  # export-only columns
     aliases: Mapping[str, str]
     defaults: Mapping[str, Any] = field(default_factory=dict)
-    finish: Callable[[dict[str, Any], Context], None] | None = None  # computed columns (score, tier)
     scope_key: str | None = None  # a duplicate must also match this column (contacts: the same customer)
 
 
@@ -166,11 +165,7 @@ def _industry(ctx: Context) -> Check:
 
 def _lead_status(_ctx: Context) -> Check:
     def check(value: str) -> dict[str, Any]:
-        status = value.strip().lower() or "new"
-        if status not in LEAD.states:
-            raise InputError(_("{field}: {text!r} is not one of {choices}").format(
-                field="status", text=value, choices=", ".join(LEAD.states)))
-        return {"status": status}
+        return {"status": LEAD.parse(value, field="status") if value.strip() else "new"}
     return check
 
 
@@ -231,34 +226,6 @@ def _active(_ctx: Context) -> Check:
     return check
 
 
-def _lead_finish(row: dict[str, Any], ctx: Context) -> None:
-    row["score"] = lead_rules.score(source=row.get("source", "other"), company=row.get("company"),
-                                    email=row.get("email"), phone=row.get("phone"), status=row.get("status", "new"))
-    row.setdefault("created_at", ctx.now)
-    row["updated_at"] = row["created_at"]
-
-
-def _customer_finish(row: dict[str, Any], ctx: Context) -> None:
-    from salescli.domain.money import from_minor
-
-    row["tier"] = customer_rules.tier(budget=from_minor(row.get("budget_minor")), size=row.get("size"),
-                                      industry=row.get("industry"), competitors=row.get("competitors"),
-                                      target_industries=ctx.targets)
-    row.setdefault("created_at", ctx.now)
-    row["updated_at"] = row["created_at"]
-
-
-def _contact_finish(row: dict[str, Any], ctx: Context) -> None:
-    row.setdefault("created_at", ctx.now)
-
-
-def _product_finish(row: dict[str, Any], ctx: Context) -> None:
-    row.setdefault("created_at", ctx.now)
-    row["updated_at"] = row["created_at"]
-    row.setdefault("active", True)
-    row.setdefault("lead_time_days", 0)
-
-
 COMMON_ALIASES = {
     "姓名": "name", "名字": "name", "联系人": "name", "full_name": "name", "邮箱": "email", "电子邮件": "email",
     "邮件": "email", "e-mail": "email", "mail": "email", "email_address": "email", "电话": "phone", "手机": "phone",
@@ -282,7 +249,7 @@ SPECS: dict[str, Spec] = {
         aliases={**COMMON_ALIASES, "公司": "company", "公司名称": "company", "单位": "company", "来源": "source",
                  "渠道": "source", "状态": "status", "跟进日期": "follow_up", "下次跟进": "follow_up",
                  "丢失原因": "lost_reason"},
-        defaults={"status": "new"}, finish=_lead_finish),
+        defaults={"status": "new"}),
     "customers": Spec(
         entity="customers", table="customers",
         fields={"name": _customer_name, "industry": _industry, "size": _size,
@@ -297,8 +264,7 @@ SPECS: dict[str, Spec] = {
                  "规模": "size", "人数": "size", "预算": "budget", "地区": "region", "省份": "region",
                  "竞争对手": "competitors", "竞品": "competitors", "偏好": "preferences", "单位全称": "legal_name",
                  "开票名称": "legal_name", "公司全称": "legal_name", "地址": "address", "公司地址": "address",
-                 "税号": "tax_id", "纳税人识别号": "tax_id", "统一社会信用代码": "tax_id"},
-        finish=_customer_finish),
+                 "税号": "tax_id", "纳税人识别号": "tax_id", "统一社会信用代码": "tax_id"}),
     "contacts": Spec(
         entity="contacts", table="contacts",
         fields={"customer": _customer_ref, "name": _text("contacts", "name"), "title": _text("contacts", "title"),
@@ -307,7 +273,7 @@ SPECS: dict[str, Spec] = {
         default_keys=("email", "phone"), ignored=frozenset({"id"}),
         aliases={**COMMON_ALIASES, "customer_id": "customer", "客户": "customer", "客户名称": "customer",
                  "公司": "customer", "name": "name"},
-        finish=_contact_finish, scope_key="customer_id"),
+        scope_key="customer_id"),
     "products": Spec(
         entity="products", table="products",
         fields={"sku": _sku, "name": _text("products", "name"), "category": _text("products", "category"),
@@ -321,8 +287,7 @@ SPECS: dict[str, Spec] = {
                  "类别": "category", "分类": "category", "价格": "price", "单价": "price", "售价": "price",
                  "成本": "cost", "交期": "lead_time_days", "交货期": "lead_time_days", "lead_time": "lead_time_days",
                  "状态": "active", "描述": "description", "说明": "description", "创建时间": "created_at",
-                 "规格": "spec", "规格型号": "spec", "型号": "spec", "单位": "unit", "计量单位": "unit"},
-        finish=_product_finish),
+                 "规格": "spec", "规格型号": "spec", "型号": "spec", "单位": "unit", "计量单位": "unit"}),
 }
 
 
@@ -424,7 +389,8 @@ def _text_column(name: str, max_len: int, multiline: bool, required: bool, check
 
 def _email_column(ctx: Context) -> ColumnCheck:
     """The whole column at once when every address is plain lower-case ASCII of the simple kind (one C-level
-    regex over the joined column: the address is then its own key); otherwise the cell-by-cell check."""
+    regex over the joined column: the address is then its own key); otherwise the cell-by-cell check. The limits
+    are normalize_email's (tests/test_structure_keys.py holds the two to the same answers)."""
     import re
 
     from salescli.domain.identity import SIMPLE_EMAIL, SPECIAL_TLDS
@@ -435,7 +401,7 @@ def _email_column(ctx: Context) -> ColumnCheck:
     def run(values: list[str]) -> tuple[dict[str, list[Any]], list[tuple[int, str]]]:
         joined = "\n".join(values)
         if (joined.isascii() and joined == joined.lower() and " " not in joined and "--" not in joined
-                and whole.fullmatch(joined) and max(map(len, values), default=0) <= 254
+                and whole.fullmatch(joined) and max(map(len, values), default=0) <= field_rules.EMAIL_LEN
                 and not any(f".{tld}\n" in joined + "\n" for tld in SPECIAL_TLDS)
                 and not any(len(v.partition("@")[0]) > 64 for v in values if len(v) > 64)):
             cells: list[Any] = values if "" not in values else [v or None for v in values]
@@ -445,7 +411,8 @@ def _email_column(ctx: Context) -> ColumnCheck:
 
 
 def _phone_column(ctx: Context) -> ColumnCheck:
-    """The whole column at once when every number is a plain Chinese mobile; otherwise cell by cell."""
+    """The whole column at once when every number is a plain Chinese mobile (its key is +86 and the number, as
+    normalize_phone gives it: tests/test_structure_keys.py); otherwise cell by cell."""
     import re
 
     cellwise = columnwise(_phone(ctx))
@@ -493,7 +460,7 @@ def column_check(spec: Spec, name: str, ctx: Context) -> ColumnCheck:
 
 
 def finish_columns(spec: Spec, columns: dict[str, list[Any]], n: int, ctx: Context) -> None:
-    """Computed columns for a batch (score, tier, timestamps, defaults), like each spec's ``finish``."""
+    """Computed columns for a batch (score, tier, timestamps, defaults), a whole column at a time."""
     now = [ctx.now] * n
     if "owner" in spec.fields and ctx.actor_id is not None:  # rows nobody was given to belong to who imports them
         owners = columns.get("owner_id")

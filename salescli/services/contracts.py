@@ -13,7 +13,7 @@ from salescli.domain import fields
 from salescli.domain.dates import require_in_order
 from salescli.domain.money import bp_to_pct, from_minor
 from salescli.domain.pipeline import CONTRACT, DEAL, quote_status
-from salescli.errors import InputError, InvalidTransition, NotFound, PolicyError
+from salescli.errors import InvalidTransition, NotFound, PolicyError
 from salescli.i18n import _
 from salescli.services import deals, quotes
 from salescli.services.common import (
@@ -160,10 +160,7 @@ def listing(conn: Connection, *, status: str | None = None, deal_id: int | None 
              .select_from(K.join(D, D.c.id == K.c.deal_id).join(C, C.c.id == D.c.customer_id)
                           .outerjoin(R, R.c.id == D.c.owner_id)).order_by(K.c.number.desc()))
     if status:
-        if status not in CONTRACT.states:
-            raise InputError(_("--status: {status!r} is not a contract status (one of {states})").format(
-                status=status, states=", ".join(CONTRACT.states)))
-        query = query.where(K.c.status == status)
+        query = query.where(K.c.status == CONTRACT.parse(status, field="--status"))
     if deal_id is not None:
         query = query.where(K.c.deal_id == deal_id)
     if owner_id is not None:

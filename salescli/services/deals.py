@@ -1,4 +1,5 @@
-"""Deals: created by lead conversion, moved along the pipeline by later steps, summarized by stage."""
+"""Deals: created by lead conversion, moved forward along the pipeline by confirmed needs, demos, sent and
+revised quotes and a signed contract (never back), lost with a reason, logged, summarized by stage."""
 
 from __future__ import annotations
 
@@ -250,10 +251,7 @@ def listing(conn: Connection, *, today: date, stage: str | None = None, owner_id
             limit: int | None = None) -> list[dict[str, Any]]:
     query = _select(today).order_by(D.c.stage_at.desc(), D.c.id.desc())
     if stage:
-        if stage not in DEAL.states:
-            raise InputError(_("--stage: {stage!r} is not a deal stage (one of {stages})").format(
-                stage=stage, stages=", ".join(DEAL.states)))
-        query = query.where(D.c.stage == stage)
+        query = query.where(D.c.stage == DEAL.parse(stage, field="--stage"))
     if open_only:
         query = query.where(D.c.stage.in_(DEAL_OPEN))
     if owner_id is not None:

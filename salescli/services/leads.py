@@ -132,10 +132,7 @@ def listing(conn: Connection, *, status: str | None = None, source: str | None =
     if not merged:
         query = query.where(L.c.merged_into.is_(None))
     if status:
-        if status not in LEAD.states:
-            raise InputError(_("--status: {status!r} is not a lead status (one of {states})").format(
-                status=status, states=", ".join(LEAD.states)))
-        query = query.where(L.c.status == status)
+        query = query.where(L.c.status == LEAD.parse(status, field="--status"))
     if open_only or due_by is not None:
         query = query.where(L.c.status.in_(LEAD_OPEN))
     if source:

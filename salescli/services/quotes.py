@@ -346,9 +346,8 @@ def listing(conn: Connection, *, today: date, status: str | None = None, deal_id
     if expiring_within is not None:
         query = query.where(Q.c.status.in_(("draft", "sent")), Q.c.valid_until >= today,
                             Q.c.valid_until <= today + timedelta(days=expiring_within))
-    if status and status not in QUOTE.states:
-        raise InputError(_("--status: {status!r} is not a quote status (one of {states})").format(
-            status=status, states=", ".join(QUOTE.states)))
+    if status:
+        status = QUOTE.parse(status, field="--status")
     rows = []
     for r in conn.execute(query).mappings():
         current = quote_status(r["status"], r["valid_until"], today)

@@ -1,6 +1,6 @@
 """A realistic, deterministic sample data set: reps, customers (Chinese and English), contacts, leads with
-activities and follow-ups, deals across the pipeline, a product catalog, confirmed needs and demos. Later steps
-extend it (quotes, orders...).
+activities and follow-ups, deals across the pipeline, a product catalog, confirmed needs and demos, quotes,
+contracts, orders with their events, after-sales tickets and satisfaction surveys.
 
 Loaded once per database: a marker in the audit log makes a second run a no-op.
 """
@@ -19,7 +19,7 @@ from sqlalchemy import Connection, insert, select
 from salescli import models
 from salescli.domain import customers as customer_rules
 from salescli.domain import leads as lead_rules
-from salescli.domain.identity import name_key
+from salescli.domain.identity import name_key, normalize_email, normalize_phone
 from salescli.domain.money import round_money, to_minor
 from salescli.domain.needs import Item, Product, findings, list_value
 from salescli.domain.pipeline import DEAL_OPEN
@@ -155,10 +155,31 @@ class _Maker:
 
 def load(conn: Connection, *, today: date, seed: int = 20261129, n_customers: int = 200, n_leads: int = 1000,
          actor: str | None = None) -> Summary:
-    """Insert the sample set in the caller's transaction (all or nothing)."""
+    """Insert the sample set in the caller's transaction (all or nothing): the reps, customers with their contacts,
+    leads with their activities, the catalog and the reps' targets, then a deal for each converted lead, taken
+    through the sales process. One seeded random stream feeds every step, in this order."""
     mk = _Maker(seed, today)
     now = datetime.combine(today, time(8, 0))
+    sellers = _reps(conn, now)[1:]
+    pool, contacts = _customers(conn, mk, sellers, n_customers)
+    lead_rows = _new_leads(mk, pool, sellers, n_leads)
+    activity_rows, convert = _work_leads(mk, lead_rows, today, now)
+    lead_ids = _store_leads(conn, lead_rows, activity_rows)
+    catalog = _load_products(conn, now)
+    _targets(conn, sellers, today, mk)
+    counts = _deals(conn, mk, [(lead_rows[i], lead_ids[i]) for i in convert], catalog, now)
 
+    from salescli.services import search
+
+    search.rebuild(conn)  # the records above were written directly: index them (salescli search) in this transaction
+    audit(conn, at=now, rep=actor, entity="sample", entity_id=str(seed), action="load",
+          after={"customers": len(pool), "leads": len(lead_rows), "deals": counts["deals"]})
+    return Summary(reps=len(REPS), customers=len(pool), contacts=contacts, leads=len(lead_rows),
+                   activities=len(activity_rows), products=len(catalog), **counts)
+
+
+def _reps(conn: Connection, now: datetime) -> list[int]:
+    """The sample's reps (those already there are kept): their ids, in :data:`REPS` order (the manager first)."""
     rep_ids = []
     for handle, name, email, role in REPS:
         existing = conn.execute(select(models.reps.c.id).where(models.reps.c.handle == handle)).first()
@@ -167,7 +188,12 @@ def load(conn: Connection, *, today: date, seed: int = 20261129, n_customers: in
             continue
         rep_ids.append(insert_id(conn, models.reps, {"handle": handle, "name": name, "email": email, "role": role,
                                                      "active": True, "created_at": now - timedelta(days=400)}))
-    sellers = rep_ids[1:]
+    return rep_ids
+
+
+def _customers(conn: Connection, mk: _Maker, sellers: list[int], n_customers: int) -> tuple[list[dict[str, Any]], int]:
+    """``n_customers`` customers with distinct names, each with one to three contacts: the customers' rows (with
+    their ids) and how many contacts."""
     targets = list(customer_rules.DEFAULT_TARGET_INDUSTRIES)
 
     pool: list[dict[str, Any]] = []
@@ -199,11 +225,16 @@ def load(conn: Connection, *, today: date, seed: int = 20261129, n_customers: in
             phone = mk.phone()
             email = mk.email(person, local)
             people.append({"customer_id": row["id"], "name": person, "title": mk.rnd.choice(TITLES),
-                           "email": email, "email_key": email.casefold(), "phone": phone, "phone_key": f"+86{phone}",
+                           "email": email, "email_key": normalize_email(email)[1], "phone": phone,
+                           "phone_key": normalize_phone(phone)[1],
                            "created_at": row["created_at"]})
         conn.execute(insert(models.contacts), people)
         contacts += len(people)
+    return pool, contacts
 
+
+def _new_leads(mk: _Maker, pool: list[dict[str, Any]], sellers: list[int], n_leads: int) -> list[dict[str, Any]]:
+    """``n_leads`` new leads (not stored yet), half of them from the customers' companies (``_customer``)."""
     lead_rows: list[dict[str, Any]] = []
     for i in range(n_leads):
         person, local = mk.person()
@@ -220,14 +251,21 @@ def load(conn: Connection, *, today: date, seed: int = 20261129, n_customers: in
         lead_phone: str | None = mk.phone() if has_phone else None
         lead_rows.append({
             "name": person, "company": company, "title": None, "email": lead_email,
-            "email_key": lead_email.casefold() if lead_email else None, "phone": lead_phone,
-            "phone_key": f"+86{lead_phone}" if lead_phone else None, "city": city, "source": source, "status": "new",
+            "email_key": normalize_email(lead_email)[1] if lead_email else None, "phone": lead_phone,
+            "phone_key": normalize_phone(lead_phone)[1] if lead_phone else None, "city": city, "source": source,
+            "status": "new",
             "owner_id": mk.rnd.choice(sellers), "follow_up": None, "notes": None, "lost_reason": None,
             "customer_id": None, "_customer": company_row["id"] if from_pool else None,
             "created_at": created, "updated_at": created,
             "closed_at": None, "_pool": from_pool,
         })
+    return lead_rows
 
+
+def _work_leads(mk: _Maker, lead_rows: list[dict[str, Any]], today: date,
+                now: datetime) -> tuple[list[dict[str, Any]], list[int]]:
+    """Where each lead got to (new, contacted, qualified, lost, converted), with the calls and emails on the way:
+    the activities (``lead_id``: the lead's index for now) and the indices of the converted leads."""
     activity_rows: list[dict[str, Any]] = []
     convert: list[int] = []
     for index, lead in enumerate(lead_rows):
@@ -256,7 +294,11 @@ def load(conn: Connection, *, today: date, seed: int = 20261129, n_customers: in
             lead["closed_at"] = min(at + timedelta(days=2), now)
             lead["customer_id"] = lead["_customer"]
             convert.append(index)
+    return activity_rows, convert
 
+
+def _store_leads(conn: Connection, lead_rows: list[dict[str, Any]], activity_rows: list[dict[str, Any]]) -> list[int]:
+    """Insert the leads and their activities; the leads' ids, in order."""
     lead_ids = []
     for lead in lead_rows:
         values = {k: v for k, v in lead.items() if not k.startswith("_")}
@@ -265,13 +307,16 @@ def load(conn: Connection, *, today: date, seed: int = 20261129, n_customers: in
         activity["lead_id"] = lead_ids[activity["lead_id"]]
     if activity_rows:
         conn.execute(insert(models.activities), activity_rows)
+    return lead_ids
 
-    catalog = _load_products(conn, now)
-    _targets(conn, sellers, today, mk)
+
+def _deals(conn: Connection, mk: _Maker, converted: list[tuple[dict[str, Any], int]], catalog: list[Product],
+           now: datetime) -> dict[str, int]:
+    """A deal for each converted lead (its row and id), advanced through the stages with needs, demos and the
+    commercial steps it reached: how many deals, needs, demos and quotes."""
     n_deals = n_needs = n_demos = n_quotes = 0
-    for index in convert:
-        lead = lead_rows[index]
-        deal_id = deals.create(conn, customer_id=lead["customer_id"], contact_id=None, lead_id=lead_ids[index],
+    for lead, lead_id in converted:
+        deal_id = deals.create(conn, customer_id=lead["customer_id"], contact_id=None, lead_id=lead_id,
                                owner_id=lead["owner_id"], title=f"{lead['company']} · {lead['name']}",
                                source=lead["source"], at=lead["closed_at"], actor=None,
                                value_minor=mk.rnd.choice((48, 96, 150, 240, 380, 520, 880)) * 100_000)
@@ -286,15 +331,7 @@ def load(conn: Connection, *, today: date, seed: int = 20261129, n_customers: in
                 n_demos += 1
         if "needs_confirmed" in reached and "lost" not in reached:
             n_quotes += _commercial(conn, deal_id, mk, max(reached.values()), now, lead["owner_id"])
-
-    from salescli.services import search
-
-    search.rebuild(conn)  # the records above were written directly: index them (salescli search) in this transaction
-    audit(conn, at=now, rep=actor, entity="sample", entity_id=str(seed), action="load",
-          after={"customers": len(pool), "leads": len(lead_rows), "deals": n_deals})
-    return Summary(reps=len(REPS), customers=len(pool), contacts=contacts, leads=len(lead_rows),
-                   activities=len(activity_rows), deals=n_deals, products=len(catalog), needs=n_needs,
-                   demos=n_demos, quotes=n_quotes)
+    return {"deals": n_deals, "needs": n_needs, "demos": n_demos, "quotes": n_quotes}
 
 
 def _advance(conn: Connection, deal_id: int, mk: _Maker, start: datetime, now: datetime) -> dict[str, datetime]:

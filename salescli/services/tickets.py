@@ -126,10 +126,7 @@ def listing(conn: Connection, *, now: datetime, status: str | None = None, prior
         query = query.where(or_(and_(T.c.order_id.is_not(None), deal_owner == owner_id),
                                 and_(T.c.order_id.is_(None), C.c.owner_id == owner_id)))
     if status:
-        if status not in TICKET.states:
-            raise InputError(_("--status: {status!r} is not a ticket status (one of {states})").format(
-                status=status, states=", ".join(TICKET.states)))
-        query = query.where(T.c.status == status)
+        query = query.where(T.c.status == TICKET.parse(status, field="--status"))
     elif not include_closed and not breached:
         query = query.where(T.c.status.in_(("open", "in_progress")))
     if priority:
