@@ -201,3 +201,25 @@ def scope(actor: Actor | None, owner_id: int | None, everyone: bool) -> int | No
         require_visible(actor, None, "--all")
         return None
     return actor.id if actor is not None else None
+
+
+def ensure_can_change(conn: Connection, *, owner_id: int | None, actor: str | None, what: str) -> None:
+    """Team rule (services/authz.py): a rep changes only their own records; managers change any. ``actor`` is
+    the acting rep's handle as resolved for this command (None: a single user, or the administrator)."""
+    if actor is None or owner_id is None:
+        return
+    R = models.reps
+    rep = conn.execute(select(R.c.id, R.c.handle, R.c.role).where(R.c.handle == actor)).first()
+    if rep is None:  # never trust a name that is not a rep
+        raise PolicyError(_("no rep {actor!r} may change {what}").format(actor=actor, what=what))
+    require_owner(conn, Actor(id=rep.id, handle=rep.handle, role=rep.role), owner_id, what)
+
+
+def customer_owner(conn: Connection, customer_id: int) -> int | None:
+    return conn.execute(select(models.customers.c.owner_id).where(models.customers.c.id == customer_id)).scalar()
+
+
+def order_owner(conn: Connection, order_id: int) -> int | None:
+    """An order belongs to its deal's owner."""
+    D, O = models.deals, models.orders  # noqa: E741
+    return conn.execute(select(D.c.owner_id).join(O, O.c.deal_id == D.c.id).where(O.c.id == order_id)).scalar()
