@@ -99,7 +99,7 @@ def build(settings: Settings) -> MCPServer:
         follow-up; on a deal, it becomes an open task for the deal's owner. Only the record's owner or a manager
         may log on it."""
         from salescli.services import deals, leads
-        from salescli.services.common import parse_id
+        from salescli.services.ids import parse_id
 
         if (lead_id is None) == (deal_id is None):
             raise ToolError(_("give exactly one of lead_id or deal_id"))

@@ -259,7 +259,8 @@ CONNECT_URLS = [
 def test_connection_errors_never_show_the_password(url: str, secrets: tuple[str, ...]) -> None:
     cli = Cli(url)
     run = cli("lead", "list")
-    assert run.exit_code == 1 and run.error_lines[0].startswith("error: cannot connect to PostgreSQL at 127.0.0.1:1 as"), run
+    line = run.error_lines[0]
+    assert run.exit_code == 1 and line.startswith("error: cannot connect to PostgreSQL at 127.0.0.1:1 as"), run
     for secret in secrets:
         assert secret not in run.stdout + run.stderr
 

@@ -1,22 +1,13 @@
 """The work moved out of commands into services (issue 22) keeps what people see: the pipeline's open total, the
-survey summary's delivered count, db info's counts; and services/common.py still offers every moved name."""
+survey summary's delivered count, db info's counts."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
 
-from salescli.services import agenda, audit, common, ids, numbers, rows
+from salescli.services import agenda
 from tests.conftest import Cli, delivered_order
-
-
-def test_common_re_exports_the_split_modules() -> None:
-    moved = {ids: ("ENTITIES", "MAX_ID", "parse_id"), rows: ("fetch", "insert_id", "money_fields"),
-             audit: ("audit",), numbers: ("next_number", "parse_document_number")}
-    for module, names in moved.items():
-        for name in names:
-            assert getattr(common, name) is getattr(module, name), name
-            assert name in common.__all__
 
 
 def test_open_total_sums_the_open_stages_only() -> None:

@@ -31,7 +31,7 @@ def add(
 ) -> None:
     """Add a contact person to a customer; prints the contact id."""
     from salescli.services import customers
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     a = App.of(ctx)
     customer_id = parse_id(customer, "customer")
@@ -52,7 +52,7 @@ def list_(
 ) -> None:
     """List contacts."""
     from salescli.services import customers
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     customer_id = parse_id(customer, "customer") if customer else None
     with App.of(ctx).store.read() as conn:

@@ -113,7 +113,7 @@ def list_(
 ) -> None:
     """List contracts, newest first."""
     from salescli.services import contracts
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     a = App.of(ctx)
     with a.store.read() as conn:

@@ -103,7 +103,7 @@ def show(ctx: typer.Context, customer: Annotated[str, typer.Argument(help="Custo
          fmt: FormatOpt = None) -> None:
     """Show one customer with its contacts."""
     from salescli.services import customers
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     with App.of(ctx).store.read() as conn:
         record = customers.get(conn, parse_id(customer, "customer"))
@@ -121,7 +121,7 @@ def update(
 ) -> None:
     """Change a customer's fields (the tier is recomputed). An empty value clears a field: --city ''."""
     from salescli.services import customers
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     a = App.of(ctx)
     values = {"name": name, "industry": industry, "size": size, "city": city, "region": region, "budget": budget,
@@ -189,7 +189,7 @@ def merge(
     merged into KEEP (not deleted). Both must be yours, and all that moves (a manager merges any)."""
     from salescli.commands import merging
     from salescli.services import customers
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     a = App.of(ctx)
     keep_id, other_id = parse_id(keep, "customer"), parse_id(other, "customer")

@@ -33,7 +33,7 @@ def list_(
 ) -> None:
     """List deals, most recently moved first."""
     from salescli.services import deals
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     a = App.of(ctx)
     with a.store.read() as conn:
@@ -47,7 +47,7 @@ def list_(
 def show(ctx: typer.Context, deal: DealArg, fmt: FormatOpt = None) -> None:
     """Show a deal with the timeline of everything on it: stages, calls, needs, demos, quotes, contracts."""
     from salescli.services import deals
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     a = App.of(ctx)
     with a.store.read() as conn:
@@ -67,7 +67,7 @@ def lose(
     """Mark an open deal lost, with a reason from the team's list (stored as its key) and a note."""
     from salescli.domain.lost import parse_reasons
     from salescli.services import deals
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     a = App.of(ctx)
     deal_id = parse_id(deal, "deal")
@@ -91,7 +91,7 @@ def log(
     """Record a call, email, meeting, visit, WeChat message or note on a deal. Prints the activity id (the activity
     with --format json)."""
     from salescli.services import deals
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     a = App.of(ctx)
     at = a.moment(date)
@@ -121,7 +121,7 @@ def update(
     from salescli.domain.deals import parse_probability
     from salescli.domain.money import parse_amount
     from salescli.services import deals
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     a = App.of(ctx)
     at = a.moment(date)

@@ -32,7 +32,7 @@ def log(
 ) -> None:
     """Record a product introduction or demo; the deal moves to the demo stage. Prints the demo id."""
     from salescli.services import demos
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     a = App.of(ctx)
     deal_id = parse_id(deal, "deal")
@@ -57,7 +57,7 @@ def list_(
 ) -> None:
     """List demos, newest first."""
     from salescli.services import demos
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     a = App.of(ctx)
     with a.store.read() as conn:

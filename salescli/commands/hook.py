@@ -108,7 +108,7 @@ def list_(ctx: typer.Context, fmt: FormatOpt = None) -> None:
 def remove(ctx: typer.Context, hook: HookArg) -> None:
     """Remove a hook (its undelivered events and its log go with it)."""
     from salescli.services import hooks
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     a = App.of(ctx)
     hook_id = parse_id(hook, "hook")
@@ -123,7 +123,7 @@ def remove(ctx: typer.Context, hook: HookArg) -> None:
 def test(ctx: typer.Context, hook: HookArg) -> None:
     """Send a sample event to one hook now and say what happened (exit 1 if it was not delivered)."""
     from salescli.services import hooks
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     a = App.of(ctx)
     hook_id = parse_id(hook, "hook")
@@ -149,7 +149,7 @@ def log(
 ) -> None:
     """Deliveries, newest first: status, tries, next try and the last error (or the answer, in JSON)."""
     from salescli.services import hooks
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     a = App.of(ctx)
     hook_id = parse_id(hook, "hook") if hook is not None else None
@@ -170,7 +170,7 @@ def deliver(
     """Deliver every undelivered event now (pending, and failed ones that gave up), without waiting for the
     backoff. Exit 1 if any is still not delivered."""
     from salescli.services import hooks
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     a = App.of(ctx)
     hook_id = parse_id(hook, "hook") if hook is not None else None

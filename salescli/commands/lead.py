@@ -105,7 +105,7 @@ def list_(
 def show(ctx: typer.Context, lead: LeadArg, fmt: FormatOpt = None) -> None:
     """Show a lead with its activity history."""
     from salescli.services import leads
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     with App.of(ctx).store.read() as conn:
         record = leads.get(conn, parse_id(lead, "lead"))
@@ -126,7 +126,7 @@ def update(
 ) -> None:
     """Change a lead's fields, status (forward only), owner or follow-up date."""
     from salescli.services import leads
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     a = App.of(ctx)
     at = a.moment(date)
@@ -159,7 +159,7 @@ def log(
     Prints the activity id.
     """
     from salescli.services import leads
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     a = App.of(ctx)
     at = a.moment(date)
@@ -184,7 +184,7 @@ def convert(
     """
     from salescli.domain.customers import split_list
     from salescli.services import leads
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     a = App.of(ctx)
     with a.store.write() as conn:
@@ -215,7 +215,7 @@ def lose(
     """Mark an open lead lost, with the reason (a reason from the team's list is stored as its key)."""
     from salescli.domain.lost import parse_reasons
     from salescli.services import leads
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     a = App.of(ctx)
     lead_id = parse_id(lead, "lead")
@@ -255,7 +255,7 @@ def merge(
     manager merges any)."""
     from salescli.commands import merging
     from salescli.services import leads
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     a = App.of(ctx)
     keep_id, other_id = parse_id(keep, "lead"), parse_id(other, "lead")

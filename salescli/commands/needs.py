@@ -165,7 +165,7 @@ def confirm(
     from salescli.domain.money import parse_amount
     from salescli.domain.needs import Intake
     from salescli.services import needs
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     a = App.of(ctx)
     at = a.moment(date)
@@ -206,7 +206,7 @@ def confirm(
 def show(ctx: typer.Context, deal: DealArg, fmt: FormatOpt = None) -> None:
     """Show the deal's confirmed needs: items, budget, deadline and feasibility findings."""
     from salescli.services import needs
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     with App.of(ctx).store.read() as conn:
         record = needs.get(conn, parse_id(deal, "deal"))

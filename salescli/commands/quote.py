@@ -104,7 +104,7 @@ def create(
     from salescli.domain.money import parse_pct
     from salescli.domain.pricing import parse_line
     from salescli.services import quotes
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     a = App.of(ctx)
     at = a.moment(date)
@@ -254,7 +254,7 @@ def list_(
 ) -> None:
     """List quotes (latest revisions), newest first."""
     from salescli.services import quotes
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     a = App.of(ctx)
     with a.store.read() as conn:

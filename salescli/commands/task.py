@@ -33,7 +33,7 @@ def add(
 ) -> None:
     """Add a task on one deal, lead or customer (for its owner); prints the task id."""
     from salescli.services import tasks
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     a = App.of(ctx)
     at = a.moment(date)
@@ -73,7 +73,7 @@ def list_(
 def done(ctx: typer.Context, task: TaskArg, date: DateOpt = None) -> None:
     """Mark an open task done."""
     from salescli.services import tasks
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     a = App.of(ctx)
     task_id = parse_id(task, "task")
@@ -92,7 +92,7 @@ def update(
 ) -> None:
     """Change an open task's due day, priority or text."""
     from salescli.services import tasks
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     a = App.of(ctx)
     at = a.moment(date)

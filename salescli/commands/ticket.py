@@ -41,7 +41,7 @@ def open_(
 ) -> None:
     """Open an after-sales ticket; prints its id. Its SLA due time follows the priority (config sla_hours)."""
     from salescli.services import tickets
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     a = App.of(ctx)
     at = a.moment(date)
@@ -62,7 +62,7 @@ def update(
 ) -> None:
     """Change a ticket's status or priority, or add a note."""
     from salescli.services import tickets
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     a = App.of(ctx)
     with a.store.write() as conn:
@@ -75,7 +75,7 @@ def update(
 def resolve(ctx: typer.Context, ticket: TicketArg, note: Note = None, date: DateOpt = None) -> None:
     """Mark a ticket in progress resolved (reopen later with: ticket update ID --status open)."""
     from salescli.services import tickets
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     a = App.of(ctx)
     with a.store.write() as conn:
@@ -89,7 +89,7 @@ def resolve(ctx: typer.Context, ticket: TicketArg, note: Note = None, date: Date
 def show(ctx: typer.Context, ticket: TicketArg, fmt: FormatOpt = None) -> None:
     """Show a ticket with its SLA and history."""
     from salescli.services import tickets
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     a = App.of(ctx)
     with a.store.read() as conn:
@@ -111,7 +111,7 @@ def list_(
 ) -> None:
     """List tickets, the most urgent SLA first (open ones unless --closed or --status)."""
     from salescli.services import tickets
-    from salescli.services.common import parse_id
+    from salescli.services.ids import parse_id
 
     a = App.of(ctx)
     with a.store.read() as conn:

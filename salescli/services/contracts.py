@@ -16,14 +16,10 @@ from salescli.domain.pipeline import CONTRACT, DEAL, quote_status
 from salescli.errors import InvalidTransition, NotFound, PolicyError
 from salescli.i18n import _
 from salescli.services import deals, quotes
-from salescli.services.common import (
-    audit,
-    ensure_can_change,
-    insert_id,
-    money_fields,
-    next_number,
-    parse_document_number,
-)
+from salescli.services.audit import audit
+from salescli.services.authz import ensure_can_change
+from salescli.services.numbers import next_number, parse_document_number
+from salescli.services.rows import insert_id, money_fields
 
 K = models.contracts
 KL = models.contract_lines

@@ -16,8 +16,10 @@ from salescli.domain.identity import name_key, normalize_email, normalize_phone,
 from salescli.domain.money import from_minor, parse_amount, round_money, to_minor
 from salescli.errors import InputError, PolicyError
 from salescli.i18n import _
-from salescli.services.common import audit, ensure_can_change, fetch, insert_id, money_fields
+from salescli.services.audit import audit
+from salescli.services.authz import ensure_can_change
 from salescli.services.merge import refuse_merged
+from salescli.services.rows import fetch, insert_id, money_fields
 
 C = models.customers
 R = models.reps

@@ -18,7 +18,9 @@ from salescli.domain.money import bp_to_pct, from_minor, round_money
 from salescli.domain.pipeline import DEAL, DEAL_OPEN, STAGE_PROBABILITY, win_probability
 from salescli.errors import InputError, InvalidTransition
 from salescli.i18n import N_, _
-from salescli.services.common import audit, ensure_can_change, fetch, insert_id, money_fields
+from salescli.services.audit import audit
+from salescli.services.authz import ensure_can_change
+from salescli.services.rows import fetch, insert_id, money_fields
 
 D = models.deals
 E = models.deal_events

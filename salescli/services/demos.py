@@ -14,7 +14,8 @@ from salescli.domain.customers import split_list
 from salescli.errors import InputError
 from salescli.i18n import _
 from salescli.services import deals, products
-from salescli.services.common import audit, insert_id
+from salescli.services.audit import audit
+from salescli.services.rows import insert_id
 
 DM = models.demos
 D = models.deals

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, select
 
 from salescli import models
-from salescli.services.common import money_fields
+from salescli.services.rows import money_fields
 
 ENTITIES = ("leads", "customers", "contacts", "products", "deals", "quotes", "orders", "surveys")
 

@@ -19,7 +19,7 @@ def changes(conn: Connection, entity: str, entity_id: str) -> list[dict[str, Any
     if entity not in ENTITIES:
         raise InputError(_("entity: {entity!r} is not one of {choices}").format(entity=entity,
                                                                                 choices=", ".join(ENTITIES)))
-    from salescli.services.common import parse_document_number
+    from salescli.services.numbers import parse_document_number
 
     numbered = {"quote": "Q", "contract": "C", "order": "SO"}
     if entity in numbered:

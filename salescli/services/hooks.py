@@ -373,7 +373,8 @@ def check_spec(spec: HookSpec) -> HookSpec:
 
 
 def add(conn: Connection, spec: HookSpec, *, at: datetime, actor: str | None, created_by: str | None) -> int:
-    from salescli.services.common import audit, insert_id
+    from salescli.services.audit import audit
+    from salescli.services.rows import insert_id
 
     spec = check_spec(spec)
     hook_id = insert_id(conn, H, {"events": ",".join(spec.events), "kind": spec.kind, "url": spec.url,
@@ -420,7 +421,7 @@ def listing(conn: Connection) -> list[dict[str, Any]]:
 
 def remove(conn: Connection, hook_id: int, *, at: datetime, actor: str | None) -> int:
     """Remove a hook and its outbox rows (its log). Returns the undelivered events dropped with it."""
-    from salescli.services.common import audit
+    from salescli.services.audit import audit
 
     row = _get(conn, hook_id)
     dropped = conn.execute(select(func.count()).select_from(OB).where(

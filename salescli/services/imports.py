@@ -25,8 +25,8 @@ from salescli.importers.batches import Chunk, KeyFilter, Options, chunks
 from salescli.importers.fields import SPECS, Context, Spec
 from salescli.importers.reader import Problems
 from salescli.output import write_rows
+from salescli.services.audit import audit
 from salescli.services.authz import Actor
-from salescli.services.common import audit
 
 __all__ = ["Options", "Plan", "run"]
 

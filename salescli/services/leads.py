@@ -18,8 +18,10 @@ from salescli.domain.pipeline import LEAD, LEAD_OPEN
 from salescli.errors import InputError, InvalidTransition
 from salescli.i18n import N_, _
 from salescli.services import customers, deals
-from salescli.services.common import audit, ensure_can_change, fetch, insert_id
+from salescli.services.audit import audit
+from salescli.services.authz import ensure_can_change
 from salescli.services.merge import refuse_merged
+from salescli.services.rows import fetch, insert_id
 
 L = models.leads
 R = models.reps

@@ -17,7 +17,9 @@ from sqlalchemy import Column, Connection, Table, func, select, update
 from salescli import models
 from salescli.errors import InputError, InvalidTransition
 from salescli.i18n import _
-from salescli.services.common import audit, ensure_can_change, fetch
+from salescli.services.audit import audit
+from salescli.services.authz import ensure_can_change
+from salescli.services.rows import fetch
 
 #: fields copied from the other record when the kept one has none
 FILL = {

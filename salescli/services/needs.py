@@ -15,7 +15,8 @@ from salescli.domain.money import from_minor, round_money, to_minor
 from salescli.errors import InputError, NotFound
 from salescli.i18n import _
 from salescli.services import deals, products
-from salescli.services.common import audit, insert_id
+from salescli.services.audit import audit
+from salescli.services.rows import insert_id
 
 N = models.needs
 NI = models.need_items

@@ -18,14 +18,10 @@ from salescli.domain.pipeline import ORDER
 from salescli.errors import InputError, InvalidTransition, NotFound, PolicyError, SalesError
 from salescli.i18n import _
 from salescli.services import contracts
-from salescli.services.common import (
-    audit,
-    ensure_can_change,
-    fetch,
-    insert_id,
-    next_number,
-    parse_document_number,
-)
+from salescli.services.audit import audit
+from salescli.services.authz import ensure_can_change
+from salescli.services.numbers import next_number, parse_document_number
+from salescli.services.rows import fetch, insert_id
 
 O = models.orders  # noqa: E741
 OE = models.order_events

@@ -20,7 +20,9 @@ from salescli.domain.pipeline import QUOTE, quote_status
 from salescli.errors import InputError, InvalidTransition, NotFound, PolicyError
 from salescli.i18n import _
 from salescli.services import deals, products
-from salescli.services.common import audit, insert_id, next_number, parse_document_number
+from salescli.services.audit import audit
+from salescli.services.numbers import next_number, parse_document_number
+from salescli.services.rows import insert_id
 
 Q = models.quotes
 QL = models.quote_lines

@@ -14,7 +14,8 @@ from salescli.domain.identity import normalize_email, parse_handle
 from salescli.errors import InputError, NotFound, PolicyError
 from salescli.i18n import _
 from salescli.services import team
-from salescli.services.common import audit, insert_id
+from salescli.services.audit import audit
+from salescli.services.rows import insert_id
 
 ROLES = ("rep", "manager")
 

@@ -25,7 +25,8 @@ from salescli.domain.needs import Item, Product, findings, list_value
 from salescli.domain.pipeline import DEAL_OPEN
 from salescli.domain.pricing import Policy
 from salescli.services import customers, deals
-from salescli.services.common import audit, insert_id
+from salescli.services.audit import audit
+from salescli.services.rows import insert_id
 
 REPS = (
     ("chen.jing", "陈静", "chen.jing@example.cn", "manager"),

@@ -20,7 +20,7 @@ from salescli.errors import InputError, NotFound, PolicyError, SalesError
 from salescli.i18n import _
 from salescli.services import orders
 from salescli.services.audit import audit
-from salescli.services.common import customer_owner, ensure_can_change, order_owner
+from salescli.services.authz import customer_owner, ensure_can_change, order_owner
 from salescli.services.merge import refuse_merged
 from salescli.services.rows import fetch, insert_id
 

@@ -14,7 +14,8 @@ from salescli.domain.pricing import MAX_UNITS
 from salescli.errors import InputError
 from salescli.i18n import _
 from salescli.services import reps
-from salescli.services.common import audit, money_fields
+from salescli.services.audit import audit
+from salescli.services.rows import money_fields
 
 T = models.targets
 R = models.reps

@@ -14,7 +14,9 @@ from salescli.domain import tasks as rules
 from salescli.domain.dates import require_in_order
 from salescli.errors import InputError, InvalidTransition
 from salescli.i18n import _
-from salescli.services.common import audit, ensure_can_change, fetch, insert_id
+from salescli.services.audit import audit
+from salescli.services.authz import ensure_can_change
+from salescli.services.rows import fetch, insert_id
 
 TK = models.tasks
 R = models.reps

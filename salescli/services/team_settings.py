@@ -16,7 +16,7 @@ from sqlalchemy import Connection, delete, select
 from salescli import models
 from salescli.errors import PolicyError
 from salescli.i18n import _
-from salescli.services.common import audit
+from salescli.services.audit import audit
 
 if TYPE_CHECKING:
     from salescli.services.authz import Actor

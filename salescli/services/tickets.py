@@ -16,7 +16,9 @@ from salescli.domain.pipeline import TICKET
 from salescli.errors import InputError
 from salescli.i18n import _
 from salescli.services import orders
-from salescli.services.common import audit, customer_owner, ensure_can_change, fetch, insert_id, order_owner
+from salescli.services.audit import audit
+from salescli.services.authz import customer_owner, ensure_can_change, order_owner
+from salescli.services.rows import fetch, insert_id
 
 T = models.tickets
 TE = models.ticket_events
@@ -119,7 +121,7 @@ def listing(conn: Connection, *, now: datetime, status: str | None = None, prior
             customer_id: int | None = None, breached: bool = False, near: bool = False,
             include_closed: bool = False, owner_id: int | None = None) -> list[dict[str, Any]]:
     """Tickets by SLA due time; ``owner_id``: only that rep's (a ticket on an order is its deal owner's, else its
-    customer owner's, as in services/common.order_owner and the row security of team mode)."""
+    customer owner's, as in services/authz.order_owner and the row security of team mode)."""
     query = _select().order_by(T.c.sla_due_at, T.c.id)
     if owner_id is not None:
         deal_owner = select(D.c.owner_id).where(D.c.id == O.c.deal_id).scalar_subquery()

@@ -4,7 +4,7 @@ it in the same transaction (so numbers stay gap-free even for a login that calls
 
 The function is SECURITY DEFINER (owned, once team mode is on, by the database's owner role: services/team.py),
 so reps and managers take numbers without any write grant on ``counters``. PostgreSQL only; SQLite keeps its
-``UPDATE ... RETURNING`` under BEGIN IMMEDIATE (services/common.next_number).
+``UPDATE ... RETURNING`` under BEGIN IMMEDIATE (services/numbers.next_number).
 
 Revision ID: 0010
 Revises: 0009
