@@ -132,7 +132,8 @@ class App:
         return parse_date(text, today=base or self._now.date(), field=field)
 
     # -- who is acting -------------------------------------------------------------------------------
-    # The rules themselves live in services/authz.py; these resolve the actor once per command and hand it on.
+    # The rules themselves live in services/authz.py; these resolve the actor once per command (services take it
+    # whole: ``actor=a.actor(conn)``) and the handles a command names (--owner, --rep) for authz to judge.
 
     #: set by ``rep add`` before the database is opened: the first rep may be added while --rep names it
     bootstrap = False
@@ -150,22 +151,12 @@ class App:
             self._actor_resolved = True
         return self._actor
 
-    def handle(self, conn: Connection) -> str | None:
-        """The acting rep's canonical handle (for the audit trail and the ownership checks), or None."""
-        actor = self.actor(conn)
-        return actor.handle if actor is not None else None
-
     def acting_rep(self, conn: Connection) -> dict[str, Any] | None:
         """The acting rep as a record (handle, name, role), or None."""
         actor = self.actor(conn)
         if actor is None or actor.id is None:
             return None
         return {"id": actor.id, "handle": actor.handle, "name": actor.name, "role": actor.role}
-
-    def acting_rep_id(self, conn: Connection) -> int | None:
-        """The acting rep's id (who did it, on events and activities), or None."""
-        actor = self.actor(conn)
-        return actor.id if actor is not None else None
 
     def require_manager(self, conn: Connection, action: str, *, bootstrap: bool = False) -> Actor | None:
         from salescli.services import authz
@@ -175,17 +166,12 @@ class App:
         return actor
 
     def owner_id(self, conn: Connection, owner: str | None) -> int | None:
-        """``--owner`` if given (a rep may only name themselves), else the acting rep, else nobody."""
-        from salescli.services import authz
+        """Who a new record belongs to (services/authz.owner_for): ``--owner``'s, else the acting rep's."""
+        from salescli.services import authz, reps
 
-        actor = self.actor(conn)
-        if owner:
-            from salescli.services import reps
-
-            owner_id = int(reps.get(conn, owner, field="--owner")["id"])
-            authz.require_assignable(actor, owner_id, "--owner")
-            return owner_id
-        return actor.id if actor is not None else None
+        actor = self.actor(conn)  # who is acting is settled first (a bad --rep is the error, before --owner's)
+        owner_id = int(reps.get(conn, owner, field="--owner")["id"]) if owner else None
+        return authz.owner_for(actor, owner_id)
 
     def scope(self, conn: Connection, owner: str | None, everyone: bool) -> int | None:
         """Whose records a listing shows (services/authz.scope)."""

@@ -110,10 +110,10 @@ def build(settings: Settings) -> MCPServer:
             with a.store.write() as conn:
                 if lead_id is not None:
                     activity = leads.log(conn, parse_id(lead_id, "lead"), kind=kind, summary=summary, next_step=nxt,
-                                         at=at, rep_id=a.acting_rep_id(conn), actor=a.handle(conn))
+                                         at=at, actor=a.actor(conn))
                     return {"activity_id": activity, "lead_id": lead_id, "changed": f"activity added to lead {lead_id}"}
                 activity = deals.log(conn, parse_id(str(deal_id), "deal"), kind=kind, summary=summary, next_day=nxt,
-                                     at=at, rep_id=a.acting_rep_id(conn), actor=a.handle(conn))
+                                     at=at, actor=a.actor(conn))
                 return {"activity_id": activity, "deal_id": deal_id, "changed": f"activity added to deal {deal_id}"}
         return call(work)  # type: ignore[no-any-return]
 
@@ -129,8 +129,7 @@ def build(settings: Settings) -> MCPServer:
             day = a.parse_day(due, field="due", base=at.date())
             with a.store.write() as conn:
                 task_id = tasks.add(conn, deal_id=deal_id, lead_id=lead_id, customer_id=customer_id, due=day,
-                                    priority=priority, text=text, at=at, rep_id=a.acting_rep_id(conn),
-                                    actor=a.handle(conn))
+                                    priority=priority, text=text, at=at, actor=a.actor(conn))
                 return tasks.get(conn, task_id, today=at.date())
         return call(work)  # type: ignore[no-any-return]
 
@@ -155,8 +154,8 @@ def build(settings: Settings) -> MCPServer:
                     conn, deal_id, specs=specs, from_needs=from_needs,
                     discount=parse_pct(discount_pct or "0", field="discount_pct"),
                     tax_rate=parse_pct(a.config("tax_rate"), field="tax_rate"),
-                    valid_days=a.config_int("quote_valid_days"), at=at, rep_id=a.acting_rep_id(conn),
-                    actor=a.handle(conn), policy=_policy(a), currency=a.config("currency"),
+                    valid_days=a.config_int("quote_valid_days"), at=at, actor=a.actor(conn),
+                    policy=_policy(a), currency=a.config("currency"),
                     terms=terms(a, base=at.date(), payment_terms=None, delivery_terms=None, delivery_date=None,
                                 remarks=None, defaults=True))
                 return quotes.record(conn, number, today=at.date())

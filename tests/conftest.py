@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,31 @@ from typer.testing import CliRunner
 from salescli.cli import app
 
 PG_ADMIN_URL = os.environ.get("SALESCLI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _build_each_group_once_per_language() -> None:
+    """In-process runs (Cli below) build a command group's Click command once per language and reuse it, as
+    ``salescli shell`` does, instead of once per run: Typer's building is about half of a short command's time
+    in a test. The group is still loaded (``salescli.commands.load``) and decorated in the language current when
+    it is first needed, exactly as a real process does; a real process (run_subprocess) builds it every time.
+    SALESCLI_TEST_FRESH_COMMANDS=1 builds it every time here too."""
+    if os.environ.get("SALESCLI_TEST_FRESH_COMMANDS") == "1":
+        return
+    from salescli import commands, i18n
+
+    load = commands.load
+    built: dict[tuple[str, str], object] = {}
+
+    def load_once(name: str) -> object:
+        key = (name, i18n.language())
+        if key not in built:
+            built[key] = load(name)
+        return built[key]
+
+    commands.load = load_once
+
+
+_build_each_group_once_per_language()
 
 
 @pytest.fixture(autouse=True)
@@ -129,6 +156,94 @@ class Cli:
         return run.error_lines[0]
 
 
+# -- scheduling (pytest-xdist, --dist loadgroup) ------------------------------------------------------------------
+# The tests that take longest (over ~5 s each in `pytest --durations=60`), longest first: they start first, so that
+# no worker is left running a long one alone at the end. A name here that no longer exists only loses its place.
+SLOW_FIRST = (
+    "tests/test_readme_tour.py::test_every_tour_line_runs_in_order",
+    "tests/test_zh_values.py::test_tables_and_show_read_chinese_json_and_csv_keep_the_codes",
+    "tests/test_import.py::test_sigkill_mid_import_leaves_nothing_and_rerun_completes",
+    "tests/test_i18n.py::test_tables_read_chinese_and_json_stays_byte_identical",
+    "tests/test_import_pipeline.py::test_stopping_a_big_import_saves_nothing_and_leaves_no_reader",
+    "tests/test_store.py::test_database_at_every_earlier_revision_upgrades_with_rows_intact",
+    "tests/test_import_pg.py::test_a_killed_import_leaves_nothing_and_ids_stay_right",
+    "tests/test_team.py::test_eight_writers_never_duplicate_numbers_postgres",
+    "tests/test_postgres.py::test_all_ten_steps_give_the_same_answers_on_postgres",
+    "tests/test_needs_interactive.py::test_ctrl_c_at_any_prompt_writes_nothing",
+    "tests/test_team.py::test_sigkill_during_quote_revisions_keeps_quotes_whole",
+    "tests/test_team.py::test_eight_writers_never_duplicate_numbers_sqlite",
+    "tests/test_i18n.py::test_errors_are_chinese_under_a_chinese_locale",
+    "tests/test_kpi.py::test_report_by_month_channel_product",
+    "tests/test_kpi.py::test_targets_set_replace_list",
+    "tests/test_export_sample.py::test_export_streams_more_rows_than_one_batch",
+    "tests/test_needs_interactive.py::test_interactive_intake_stores_the_same_needs_as_flags",
+    "tests/test_tables_fit.py::test_today_and_kpi_report_fit",
+    "tests/test_tables_fit.py::test_record_views_fit",
+    "tests/test_documents.py::test_html_fits_a4_in_chromium",
+    "tests/test_import_pg.py::test_a_big_file_in_many_chunks_matches_sqlite",
+    "tests/test_lost_merge.py::test_customer_merge_moves_contacts_deals_leads_tasks_and_surveys",
+)
+
+
+def _takes_team_roles_lock(item: pytest.Item) -> bool:
+    return "team_roles_lock" in getattr(item, "fixturenames", ())
+
+
+def _team_list(testrunuid: str) -> Path:
+    """Where the workers leave the ids of the tests that take the team-roles lock, for the scheduler."""
+    import tempfile
+
+    return Path(tempfile.gettempdir()) / f"salescli-test-team-{testrunuid}.txt"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On an xdist worker: the tests that take the team-roles lock come first, then SLOW_FIRST, the rest keep their
+    order; the team tests' ids go to the scheduler below (every worker collects the same, in the same order)."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is None:
+        return  # not an xdist worker: the order does not matter
+    rank = {name: i for i, name in enumerate(SLOW_FIRST)}
+
+    def place(item: pytest.Item) -> int:
+        if _takes_team_roles_lock(item):
+            return -1
+        return rank.get(item.nodeid.split("[", 1)[0], len(rank))
+
+    items.sort(key=place)
+    target = _team_list(workerinput["testrunuid"])
+    written = target.with_name(f"{target.name}.{os.getpid()}")
+    written.write_text("".join(f"{item.nodeid}\n" for item in items if _takes_team_roles_lock(item)),
+                       encoding="utf-8")
+    os.replace(written, target)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """--dist loadgroup, with the tests that take the team-roles lock as one group: one worker runs them one after
+    another (on two they would only wait for each other), first, as the longest piece of work, while the other
+    workers run everything else, one test at a time in the workers' order (SLOW_FIRST first). pytest-xdist's own
+    xdist_group marks do not group under pytest 9 (it renames ``item._nodeid``, which pytest 9 no longer reads)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class TeamFirst(LoadGroupScheduling):
+        team: frozenset[str] = frozenset()
+
+        def schedule(self) -> None:
+            if self.collection is None and self.nodes:
+                listed = _team_list(self.nodes[0].workerinput["testrunuid"])
+                with suppress(OSError):
+                    self.team = frozenset(listed.read_text(encoding="utf-8").splitlines())
+                    listed.unlink()
+            super().schedule()
+
+        def _split_scope(self, nodeid: str) -> str:
+            return "team_roles" if nodeid in self.team else super()._split_scope(nodeid)
+
+    return TeamFirst(config, log)
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "sales.db"
@@ -194,11 +309,17 @@ def delivered_order(cli: Cli, *, second_contact: bool = True) -> tuple[str, int]
     return number, cid
 
 
+_PG_SEEN: list[bool] = []  # reached once in this process: not asked again for every test
+
+
 def pg_available() -> bool:
+    if _PG_SEEN:
+        return True
     try:
         import psycopg
 
         with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
+            _PG_SEEN.append(True)
             return True
     except Exception:
         return False
@@ -211,8 +332,60 @@ def _require_pg() -> None:
         pytest.skip("no PostgreSQL server reachable")
 
 
+def _drop_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class _Dropper:
+    """Test databases dropped on a background thread, so that no test waits for it: on PostgreSQL 15 every DROP
+    DATABASE forces a checkpoint (up to seconds while other tests write). The session waits for the last ones
+    (pytest_sessionfinish); one that failed is tried again there."""
+
+    def __init__(self) -> None:
+        self.queue: queue.Queue[str | None] = queue.Queue()
+        self.thread: threading.Thread | None = None
+        self.failed: list[str] = []
+
+    def drop(self, name: str) -> None:
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._run, name="salescli-test-dropper", daemon=True)
+            self.thread.start()
+        self.queue.put(name)
+
+    def _run(self) -> None:
+        while (name := self.queue.get()) is not None:
+            try:
+                _drop_database(name)
+            except Exception:
+                self.failed.append(name)
+
+    def close(self) -> None:
+        if self.thread is not None:
+            self.queue.put(None)
+            self.thread.join()
+            self.thread = None
+        failed, self.failed = self.failed, []
+        for name in failed:
+            with suppress(Exception):
+                _drop_database(name)
+
+
+_DROPPER = _Dropper()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    _DROPPER.close()
+
+
 @contextmanager
 def _pg_database(template: str | None = None) -> Iterator[str]:
+    """A new database (a copy of ``template``), dropped afterwards: in the background when no role depends on it
+    (nothing of it in pg_shdepend: no object owned by, or granted to, a role a test made), else at once, so that a
+    test's teardown can drop its roles right after."""
     import psycopg
 
     name = f"salescli_test_{uuid.uuid4().hex[:12]}"
@@ -223,7 +396,12 @@ def _pg_database(template: str | None = None) -> Iterator[str]:
         yield f"{base}/{name}"
     finally:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            row = conn.execute("SELECT EXISTS (SELECT 1 FROM pg_shdepend d JOIN pg_database db ON db.oid = d.dbid "
+                               "WHERE db.datname = %s)", (name,)).fetchone()
+            if row is not None and not row[0]:
+                _DROPPER.drop(name)  # no role depends on it (or it is gone already)
+            else:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

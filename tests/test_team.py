@@ -92,7 +92,7 @@ deal, n = int(sys.argv[2]), int(sys.argv[3])
 for i in range(n):
     with store.write() as conn:
         quotes.create(conn, deal, specs=[LineSpec("P-1", 1 + i)], from_needs=False, discount=Decimal(0),
-                      tax_rate=Decimal(13), valid_days=30, at=datetime(2026, 11, 29), rep_id=None, actor=None,
+                      tax_rate=Decimal(13), valid_days=30, at=datetime(2026, 11, 29), actor=None,
                       policy=Policy(Decimal(15), Decimal(10)), currency="CNY")
 """
 
@@ -139,8 +139,8 @@ while True:
     i += 1
     with store.write() as conn:
         quotes.revise(conn, sys.argv[2], specs=[LineSpec("P-1", 1 + i % 50)], remove=[], discount=None,
-                      tax_rate=None, valid_days=None, note=f"r{i}", at=datetime(2026, 11, 29), rep_id=None,
-                      actor=None, policy=Policy(Decimal(15), Decimal(10)))
+                      tax_rate=None, valid_days=None, note=f"r{i}", at=datetime(2026, 11, 29), actor=None,
+                      policy=Policy(Decimal(15), Decimal(10)))
 """
 
 

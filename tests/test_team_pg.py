@@ -2,8 +2,8 @@
 as the superuser or the tables' owner — through salescli and through a raw SQL connection (psycopg), so the rules
 hold for psql too (issue 14; ENGINEERING.md, Known traps: row-level security).
 
-Each test has a fresh database (``pg_url``) and login roles with a unique suffix; the test drops its database and
-then its roles (and the group roles when no other database uses them)."""
+Each test has a fresh database (``pg_migrated_url``: a copy of the migrated template) and login roles with a unique
+suffix; the test drops its database and then its roles (and the group roles when no other database uses them)."""
 
 from __future__ import annotations
 
@@ -93,10 +93,11 @@ def _create_login(name: str, member_of: str | None = None) -> None:
 
 
 @pytest.fixture
-def fresh(team_roles_lock: None, pg_url: str) -> Iterator[Team]:
-    """A team database after 'team init', no reps yet. Dropped (database first, then roles) afterwards."""
-    name = pg_url.rsplit("/", 1)[1]
-    t = Team(admin=Cli(pg_url), name=name)
+def fresh(team_roles_lock: None, pg_migrated_url: str) -> Iterator[Team]:
+    """A team database after 'team init' (a copy of the migrated template), no reps yet. Dropped (database first,
+    then roles) afterwards."""
+    name = pg_migrated_url.rsplit("/", 1)[1]
+    t = Team(admin=Cli(pg_migrated_url), name=name)
     t.admin.ok("team", "init")
     try:
         yield t
@@ -625,7 +626,7 @@ for i in range(n):
     with store.write() as conn:
         me = authz.resolve(conn, None)
         quotes.create(conn, deal, specs=[LineSpec("P-1", 1 + i)], from_needs=False, discount=Decimal(0),
-                      tax_rate=Decimal(13), valid_days=30, at=datetime(2026, 11, 29), rep_id=me.id, actor=me.handle,
+                      tax_rate=Decimal(13), valid_days=30, at=datetime(2026, 11, 29), actor=me,
                       policy=Policy(Decimal(15), Decimal(10)), currency="CNY")
 """
 
@@ -791,10 +792,10 @@ def test_owner_role_names_are_per_database_safe_and_short() -> None:
     assert owner_name("a" * 48) == "salescli_owner_" + "a" * 48
 
 
-def test_the_administrator_of_one_team_database_is_nobody_in_another(fresh: Team, pg_migrated_url: str) -> None:
-    other = Team(admin=Cli(pg_migrated_url), name=pg_migrated_url.rsplit("/", 1)[1], suffix=fresh.suffix)
+def test_the_administrator_of_one_team_database_is_nobody_in_another(fresh: Team, pg_url: str) -> None:
+    other = Team(admin=Cli(pg_url), name=pg_url.rsplit("/", 1)[1], suffix=fresh.suffix)
     other.admin.ok("team", "init")
-    fresh.roles.append(other.owner)  # dropped after both databases (pg_migrated_url goes first)
+    fresh.roles.append(other.owner)  # dropped after both databases (pg_url goes first)
     assert fresh.owner != other.owner
     other.add_rep("bob", "鲍勃")
     fresh.roles.extend(other.roles)

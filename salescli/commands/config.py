@@ -129,7 +129,7 @@ def _set_team(a: App, name: str, text: str, action: str, *, command: str) -> Non
     with a.store.write() as conn:
         team_settings.require_may_change(a.actor(conn), team_database=a.team_database, action=action,
                                          command=command)
-        team_settings.put(conn, name, text, at=a.moment(None), actor=a.handle(conn))
+        team_settings.put(conn, name, text, at=a.moment(None), actor=a.actor(conn))
     a.forget_team_settings()
 
 
@@ -174,7 +174,7 @@ def _unset_team(a: App, name: str, data: dict[str, Any], path: Path) -> None:
                     raise
                 kept = True
             else:
-                team_settings.remove(conn, name, at=a.moment(None), actor=a.handle(conn))
+                team_settings.remove(conn, name, at=a.moment(None), actor=a.actor(conn))
         if in_file:  # inside the transaction: the database's change is not kept if the file cannot be written
             data.pop(name)
             write_config(path, data)

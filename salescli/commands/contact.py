@@ -38,7 +38,7 @@ def add(
     with a.store.write() as conn:
         contact_id = customers.add_contact(
             conn, customer_id=customer_id, values={"name": name, "title": title, "email": email, "phone": phone},
-            region=a.config("phone_region"), at=a.moment(None), actor=a.handle(conn))
+            region=a.config("phone_region"), at=a.moment(None), actor=a.actor(conn))
         rows = customers.contact_list(conn, customer_id=customer_id)
     output.created(contact_id, next(r for r in rows if r["id"] == contact_id), fmt)
 

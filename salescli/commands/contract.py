@@ -47,7 +47,7 @@ def create(
                           delivery_date=delivery_date, remarks=remarks, defaults=False)
     with a.store.write() as conn:
         number = contracts.create(conn, quote, payment_terms=payment_terms, terms=terms, at=at,
-                                  actor=a.handle(conn), document_terms=given)
+                                  actor=a.actor(conn), document_terms=given)
         record = contracts.get(conn, number)
     output.created(number, record, fmt)
 
@@ -63,8 +63,7 @@ def sign(
 
     a = App.of(ctx)
     with a.store.write() as conn:
-        contracts.sign(conn, contract, signed_by=signed_by, at=a.moment(date), rep_id=a.acting_rep_id(conn),
-                       actor=a.handle(conn))
+        contracts.sign(conn, contract, signed_by=signed_by, at=a.moment(date), actor=a.actor(conn))
     output.message(_("{number} signed; the deal is won").format(number=contract.strip().upper()))
 
 
@@ -75,7 +74,7 @@ def complete(ctx: typer.Context, contract: ContractArg, date: DateOpt = None) ->
 
     a = App.of(ctx)
     with a.store.write() as conn:
-        contracts.close(conn, contract, "completed", reason=None, at=a.moment(date), actor=a.handle(conn))
+        contracts.close(conn, contract, "completed", reason=None, at=a.moment(date), actor=a.actor(conn))
     output.message(_("{number} completed").format(number=contract.strip().upper()))
 
 
@@ -90,7 +89,7 @@ def cancel(
 
     a = App.of(ctx)
     with a.store.write() as conn:
-        contracts.close(conn, contract, "cancelled", reason=reason, at=a.moment(date), actor=a.handle(conn))
+        contracts.close(conn, contract, "cancelled", reason=reason, at=a.moment(date), actor=a.actor(conn))
     output.message(_("{number} cancelled").format(number=contract.strip().upper()))
 
 

@@ -69,7 +69,7 @@ def add(
               "address": address, "tax_id": tax_id}
     with a.store.write() as conn:
         customer_id = customers.add(conn, values=values, owner_id=a.owner_id(conn, owner), at=a.moment(None),
-                                    actor=a.handle(conn), targets=_targets(a), allow_duplicate=allow_duplicate,
+                                    actor=a.actor(conn), targets=_targets(a), allow_duplicate=allow_duplicate,
                                     industries=_industries(a))
         record = customers.get(conn, customer_id)
     output.created(customer_id, record, fmt)
@@ -130,7 +130,7 @@ def update(
     with a.store.write() as conn:
         owner_id = a.owner_id(conn, owner) if owner else None
         record = customers.update_customer(conn, parse_id(customer, "customer"), values=values, owner_id=owner_id,
-                                           at=a.moment(None), actor=a.handle(conn), targets=_targets(a),
+                                           at=a.moment(None), actor=a.actor(conn), targets=_targets(a),
                                            industries=_industries(a))
     output.render_record(record, fmt, sections={"contacts": (record["contacts"], CONTACT_COLUMNS)})
 
@@ -194,6 +194,6 @@ def merge(
     a = App.of(ctx)
     keep_id, other_id = parse_id(keep, "customer"), parse_id(other, "customer")
     with a.store.read() if dry_run else a.store.write() as conn:
-        result = customers.merge(conn, keep_id, other_id, at=a.moment(date), actor=a.handle(conn),
+        result = customers.merge(conn, keep_id, other_id, at=a.moment(date), actor=a.actor(conn),
                                  targets=_targets(a), dry_run=dry_run)
     merging.show(result, "customer", keep_id, other_id, fmt, dry_run=dry_run)

@@ -73,8 +73,7 @@ def lose(
     deal_id = parse_id(deal, "deal")
     reasons = parse_reasons(a.config("lost_reasons"))
     with a.store.write() as conn:
-        deals.lose(conn, deal_id, reason=reason, at=a.moment(date), rep_id=a.acting_rep_id(conn),
-                   actor=a.handle(conn), reasons=reasons, note=note)
+        deals.lose(conn, deal_id, reason=reason, at=a.moment(date), actor=a.actor(conn), reasons=reasons, note=note)
     output.message(_("deal {id} lost").format(id=deal_id))
 
 
@@ -98,7 +97,7 @@ def log(
     next_day = a.parse_day(next_, field="--next", base=at.date()) if next_ else None
     with a.store.write() as conn:
         activity_id = deals.log(conn, parse_id(deal, "deal"), kind=kind, summary=summary, next_day=next_day, at=at,
-                                rep_id=a.acting_rep_id(conn), actor=a.handle(conn))
+                                actor=a.actor(conn))
         record = deals.activity(conn, activity_id)
     output.created(activity_id, record, fmt)
 
@@ -132,5 +131,5 @@ def update(
     with a.store.write() as conn:
         owner_id = a.owner_id(conn, owner) if owner else None
         record = deals.update_deal(conn, deal_id, title=title, expected_close=close, value=amount, probability_bp=bp,
-                                   next_step=next_step, owner_id=owner_id, at=at, actor=a.handle(conn))
+                                   next_step=next_step, owner_id=owner_id, at=at, actor=a.actor(conn))
     output.render_record(record, fmt, sections={"timeline": (record["timeline"], TIMELINE_COLUMNS)})

@@ -39,7 +39,7 @@ def log(
     with a.store.write() as conn:
         demo_id = demos.log(conn, deal_id, skus=products, attendees=attendees, questions=questions,
                             feedback=feedback, outcome=outcome, at=a.moment(date),
-                            rep_id=a.acting_rep_id(conn), actor=a.handle(conn))
+                            actor=a.actor(conn))
         record = next(r for r in demos.listing(conn, deal_id=deal_id) if r["id"] == demo_id)
     output.created(demo_id, record, fmt)
 

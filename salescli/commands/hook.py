@@ -84,10 +84,8 @@ def add(
                               note=note)
     hooks.check_spec(spec)
     with a.store.write() as conn:
-        hooks.require_manager_for_hooks(a, conn, _("adding a hook"))
-        created_by = (conn.exec_driver_sql("SELECT session_user").scalar() if conn.dialect.name == "postgresql"
-                      else a.handle(conn))
-        hook_id = hooks.add(conn, spec, at=a.moment(None), actor=a.handle(conn), created_by=created_by)
+        a.require_manager(conn, _("adding a hook"))
+        hook_id = hooks.add(conn, spec, at=a.moment(None), actor=a.actor(conn))
         record = next(r for r in hooks.listing(conn) if r["id"] == hook_id)
     output.created(hook_id, record, fmt)
 
@@ -99,7 +97,7 @@ def list_(ctx: typer.Context, fmt: FormatOpt = None) -> None:
 
     a = App.of(ctx)
     with a.store.read() as conn:
-        hooks.require_manager_for_hooks(a, conn, _("listing hooks"))
+        a.require_manager(conn, _("listing hooks"))
         rows = hooks.listing(conn)
     output.render(rows, COLUMNS, fmt, empty=_("no hooks: salescli hook add EVENT --webhook URL --kind KIND"))
 
@@ -113,8 +111,8 @@ def remove(ctx: typer.Context, hook: HookArg) -> None:
     a = App.of(ctx)
     hook_id = parse_id(hook, "hook")
     with a.store.write() as conn:
-        hooks.require_manager_for_hooks(a, conn, _("removing a hook"))
-        dropped = hooks.remove(conn, hook_id, at=a.moment(None), actor=a.handle(conn))
+        a.require_manager(conn, _("removing a hook"))
+        dropped = hooks.remove(conn, hook_id, at=a.moment(None), actor=a.actor(conn))
     done = _("hook {id} removed ({count} undelivered event(s) dropped)") if dropped else _("hook {id} removed")
     output.message(done.format(id=hook_id, count=dropped))
 
@@ -128,9 +126,9 @@ def test(ctx: typer.Context, hook: HookArg) -> None:
     a = App.of(ctx)
     hook_id = parse_id(hook, "hook")
     with a.store.read() as conn:
-        hooks.require_manager_for_hooks(a, conn, _("testing a hook"))
+        a.require_manager(conn, _("testing a hook"))
         row = hooks.get(conn, hook_id)
-        actor = a.handle(conn)
+        actor = a.actor(conn)
     outcome = hooks.send(row, hooks.sample_event(row, now=a.moment(None), actor=actor),
                          timeout=hooks.DELIVER_TIMEOUT_S)
     if not outcome.ok:
@@ -154,7 +152,7 @@ def log(
     a = App.of(ctx)
     hook_id = parse_id(hook, "hook") if hook is not None else None
     with a.store.read() as conn:
-        hooks.require_manager_for_hooks(a, conn, _("reading the hook log"))
+        a.require_manager(conn, _("reading the hook log"))
         rows = hooks.log(conn, hook_id=hook_id, status=status, limit=limit)
     output.render(rows, LOG_COLUMNS, fmt, empty=_("no events yet"))
 
@@ -176,7 +174,7 @@ def deliver(
     hook_id = parse_id(hook, "hook") if hook is not None else None
     event_id = parse_id(event, "event") if event is not None else None
     with a.store.read() as conn:
-        hooks.require_manager_for_hooks(a, conn, _("delivering events"))
+        a.require_manager(conn, _("delivering events"))
         hooks.require_delivery_rights(conn)
     report = hooks.deliver(a.store, budget=None, timeout=timeout, due_only=False, include_failed=True,
                            hook_id=hook_id, event_id=event_id)
@@ -199,7 +197,7 @@ def tick(
     a = App.of(ctx)
     now = a.moment(date)
     with a.store.write() as conn:
-        raised = hooks.raise_timed(conn, now=now, actor=a.handle(conn)) if hooks.timed_wanted(conn) else 0
+        raised = hooks.raise_timed(conn, now=now, actor=a.actor(conn)) if hooks.timed_wanted(conn) else 0
         allowed = hooks.can_deliver(conn)
     report = hooks.deliver(a.store, budget=None, timeout=timeout) if allowed else hooks.Report()
     hooks.clear_queued()

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-from contextlib import nullcontext
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -23,18 +21,6 @@ class Entity(StrEnum):
     customers = "customers"
     contacts = "contacts"
     products = "products"
-
-
-def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
-    from salescli.errors import InputError
-
-    out = {}
-    for value in values or []:
-        left, sep, right = value.partition("=")
-        if not sep or not left.strip():
-            raise InputError(_("{option}: {value} is not NAME=VALUE").format(option=option, value=repr(value)))
-        out[left.strip()] = right.strip()
-    return out
 
 
 def _mappings_file() -> Path:
@@ -120,76 +106,18 @@ def import_(
     """Import records, all or nothing: any invalid row → every problem listed as FILE:LINE: column: message,
     nothing imported (exit 2). Re-running never duplicates (normalized email/phone, or --key); prints the plan:
     rows added, updated, skipped as duplicates, rejected."""
-    from salescli.errors import InputError
     from salescli.importers.reader import with_sheet
     from salescli.services import imports
 
     input_format = with_sheet(input_format, sheet)
-    if skip_invalid and rejects is None:
-        raise InputError(_("--skip-invalid needs --rejects FILE (the bad rows must go somewhere)"))
-    if rejects is not None and not skip_invalid:
-        raise InputError(_("--rejects goes with --skip-invalid"))
+    imports.check_options(skip_invalid=skip_invalid, rejects=rejects)  # before a saved mapping is read
     a = App.of(ctx)
-    pairs = {**(_saved(mapping) if mapping else {}), **_pairs(map_, "--map")}
-    printed = 0
-
-    def report(line: str) -> None:
-        nonlocal printed
-        printed += 1
-        sys.stderr.write(line + "\n")
-
-    # The rejects file is written aside and put in place only after the import committed: a refused or killed
-    # import leaves no rejects file, and it can never be the input, the database, or an existing file (--force).
-    writing = (a.output_file(rejects, option="--rejects", force=force, inputs=[file]) if rejects is not None
-               else nullcontext(None))
-    with writing as reject_file:
-        progress, finish = _progress(file, quiet)
-        try:
-            options = imports.Options(mapping=pairs, constants=_pairs(set_, "--set"),
-                                      keys=tuple(key) if key else None, update=update, dry_run=dry_run,
-                                      skip_invalid=skip_invalid, rejects=reject_file, encoding=encoding,
-                                      input_format=input_format)
-            with a.store.write() as conn:
-                plan = imports.run(conn, entity=entity.value, path=file, options=options, now=a.moment(None),
-                                   region=a.config("phone_region"), actor=a.actor(conn), on_problem=report,
-                                   progress=progress, team=_team(a))
-        finally:
-            finish()
+    pairs = {**(_saved(mapping) if mapping else {}), **imports.pairs(map_, "--map")}
+    request = imports.Request(entity=entity.value, file=file, mapping=pairs, constants=imports.pairs(set_, "--set"),
+                              keys=tuple(key) if key else None, update=update, dry_run=dry_run,
+                              skip_invalid=skip_invalid, rejects=rejects, force=force, encoding=encoding,
+                              input_format=input_format, quiet=quiet)
+    done = imports.import_file(a, request)
     if save_mapping:
         _save(save_mapping, pairs, a.database_file())
-    see = bool(plan.reject and rejects)
-    if dry_run:
-        done = (_("{rows} row(s): {add} would be added, {update} updated, {skip} skipped as duplicates, {reject} "
-                  "rejected (see {path})") if see else
-                _("{rows} row(s): {add} would be added, {update} updated, {skip} skipped as duplicates, {reject} "
-                  "rejected"))
-    else:
-        done = (_("{rows} row(s): {add} were added, {update} updated, {skip} skipped as duplicates, {reject} "
-                  "rejected (see {path})") if see else
-                _("{rows} row(s): {add} were added, {update} updated, {skip} skipped as duplicates, {reject} "
-                  "rejected"))
-    output.message(done.format(rows=plan.rows, add=plan.add, update=plan.update, skip=plan.skip,
-                               reject=plan.reject, path=rejects))
-
-
-def _team(a: App) -> dict[str, Any]:
-    """The team settings imported rows are checked by: its industry and channel aliases, the tier rule's industries."""
-    from salescli.domain.aliases import extra
-    from salescli.domain.customers import split_list
-
-    return {"industries": extra(a.config("industry_aliases"), name="industry_aliases"),
-            "channels": extra(a.config("channel_aliases"), name="channel_aliases"),
-            "targets": tuple(split_list(a.config("target_industries")))}
-
-
-def _progress(file: Path, quiet: bool) -> tuple[Any, Any]:
-    """A Rich progress line on stderr for big files on a terminal; nothing when piped or --quiet."""
-    if quiet or not sys.stderr.isatty() or not file.is_file() or file.stat().st_size < 5_000_000:
-        return None, lambda: None
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    bar = Progress(SpinnerColumn(), TextColumn(_("importing {task.fields[rows]:,} rows")), TimeElapsedColumn(),
-                   transient=True)
-    task = bar.add_task("import", rows=0, total=None)
-    bar.start()
-    return (lambda rows: bar.update(task, rows=rows)), bar.stop
+    output.message(done)

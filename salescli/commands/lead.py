@@ -71,7 +71,7 @@ def add(
               "city": city, "notes": notes}
     with a.store.write() as conn:
         lead_id, dups = leads.add(conn, values=values, owner_id=a.owner_id(conn, owner), follow_up=due, at=at,
-                                  actor=a.handle(conn), region=a.config("phone_region"), channels=_channels(a))
+                                  actor=a.actor(conn), region=a.config("phone_region"), channels=_channels(a))
         record = leads.get(conn, lead_id)
     _warn_duplicates(lead_id, dups)
     output.created(lead_id, record, fmt)
@@ -137,7 +137,7 @@ def update(
     with a.store.write() as conn:
         owner_id = a.owner_id(conn, owner) if owner else None
         record, dups = leads.update_lead(conn, lead_id, values=values, status=status, owner_id=owner_id,
-                                         follow_up=due, clear_follow_up=no_follow_up, at=at, actor=a.handle(conn),
+                                         follow_up=due, clear_follow_up=no_follow_up, at=at, actor=a.actor(conn),
                                          region=a.config("phone_region"),
                                          channels=_channels(a) if source is not None else None)
     _warn_duplicates(lead_id, dups)
@@ -166,7 +166,7 @@ def log(
     next_day = a.parse_day(next_, field="--next", base=at.date()) if next_ else None
     with a.store.write() as conn:
         activity_id = leads.log(conn, parse_id(lead, "lead"), kind=kind, summary=summary, next_step=next_day,
-                                at=at, rep_id=a.acting_rep_id(conn), actor=a.handle(conn))
+                                at=at, actor=a.actor(conn))
     output.emit_id(activity_id)
 
 
@@ -190,7 +190,7 @@ def convert(
     with a.store.write() as conn:
         owner_id = a.owner_id(conn, owner) if owner else None
         result = leads.convert(conn, parse_id(lead, "lead"), title=deal_title, owner_id=owner_id, at=a.moment(date),
-                               actor=a.handle(conn), targets=split_list(a.config("target_industries")),
+                               actor=a.actor(conn), targets=split_list(a.config("target_industries")),
                                region=a.config("phone_region"))
     if fmt == output.Format.json:
         output.render_record(result, fmt)
@@ -220,7 +220,7 @@ def lose(
     a = App.of(ctx)
     lead_id = parse_id(lead, "lead")
     with a.store.write() as conn:
-        leads.lose(conn, lead_id, reason=reason, at=a.moment(date), actor=a.handle(conn),
+        leads.lose(conn, lead_id, reason=reason, at=a.moment(date), actor=a.actor(conn),
                    reasons=parse_reasons(a.config("lost_reasons")))
     output.message(_("lead {id} lost").format(id=lead_id))
 
@@ -260,5 +260,5 @@ def merge(
     a = App.of(ctx)
     keep_id, other_id = parse_id(keep, "lead"), parse_id(other, "lead")
     with a.store.read() if dry_run else a.store.write() as conn:
-        result = leads.merge(conn, keep_id, other_id, at=a.moment(date), actor=a.handle(conn), dry_run=dry_run)
+        result = leads.merge(conn, keep_id, other_id, at=a.moment(date), actor=a.actor(conn), dry_run=dry_run)
     merging.show(result, "lead", keep_id, other_id, fmt, dry_run=dry_run)

@@ -189,8 +189,7 @@ def confirm(
             return
         intake = answered
     with a.store.write() as conn:
-        record = needs.confirm(conn, deal_id, intake, at=at, rep_id=a.acting_rep_id(conn),
-                               actor=a.handle(conn))
+        record = needs.confirm(conn, deal_id, intake, at=at, actor=a.actor(conn))
     if fmt == output.Format.json:
         output.render_record(record, fmt)
         return

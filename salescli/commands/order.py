@@ -38,7 +38,7 @@ def create(
     at = a.moment(date)
     with a.store.write() as conn:
         number = orders.create(conn, contract, promised=a.parse_day(promised, field="--promised", base=at.date()),
-                               at=at, rep_id=a.acting_rep_id(conn), actor=a.handle(conn))
+                               at=at, actor=a.actor(conn))
         record = orders.track(conn, number, today=at.date())
     output.created(number, record, fmt)
 
@@ -56,8 +56,7 @@ def update(
 
     a = App.of(ctx)
     with a.store.write() as conn:
-        row = orders.update_status(conn, order, status, note=note, at=a.moment(date),
-                                   rep_id=a.acting_rep_id(conn), actor=a.handle(conn))
+        row = orders.update_status(conn, order, status, note=note, at=a.moment(date), actor=a.actor(conn))
     output.message(f"{row['number']}: {row['status']} → {status.strip().lower()}")
 
 
@@ -164,8 +163,7 @@ def import_status(
     a = App.of(ctx)
     with a.store.write() as conn:
         count = orders.import_status(conn, file, encoding=encoding, input_format=with_sheet(input_format, sheet),
-                                     now=a.moment(None),
-                                     rep_id=a.acting_rep_id(conn), actor=a.handle(conn), dry_run=dry_run)
+                                     now=a.moment(None), actor=a.actor(conn), dry_run=dry_run)
     done = _("{count} status update(s) valid (dry run, nothing changed)") if dry_run \
         else _("{count} status update(s) applied")
     output.message(done.format(count=count))

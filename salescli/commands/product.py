@@ -50,7 +50,7 @@ def add(
               "description": description, "spec": spec, "unit": unit}
     with a.store.write() as conn:
         a.require_manager(conn, _("changing the catalog"))
-        key = products.add(conn, sku=sku, values=values, at=a.moment(None), actor=a.handle(conn))
+        key = products.add(conn, sku=sku, values=values, at=a.moment(None), actor=a.actor(conn))
         record = products.get(conn, key)
     if record["cost"] > record["price"]:
         output.warn(_("{sku}: cost {cost} is above the price {price}").format(sku=key, cost=record["cost"],
@@ -105,7 +105,7 @@ def update(
               "description": description, "spec": spec, "unit": unit, "active": active}
     with a.store.write() as conn:
         a.require_manager(conn, _("changing the catalog"))
-        record = products.update_product(conn, sku, values=values, at=a.moment(None), actor=a.handle(conn))
+        record = products.update_product(conn, sku, values=values, at=a.moment(None), actor=a.actor(conn))
     output.render_record(record, fmt)
 
 
@@ -146,8 +146,12 @@ def import_products(
     sheet: SheetOpt = None,
 ) -> None:
     """Import a catalog file (the same as 'salescli import products FILE')."""
-    from salescli.commands.importer import Entity
-    from salescli.commands.importer import import_ as run_import
+    from salescli.importers.reader import with_sheet
+    from salescli.services import imports
 
-    run_import(ctx, Entity.products, file, map_=map_, update=update, dry_run=dry_run, skip_invalid=skip_invalid,
-               rejects=rejects, encoding=encoding, force=force, sheet=sheet)
+    input_format = with_sheet(None, sheet)
+    imports.check_options(skip_invalid=skip_invalid, rejects=rejects)
+    request = imports.Request(entity="products", file=file, mapping=imports.pairs(map_, "--map"), constants={},
+                              update=update, dry_run=dry_run, skip_invalid=skip_invalid, rejects=rejects, force=force,
+                              encoding=encoding, input_format=input_format)
+    output.message(imports.import_file(App.of(ctx), request))

@@ -114,8 +114,8 @@ def create(
             conn, parse_id(deal, "deal"), specs=specs, from_needs=from_needs,
             discount=parse_pct(discount or "0", field="--discount"),
             tax_rate=parse_pct(tax_rate or a.config("tax_rate"), field="--tax-rate"),
-            valid_days=valid_days or a.config_int("quote_valid_days"), at=at, rep_id=a.acting_rep_id(conn),
-            actor=a.handle(conn), policy=_policy(a), currency=a.config("currency"),
+            valid_days=valid_days or a.config_int("quote_valid_days"), at=at, actor=a.actor(conn),
+            policy=_policy(a), currency=a.config("currency"),
             terms=terms(a, base=at.date(), payment_terms=payment_terms, delivery_terms=delivery_terms,
                         delivery_date=delivery_date, remarks=remarks, defaults=True))
         record = quotes.record(conn, number, today=at.date())
@@ -151,7 +151,7 @@ def revise(
             conn, number, specs=[parse_line(text) for text in item or []], remove=remove or [],
             discount=parse_pct(discount, field="--discount") if discount is not None else None,
             tax_rate=parse_pct(tax_rate, field="--tax-rate") if tax_rate is not None else None,
-            valid_days=valid_days, note=note, at=at, rep_id=a.acting_rep_id(conn), actor=a.handle(conn),
+            valid_days=valid_days, note=note, at=at, actor=a.actor(conn),
             policy=_policy(a), terms=terms(a, base=at.date(), payment_terms=payment_terms,
                                            delivery_terms=delivery_terms, delivery_date=delivery_date,
                                            remarks=remarks, defaults=False))
@@ -179,7 +179,7 @@ def approve(ctx: typer.Context, quote: QuoteArg, date: DateOpt = None) -> None:
 
         manager = authz.approver(a.actor(conn), _("approving {number}").format(number=number),
                                  command=f"quote approve {number}")
-        reasons = quotes.approve(conn, number, at=a.moment(date), manager_id=manager.id, manager=manager.handle)
+        reasons = quotes.approve(conn, number, at=a.moment(date), actor=manager)
     output.message(_("{number} approved by {manager} ({reasons})").format(number=number, manager=manager.handle,
                                                                           reasons="; ".join(reasons)))
 
@@ -192,7 +192,7 @@ def send(ctx: typer.Context, quote: QuoteArg, date: DateOpt = None) -> None:
     a = App.of(ctx)
     number = quotes.parse_number(quote)
     with a.store.write() as conn:
-        quotes.send(conn, number, at=a.moment(date), rep_id=a.acting_rep_id(conn), actor=a.handle(conn))
+        quotes.send(conn, number, at=a.moment(date), actor=a.actor(conn))
     output.message(_("{number} sent").format(number=number))
 
 
@@ -204,7 +204,7 @@ def accept(ctx: typer.Context, quote: QuoteArg, date: DateOpt = None) -> None:
     a = App.of(ctx)
     number = quotes.parse_number(quote)
     with a.store.write() as conn:
-        quotes.accept(conn, number, at=a.moment(date), actor=a.handle(conn))
+        quotes.accept(conn, number, at=a.moment(date), actor=a.actor(conn))
     output.message(_("{number} accepted; next: salescli contract create {number}").format(number=number))
 
 
@@ -220,7 +220,7 @@ def reject(
     a = App.of(ctx)
     number = quotes.parse_number(quote)
     with a.store.write() as conn:
-        quotes.reject(conn, number, reason=reason, at=a.moment(date), actor=a.handle(conn))
+        quotes.reject(conn, number, reason=reason, at=a.moment(date), actor=a.actor(conn))
     output.message(_("{number} rejected").format(number=number))
 
 

@@ -54,7 +54,7 @@ def add(
     with a.store.write() as conn:
         a.require_manager(conn, _("adding a rep"), bootstrap=True)
         reps.add(conn, handle=handle, name=name, email=email, manager=manager, at=a.moment(None),
-                 actor=a.handle(conn), login=wanted, password=password)
+                 actor=a.actor(conn), login=wanted, password=password)
         record = reps.get(conn, handle)
     output.created(record["handle"], {k: record[k] for k in ("handle", "name", "email", "role", "login")}, fmt)
 
@@ -121,7 +121,7 @@ def update(
     with a.store.write() as conn:
         a.require_manager(conn, _("changing a rep"))
         record = reps.update(conn, handle, name=name, email=email, manager=manager, at=a.moment(None),
-                             actor=a.handle(conn), login=wanted, password=password)
+                             actor=a.actor(conn), login=wanted, password=password)
     output.render_record({k: record[k] for k in ("handle", "name", "email", "role", "active", "login")}, fmt)
 
 
@@ -144,7 +144,7 @@ def _set_active(ctx: typer.Context, handle: str, *, active: bool) -> None:
     a = App.of(ctx)
     with a.store.write() as conn:
         a.require_manager(conn, _("enabling a rep") if active else _("disabling a rep"))
-        record, changed = reps.set_active(conn, handle, active=active, at=a.moment(None), actor=a.handle(conn))
+        record, changed = reps.set_active(conn, handle, active=active, at=a.moment(None), actor=a.actor(conn))
     if not changed:
         done = _("rep {handle} was already enabled") if active else _("rep {handle} was already disabled")
     elif active:
@@ -168,7 +168,7 @@ def handover(
     a = App.of(ctx)
     with a.store.write() as conn:
         a.require_manager(conn, _("handing over records"))
-        counts = reps.handover(conn, source, target, at=a.moment(None), actor=a.handle(conn))
+        counts = reps.handover(conn, source, target, at=a.moment(None), actor=a.actor(conn))
     if fmt == output.Format.json:
         output.render_record({"from": source.strip().lower(), "to": target.strip().lower(), **counts}, fmt)
     else:

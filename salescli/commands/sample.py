@@ -36,7 +36,7 @@ def sample(
             output.message(_("sample data is already loaded (on {day}); nothing added").format(day=f"{done:%Y-%m-%d}"))
             return
         summary = service.load(conn, today=today, seed=seed, n_customers=customers, n_leads=leads,
-                               actor=a.handle(conn))
+                               actor=a.actor(conn))
     output.message(_(
         "sample loaded into {database}: {reps} reps, {customers} customers, {contacts} contacts, {leads} leads, "
         "{activities} activities, {deals} deals, {products} products, {needs} confirmed needs, {demos} demos, "

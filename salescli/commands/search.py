@@ -39,14 +39,13 @@ def search(
     """One ranked list across leads, customers, contacts and deals: exact email or phone first, then names,
     then companies. Words match from their start (alp finds Alpha); Chinese matches any part (华信 finds
     上海华信精密). A rep sees the records a rep may read: their own leads and deals, every customer and contact."""
+    from salescli.services import authz
     from salescli.services import search as finder
 
     a = App.of(ctx)
     with a.store.read() as conn:
-        actor = a.actor(conn)
-        rep_id = actor.id if actor is not None and not actor.is_manager else None
         rows = finder.search(conn, text, kinds=[k.value for k in kinds] if kinds else None, limit=limit,
-                             rep_id=rep_id)
+                             rep_id=authz.search_scope(a.actor(conn)))
     output.render(rows, COLUMNS, fmt, empty=_("nothing found"))
 
 

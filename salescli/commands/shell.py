@@ -67,8 +67,8 @@ class Session:
 
         a = App(Settings.resolve(db=self.database, rep=handle, debug=self.debug, no_input=True))
         with a.store.read() as conn:
-            rep = a.acting_rep(conn)
-        return str(rep["handle"]) if rep else handle
+            actor = a.actor(conn)
+        return actor.handle if actor is not None and actor.handle is not None else handle
 
     def close(self) -> None:
         from salescli import app as app_module

@@ -95,7 +95,7 @@ def send(
     with a.store.write() as conn:
         found = surveys.targets(conn, order=order, customer_id=parse_id(customer, "customer") if customer else None,
                                 delivered_since=since)
-        found = surveys.owned(conn, found, actor=a.handle(conn), explicit=since is None)
+        found = surveys.owned(conn, found, actor=a.actor(conn), explicit=since is None)
         to_send, skipped = surveys.prepare(conn, found, resend=resend, at=at, dry_run=dry_run)
         sender, sender_name = _sender(a, conn, sending=settings is not None)
     link_base = a.config("survey_url")
@@ -145,7 +145,7 @@ def record(
     with a.store.write() as conn:
         survey_id = surveys.record_phone(conn, order=order, customer_id=parse_id(customer, "customer")
                                          if customer else None, nps=n, csat=c, comment=comment, at=a.moment(date),
-                                         actor=a.handle(conn))
+                                         actor=a.actor(conn))
     output.emit_id(survey_id)
 
 
@@ -162,7 +162,7 @@ def respond(
     n, c = _scores(nps, csat)
     with a.store.write() as conn:
         survey_id = surveys.respond(conn, token, nps=n, csat=c, comment=comment, at=a.moment(date),
-                                    actor=a.handle(conn), dated=date is not None)
+                                    actor=a.actor(conn), dated=date is not None)
     output.message(_("survey {id} answered").format(id=survey_id))
 
 
@@ -184,7 +184,7 @@ def import_(
     a = App.of(ctx)
     with a.store.write() as conn:
         count = surveys.import_responses(conn, file, encoding=encoding, input_format=with_sheet(input_format, sheet),
-                                         now=a.moment(None), actor=a.handle(conn), dry_run=dry_run)
+                                         now=a.moment(None), actor=a.actor(conn), dry_run=dry_run)
     done = _("{count} response(s) valid (dry run, nothing changed)") if dry_run else _("{count} response(s) imported")
     output.message(done.format(count=count))
 

@@ -35,7 +35,7 @@ def set_(
     with a.store.write() as conn:
         a.require_manager(conn, _("setting targets"))
         record = targets.set_target(conn, rep=rep, period=period, revenue=revenue, units=units, at=a.moment(None),
-                                    actor=a.handle(conn))
+                                    actor=a.actor(conn))
     if fmt == output.Format.json:
         output.render_record(record, fmt)
     else:

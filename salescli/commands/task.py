@@ -42,8 +42,7 @@ def add(
     due_day = a.parse_day(due, field="--due", base=at.date())
     with a.store.write() as conn:
         task_id = tasks.add(conn, deal_id=ids["deal"], lead_id=ids["lead"], customer_id=ids["customer"], due=due_day,
-                            priority=priority or "normal", text=text, at=at, rep_id=a.acting_rep_id(conn),
-                            actor=a.handle(conn))
+                            priority=priority or "normal", text=text, at=at, actor=a.actor(conn))
         record = tasks.get(conn, task_id, today=at.date())
     output.created(task_id, record, fmt)
 
@@ -78,7 +77,7 @@ def done(ctx: typer.Context, task: TaskArg, date: DateOpt = None) -> None:
     a = App.of(ctx)
     task_id = parse_id(task, "task")
     with a.store.write() as conn:
-        tasks.done(conn, task_id, at=a.moment(date), actor=a.handle(conn))
+        tasks.done(conn, task_id, at=a.moment(date), actor=a.actor(conn))
     output.message(_("task {id} done").format(id=task_id))
 
 
@@ -99,5 +98,5 @@ def update(
     due_day = a.parse_day(due, field="--due", base=at.date()) if due else None
     with a.store.write() as conn:
         record = tasks.update_task(conn, parse_id(task, "task"), due=due_day, priority=priority, text=text, at=at,
-                                   actor=a.handle(conn))
+                                   actor=a.actor(conn))
     output.render_record(record, fmt)

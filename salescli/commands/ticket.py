@@ -48,7 +48,7 @@ def open_(
     with a.store.write() as conn:
         ticket_id = tickets.open_ticket(conn, order=order, customer_id=parse_id(customer, "customer") if customer
                                         else None, subject=subject, priority=priority or "normal", at=at,
-                                        rep_id=a.acting_rep_id(conn), actor=a.handle(conn), sla=_sla(a))
+                                        actor=a.actor(conn), sla=_sla(a))
         record = tickets.get(conn, ticket_id, now=at)
     output.created(ticket_id, record, fmt)
 
@@ -67,7 +67,7 @@ def update(
     a = App.of(ctx)
     with a.store.write() as conn:
         record = tickets.change(conn, parse_id(ticket, "ticket"), status=status, priority=priority, note=note,
-                                at=a.moment(date), rep_id=a.acting_rep_id(conn), actor=a.handle(conn), sla=_sla(a))
+                                at=a.moment(date), actor=a.actor(conn), sla=_sla(a))
     output.render_record(record, fmt, sections={"events": (record["events"], EVENT_COLUMNS)})
 
 
@@ -80,7 +80,7 @@ def resolve(ctx: typer.Context, ticket: TicketArg, note: Note = None, date: Date
     a = App.of(ctx)
     with a.store.write() as conn:
         record = tickets.change(conn, parse_id(ticket, "ticket"), status="resolved", priority=None, note=note,
-                                at=a.moment(date), rep_id=a.acting_rep_id(conn), actor=a.handle(conn), sla=_sla(a))
+                                at=a.moment(date), actor=a.actor(conn), sla=_sla(a))
     done = _("ticket {id} resolved (after its SLA)") if record["breached"] else _("ticket {id} resolved")
     output.message(done.format(id=record["id"]))
 

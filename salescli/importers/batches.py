@@ -23,7 +23,7 @@ from salescli.domain.search import column_terms
 from salescli.errors import InputError
 from salescli.i18n import _
 from salescli.importers.fields import ColumnCheck, Context, Spec, column_check, finish_columns, resolve_headers
-from salescli.importers.reader import problem, read_table, unguard
+from salescli.importers.reader import Record, detect_format, problem, read_records, read_table, unguard
 
 BATCH = 5000
 _MARKED = re.compile(b"\x01")
@@ -181,6 +181,59 @@ def _fill(chunk: Chunk, spec: Spec, ctx: Context, columns: dict[str, list[Any]],
     if search_kind is not None:
         chunk.terms = json.dumps(column_terms(search_kind, columns, len(lines)), ensure_ascii=False,
                                  separators=(",", ":"), check_circular=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """One record of a small import, checked: its place in the file, its values by field (None: empty or absent)
+    and its problems as (column, message)."""
+
+    line: Any
+    values: dict[str, Any]
+    problems: list[tuple[str, str]]
+
+
+def checked_records(spec: Spec, path: Path, ctx: Context, *, encoding: str | None,
+                    input_format: str | None) -> Iterator[Checked]:
+    """The rows of a small import (importers/fields.UPDATES), one by one, for a service that applies each row
+    after the rows before it (an order moves several times in one file): read by the same reader as a batch import
+    (encodings, CSV quoting, JSON, .xlsx, line numbers), the header mapped by the same rules (field names, aliases,
+    one header per field; an unknown column refuses the file) and checked column by column by the fields' checks
+    (_check_batch, over the records read so far that share a header): an empty required field is "must not be
+    empty", as in a batch import. JSON objects may differ in their keys (a key left out is an empty cell)."""
+    checks: dict[tuple[str, ...], _Checks] = {}
+    batch: list[Record] = []
+    header: tuple[str, ...] = ()
+    for record in read_records(path, encoding=encoding, input_format=input_format):
+        if tuple(record.values) != header or len(batch) >= BATCH:
+            yield from _checked(checks[header], batch) if batch else ()
+            header, batch = tuple(record.values), []
+            if header not in checks:
+                checks[header] = _record_checks(spec, path, ctx, list(header), record.line, input_format)
+        batch.append(record)
+    yield from _checked(checks[header], batch) if batch else ()
+
+
+def _checked(checks: _Checks, records: list[Record]) -> Iterator[Checked]:
+    """Records of one header, checked column by column as one batch, handed out row by row."""
+    columns, problems = _check_batch(checks, [list(r.values.values()) for r in records])
+    for row, record in enumerate(records):
+        yield Checked(record.line, {name: column[row] for name, column in columns.items()},
+                      [(head, message) for head, _field, message in problems.get(row, [])])
+
+
+def _record_checks(spec: Spec, path: Path, ctx: Context, header: list[str], line: Any,
+                   input_format: str | None) -> _Checks:
+    """How records with this header are checked (cells are given as read: the reader undid the formula guard)."""
+    header_map, unknown = resolve_headers(header, spec, {}, source=path)
+    if unknown:
+        kind = detect_format(path, input_format)
+        where = f"{path}:1" if kind == "csv" else str(path) if kind == "xlsx" else f"{path}:{line}"
+        raise InputError(_("{where}: unknown column(s) {columns} (expected {fields}); nothing imported").format(
+            where=where, columns=", ".join(unknown), fields=", ".join(spec.fields)))
+    index = {h: i for i, h in enumerate(header)}
+    cells = [(h, index[h], n, column_check(spec, n, ctx)) for h, n in header_map.items()]
+    return _Checks(cells, {}, [(n, _columns_of(n)) for n in spec.required], textual=False)
 
 
 def file_line(path: Path, options: Options, index: int) -> Any:

@@ -291,6 +291,79 @@ SPECS: dict[str, Spec] = {
 }
 
 
+def _word(name: str) -> Callable[[Context], Check]:
+    """A short code as written (an order or a token), trimmed; the service looks it up."""
+    return lambda _ctx: lambda value: {name: value.strip() or None}
+
+
+def _lower(name: str) -> Callable[[Context], Check]:
+    """A status name, trimmed and lower-cased; the service checks it against its state machine."""
+    return lambda _ctx: lambda value: {name: value.strip().lower() or None}
+
+
+def _when(name: str) -> Callable[[Context], Check]:
+    """A moment, or None when the cell is empty (the service then uses now, and knows no date was given)."""
+    def make(ctx: Context) -> Check:
+        return lambda value: {name: parse_datetime(value, now=ctx.now, field=name) if value.strip() else None}
+    return make
+
+
+def _parsed(name: str, parse: Callable[[str], Any]) -> Callable[[Context], Check]:
+    """A value parsed by a command-line rule (whose messages name ``--nps``, ``customer id``...), named by its
+    column here; None when the cell is empty."""
+    def make(_ctx: Context) -> Check:
+        def check(value: str) -> dict[str, Any]:
+            if not value.strip():
+                return {name: None}
+            try:
+                return {name: parse(value)}
+            except InputError as error:
+                raise InputError(f"{name}: {error.message.partition(': ')[2] or error.message}") from None
+        return check
+    return make
+
+
+def _nps(value: str) -> int:
+    from salescli.domain.surveys import parse_nps
+
+    return parse_nps(value)
+
+
+def _csat(value: str) -> int:
+    from salescli.domain.surveys import parse_csat
+
+    return parse_csat(value)
+
+
+def _customer_id(value: str) -> int:
+    from salescli.services.ids import parse_id
+
+    return parse_id(value, "customer")
+
+
+#: The small imports (``order import-status``, ``survey import``): each row is applied through the service, as
+#: its command would (an order moves several times in one file), but read, mapped and checked by the same rules as
+#: a batch import (importers/batches.checked_records). ``table`` names where their text rules live.
+UPDATES: dict[str, Spec] = {
+    "order status": Spec(
+        entity="order status updates", table="order_events",
+        fields={"order": _word("order"), "status": _lower("status"), "date": _when("date"),
+                "note": _text("order_events", "note")},
+        required=("order", "status"), keys={}, default_keys=(), ignored=frozenset(),
+        aliases={"订单": "order", "订单号": "order", "单号": "order", "状态": "status", "日期": "date",
+                 "时间": "date", "备注": "note"}),
+    "survey responses": Spec(
+        entity="survey responses", table="surveys",
+        fields={"token": _word("token"), "order": _word("order"), "customer": _parsed("customer", _customer_id),
+                "nps": _parsed("nps", _nps), "csat": _parsed("csat", _csat),
+                "comment": _text("surveys", "comment"), "date": _when("date")},
+        required=(), keys={}, default_keys=(), ignored=frozenset(),
+        aliases={"订单": "order", "订单号": "order", "客户": "customer", "customer_id": "customer",
+                 "评论": "comment", "意见": "comment", "备注": "comment", "日期": "date", "时间": "date",
+                 "满意度": "csat"}),
+}
+
+
 def normalize_header(text: str) -> str:
     return text.strip().lstrip("\ufeff").strip().lower().replace(" ", "_")
 

@@ -51,6 +51,33 @@ def problem(path: Path, line: int, column: str | None, message: str) -> str:
     return f"{path}:{line}: {column + ': ' if column else ''}{message}"
 
 
+class Report:
+    """The problems of a file imported all or nothing, row after row: each as ``FILE:LINE: column: message`` (a
+    message that starts with its column's name says it once), the rows that have one counted."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lines: list[str] = []
+        self.rows = 0
+        self._last: Any = None
+
+    def add(self, line: Any, problems: list[tuple[str, str]]) -> bool:
+        """Record a row's problems (column, message); whether it had any."""
+        for column, message in problems:
+            if not self.lines or self._last != str(line):
+                self.rows += 1
+                self._last = str(line)
+            named, _sep, detail = message.partition(": ")
+            self.lines.append(problem(self.path, line, column, detail if named in (column, f"--{column}") else message))
+        return bool(problems)
+
+    def refuse(self) -> None:
+        """All or nothing: raise every problem, if there is one."""
+        if self.lines:
+            raise Problems(self.lines, _("{count} invalid row(s) in {path}; nothing imported").format(
+                count=self.rows, path=self.path))
+
+
 def _decodes(path: Path, encoding: str) -> bool:
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     try:

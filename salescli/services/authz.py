@@ -32,7 +32,8 @@ R = models.reps
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """The acting person for one command. ``id``/``handle`` are None for the administrator."""
+    """The acting person for one command, resolved once (``resolve``) and passed whole to the services. ``id``/
+    ``handle`` are None for the administrator; a program acting for a rep (``acting_for``) has only the id."""
 
     id: int | None
     handle: str | None
@@ -55,6 +56,23 @@ class Actor:
         if self.role == "rep":
             return _("rep {handle!r}").format(handle=self.handle)
         return _("{role} {handle!r}").format(role=self.role, handle=self.handle)
+
+
+def handle_of(actor: Actor | None) -> str | None:
+    """Who did it, for the audit trail (``rep``): the acting rep's handle; None for a single user, the
+    administrator or the sample data."""
+    return actor.handle if actor is not None else None
+
+
+def id_of(actor: Actor | None) -> int | None:
+    """Who did it, on events and activities (``rep_id``): the acting rep's id, or None."""
+    return actor.id if actor is not None else None
+
+
+def acting_for(rep_id: int | None) -> Actor | None:
+    """A program writing on a rep's behalf with no person to check (the sample data): events and activities name
+    the rep, the audit trail names nobody, and no rule refuses (like a single user)."""
+    return None if rep_id is None else Actor(id=rep_id, handle=None, role="admin")
 
 
 def canonical(handle: str) -> str:
@@ -170,6 +188,15 @@ def require_assignable(actor: Actor | None, owner_id: int | None, what: str) -> 
             what=what, actor=actor.label))
 
 
+def owner_for(actor: Actor | None, owner_id: int | None) -> int | None:
+    """Who a new or reassigned record belongs to: ``--owner``'s (``owner_id``; a rep may only name themselves),
+    else the acting rep, else nobody."""
+    if owner_id is not None:
+        require_assignable(actor, owner_id, "--owner")
+        return owner_id
+    return id_of(actor)
+
+
 def require_visible(actor: Actor | None, owner_id: int | None, what: str) -> None:
     """Listing someone else's records (``--owner bob``, ``--all``) is a manager's view."""
     if actor is not None and not actor.is_manager and owner_id != actor.id:
@@ -191,6 +218,12 @@ def report_scope(actor: Actor | None, rep_id: int | None, *, handle: str | None 
     return actor.id
 
 
+def search_scope(actor: Actor | None) -> int | None:
+    """Whose leads and deals a search shows (customers and contacts are everyone's to read): a rep's own (the id),
+    or everyone's (None) for a manager, the administrator or a single user."""
+    return actor.id if actor is not None and not actor.is_manager else None
+
+
 def scope(actor: Actor | None, owner_id: int | None, everyone: bool) -> int | None:
     """Whose records a listing shows: ``--owner``'s (a manager's view unless it is yourself); ``--all`` (a
     manager's); else the acting rep's own; a single user or the administrator sees everyone's."""
@@ -201,18 +234,6 @@ def scope(actor: Actor | None, owner_id: int | None, everyone: bool) -> int | No
         require_visible(actor, None, "--all")
         return None
     return actor.id if actor is not None else None
-
-
-def ensure_can_change(conn: Connection, *, owner_id: int | None, actor: str | None, what: str) -> None:
-    """Team rule (services/authz.py): a rep changes only their own records; managers change any. ``actor`` is
-    the acting rep's handle as resolved for this command (None: a single user, or the administrator)."""
-    if actor is None or owner_id is None:
-        return
-    R = models.reps
-    rep = conn.execute(select(R.c.id, R.c.handle, R.c.role).where(R.c.handle == actor)).first()
-    if rep is None:  # never trust a name that is not a rep
-        raise PolicyError(_("no rep {actor!r} may change {what}").format(actor=actor, what=what))
-    require_owner(conn, Actor(id=rep.id, handle=rep.handle, role=rep.role), owner_id, what)
 
 
 def customer_owner(conn: Connection, customer_id: int) -> int | None:

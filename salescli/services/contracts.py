@@ -17,7 +17,7 @@ from salescli.errors import InvalidTransition, NotFound, PolicyError
 from salescli.i18n import _
 from salescli.services import deals, quotes
 from salescli.services.audit import audit
-from salescli.services.authz import ensure_can_change
+from salescli.services.authz import Actor, handle_of, require_owner
 from salescli.services.numbers import next_number, parse_document_number
 from salescli.services.rows import insert_id, money_fields
 
@@ -34,7 +34,7 @@ def parse_number(text: str) -> str:
 
 
 def create(conn: Connection, quote_number: str, *, payment_terms: str | None, terms: str | None, at: datetime,
-           actor: str | None, document_terms: Mapping[str, Any] | None = None) -> str:
+           actor: Actor | None, document_terms: Mapping[str, Any] | None = None) -> str:
     """A draft contract from an accepted quote: lines and amounts copied and frozen; the quote's payment and
     delivery terms, delivery date and remarks carry over unless given (``document_terms``)."""
     number = quotes.parse_number(quote_number)
@@ -70,7 +70,7 @@ def create(conn: Connection, quote_number: str, *, payment_terms: str | None, te
          "sku": line["sku"], "name": line["name"], "qty": line["qty"], "unit_price_minor": line["unit_price_minor"],
          "line_discount_bp": line["line_discount_bp"], "net_minor": line["net_minor"], "spec": line["spec"],
          "unit": line["unit"]} for line in lines])
-    audit(conn, at=at, rep=actor, entity="contract", entity_id=contract, action="create",
+    audit(conn, at=at, rep=handle_of(actor), entity="contract", entity_id=contract, action="create",
           after={"quote": f"{number} r{quote['revision']}", "net_minor": quote["net_minor"]})
     return contract
 
@@ -82,15 +82,14 @@ def get_row(conn: Connection, number: str) -> dict[str, Any]:
     return dict(row)
 
 
-def sign(conn: Connection, number: str, *, signed_by: str, at: datetime, rep_id: int | None,
-         actor: str | None) -> None:
+def sign(conn: Connection, number: str, *, signed_by: str, at: datetime, actor: Actor | None) -> None:
     """Sign: the contract is frozen and the deal is won."""
     row = get_row(conn, number)
     who = fields.required_text("contracts", "signed_by", signed_by, field="--signed-by")
     label = _("contract {number}").format(number=row["number"])
     CONTRACT.check(row["status"], "signed", label=label)
     deal = deals.fetch_deal(conn, row["deal_id"])
-    ensure_can_change(conn, owner_id=deal["owner_id"], actor=actor, what=label)
+    require_owner(conn, actor, deal["owner_id"], label)
     DEAL.check(deal["stage"], "won", label=_("deal {id}").format(id=deal["id"]))
     require_in_order(at, _("contract {number} signed").format(number=row["number"]),
                      (row["created_at"], _("it was created")),
@@ -98,14 +97,14 @@ def sign(conn: Connection, number: str, *, signed_by: str, at: datetime, rep_id:
                      (deal["stage_at"], _("deal {id} moved to {stage}").format(id=deal["id"], stage=deal["stage"])))
     conn.execute(update(K).where(K.c.id == row["id"]).values(status="signed", signed_at=at, signed_by=who))
     conn.execute(update(D).where(D.c.id == deal["id"]).values(value_minor=row["net_minor"], closed_at=at))
-    deals.advance(conn, deal, "won", at=at, note=f"contract {row['number']} signed", rep_id=rep_id, actor=actor,
+    deals.advance(conn, deal, "won", at=at, note=f"contract {row['number']} signed", actor=actor,
                   doing=_("deal {id}: contract {number} signed").format(id=deal["id"], number=row["number"]))
-    audit(conn, at=at, rep=actor, entity="contract", entity_id=row["number"], action="sign",
+    audit(conn, at=at, rep=handle_of(actor), entity="contract", entity_id=row["number"], action="sign",
           before={"status": row["status"]}, after={"status": "signed", "signed_by": who})
 
 
 def close(conn: Connection, number: str, target: str, *, reason: str | None, at: datetime,
-          actor: str | None) -> None:
+          actor: Actor | None) -> None:
     """Complete a signed contract (fully delivered), or cancel a draft or signed one. Amounts never change."""
     row = get_row(conn, number)
     CONTRACT.check(row["status"], target, label=_("contract {number}").format(number=row["number"]))
@@ -120,7 +119,7 @@ def close(conn: Connection, number: str, target: str, *, reason: str | None, at:
                 number=row["number"], orders=", ".join(open_orders)))
     text = fields.text("audit_log", "reason", reason, field="--reason") if reason else None
     conn.execute(update(K).where(K.c.id == row["id"]).values(status=target, closed_at=at))
-    audit(conn, at=at, rep=actor, entity="contract", entity_id=row["number"], action=target,
+    audit(conn, at=at, rep=handle_of(actor), entity="contract", entity_id=row["number"], action=target,
           before={"status": row["status"]}, after={"status": target, "reason": text})
 
 

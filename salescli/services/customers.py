@@ -17,7 +17,7 @@ from salescli.domain.money import from_minor, parse_amount, round_money, to_mino
 from salescli.errors import InputError, PolicyError
 from salescli.i18n import _
 from salescli.services.audit import audit
-from salescli.services.authz import ensure_can_change
+from salescli.services.authz import Actor, handle_of, require_owner
 from salescli.services.merge import refuse_merged
 from salescli.services.rows import fetch, insert_id, money_fields
 
@@ -76,7 +76,7 @@ def find_by_name(conn: Connection, name: str) -> dict[str, Any] | None:
 
 
 def add(conn: Connection, *, values: Mapping[str, Any], owner_id: int | None, at: datetime,
-        actor: str | None, targets: Iterable[str], allow_duplicate: bool = False,
+        actor: Actor | None, targets: Iterable[str], allow_duplicate: bool = False,
         industries: Mapping[str, str] | None = None) -> int:
     row = clean_fields(values, industries=industries)
     if "name" not in row:
@@ -90,16 +90,16 @@ def add(conn: Connection, *, values: Mapping[str, Any], owner_id: int | None, at
     row["tier"] = tier_of(row, targets)
     customer_id = insert_id(conn, C, row)
     _search().index(conn, "customer", customer_id, row)
-    audit(conn, at=at, rep=actor, entity="customer", entity_id=customer_id, action="create", after=row)
+    audit(conn, at=at, rep=handle_of(actor), entity="customer", entity_id=customer_id, action="create", after=row)
     return customer_id
 
 
 def update_customer(conn: Connection, customer_id: int, *, values: Mapping[str, Any], owner_id: int | None,
-                    at: datetime, actor: str | None, targets: Iterable[str],
+                    at: datetime, actor: Actor | None, targets: Iterable[str],
                     industries: Mapping[str, str] | None = None) -> dict[str, Any]:
     before = fetch(conn, C, customer_id, "customer")
     refuse_merged(before, "customer")
-    ensure_can_change(conn, owner_id=before["owner_id"], actor=actor, what=_("customer {id}").format(id=customer_id))
+    require_owner(conn, actor, before["owner_id"], _("customer {id}").format(id=customer_id))
     changes = clean_fields(values, industries=industries)
     if owner_id is not None:
         changes["owner_id"] = owner_id
@@ -110,7 +110,7 @@ def update_customer(conn: Connection, customer_id: int, *, values: Mapping[str, 
     changes["updated_at"] = at
     conn.execute(update(C).where(C.c.id == customer_id).values(**changes))
     _search().reindex_one(conn, "customer", customer_id, before, {**before, **changes})
-    audit(conn, at=at, rep=actor, entity="customer", entity_id=customer_id, action="update",
+    audit(conn, at=at, rep=handle_of(actor), entity="customer", entity_id=customer_id, action="update",
           before=before, after={**before, **changes})
     return get(conn, customer_id)
 
@@ -198,7 +198,7 @@ def retier(conn: Connection, *, targets: Iterable[str], at: datetime,
     return changed
 
 
-def merge(conn: Connection, keep_id: int, other_id: int, *, at: datetime, actor: str | None,
+def merge(conn: Connection, keep_id: int, other_id: int, *, at: datetime, actor: Actor | None,
           targets: Iterable[str], dry_run: bool = False) -> dict[str, Any]:
     """``customer merge``: the other customer's contacts, leads, deals, tasks, tickets and surveys move to the kept
     one, which takes the other's profile fields where it has none (and is tiered again); the other is marked merged
@@ -229,11 +229,10 @@ def clean_contact(values: Mapping[str, Any], *, region: str) -> dict[str, Any]:
 
 
 def add_contact(conn: Connection, *, customer_id: int, values: Mapping[str, Any], region: str, at: datetime,
-                actor: str | None) -> int:
+                actor: Actor | None) -> int:
     customer = fetch(conn, C, customer_id, "customer")
     refuse_merged(customer, "customer")
-    ensure_can_change(conn, owner_id=customer["owner_id"], actor=actor,
-                      what=_("customer {id}").format(id=customer_id))
+    require_owner(conn, actor, customer["owner_id"], _("customer {id}").format(id=customer_id))
     row = clean_contact(values, region=region)
     if row.get("email_key"):
         dup = conn.execute(select(K.c.id).where(K.c.customer_id == customer_id,
@@ -244,7 +243,7 @@ def add_contact(conn: Connection, *, customer_id: int, values: Mapping[str, Any]
     row.update(customer_id=customer_id, created_at=at)
     contact_id = insert_id(conn, K, row)
     _search().index(conn, "contact", contact_id, row)
-    audit(conn, at=at, rep=actor, entity="contact", entity_id=contact_id, action="create", after=row)
+    audit(conn, at=at, rep=handle_of(actor), entity="contact", entity_id=contact_id, action="create", after=row)
     return contact_id
 
 

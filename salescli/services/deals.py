@@ -19,7 +19,7 @@ from salescli.domain.pipeline import DEAL, DEAL_OPEN, STAGE_PROBABILITY, win_pro
 from salescli.errors import InputError, InvalidTransition
 from salescli.i18n import N_, _
 from salescli.services.audit import audit
-from salescli.services.authz import ensure_can_change
+from salescli.services.authz import Actor, handle_of, id_of, require_owner
 from salescli.services.rows import fetch, insert_id, money_fields
 
 D = models.deals
@@ -48,7 +48,7 @@ def value_column(today: date) -> ColumnElement[Any]:
 
 
 def create(conn: Connection, *, customer_id: int, contact_id: int | None, lead_id: int | None,
-           owner_id: int | None, title: str, source: str | None, at: datetime, actor: str | None,
+           owner_id: int | None, title: str, source: str | None, at: datetime, actor: Actor | None,
            value_minor: int | None = None) -> int:
     row = {"title": title, "customer_id": customer_id, "contact_id": contact_id, "lead_id": lead_id,
            "owner_id": owner_id, "source": source, "stage": "qualification", "value_minor": value_minor,
@@ -59,7 +59,7 @@ def create(conn: Connection, *, customer_id: int, contact_id: int | None, lead_i
     search.index(conn, "deal", deal_id, row)
     conn.execute(insert(E).values(deal_id=deal_id, at=at, from_stage=None, to_stage="qualification",
                                   note="created"))
-    audit(conn, at=at, rep=actor, entity="deal", entity_id=deal_id, action="create", after=row)
+    audit(conn, at=at, rep=handle_of(actor), entity="deal", entity_id=deal_id, action="create", after=row)
     return deal_id
 
 
@@ -67,14 +67,14 @@ def fetch_deal(conn: Connection, deal_id: int) -> dict[str, Any]:
     return fetch(conn, D, deal_id, "deal")
 
 
-def get_open(conn: Connection, deal_id: int, *, actor: str | None = None, at: datetime | None = None,
+def get_open(conn: Connection, deal_id: int, *, actor: Actor | None = None, at: datetime | None = None,
              doing: str | None = None) -> dict[str, Any]:
     """The deal, which must still be open (not won or lost) for pipeline work on it, and the acting rep's
     to change (or any, for a manager). With ``at``, work dated before the deal was created is refused
     (``doing`` names it in the message, whole and translated: "deal 12: quote created"; default "deal 12: this
     change")."""
     deal = fetch(conn, D, deal_id, "deal")
-    ensure_can_change(conn, owner_id=deal["owner_id"], actor=actor, what=_("deal {id}").format(id=deal_id))
+    require_owner(conn, actor, deal["owner_id"], _("deal {id}").format(id=deal_id))
     if deal["stage"] not in DEAL_OPEN:
         raise InvalidTransition(_("deal {id} is {stage}, which is final").format(id=deal_id, stage=deal["stage"]))
     if at is not None:
@@ -91,7 +91,7 @@ def stage_change_in_order(deal: dict[str, Any], target: str, *, at: datetime, do
 
 
 def advance(conn: Connection, deal: dict[str, Any], target: str, *, at: datetime, note: str | None,
-            rep_id: int | None, actor: str | None, doing: str | None = None) -> str:
+            actor: Actor | None, doing: str | None = None) -> str:
     """Move the deal forward to ``target`` (never back: a later stage stays); record the change (``note``: stored
     with it, as is). Work dated before the deal was created, or a move dated before its last stage change, is
     refused (exit 2; ``doing`` names the change there, whole and translated: "deal 12: demo 3"; default
@@ -104,8 +104,8 @@ def advance(conn: Connection, deal: dict[str, Any], target: str, *, at: datetime
     if stage != deal["stage"]:
         conn.execute(update(D).where(D.c.id == deal["id"]).values(stage=stage, stage_at=at, updated_at=at))
         conn.execute(insert(E).values(deal_id=deal["id"], at=at, from_stage=deal["stage"], to_stage=stage,
-                                      note=note, rep_id=rep_id))
-        audit(conn, at=at, rep=actor, entity="deal", entity_id=deal["id"], action="stage",
+                                      note=note, rep_id=id_of(actor)))
+        audit(conn, at=at, rep=handle_of(actor), entity="deal", entity_id=deal["id"], action="stage",
               before={"stage": deal["stage"]}, after={"stage": stage})
     return stage
 
@@ -140,26 +140,26 @@ def pipeline(conn: Connection, *, today: date, owner_id: int | None = None) -> l
 
 
 def log(conn: Connection, deal_id: int, *, kind: str, summary: str, next_day: date | None, at: datetime,
-        rep_id: int | None, actor: str | None) -> int:
+        actor: Actor | None) -> int:
     """Record a call, email, meeting, visit, WeChat message or note on a deal (any stage: after-sales calls count);
     ``next_day`` is the next follow-up, which also becomes an open task on the deal for its owner."""
     from salescli.domain.deals import parse_kind
 
     deal = fetch(conn, D, deal_id, "deal")
-    ensure_can_change(conn, owner_id=deal["owner_id"], actor=actor, what=_("deal {id}").format(id=deal_id))
+    require_owner(conn, actor, deal["owner_id"], _("deal {id}").format(id=deal_id))
     kind = parse_kind(kind)
     text = fields.required_text("activities", "summary", summary, field="--summary")
     require_in_order(at, _("deal {id}: {kind} logged").format(id=deal_id, kind=kind), (deal["created_at"], _(_CREATED)))
     if next_day is not None:
         require_in_order(next_day, _("deal {id}: --next").format(id=deal_id), (at.date(), _("the activity")))
     activity_id = insert_id(conn, models.activities, {"deal_id": deal_id, "kind": kind, "at": at, "summary": text,
-                                                      "next_step": next_day, "rep_id": rep_id})
-    audit(conn, at=at, rep=actor, entity="deal", entity_id=deal_id, action="log",
+                                                      "next_step": next_day, "rep_id": id_of(actor)})
+    audit(conn, at=at, rep=handle_of(actor), entity="deal", entity_id=deal_id, action="log",
           after={"activity_id": activity_id, "kind": kind, "summary": text, "next_step": next_day})
     if next_day is not None:
         from salescli.services import tasks
 
-        tasks.insert_task(conn, subject=("deal", deal_id), owner_id=deal["owner_id"], rep_id=rep_id, due=next_day,
+        tasks.insert_task(conn, subject=("deal", deal_id), owner_id=deal["owner_id"], due=next_day,
                           priority="normal", text=fields.fit("tasks", "text", f"follow up: {text}"), at=at,
                           actor=actor)
     return activity_id
@@ -176,7 +176,7 @@ def activity(conn: Connection, activity_id: int) -> dict[str, Any]:
 
 def update_deal(conn: Connection, deal_id: int, *, title: str | None = None, expected_close: date | None = None,
                 value: Decimal | None = None, probability_bp: int | None = None, next_step: str | None = None,
-                owner_id: int | None = None, at: datetime, actor: str | None) -> dict[str, Any]:
+                owner_id: int | None = None, at: datetime, actor: Actor | None) -> dict[str, Any]:
     """Change an open deal's title, expected close, value set by hand, probability, next step or owner (the owner:
     a manager's change, checked by the caller with authz.require_assignable); the audit log keeps the history."""
     deal = get_open(conn, deal_id, actor=actor, at=at, doing=_("deal {id}: updated").format(id=deal_id))
@@ -208,17 +208,17 @@ def update_deal(conn: Connection, deal_id: int, *, title: str | None = None, exp
         from salescli.services import tasks
 
         tasks.follow_owner(conn, deal_id=deal_id, owner_id=owner_id)
-    audit(conn, at=at, rep=actor, entity="deal", entity_id=deal_id, action="update", before=deal,
+    audit(conn, at=at, rep=handle_of(actor), entity="deal", entity_id=deal_id, action="update", before=deal,
           after={**deal, **changes})
     return show(conn, deal_id, today=at.date())
 
 
-def lose(conn: Connection, deal_id: int, *, reason: str, at: datetime, rep_id: int | None,
-         actor: str | None, reasons: Reasons = DEFAULT_REASONS, note: str | None = None) -> None:
+def lose(conn: Connection, deal_id: int, *, reason: str, at: datetime, actor: Actor | None,
+         reasons: Reasons = DEFAULT_REASONS, note: str | None = None) -> None:
     """Mark an open deal lost for a reason of the team's list (a key or an alias: 价格 → price; anything else is
     refused, exit 2, listing the keys), stored as its key; ``note``: the rep's words, kept beside it."""
     deal = fetch(conn, D, deal_id, "deal")
-    ensure_can_change(conn, owner_id=deal["owner_id"], actor=actor, what=_("deal {id}").format(id=deal_id))
+    require_owner(conn, actor, deal["owner_id"], _("deal {id}").format(id=deal_id))
     DEAL.check(deal["stage"], "lost", label=_("deal {id}").format(id=deal_id))
     key = reasons.parse(fields.required_text("deals", "lost_reason", reason, field="--reason") or "")
     words = fields.text("deals", "lost_note", note, field="--note") if note is not None else None
@@ -226,9 +226,9 @@ def lose(conn: Connection, deal_id: int, *, reason: str, at: datetime, rep_id: i
     conn.execute(update(D).where(D.c.id == deal_id).values(stage="lost", stage_at=at, closed_at=at, lost_reason=key,
                                                            lost_note=words, updated_at=at))
     conn.execute(insert(E).values(deal_id=deal_id, at=at, from_stage=deal["stage"], to_stage="lost",
-                                  note=f"{key} · {words}" if words else key, rep_id=rep_id))
-    audit(conn, at=at, rep=actor, entity="deal", entity_id=deal_id, action="lose", before={"stage": deal["stage"]},
-          after={"stage": "lost", "lost_reason": key, "lost_note": words})
+                                  note=f"{key} · {words}" if words else key, rep_id=id_of(actor)))
+    audit(conn, at=at, rep=handle_of(actor), entity="deal", entity_id=deal_id, action="lose",
+          before={"stage": deal["stage"]}, after={"stage": "lost", "lost_reason": key, "lost_note": words})
 
 
 def _select(today: date) -> Select[Any]:

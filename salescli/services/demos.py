@@ -15,6 +15,7 @@ from salescli.errors import InputError
 from salescli.i18n import _
 from salescli.services import deals, products
 from salescli.services.audit import audit
+from salescli.services.authz import Actor, handle_of, id_of
 from salescli.services.rows import insert_id
 
 DM = models.demos
@@ -25,7 +26,7 @@ OUTCOMES = ("positive", "neutral", "negative")
 
 
 def log(conn: Connection, deal_id: int, *, skus: str, attendees: str | None, questions: str | None,
-        feedback: str | None, outcome: str | None, at: datetime, rep_id: int | None, actor: str | None) -> int:
+        feedback: str | None, outcome: str | None, at: datetime, actor: Actor | None) -> int:
     """Record a demo of catalog products on an open deal; the deal moves to the demo stage (never back)."""
     wanted = split_list(skus)
     if not wanted:
@@ -34,7 +35,7 @@ def log(conn: Connection, deal_id: int, *, skus: str, attendees: str | None, que
         raise InputError(_("--outcome: {outcome!r} is not one of {choices}").format(outcome=outcome,
                                                                                     choices=", ".join(OUTCOMES)))
     row = {
-        "deal_id": deal_id, "at": at, "rep_id": rep_id,
+        "deal_id": deal_id, "at": at, "rep_id": id_of(actor),
         "attendees": ", ".join(split_list(fields.required_text("demos", "attendees", attendees, field="--attendees")))
         if attendees else None,
         "questions": fields.text("demos", "questions", questions, field="--questions") if questions else None,
@@ -45,9 +46,9 @@ def log(conn: Connection, deal_id: int, *, skus: str, attendees: str | None, que
     products.resolve(conn, wanted)  # unknown SKU → exit 2 with close matches
     row["products"] = ", ".join(dict.fromkeys(parse_sku(s, field="--products") for s in wanted))
     demo_id = insert_id(conn, DM, row)
-    deals.advance(conn, deal, "demo", at=at, note=f"demo {demo_id}", rep_id=rep_id, actor=actor,
+    deals.advance(conn, deal, "demo", at=at, note=f"demo {demo_id}", actor=actor,
                   doing=_("deal {id}: demo {demo}").format(id=deal_id, demo=demo_id))
-    audit(conn, at=at, rep=actor, entity="demo", entity_id=demo_id, action="create", after=row)
+    audit(conn, at=at, rep=handle_of(actor), entity="demo", entity_id=demo_id, action="create", after=row)
     return demo_id
 
 

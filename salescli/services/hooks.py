@@ -44,6 +44,7 @@ from salescli.domain.dates import local_now
 from salescli.domain.money import from_minor
 from salescli.errors import InputError, NotFound, PolicyError, SalesError
 from salescli.i18n import _
+from salescli.services.authz import Actor, handle_of
 
 if TYPE_CHECKING:
     from salescli.app import App
@@ -256,20 +257,21 @@ def timed_wanted(conn: Connection) -> bool:
     return any(subscriptions.get(event) for event in ev.TIMED)
 
 
-def raise_timed(conn: Connection, *, now: datetime, actor: str | None, owner_id: int | None = None) -> int:
+def raise_timed(conn: Connection, *, now: datetime, actor: Actor | None, owner_id: int | None = None) -> int:
     """Raise order.late, ticket.breached and target.attained for every record that is so now and has not raised
     it before (once per record and hook: the outbox's dedupe key). ``owner_id``: only that rep's records (a rep's
     ``today`` on SQLite). Returns the events queued."""
     from salescli.services import orders, tickets
 
     subscriptions = _subscriptions(conn)
+    queued_by = handle_of(actor)
     added = 0
     if subscriptions.get("order.late"):
         for row in orders.listing(conn, today=now.date(), late_only=True, owner_id=owner_id):
             record = {"number": row["number"], "status": row["status"], "promised": row["promised"],
                       "expected": row["expected"], "deal_id": row["deal_id"], "contract": row["contract"],
                       "customer": row["customer"], "net": row["net"], "owner": row["owner"]}
-            added += _add(conn, "order.late", at=now, actor=None, queued_by=actor, entity="order",
+            added += _add(conn, "order.late", at=now, actor=None, queued_by=queued_by, entity="order",
                           entity_id=row["number"], record=record, hook_ids=subscriptions["order.late"],
                           dedupe=ev.dedupe_key("order.late", row["number"]))
     if subscriptions.get("ticket.breached"):
@@ -278,13 +280,13 @@ def raise_timed(conn: Connection, *, now: datetime, actor: str | None, owner_id:
                 continue
             record = {k: row[k] for k in ("id", "subject", "priority", "status", "customer", "customer_id", "order",
                                           "opened_at", "sla_due_at")}
-            added += _add(conn, "ticket.breached", at=now, actor=None, queued_by=actor, entity="ticket",
+            added += _add(conn, "ticket.breached", at=now, actor=None, queued_by=queued_by, entity="ticket",
                           entity_id=str(row["id"]), record=record, hook_ids=subscriptions["ticket.breached"],
                           dedupe=ev.dedupe_key("ticket.breached", row["id"]))
     if subscriptions.get("target.attained"):
         for record in attained_targets(conn, today=now.date(), owner_id=owner_id):
             key = f"{record['rep']}:{record['period']}"
-            added += _add(conn, "target.attained", at=now, actor=None, queued_by=actor, entity="target",
+            added += _add(conn, "target.attained", at=now, actor=None, queued_by=queued_by, entity="target",
                           entity_id=key, record=record, hook_ids=subscriptions["target.attained"],
                           dedupe=ev.dedupe_key("target.attained", key))
     return added
@@ -372,16 +374,20 @@ def check_spec(spec: HookSpec) -> HookSpec:
     return spec
 
 
-def add(conn: Connection, spec: HookSpec, *, at: datetime, actor: str | None, created_by: str | None) -> int:
+def add(conn: Connection, spec: HookSpec, *, at: datetime, actor: Actor | None) -> int:
+    """Store a hook (checked), audited; ``created_by`` is the database login on a team database, else the acting
+    rep's handle."""
     from salescli.services.audit import audit
     from salescli.services.rows import insert_id
 
     spec = check_spec(spec)
+    created_by = (conn.exec_driver_sql("SELECT session_user").scalar() if conn.dialect.name == "postgresql"
+                  else handle_of(actor))
     hook_id = insert_id(conn, H, {"events": ",".join(spec.events), "kind": spec.kind, "url": spec.url,
                                   "command": spec.command, "secret": spec.secret, "lang": spec.lang,
                                   "active": True, "note": spec.note, "created_at": at, "created_by": created_by})
     forget_subscriptions(conn)
-    audit(conn, at=at, rep=actor, entity="hook", entity_id=hook_id, action="create",
+    audit(conn, at=at, rep=handle_of(actor), entity="hook", entity_id=hook_id, action="create",
           after=_public({"events": ",".join(spec.events), "kind": spec.kind, "url": spec.url,
                          "command": spec.command, "secret": spec.secret, "lang": spec.lang}))
     return hook_id
@@ -419,7 +425,7 @@ def listing(conn: Connection) -> list[dict[str, Any]]:
     return rows
 
 
-def remove(conn: Connection, hook_id: int, *, at: datetime, actor: str | None) -> int:
+def remove(conn: Connection, hook_id: int, *, at: datetime, actor: Actor | None) -> int:
     """Remove a hook and its outbox rows (its log). Returns the undelivered events dropped with it."""
     from salescli.services.audit import audit
 
@@ -429,7 +435,7 @@ def remove(conn: Connection, hook_id: int, *, at: datetime, actor: str | None) -
     conn.execute(delete(OB).where(OB.c.hook_id == hook_id))
     conn.execute(delete(H).where(H.c.id == hook_id))
     forget_subscriptions(conn)
-    audit(conn, at=at, rep=actor, entity="hook", entity_id=hook_id, action="remove",
+    audit(conn, at=at, rep=handle_of(actor), entity="hook", entity_id=hook_id, action="remove",
           before=_public({k: row[k] for k in ("events", "kind", "url", "command", "secret", "lang")}))
     return int(dropped)
 
@@ -700,20 +706,22 @@ def _record(store: Store, row: Mapping[str, Any], outcome: Outcome) -> None:
                      .values(attempts=attempts, claim=None, claimed_until=None, **values))
 
 
-def sample_event(hook: Mapping[str, Any], *, now: datetime, actor: str | None) -> str:
-    """A sample event for ``hook test``: the hook's first event (deal.won for '*'), with a made-up record."""
+def sample_event(hook: Mapping[str, Any], *, now: datetime, actor: Actor | None) -> str:
+    """A sample event for ``hook test``: the hook's first event (deal.won for '*'), with a made-up record (the acting
+    rep as its owner)."""
+    who = handle_of(actor)
     names = [n for n in str(hook["events"]).split(",") if n in ev.EVENTS]
     event = names[0] if names else "deal.won"
     record: dict[str, Any] = {
         "id": 0, "number": "TEST-0001", "title": "测试商机 (test)", "name": "测试 (test)", "company": "测试公司",
         "customer": "测试公司 (test)", "stage": "won" if event == "deal.won" else "proposal",
         "previous_stage": "negotiation", "status": "sent", "previous_status": "confirmed",
-        "owner": actor, "owner_name": actor, "value": "123456.00", "total": "123456.00", "net": "109253.10",
+        "owner": who, "owner_name": who, "value": "123456.00", "total": "123456.00", "net": "109253.10",
         "currency": "CNY", "revision": 1, "approval_reason": "test", "signed_by": "test", "promised": now.date(),
         "subject": "test", "priority": "normal", "sla_due_at": now, "nps": 10, "csat": 5, "comment": "test",
-        "rep": actor, "rep_name": actor, "period": f"{now:%Y-%m}", "target": "100000.00", "revenue": "123456.00",
+        "rep": who, "rep_name": who, "period": f"{now:%Y-%m}", "target": "100000.00", "revenue": "123456.00",
         "source": "web", "deal_id": 0, "lost_reason": "price", "test": True}
-    return json.dumps(ev.payload(event, at=now, actor=actor, record=record), ensure_ascii=False, default=str)
+    return json.dumps(ev.payload(event, at=now, actor=who, record=record), ensure_ascii=False, default=str)
 
 
 def get(conn: Connection, hook_id: int) -> dict[str, Any]:
@@ -752,14 +760,8 @@ def raise_and_deliver(app: App, *, now: datetime, owner_id: int | None = None) -
         if not wanted:
             return
         with store.write() as conn:
-            raise_timed(conn, now=now, actor=app.handle(conn), owner_id=owner_id)
+            raise_timed(conn, now=now, actor=app.actor(conn), owner_id=owner_id)
     except Exception:  # SalesError included: the agenda is shown whatever happens to its events
         return
 
-
-def require_manager_for_hooks(app: App, conn: Connection, action: str) -> None:
-    """Hooks are a team setting: managers only (a single user may). On PostgreSQL the database holds it too."""
-    actor = app.actor(conn)
-    if actor is not None and not actor.is_manager:
-        raise PolicyError(_("{action} needs a manager; acting as {actor}").format(action=action, actor=actor.label))
 

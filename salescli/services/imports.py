@@ -4,6 +4,10 @@ so a killed import leaves nothing behind and a re-run completes it.
 
 Duplicates are recognized on normalized keys (email, phone, name, SKU...), against the database and earlier
 rows of the same file. Memory holds one batch, never the file.
+
+:func:`import_file` is the whole work of the commands that import (``import ENTITY``, ``product import``);
+:func:`apply` applies the checked rows of the small imports (``order import-status``, ``survey import``) with the
+same dry-run rule (:func:`trial`).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Column, Connection, Integer, MetaData, Table, and_, func, select, text, update
 
@@ -28,7 +32,10 @@ from salescli.output import write_rows
 from salescli.services.audit import audit
 from salescli.services.authz import Actor
 
-__all__ = ["Options", "Plan", "run"]
+if TYPE_CHECKING:
+    from salescli.app import App
+
+__all__ = ["Options", "Plan", "Request", "apply", "check_options", "import_file", "pairs", "run"]
 
 WORKER_MIN_BYTES = 1 << 20  # below about 10,000 rows a reader process costs more than it saves
 IMPORT_CACHE_KB = 32768
@@ -51,6 +58,114 @@ class Plan:
 
     def as_dict(self) -> dict[str, int]:
         return {"rows": self.rows, "add": self.add, "update": self.update, "skip": self.skip, "reject": self.reject}
+
+
+@dataclass(frozen=True)
+class Request:
+    """What an import command was asked for (``import ENTITY FILE``, ``product import FILE``)."""
+
+    entity: str
+    file: Path
+    mapping: Mapping[str, str]  # file header → field (--map, --mapping)
+    constants: Mapping[str, str]  # --set field=value
+    keys: tuple[str, ...] | None = None
+    update: bool = False
+    dry_run: bool = False
+    skip_invalid: bool = False
+    rejects: Path | None = None
+    force: bool = False
+    encoding: str | None = None
+    input_format: str | None = None
+    quiet: bool = False
+
+
+def pairs(values: list[str] | None, option: str) -> dict[str, str]:
+    """``--map HEADER=field`` / ``--set field=VALUE`` options as a dict."""
+    out = {}
+    for value in values or []:
+        left, sep, right = value.partition("=")
+        if not sep or not left.strip():
+            raise InputError(_("{option}: {value} is not NAME=VALUE").format(option=option, value=repr(value)))
+        out[left.strip()] = right.strip()
+    return out
+
+
+def check_options(*, skip_invalid: bool, rejects: Path | None) -> None:
+    """--skip-invalid and --rejects go together."""
+    if skip_invalid and rejects is None:
+        raise InputError(_("--skip-invalid needs --rejects FILE (the bad rows must go somewhere)"))
+    if rejects is not None and not skip_invalid:
+        raise InputError(_("--rejects goes with --skip-invalid"))
+
+
+def import_file(app: App, request: Request) -> str:
+    """An import command's whole work (``import``, ``product import``): the options checked, every problem printed
+    as it is found, a progress line for a big file on a terminal, the rejects file written aside and put in place
+    only after the import committed (a refused or killed import leaves none, and it can never be the input, the
+    database, or an existing file without --force). Returns the summary line."""
+    import sys
+
+    check_options(skip_invalid=request.skip_invalid, rejects=request.rejects)
+
+    def report(line: str) -> None:
+        sys.stderr.write(line + "\n")
+
+    writing = (app.output_file(request.rejects, option="--rejects", force=request.force, inputs=[request.file])
+               if request.rejects is not None else nullcontext(None))
+    with writing as reject_file:
+        progress, finish = _progress(request.file, request.quiet)
+        try:
+            options = Options(mapping=request.mapping, constants=request.constants, keys=request.keys,
+                              update=request.update, dry_run=request.dry_run, skip_invalid=request.skip_invalid,
+                              rejects=reject_file, encoding=request.encoding, input_format=request.input_format)
+            with app.store.write() as conn:
+                plan = run(conn, entity=request.entity, path=request.file, options=options, now=app.moment(None),
+                           region=app.config("phone_region"), actor=app.actor(conn), on_problem=report,
+                           progress=progress, team=_team(app))
+        finally:
+            finish()
+    return _summary(plan, dry_run=request.dry_run, rejects=request.rejects)
+
+
+def _summary(plan: Plan, *, dry_run: bool, rejects: Path | None) -> str:
+    see = bool(plan.reject and rejects)
+    if dry_run:
+        done = (_("{rows} row(s): {add} would be added, {update} updated, {skip} skipped as duplicates, {reject} "
+                  "rejected (see {path})") if see else
+                _("{rows} row(s): {add} would be added, {update} updated, {skip} skipped as duplicates, {reject} "
+                  "rejected"))
+    else:
+        done = (_("{rows} row(s): {add} were added, {update} updated, {skip} skipped as duplicates, {reject} "
+                  "rejected (see {path})") if see else
+                _("{rows} row(s): {add} were added, {update} updated, {skip} skipped as duplicates, {reject} "
+                  "rejected"))
+    return done.format(rows=plan.rows, add=plan.add, update=plan.update, skip=plan.skip, reject=plan.reject,
+                       path=rejects)
+
+
+def _team(app: App) -> dict[str, Any]:
+    """The team settings imported rows are checked by: its industry and channel aliases, the tier rule's industries."""
+    from salescli.domain.aliases import extra
+    from salescli.domain.customers import split_list
+
+    return {"industries": extra(app.config("industry_aliases"), name="industry_aliases"),
+            "channels": extra(app.config("channel_aliases"), name="channel_aliases"),
+            "targets": tuple(split_list(app.config("target_industries")))}
+
+
+def _progress(file: Path, quiet: bool) -> tuple[Callable[[int], None] | None, Callable[[], None]]:
+    """A Rich progress line on stderr for big files on a terminal; nothing when piped or --quiet."""
+    import sys
+
+    if quiet or not sys.stderr.isatty() or not file.is_file() or file.stat().st_size < 5_000_000:
+        return None, lambda: None
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    bar = Progress(SpinnerColumn(), TextColumn(_("importing {task.fields[rows]:,} rows")), TimeElapsedColumn(),
+                   transient=True)
+    task = bar.add_task("import", rows=0, total=None)
+    bar.start()
+    return (lambda rows: bar.update(task, rows=rows)), bar.stop
 
 
 def _context(conn: Connection, spec: Spec, now: datetime, region: str, actor: Actor | None,
@@ -119,8 +234,7 @@ def _run(conn: Connection, spec: Spec, keys: tuple[str, ...], path: Path, option
     if options.update:
         _staged(conn, spec, keys, path, options, ctx, plan, on_problem, progress)
     else:
-        savepoint = conn.begin_nested() if options.dry_run else None
-        try:
+        with trial(conn, options.dry_run):
             if conn.dialect.name == "postgresql":
                 from salescli.importers.pgcopy import CopyWriter
 
@@ -132,9 +246,27 @@ def _run(conn: Connection, spec: Spec, keys: tuple[str, ...], path: Path, option
             _refuse_if_invalid(plan, path, options)
             plan.add = writer.added
             plan.skip = writer.seen - writer.added
-        finally:
-            if savepoint is not None:
-                savepoint.rollback()
+
+
+@contextmanager
+def trial(conn: Connection, dry_run: bool) -> Iterator[None]:
+    """A dry run does the work inside a savepoint and rolls it back: it meets every refusal a real run would, and
+    changes nothing."""
+    savepoint = conn.begin_nested() if dry_run else None
+    try:
+        yield
+    finally:
+        if savepoint is not None:
+            savepoint.rollback()
+
+
+def apply(conn: Connection, steps: list[Callable[[], object]], *, dry_run: bool) -> int:
+    """Apply the checked rows of a small import (``order import-status``, ``survey import``), all in the caller's
+    transaction; a dry run applies them too and rolls them back (:func:`trial`). Returns how many."""
+    with trial(conn, dry_run):
+        for step in steps:
+            step()
+    return len(steps)
 
 
 def _refuse_if_invalid(plan: Plan, path: Path, options: Options) -> None:

@@ -19,7 +19,7 @@ from salescli.errors import InputError, InvalidTransition
 from salescli.i18n import N_, _
 from salescli.services import customers, deals
 from salescli.services.audit import audit
-from salescli.services.authz import ensure_can_change
+from salescli.services.authz import Actor, handle_of, id_of, require_owner
 from salescli.services.merge import refuse_merged
 from salescli.services.rows import fetch, insert_id
 
@@ -86,7 +86,7 @@ def _touches(conn: Connection, lead_id: int) -> int:
 
 
 def add(conn: Connection, *, values: Mapping[str, Any], owner_id: int | None, follow_up: date | None,
-        at: datetime, actor: str | None, region: str,
+        at: datetime, actor: Actor | None, region: str,
         channels: Mapping[str, str] | None = None) -> tuple[int, list[dict[str, Any]]]:
     """Create a lead; returns its id and the existing leads it duplicates (a warning, not a refusal)."""
     row = clean_fields(values, region=region, channels=channels)
@@ -98,7 +98,7 @@ def add(conn: Connection, *, values: Mapping[str, Any], owner_id: int | None, fo
     row["score"] = _rescore(row, 0)
     lead_id = insert_id(conn, L, row)
     _search().index(conn, "lead", lead_id, row)
-    audit(conn, at=at, rep=actor, entity="lead", entity_id=lead_id, action="create", after=row)
+    audit(conn, at=at, rep=handle_of(actor), entity="lead", entity_id=lead_id, action="create", after=row)
     return lead_id, dups
 
 
@@ -157,12 +157,12 @@ def listing(conn: Connection, *, status: str | None = None, source: str | None =
 
 def update_lead(conn: Connection, lead_id: int, *, values: Mapping[str, Any], status: str | None,
                 owner_id: int | None, follow_up: date | None, clear_follow_up: bool, at: datetime,
-                actor: str | None, region: str,
+                actor: Actor | None, region: str,
                 channels: Mapping[str, str] | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     before = fetch(conn, L, lead_id, "lead")
     refuse_merged(before, "lead")
     label = _("lead {id}").format(id=lead_id)
-    ensure_can_change(conn, owner_id=before["owner_id"], actor=actor, what=label)
+    require_owner(conn, actor, before["owner_id"], label)
     changes = clean_fields(values, region=region, channels=channels)
     if status is not None:
         status = LEAD.parse(status, label=label)  # unknown → exit 2, listing the statuses
@@ -186,18 +186,18 @@ def update_lead(conn: Connection, lead_id: int, *, values: Mapping[str, Any], st
     changes["updated_at"] = at
     conn.execute(update(L).where(L.c.id == lead_id).values(**changes))
     _search().reindex_one(conn, "lead", lead_id, before, {**before, **changes})
-    audit(conn, at=at, rep=actor, entity="lead", entity_id=lead_id, action="update", before=before,
+    audit(conn, at=at, rep=handle_of(actor), entity="lead", entity_id=lead_id, action="update", before=before,
           after={**before, **changes})
     return get(conn, lead_id), dups
 
 
 def log(conn: Connection, lead_id: int, *, kind: str, summary: str, next_step: date | None, at: datetime,
-        rep_id: int | None, actor: str | None) -> int:
+        actor: Actor | None) -> int:
     """Record a touch; a call, email or meeting moves a new lead to contacted; ``next_step`` sets the
     follow-up date."""
     lead = fetch(conn, L, lead_id, "lead")
     refuse_merged(lead, "lead")
-    ensure_can_change(conn, owner_id=lead["owner_id"], actor=actor, what=_("lead {id}").format(id=lead_id))
+    require_owner(conn, actor, lead["owner_id"], _("lead {id}").format(id=lead_id))
     kind = rules.parse_kind(kind, allowed=("call", "email", "meeting", "note"))
     summary = fields.required_text("activities", "summary", summary, field="--summary")
     if lead["status"] not in LEAD_OPEN:
@@ -206,7 +206,7 @@ def log(conn: Connection, lead_id: int, *, kind: str, summary: str, next_step: d
         raise InvalidTransition(refusal.format(id=lead_id, status=lead["status"]))
     require_in_order(at, _("lead {id} {kind} logged").format(id=lead_id, kind=kind), (lead["created_at"], _(_CREATED)))
     activity_id = insert_id(conn, A, {"lead_id": lead_id, "kind": kind, "at": at, "summary": summary,
-                                      "next_step": next_step, "rep_id": rep_id})
+                                      "next_step": next_step, "rep_id": id_of(actor)})
     changes: dict[str, Any] = {"updated_at": at}
     if kind != "note" and lead["status"] == "new":
         changes["status"] = LEAD.check("new", "contacted", label=_("lead {id}").format(id=lead_id))
@@ -214,7 +214,7 @@ def log(conn: Connection, lead_id: int, *, kind: str, summary: str, next_step: d
         changes["follow_up"] = next_step
     changes["score"] = _rescore({**lead, **changes}, _touches(conn, lead_id))
     conn.execute(update(L).where(L.c.id == lead_id).values(**changes))
-    audit(conn, at=at, rep=actor, entity="lead", entity_id=lead_id, action=f"log:{kind}", before=lead,
+    audit(conn, at=at, rep=handle_of(actor), entity="lead", entity_id=lead_id, action=f"log:{kind}", before=lead,
           after={**lead, **changes})
     return activity_id
 
@@ -229,31 +229,31 @@ def activities(conn: Connection, *, lead_id: int | None = None, deal_id: int | N
     return [dict(row) for row in conn.execute(query).mappings()]
 
 
-def lose(conn: Connection, lead_id: int, *, reason: str, at: datetime, actor: str | None,
+def lose(conn: Connection, lead_id: int, *, reason: str, at: datetime, actor: Actor | None,
          reasons: Reasons | None = None) -> None:
     """Mark an open lead lost. A reason from the team's list (a key or an alias: 价格, price) is stored as its key;
     leads are also dropped for reasons outside the deal list (no contact, not a fit), kept as written."""
     lead = fetch(conn, L, lead_id, "lead")
     refuse_merged(lead, "lead")
     label = _("lead {id}").format(id=lead_id)
-    ensure_can_change(conn, owner_id=lead["owner_id"], actor=actor, what=label)
+    require_owner(conn, actor, lead["owner_id"], label)
     reason = fields.required_text("leads", "lost_reason", reason, field="--reason")
     reason = (reasons.find(reason) if reasons is not None else None) or reason
     LEAD.check(lead["status"], "lost", label=label)
     require_in_order(at, _("lead {id} lost").format(id=lead_id), (lead["created_at"], _(_CREATED)))
     conn.execute(update(L).where(L.c.id == lead_id).values(status="lost", lost_reason=reason, closed_at=at,
                                                            updated_at=at, follow_up=None))
-    audit(conn, at=at, rep=actor, entity="lead", entity_id=lead_id, action="lose", before=lead,
+    audit(conn, at=at, rep=handle_of(actor), entity="lead", entity_id=lead_id, action="lose", before=lead,
           after={**lead, "status": "lost", "lost_reason": reason})
 
 
 def convert(conn: Connection, lead_id: int, *, title: str | None, owner_id: int | None, at: datetime,
-            actor: str | None, targets: list[str], region: str) -> dict[str, Any]:
+            actor: Actor | None, targets: list[str], region: str) -> dict[str, Any]:
     """Lead → customer (found by company name, else created) + contact + deal in stage qualification."""
     lead = fetch(conn, L, lead_id, "lead")
     refuse_merged(lead, "lead")
     label = _("lead {id}").format(id=lead_id)
-    ensure_can_change(conn, owner_id=lead["owner_id"], actor=actor, what=label)
+    require_owner(conn, actor, lead["owner_id"], label)
     LEAD.check(lead["status"], "converted", label=label)
     require_in_order(at, _("lead {id} converted").format(id=lead_id), (lead["created_at"], _(_CREATED)))
     company = lead["company"] or lead["name"]
@@ -274,14 +274,14 @@ def convert(conn: Connection, lead_id: int, *, title: str | None, owner_id: int 
         status="converted", customer_id=customer_id, contact_id=contact_id, closed_at=at, updated_at=at,
         follow_up=None))
     conn.execute(update(A).where(A.c.lead_id == lead_id).values(deal_id=deal_id))
-    audit(conn, at=at, rep=actor, entity="lead", entity_id=lead_id, action="convert", before=lead,
+    audit(conn, at=at, rep=handle_of(actor), entity="lead", entity_id=lead_id, action="convert", before=lead,
           after={**lead, "status": "converted", "customer_id": customer_id})
     return {"lead_id": lead_id, "deal_id": deal_id, "customer_id": customer_id, "contact_id": contact_id,
             "customer_created": created_customer}
 
 
 def _contact_for(conn: Connection, lead: Mapping[str, Any], customer_id: int, *, at: datetime,
-                 actor: str | None, region: str) -> int:
+                 actor: Actor | None, region: str) -> int:
     K = models.contacts
     match = None
     if lead["email_key"]:
@@ -299,7 +299,7 @@ def _contact_for(conn: Connection, lead: Mapping[str, Any], customer_id: int, *,
         "name": lead["name"], "title": lead["title"], "email": lead["email"], "phone": lead["phone"]})
 
 
-def merge(conn: Connection, keep_id: int, other_id: int, *, at: datetime, actor: str | None,
+def merge(conn: Connection, keep_id: int, other_id: int, *, at: datetime, actor: Actor | None,
           dry_run: bool = False) -> dict[str, Any]:
     """``lead merge``: the other lead's activities, deals and tasks move to the kept one, which takes the other's
     contact details where it has none (and is scored again); the other is marked merged (services/merge.py)."""

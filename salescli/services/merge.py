@@ -18,7 +18,7 @@ from salescli import models
 from salescli.errors import InputError, InvalidTransition
 from salescli.i18n import _
 from salescli.services.audit import audit
-from salescli.services.authz import ensure_can_change
+from salescli.services.authz import Actor, handle_of, require_owner
 from salescli.services.rows import fetch
 
 #: fields copied from the other record when the kept one has none
@@ -43,7 +43,7 @@ def references(table: Table) -> list[Column[Any]]:
     return found
 
 
-def plan(conn: Connection, table: Table, keep_id: int, other_id: int, *, actor: str | None) -> dict[str, Any]:
+def plan(conn: Connection, table: Table, keep_id: int, other_id: int, *, actor: Actor | None) -> dict[str, Any]:
     """What the merge would do, after every check (nothing written): the records, what moves (``moves``: rows per
     table and column) and the fields the kept record takes from the other."""
     what = ENTITY[table.name]
@@ -55,10 +55,8 @@ def plan(conn: Connection, table: Table, keep_id: int, other_id: int, *, actor: 
         if record["merged_into"] is not None:
             raise InvalidTransition(_("{entity} {id} was already merged into {entity} {kept}").format(
                 entity=_(what), id=record["id"], kept=record["merged_into"]))
-    ensure_can_change(conn, owner_id=keep["owner_id"], actor=actor,
-                      what=_("{entity} {id}").format(entity=_(what), id=keep_id))
-    ensure_can_change(conn, owner_id=other["owner_id"], actor=actor,
-                      what=_("{entity} {id}").format(entity=_(what), id=other_id))
+    require_owner(conn, actor, keep["owner_id"], _("{entity} {id}").format(entity=_(what), id=keep_id))
+    require_owner(conn, actor, other["owner_id"], _("{entity} {id}").format(entity=_(what), id=other_id))
     moves: list[dict[str, Any]] = []
     for column in references(table):
         count = int(conn.execute(select(func.count()).where(column == other_id)).scalar_one())
@@ -67,10 +65,9 @@ def plan(conn: Connection, table: Table, keep_id: int, other_id: int, *, actor: 
         if "owner_id" in column.table.c:
             for owner_id, row_id in conn.execute(select(column.table.c.owner_id, column.table.c.id)
                                                  .where(column == other_id, column.table.c.owner_id.is_not(None))):
-                ensure_can_change(conn, owner_id=owner_id, actor=actor,
-                                  what=_("{kind} {id} (under {entity} {other})").format(
-                                      kind=_(_SINGULAR.get(column.table.name, column.table.name)), id=row_id,
-                                      entity=_(what), other=other_id))
+                require_owner(conn, actor, owner_id, _("{kind} {id} (under {entity} {other})").format(
+                    kind=_(_SINGULAR.get(column.table.name, column.table.name)), id=row_id, entity=_(what),
+                    other=other_id))
         moves.append({"table": column.table.name, "column": column.name, "rows": count})
     fill = {name: other[name] for name in FILL[table.name]
             if keep.get(name) in (None, "") and other.get(name) not in (None, "")}
@@ -79,7 +76,7 @@ def plan(conn: Connection, table: Table, keep_id: int, other_id: int, *, actor: 
             "_keep": keep, "_other": other}
 
 
-def merge(conn: Connection, table: Table, keep_id: int, other_id: int, *, at: datetime, actor: str | None,
+def merge(conn: Connection, table: Table, keep_id: int, other_id: int, *, at: datetime, actor: Actor | None,
           dry_run: bool = False, after_fill: Any = None, kind: str | None = None) -> dict[str, Any]:
     """Merge ``other_id`` into ``keep_id`` (see the module); ``dry_run``: only the plan. ``after_fill``: computes
     extra columns of the kept record from its merged values (a lead's score, a customer's tier). ``kind``: the
@@ -108,9 +105,9 @@ def merge(conn: Connection, table: Table, keep_id: int, other_id: int, *, at: da
         search.reindex_one(conn, kind, keep_id, keep, {**keep, **changes})
         search.forget(conn, kind, other_id, other)
     summary = {"moves": found["moves"], "fill": found["fill"]}
-    audit(conn, at=at, rep=actor, entity=what, entity_id=other_id, action="merge", before=other,
+    audit(conn, at=at, rep=handle_of(actor), entity=what, entity_id=other_id, action="merge", before=other,
           after={**other, **hidden, **summary})
-    audit(conn, at=at, rep=actor, entity=what, entity_id=keep_id, action="merge", before=keep,
+    audit(conn, at=at, rep=handle_of(actor), entity=what, entity_id=keep_id, action="merge", before=keep,
           after={**keep, **changes, "merged": other_id, **summary})
     return found
 

@@ -16,6 +16,7 @@ from salescli.errors import InputError, NotFound
 from salescli.i18n import _
 from salescli.services import deals, products
 from salescli.services.audit import audit
+from salescli.services.authz import Actor, handle_of, id_of
 from salescli.services.rows import insert_id
 
 N = models.needs
@@ -38,8 +39,8 @@ def check(conn: Connection, intake: rules.Intake, *, today: datetime) -> tuple[d
     return catalog, rules.findings(items, budget=intake.budget, deliver_by=intake.deliver_by, today=today.date())
 
 
-def confirm(conn: Connection, deal_id: int, intake: rules.Intake, *, at: datetime, rep_id: int | None,
-            actor: str | None) -> dict[str, Any]:
+def confirm(conn: Connection, deal_id: int, intake: rules.Intake, *, at: datetime,
+            actor: Actor | None) -> dict[str, Any]:
     """Store confirmed needs for an open deal (replacing earlier ones) and move it to needs_confirmed."""
     missing = intake.missing()
     if missing:
@@ -52,15 +53,15 @@ def confirm(conn: Connection, deal_id: int, intake: rules.Intake, *, at: datetim
         "deal_id": deal_id, "status": "confirmed", "budget_minor": to_minor(intake.budget),
         "deliver_by": intake.deliver_by, "decision_maker": intake.decision_maker, "notes": intake.notes,
         "findings": json.dumps([f.__dict__ for f in findings], ensure_ascii=False), "confirmed_at": at,
-        "rep_id": rep_id})
+        "rep_id": id_of(actor)})
     conn.execute(insert(NI), [
         {"needs_id": needs_id, "product_id": catalog[spec.sku]["id"], "sku": spec.sku, "spec": spec.spec,
          "qty": spec.qty, "target_price_minor": to_minor(spec.target_price) if spec.target_price is not None else None}
         for spec in intake.items])
     # the stated budget is the deal's value until it has a quote (services/deals.value_column): nothing to copy
-    deals.advance(conn, deal, "needs_confirmed", at=at, note="needs confirmed", rep_id=rep_id, actor=actor,
+    deals.advance(conn, deal, "needs_confirmed", at=at, note="needs confirmed", actor=actor,
                   doing=_("deal {id}: needs confirmed").format(id=deal_id))
-    audit(conn, at=at, rep=actor, entity="needs", entity_id=needs_id, action="confirm",
+    audit(conn, at=at, rep=handle_of(actor), entity="needs", entity_id=needs_id, action="confirm",
           after={"deal_id": deal_id, "items": [f"{i.sku}:{i.qty}" for i in intake.items],
                  "budget": str(intake.budget), "deliver_by": intake.deliver_by})
     return get(conn, deal_id)

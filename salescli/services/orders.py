@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -12,14 +13,14 @@ from sqlalchemy import Connection, func, select, update
 from salescli import models
 from salescli.domain import fields
 from salescli.domain import orders as rules
-from salescli.domain.dates import parse_datetime, require_in_order
+from salescli.domain.dates import require_in_order
 from salescli.domain.money import from_minor
 from salescli.domain.pipeline import ORDER
 from salescli.errors import InputError, InvalidTransition, NotFound, PolicyError, SalesError
 from salescli.i18n import _
 from salescli.services import contracts
 from salescli.services.audit import audit
-from salescli.services.authz import ensure_can_change
+from salescli.services.authz import Actor, require_owner
 from salescli.services.numbers import next_number, parse_document_number
 from salescli.services.rows import fetch, insert_id
 
@@ -38,14 +39,13 @@ def parse_number(text: str) -> str:
     return parse_document_number(text, "SO", "order")
 
 
-def create(conn: Connection, contract_number: str, *, promised: date, at: datetime, rep_id: int | None,
-           actor: str | None) -> str:
+def create(conn: Connection, contract_number: str, *, promised: date, at: datetime, actor: Actor | None) -> str:
     if promised < at.date():
         raise InputError(_("--promised {promised} is before the order date {ordered}").format(
             promised=promised.isoformat(), ordered=at.date().isoformat()))
     contract = contracts.get_row(conn, contract_number)
     owner = conn.execute(select(D.c.owner_id).where(D.c.id == contract["deal_id"])).scalar()
-    ensure_can_change(conn, owner_id=owner, actor=actor, what=_("contract {number}").format(number=contract["number"]))
+    require_owner(conn, actor, owner, _("contract {number}").format(number=contract["number"]))
     if contract["status"] != "signed":
         raise InvalidTransition(_("contract {number} is {status}; an order needs a signed "
                                   "contract (salescli contract sign {number})").format(number=contract["number"],
@@ -61,8 +61,8 @@ def create(conn: Connection, contract_number: str, *, promised: date, at: dateti
     order_id = insert_id(conn, O, {"number": number, "contract_id": contract["id"], "deal_id": contract["deal_id"],
                                    "status": "submitted", "promised": promised, "created_at": at, "updated_at": at})
     insert_id(conn, OE, {"order_id": order_id, "at": at, "from_status": None, "to_status": "submitted",
-                         "note": f"from contract {contract['number']}", "rep_id": rep_id})
-    audit(conn, at=at, rep=actor, entity="order", entity_id=number, action="create",
+                         "note": f"from contract {contract['number']}", "rep_id": actor.id if actor else None})
+    audit(conn, at=at, rep=actor.handle if actor else None, entity="order", entity_id=number, action="create",
           after={"contract": contract["number"], "promised": promised})
     return number
 
@@ -95,12 +95,12 @@ def _became(status: str) -> str:
 
 
 def update_status(conn: Connection, number: str, status: str, *, note: str | None, at: datetime,
-                  rep_id: int | None, actor: str | None) -> dict[str, Any]:
+                  actor: Actor | None) -> dict[str, Any]:
     """One step along the order machine (forward skips allowed, never back; cancel only before shipping)."""
     row = get_row(conn, number)
     owner = conn.execute(select(D.c.owner_id).where(D.c.id == row["deal_id"])).scalar()
     label = _("order {number}").format(number=row["number"])
-    ensure_can_change(conn, owner_id=owner, actor=actor, what=label)
+    require_owner(conn, actor, owner, label)
     target = status.strip().lower()
     ORDER.check(row["status"], target, label=label)
     last = conn.execute(select(func.max(OE.c.at)).where(OE.c.order_id == row["id"])).scalar()
@@ -116,9 +116,9 @@ def update_status(conn: Connection, number: str, status: str, *, note: str | Non
         values["delivered_at"] = at
     conn.execute(update(O).where(O.c.id == row["id"]).values(**values))
     insert_id(conn, OE, {"order_id": row["id"], "at": at, "from_status": row["status"], "to_status": target,
-                         "note": text, "rep_id": rep_id})
-    audit(conn, at=at, rep=actor, entity="order", entity_id=row["number"], action=f"status:{target}",
-          before={"status": row["status"]}, after={"status": target, "note": text})
+                         "note": text, "rep_id": actor.id if actor else None})
+    audit(conn, at=at, rep=actor.handle if actor else None, entity="order", entity_id=row["number"],
+          action=f"status:{target}", before={"status": row["status"]}, after={"status": target, "note": text})
     return row
 
 
@@ -201,60 +201,43 @@ def export_rows(conn: Connection, *, status: str | None) -> list[dict[str, Any]]
 
 
 def import_status(conn: Connection, path: Path, *, encoding: str | None, input_format: str | None,
-                  now: datetime, rep_id: int | None, actor: str | None, dry_run: bool) -> int:
+                  now: datetime, actor: Actor | None, dry_run: bool) -> int:
     """Apply a supply-chain file of status updates (columns: order, status, date, note) all or nothing.
 
-    Every row is checked first, in file order (an order may move several times in one file); any problem →
-    every problem listed as FILE:LINE: column: message, nothing applied, exit 2.
+    Read and checked like a batch import (importers/batches.checked_records), then every row in file order (an
+    order may move several times in one file); any problem → every problem listed as FILE:LINE: column: message,
+    nothing applied, exit 2. A dry run applies the rows and rolls them back (services/imports.apply).
     """
-    from salescli.importers.reader import Problems, problem, read_records
+    from salescli.importers.batches import checked_records
+    from salescli.importers.fields import UPDATES, Context
+    from salescli.importers.reader import Report
+    from salescli.services import imports
 
-    problems: list[str] = []
-    planned: list[tuple[str, str, datetime, str | None]] = []
+    report = Report(path)
+    planned: list[Callable[[], object]] = []
     state: dict[str, tuple[str, datetime | None]] = {}
-    for record in read_records(path, encoding=encoding, input_format=input_format):
-        values = {str(k).strip().lower(): v for k, v in record.values.items()}
-        unknown = sorted(set(values) - {"order", "status", "date", "note"})
-        if unknown:
-            problems.append(problem(path, record.line, unknown[0],
-                                    _("unknown column (expected order, status, date, note)")))
+    for row in checked_records(UPDATES["order status"], path, Context(now=now, region="", reps={}),
+                               encoding=encoding, input_format=input_format):
+        if report.add(row.line, row.problems):
             continue
+        column = "order"
         try:
-            number = parse_number(str(values.get("order") or ""))
+            number = parse_number(row.values["order"])
             if number not in state:
-                row = get_row(conn, number)
-                last = conn.execute(select(func.max(OE.c.at)).where(OE.c.order_id == row["id"])).scalar()
-                state[number] = (row["status"], last)
-        except SalesError as error:
-            problems.append(problem(path, record.line, "order", error.message))
-            continue
-        target = str(values.get("status") or "").strip().lower()
-        current, last = state[number]
-        try:
+                found = get_row(conn, number)
+                state[number] = (found["status"], conn.execute(select(func.max(OE.c.at))
+                                                               .where(OE.c.order_id == found["id"])).scalar())
+            current, last = state[number]
+            column, target = "status", row.values["status"]
             ORDER.check(current, target, label=_("order {number}").format(number=number))
-        except SalesError as error:
-            problems.append(problem(path, record.line, "status", error.message))
-            continue
-        try:
-            at = parse_datetime(str(values["date"]), now=now, field="date") if values.get("date") else now
-            note = fields.text("order_events", "note", str(values["note"]) if values.get("note") else None,
-                               field="note")
-        except SalesError as error:
-            column, _sep, message = error.message.partition(": ")
-            problems.append(problem(path, record.line, column, message))
-            continue
-        try:
+            column, at = "date", row.values.get("date") or now
             require_in_order(at, _("order {number} {status}").format(number=number, status=target),
                              (last, _became(current)))
         except SalesError as error:
-            problems.append(problem(path, record.line, "date", error.message))
+            report.add(row.line, [(column, error.message)])
             continue
         state[number] = (target, at)
-        planned.append((number, target, at, note))
-    if problems:
-        raise Problems(problems, _("{count} invalid row(s) in {path}; nothing imported").format(count=len(problems),
-                                                                                                path=path))
-    if not dry_run:
-        for number, target, at, note in planned:
-            update_status(conn, number, target, note=note, at=at, rep_id=rep_id, actor=actor)
-    return len(planned)
+        planned.append(partial(update_status, conn, number, target, note=row.values.get("note"), at=at,
+                               actor=actor))
+    report.refuse()
+    return imports.apply(conn, planned, dry_run=dry_run)

@@ -16,6 +16,7 @@ from salescli.domain.needs import Product
 from salescli.errors import InputError, NotFound, PolicyError
 from salescli.i18n import _
 from salescli.services.audit import audit
+from salescli.services.authz import Actor
 from salescli.services.rows import insert_id, money_fields
 
 P = models.products
@@ -43,7 +44,7 @@ def clean_fields(values: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def add(conn: Connection, *, sku: str, values: Mapping[str, Any], at: datetime, actor: str | None) -> str:
+def add(conn: Connection, *, sku: str, values: Mapping[str, Any], at: datetime, actor: Actor | None) -> str:
     sku = rules.parse_sku(sku)
     row = clean_fields(values)
     missing = [f"--{k}" for k in ("name", "price", "cost") if (k if k == "name" else f"{k}_minor") not in row]
@@ -54,7 +55,7 @@ def add(conn: Connection, *, sku: str, values: Mapping[str, Any], at: datetime, 
     row.setdefault("lead_time_days", 0)
     row.update(sku=sku, active=True, created_at=at, updated_at=at)
     insert_id(conn, P, row)
-    audit(conn, at=at, rep=actor, entity="product", entity_id=sku, action="create", after=row)
+    audit(conn, at=at, rep=actor.handle if actor else None, entity="product", entity_id=sku, action="create", after=row)
     return sku
 
 
@@ -83,7 +84,7 @@ def all_skus(conn: Connection) -> list[str]:
 
 
 def update_product(conn: Connection, sku: str, *, values: Mapping[str, Any], at: datetime,
-                   actor: str | None) -> dict[str, Any]:
+                   actor: Actor | None) -> dict[str, Any]:
     before = get(conn, sku)
     changes = clean_fields(values)
     if not changes:
@@ -91,8 +92,8 @@ def update_product(conn: Connection, sku: str, *, values: Mapping[str, Any], at:
     changes["updated_at"] = at
     conn.execute(update(P).where(P.c.id == before["id"]).values(**changes))
     after = get(conn, sku)
-    audit(conn, at=at, rep=actor, entity="product", entity_id=before["sku"], action="update", before=before,
-          after=after)
+    audit(conn, at=at, rep=actor.handle if actor else None, entity="product", entity_id=before["sku"],
+          action="update", before=before, after=after)
     return after
 
 

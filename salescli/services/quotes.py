@@ -21,6 +21,7 @@ from salescli.errors import InputError, InvalidTransition, NotFound, PolicyError
 from salescli.i18n import _
 from salescli.services import deals, products
 from salescli.services.audit import audit
+from salescli.services.authz import Actor, handle_of, id_of
 from salescli.services.numbers import next_number, parse_document_number
 from salescli.services.rows import insert_id
 
@@ -105,7 +106,7 @@ def carried_terms(old: Mapping[str, Any], day: date) -> dict[str, Any]:
 
 def _insert_revision(conn: Connection, *, number: str, revision: int, deal: dict[str, Any],
                      lines: list[pricing.Line], discount: Decimal, tax_rate: Decimal, valid_until: date,
-                     note: str | None, at: datetime, rep_id: int | None, policy: pricing.Policy,
+                     note: str | None, at: datetime, actor: Actor | None, policy: pricing.Policy,
                      currency: str, terms: Mapping[str, Any],
                      kept: Mapping[str, tuple[str | None, str | None]] | None = None) -> int:
     totals = pricing.price(lines, discount=discount, tax_rate=tax_rate)
@@ -118,7 +119,7 @@ def _insert_revision(conn: Connection, *, number: str, revision: int, deal: dict
         "net_minor": to_minor(totals.net), "tax_minor": to_minor(totals.tax), "total_minor": to_minor(totals.total),
         "list_minor": to_minor(totals.list_value), "cost_minor": to_minor(totals.cost), "valid_until": valid_until,
         "needs_approval": bool(reasons), "approval_reason": "; ".join(reasons) or None, "note": note,
-        "rep_id": rep_id, "created_at": at, **{key: terms.get(key) for key in TERMS}})
+        "rep_id": id_of(actor), "created_at": at, **{key: terms.get(key) for key in TERMS}})
     P = models.products
     catalog = {sku: (pid, spec, unit) for sku, pid, spec, unit in conn.execute(
         select(P.c.sku, P.c.id, P.c.spec, P.c.unit).where(P.c.sku.in_([line.sku for line in lines]))).all()}
@@ -144,8 +145,8 @@ def _insert_revision(conn: Connection, *, number: str, revision: int, deal: dict
 
 
 def create(conn: Connection, deal_id: int, *, specs: Sequence[pricing.LineSpec], from_needs: bool,
-           discount: Decimal, tax_rate: Decimal, valid_days: int, at: datetime, rep_id: int | None,
-           actor: str | None, policy: pricing.Policy, currency: str,
+           discount: Decimal, tax_rate: Decimal, valid_days: int, at: datetime, actor: Actor | None,
+           policy: pricing.Policy, currency: str,
            terms: Mapping[str, Any] | None = None) -> str:
     """A new quote (revision 1, a draft). ``terms``: payment/delivery terms, delivery date and remarks for the
     customer (the team's default terms fill what is not given)."""
@@ -164,16 +165,16 @@ def create(conn: Connection, deal_id: int, *, specs: Sequence[pricing.LineSpec],
     cleaned = clean_terms("quotes", terms or {}, dated=at.date())
     number = next_number(conn, "Q", at.year)
     _insert_revision(conn, number=number, revision=1, deal=deal, lines=lines, discount=discount, tax_rate=tax_rate,
-                     valid_until=at.date() + timedelta(days=valid_days), note=None, at=at, rep_id=rep_id,
+                     valid_until=at.date() + timedelta(days=valid_days), note=None, at=at, actor=actor,
                      policy=policy, currency=currency, terms=cleaned)
-    audit(conn, at=at, rep=actor, entity="quote", entity_id=number, action="create",
+    audit(conn, at=at, rep=handle_of(actor), entity="quote", entity_id=number, action="create",
           after={"revision": 1, "deal_id": deal_id, "lines": [f"{line.sku}:{line.qty}" for line in lines]})
     return number
 
 
 def revise(conn: Connection, number: str, *, specs: Sequence[pricing.LineSpec], remove: Sequence[str],
            discount: Decimal | None, tax_rate: Decimal | None, valid_days: int | None, note: str | None,
-           at: datetime, rep_id: int | None, actor: str | None, policy: pricing.Policy,
+           at: datetime, actor: Actor | None, policy: pricing.Policy,
            terms: Mapping[str, Any] | None = None) -> int:
     """A new draft revision from the latest one, which becomes superseded; the deal moves to negotiation."""
     old = get_row(conn, number)
@@ -211,12 +212,12 @@ def revise(conn: Connection, number: str, *, specs: Sequence[pricing.LineSpec], 
         discount=discount if discount is not None else _pct(old["discount_bp"]),
         tax_rate=tax_rate if tax_rate is not None else _pct(old["tax_rate_bp"]),
         valid_until=valid_until, note=fields.text("quotes", "note", note, field="--note") if note else None, at=at,
-        rep_id=rep_id, policy=policy, currency=old["currency"],
+        actor=actor, policy=policy, currency=old["currency"],
         terms={**carried_terms(old, at.date()), **changed_terms}, kept=kept)
-    deals.advance(conn, deal, "negotiation", at=at, note=f"{number} revision {revision}", rep_id=rep_id, actor=actor,
+    deals.advance(conn, deal, "negotiation", at=at, note=f"{number} revision {revision}", actor=actor,
                   doing=_("deal {id}: {number} revision {revision}").format(id=deal["id"], number=number,
                                                                             revision=revision))
-    audit(conn, at=at, rep=actor, entity="quote", entity_id=number, action="revise",
+    audit(conn, at=at, rep=handle_of(actor), entity="quote", entity_id=number, action="revise",
           before={"revision": old["revision"]}, after={"revision": revision})
     return revision
 
@@ -228,7 +229,7 @@ def _events(row: dict[str, Any]) -> list[tuple[datetime | None, str]]:
     return [(row["created_at"], made), (row["approved_at"], _("it was approved")), (row["sent_at"], _("it was sent"))]
 
 
-def _set_status(conn: Connection, number: str, target: str, *, at: datetime, actor: str | None,
+def _set_status(conn: Connection, number: str, target: str, *, at: datetime, actor: Actor | None,
                 values: dict[str, Any] | None = None) -> dict[str, Any]:
     row = get_row(conn, number)
     status = quote_status(row["status"], row["valid_until"], at.date())
@@ -239,12 +240,13 @@ def _set_status(conn: Connection, number: str, target: str, *, at: datetime, act
     QUOTE.check(status, target, label=_("quote {number}").format(number=number))
     require_in_order(at, _("quote {number} {status}").format(number=number, status=target), *_events(row))
     conn.execute(update(Q).where(Q.c.id == row["id"]).values(status=target, **(values or {})))
-    audit(conn, at=at, rep=actor, entity="quote", entity_id=number, action=target,
+    audit(conn, at=at, rep=handle_of(actor), entity="quote", entity_id=number, action=target,
           before={"status": row["status"]}, after={"status": target, **(values or {})})
     return row
 
 
-def approve(conn: Connection, number: str, *, at: datetime, manager_id: int | None, manager: str | None) -> list[str]:
+def approve(conn: Connection, number: str, *, at: datetime, actor: Actor) -> list[str]:
+    """Approve a draft that needs it: ``actor`` is the approving manager (authz.approver)."""
     row = get_row(conn, number)
     status = quote_status(row["status"], row["valid_until"], at.date())
     if status != "draft":
@@ -257,13 +259,13 @@ def approve(conn: Connection, number: str, *, at: datetime, manager_id: int | No
         raise InvalidTransition(_("quote {number} revision {revision} is already approved").format(
             number=number, revision=row["revision"]))
     require_in_order(at, _("quote {number} approved").format(number=number), *_events(row))
-    conn.execute(update(Q).where(Q.c.id == row["id"]).values(approved_by=manager_id, approved_at=at))
-    audit(conn, at=at, rep=manager, entity="quote", entity_id=number, action="approve",
+    conn.execute(update(Q).where(Q.c.id == row["id"]).values(approved_by=actor.id, approved_at=at))
+    audit(conn, at=at, rep=actor.handle, entity="quote", entity_id=number, action="approve",
           after={"revision": row["revision"], "reason": row["approval_reason"]})
     return str(row["approval_reason"] or "").split("; ")
 
 
-def send(conn: Connection, number: str, *, at: datetime, rep_id: int | None, actor: str | None) -> None:
+def send(conn: Connection, number: str, *, at: datetime, actor: Actor | None) -> None:
     row = get_row(conn, number)
     if row["needs_approval"] and row["approved_by"] is None and row["status"] == "draft":
         from salescli.services.authz import ask_manager
@@ -273,11 +275,11 @@ def send(conn: Connection, number: str, *, at: datetime, rep_id: int | None, act
             number=number, reason=row["approval_reason"], hint=hint))
     _set_status(conn, number, "sent", at=at, actor=actor, values={"sent_at": at})
     deal = deals.get_open(conn, row["deal_id"], actor=actor)
-    deals.advance(conn, deal, "proposal", at=at, note=f"{number} sent", rep_id=rep_id, actor=actor,
+    deals.advance(conn, deal, "proposal", at=at, note=f"{number} sent", actor=actor,
                   doing=_("deal {id}: {number} sent").format(id=deal["id"], number=number))
 
 
-def accept(conn: Connection, number: str, *, at: datetime, actor: str | None) -> None:
+def accept(conn: Connection, number: str, *, at: datetime, actor: Actor | None) -> None:
     row = get_row(conn, number)
     other = conn.execute(select(Q.c.number).where(Q.c.deal_id == row["deal_id"], Q.c.status == "accepted",
                                                   Q.c.number != number)).first()
@@ -288,7 +290,7 @@ def accept(conn: Connection, number: str, *, at: datetime, actor: str | None) ->
     _set_status(conn, number, "accepted", at=at, actor=actor, values={"decided_at": at})
 
 
-def reject(conn: Connection, number: str, *, reason: str | None, at: datetime, actor: str | None) -> None:
+def reject(conn: Connection, number: str, *, reason: str | None, at: datetime, actor: Actor | None) -> None:
     text = fields.text("quotes", "reject_reason", reason, field="--reason") if reason else None
     deals.get_open(conn, get_row(conn, number)["deal_id"], actor=actor)
     _set_status(conn, number, "rejected", at=at, actor=actor, values={"decided_at": at, "reject_reason": text})

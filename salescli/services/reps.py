@@ -15,13 +15,14 @@ from salescli.errors import InputError, NotFound, PolicyError
 from salescli.i18n import _
 from salescli.services import team
 from salescli.services.audit import audit
+from salescli.services.authz import Actor, handle_of
 from salescli.services.rows import insert_id
 
 ROLES = ("rep", "manager")
 
 
 def add(conn: Connection, *, handle: str, name: str, email: str | None, manager: bool, at: datetime,
-        actor: str | None, login: str | None = None, password: str | None = None) -> int:
+        actor: Actor | None, login: str | None = None, password: str | None = None) -> int:
     """A new rep; with ``login`` (PostgreSQL team mode) also its login role, a member of salescli_rep or
     salescli_manager, with ``password`` (never stored or shown in clear: only its SCRAM verifier reaches the
     server) or none (peer, certificate or trust authentication)."""
@@ -40,7 +41,7 @@ def add(conn: Connection, *, handle: str, name: str, email: str | None, manager:
         verifier = team.encrypt(conn, login, password) if password is not None else None
         team.manage_login(conn, "create", login, manager=manager, verifier=verifier)
         after["login"] = login
-    audit(conn, at=at, rep=actor, entity="rep", entity_id=handle, action="create", after=after)
+    audit(conn, at=at, rep=handle_of(actor), entity="rep", entity_id=handle, action="create", after=after)
     return rep_id
 
 
@@ -66,7 +67,7 @@ def login_needs_password(conn: Connection, login: str) -> bool:
 
 
 def update(conn: Connection, handle: str, *, name: str | None, email: str | None, manager: bool | None,
-           at: datetime, actor: str | None, login: str | None = None, password: str | None = None) -> dict[str, Any]:
+           at: datetime, actor: Actor | None, login: str | None = None, password: str | None = None) -> dict[str, Any]:
     """Change a rep's name, email or role; a manager's login moves between salescli_rep and salescli_manager in
     the same transaction. ``login`` gives the rep a login (one added before team mode, or whose role is missing,
     e.g. after a restore on another server): created, or an existing role adopted, as for ``add``."""
@@ -91,7 +92,7 @@ def update(conn: Connection, handle: str, *, name: str | None, email: str | None
         team.manage_login(conn, "create", login, manager=role == "manager", verifier=verifier)
     elif "role" in changes and before["login"] and conn.dialect.name == "postgresql":
         team.manage_login(conn, "group", before["login"], manager=role == "manager")
-    audit(conn, at=at, rep=actor, entity="rep", entity_id=before["handle"], action="update",
+    audit(conn, at=at, rep=handle_of(actor), entity="rep", entity_id=before["handle"], action="update",
           before={k: before[k] for k in changes}, after=changes)
     return {**before, **changes}
 
@@ -118,19 +119,19 @@ def _check_login_for(conn: Connection, rep: dict[str, Any], login: str, *, with_
 
 
 def set_active(conn: Connection, handle: str, *, active: bool, at: datetime,
-               actor: str | None) -> tuple[dict[str, Any], bool]:
+               actor: Actor | None) -> tuple[dict[str, Any], bool]:
     """Disable (records kept, the login may no longer connect) or enable a rep. Returns (the rep, whether anything
     changed)."""
     rep = get(conn, handle)
-    if not active and actor is not None and rep["handle"] == actor:
+    if not active and rep["handle"] == handle_of(actor):
         raise PolicyError(_("a manager cannot disable themselves; another manager or the administrator can"))
     if bool(rep["active"]) == active:
         return rep, False
     conn.execute(update_(models.reps).where(models.reps.c.id == rep["id"]).values(active=active))
     if rep["login"] and conn.dialect.name == "postgresql":
         team.manage_login(conn, "enable" if active else "disable", rep["login"])
-    audit(conn, at=at, rep=actor, entity="rep", entity_id=rep["handle"], action="enable" if active else "disable",
-          before={"active": bool(rep["active"])}, after={"active": active})
+    audit(conn, at=at, rep=handle_of(actor), entity="rep", entity_id=rep["handle"],
+          action="enable" if active else "disable", before={"active": bool(rep["active"])}, after={"active": active})
     return {**rep, "active": active}, True
 
 
@@ -138,7 +139,7 @@ def set_active(conn: Connection, handle: str, *, active: bool, at: datetime,
 OWNED = ("leads", "customers", "deals", "tasks")
 
 
-def handover(conn: Connection, source: str, target: str, *, at: datetime, actor: str | None) -> dict[str, int]:
+def handover(conn: Connection, source: str, target: str, *, at: datetime, actor: Actor | None) -> dict[str, int]:
     """Every record owned by ``source`` now belongs to ``target``, each move in the audit trail (one transaction:
     all of them or none). Returns the count per kind."""
     old, new = get(conn, source, field="FROM"), get(conn, target, field="TO")
@@ -155,9 +156,9 @@ def handover(conn: Connection, source: str, target: str, *, at: datetime, actor:
         counts[name] = len(ids)
         entity = name[:-1]
         for record_id in ids:
-            audit(conn, at=at, rep=actor, entity=entity, entity_id=record_id, action="handover",
+            audit(conn, at=at, rep=handle_of(actor), entity=entity, entity_id=record_id, action="handover",
                   before={"owner_id": old["id"]}, after={"owner_id": new["id"]})
-    audit(conn, at=at, rep=actor, entity="rep", entity_id=old["handle"], action="handover",
+    audit(conn, at=at, rep=handle_of(actor), entity="rep", entity_id=old["handle"], action="handover",
           after={"to": new["handle"], **counts})
     return counts
 

@@ -26,6 +26,7 @@ from salescli.domain.pipeline import DEAL_OPEN
 from salescli.domain.pricing import Policy
 from salescli.services import customers, deals
 from salescli.services.audit import audit
+from salescli.services.authz import Actor, acting_for, handle_of
 from salescli.services.rows import insert_id
 
 REPS = (
@@ -155,7 +156,7 @@ class _Maker:
 
 
 def load(conn: Connection, *, today: date, seed: int = 20261129, n_customers: int = 200, n_leads: int = 1000,
-         actor: str | None = None) -> Summary:
+         actor: Actor | None = None) -> Summary:
     """Insert the sample set in the caller's transaction (all or nothing): the reps, customers with their contacts,
     leads with their activities, the catalog and the reps' targets, then a deal for each converted lead, taken
     through the sales process. One seeded random stream feeds every step, in this order."""
@@ -173,7 +174,7 @@ def load(conn: Connection, *, today: date, seed: int = 20261129, n_customers: in
     from salescli.services import search
 
     search.rebuild(conn)  # the records above were written directly: index them (salescli search) in this transaction
-    audit(conn, at=now, rep=actor, entity="sample", entity_id=str(seed), action="load",
+    audit(conn, at=now, rep=handle_of(actor), entity="sample", entity_id=str(seed), action="load",
           after={"customers": len(pool), "leads": len(lead_rows), "deals": counts["deals"]})
     return Summary(reps=len(REPS), customers=len(pool), contacts=contacts, leads=len(lead_rows),
                    activities=len(activity_rows), products=len(catalog), **counts)
@@ -331,7 +332,7 @@ def _deals(conn: Connection, mk: _Maker, converted: list[tuple[dict[str, Any], i
                 _demo(conn, deal_id, mk, catalog, reached["demo"], lead["owner_id"])
                 n_demos += 1
         if "needs_confirmed" in reached and "lost" not in reached:
-            n_quotes += _commercial(conn, deal_id, mk, max(reached.values()), now, lead["owner_id"])
+            n_quotes += _commercial(conn, deal_id, mk, max(reached.values()), now, acting_for(lead["owner_id"]))
     return {"deals": n_deals, "needs": n_needs, "demos": n_demos, "quotes": n_quotes}
 
 
@@ -371,8 +372,9 @@ POLICY = Policy(max_discount=Decimal(15), min_margin=Decimal(10))
 
 
 def _commercial(conn: Connection, deal_id: int, mk: _Maker, start: datetime, now: datetime,
-                rep_id: int | None) -> int:
-    """Take a sample deal through quotes and contracts with the real services; returns quotes made."""
+                actor: Actor | None) -> int:
+    """Take a sample deal through quotes and contracts with the real services, acting for the deal's owner
+    (authz.acting_for); returns quotes made."""
     from salescli.services import contracts, quotes
 
     outcome = mk.rnd.choices([o for o, _ in COMMERCIAL], [w for _, w in COMMERCIAL])[0]
@@ -388,24 +390,24 @@ def _commercial(conn: Connection, deal_id: int, mk: _Maker, start: datetime, now
 
     discount = Decimal(20) if outcome == "pending" else Decimal(mk.rnd.choice((0, 0, 3, 5, 8, 10)))
     number = quotes.create(conn, deal_id, specs=[], from_needs=True, discount=discount, tax_rate=Decimal(13),
-                           valid_days=10 if outcome == "expired" else 30, at=tick(), rep_id=rep_id, actor=None,
+                           valid_days=10 if outcome == "expired" else 30, at=tick(), actor=actor,
                            policy=POLICY, currency="CNY")
     if outcome in ("draft", "pending"):
         return 1
-    quotes.send(conn, number, at=tick(), rep_id=rep_id, actor=None)
+    quotes.send(conn, number, at=tick(), actor=actor)
     if outcome in ("sent", "expired"):
         return 1
     if outcome == "rejected":
         quotes.reject(conn, number, reason=mk.rnd.choice(LOST_REASONS), at=tick(), actor=None)
         from salescli.services import deals
 
-        deals.lose(conn, deal_id, reason="price", note="quote rejected", at=tick(), rep_id=rep_id, actor=None)
+        deals.lose(conn, deal_id, reason="price", note="quote rejected", at=tick(), actor=actor)
         return 1
     if outcome in ("negotiation", "won") and mk.rnd.random() < 0.7:
         quotes.revise(conn, number, specs=[], remove=[], discount=discount + 2, tax_rate=None, valid_days=30,
                       note=mk.rnd.choice(("客户要求再优惠", "adjusted after negotiation", "按年付款优惠")), at=tick(),
-                      rep_id=rep_id, actor=None, policy=POLICY)
-        quotes.send(conn, number, at=tick(), rep_id=rep_id, actor=None)
+                      actor=actor, policy=POLICY)
+        quotes.send(conn, number, at=tick(), actor=actor)
     if outcome == "negotiation":
         return 1
     quotes.accept(conn, number, at=tick(), actor=None)
@@ -414,8 +416,8 @@ def _commercial(conn: Connection, deal_id: int, mk: _Maker, start: datetime, now
     terms = mk.rnd.choice(("30% 预付，70% 货到付款", "net 30", "月结 60 天"))
     contract = contracts.create(conn, number, payment_terms=terms, terms=None, at=tick(), actor=None)
     if outcome == "won":
-        contracts.sign(conn, contract, signed_by=mk.person()[0], at=tick(2, 10), rep_id=rep_id, actor=None)
-        _fulfil(conn, contract, mk, clock[0], now, rep_id)
+        contracts.sign(conn, contract, signed_by=mk.person()[0], at=tick(2, 10), actor=actor)
+        _fulfil(conn, contract, mk, clock[0], now, actor)
     return 1
 
 
@@ -424,17 +426,18 @@ TICKET_SUBJECTS = ("设备无法联网", "License key not accepted", "发票抬�
                    "Dashboard loads slowly", "需要补充培训", "配件缺失")
 
 
-def _fulfil(conn: Connection, contract: str, mk: _Maker, signed: datetime, now: datetime, rep_id: int | None) -> None:
+def _fulfil(conn: Connection, contract: str, mk: _Maker, signed: datetime, now: datetime,
+            actor: Actor | None) -> None:
     """An order for a signed contract, moved along as far as time allows; tickets after delivery."""
     from salescli.domain.tickets import DEFAULT_SLA_HOURS
     from salescli.services import orders, tickets
 
     at = min(signed + timedelta(days=1), now)
     promised = (at + timedelta(days=mk.rnd.choice((14, 21, 30, 45)))).date()
-    number = orders.create(conn, contract, promised=promised, at=at, rep_id=rep_id, actor=None)
+    number = orders.create(conn, contract, promised=promised, at=at, actor=actor)
     if mk.rnd.random() < 0.04:
         orders.update_status(conn, number, "cancelled", note="客户取消", at=min(at + timedelta(days=2), now),
-                             rep_id=rep_id, actor=None)
+                             actor=actor)
         return
     pace = mk.rnd.choice((4, 6, 8, 12))  # days per step: some orders run late
     for status in ORDER_PATH:
@@ -442,7 +445,7 @@ def _fulfil(conn: Connection, contract: str, mk: _Maker, signed: datetime, now: 
         if nxt > now or (status == "closed" and mk.rnd.random() < 0.5):
             break
         at = nxt
-        orders.update_status(conn, number, status, note=None, at=at, rep_id=rep_id, actor=None)
+        orders.update_status(conn, number, status, note=None, at=at, actor=actor)
         if status == "closed":
             from salescli.services import contracts
 
@@ -453,14 +456,14 @@ def _fulfil(conn: Connection, contract: str, mk: _Maker, signed: datetime, now: 
             opened = min(at + timedelta(days=mk.rnd.randint(1, 10)), now)
             priority = mk.rnd.choice(("low", "normal", "normal", "high", "urgent"))
             ticket = tickets.open_ticket(conn, order=number, customer_id=None, subject=mk.rnd.choice(TICKET_SUBJECTS),
-                                         priority=priority, at=opened, rep_id=rep_id, actor=None,
+                                         priority=priority, at=opened, actor=actor,
                                          sla=DEFAULT_SLA_HOURS)
             spent = timedelta(hours=DEFAULT_SLA_HOURS[priority] * mk.rnd.choice((0.3, 0.8, 1.5)))
             if opened + spent < now and mk.rnd.random() < 0.6:
                 tickets.change(conn, ticket, status="in_progress", priority=None, note=None, at=opened,
-                               rep_id=rep_id, actor=None, sla=DEFAULT_SLA_HOURS)
+                               actor=actor, sla=DEFAULT_SLA_HOURS)
                 tickets.change(conn, ticket, status="resolved", priority=None, note="已处理", at=opened + spent,
-                               rep_id=rep_id, actor=None, sla=DEFAULT_SLA_HOURS)
+                               actor=actor, sla=DEFAULT_SLA_HOURS)
 
 
 SURVEY_COMMENTS = ("交付很及时", "安装工程师很专业", "价格偏高", "Great support team", "希望培训更系统",

@@ -15,12 +15,12 @@ from sqlalchemy import Connection, and_, func, select, update
 from salescli import models
 from salescli.domain import fields
 from salescli.domain import surveys as rules
-from salescli.domain.dates import Period, parse_datetime, require_in_order
+from salescli.domain.dates import Period, require_in_order
 from salescli.errors import InputError, NotFound, PolicyError, SalesError
 from salescli.i18n import _
 from salescli.services import orders
 from salescli.services.audit import audit
-from salescli.services.authz import customer_owner, ensure_can_change, order_owner
+from salescli.services.authz import Actor, customer_owner, order_owner, require_owner
 from salescli.services.merge import refuse_merged
 from salescli.services.rows import fetch, insert_id
 
@@ -78,7 +78,7 @@ def targets(conn: Connection, *, order: str | None, customer_id: int | None,
     return out
 
 
-def owned(conn: Connection, found: list[dict[str, Any]], *, actor: str | None,
+def owned(conn: Connection, found: list[dict[str, Any]], *, actor: Actor | None,
           explicit: bool) -> list[dict[str, Any]]:
     """The targets the acting rep may survey: their own orders' and customers'. An --order or --customer that is
     someone else's is refused; --delivered-since keeps only the rep's own."""
@@ -89,7 +89,7 @@ def owned(conn: Connection, found: list[dict[str, Any]], *, actor: str | None,
         what = (_("order {number}").format(number=target["order"]) if target["order"]
                 else _("customer {id}").format(id=target["customer_id"]))
         try:
-            ensure_can_change(conn, owner_id=owner, actor=actor, what=what)
+            require_owner(conn, actor, owner, what)
         except SalesError:
             if explicit:
                 raise
@@ -207,7 +207,7 @@ def deliver(to_send: list[dict[str, Any]], how: Delivery, record: Callable[[int,
 
 
 def _answer(conn: Connection, survey_id: int, *, nps: int | None, csat: int | None, comment: str | None,
-            at: datetime, actor: str | None) -> None:
+            at: datetime, actor: Actor | None) -> None:
     if nps is None and csat is None:
         raise InputError(_("give --nps and/or --csat"))
     text = fields.text("surveys", "comment", comment, field="--comment") if comment else None
@@ -217,7 +217,7 @@ def _answer(conn: Connection, survey_id: int, *, nps: int | None, csat: int | No
         status="responded", responded_at=at, nps=nps, csat=csat, comment=text))
     if done.rowcount != 1:
         raise AlreadyAnswered(_("survey {id} was already answered").format(id=survey_id))
-    audit(conn, at=at, rep=actor, entity="survey", entity_id=survey_id, action="response",
+    audit(conn, at=at, rep=actor.handle if actor else None, entity="survey", entity_id=survey_id, action="response",
           after={"nps": nps, "csat": csat})
 
 
@@ -244,7 +244,7 @@ def _day_range(day: date) -> tuple[datetime, datetime]:
 
 
 def _plan_answer(conn: Connection, *, order: str | None, customer_id: int | None, nps: int | None, csat: int | None,
-                 comment: str | None, at: datetime, actor: str | None, taken: set[int] | None = None) -> _Answer:
+                 comment: str | None, at: datetime, actor: Actor | None, taken: set[int] | None = None) -> _Answer:
     """Check an answer for an order or a customer (``--customer``: about the customer, not an order) and find the
     survey it answers, writing nothing: the open emailed survey (sent, not answered; the latest sent) of that order
     or customer, so the response rate counts it; else a new phone survey. ``taken``: surveys earlier rows of the same
@@ -253,7 +253,7 @@ def _plan_answer(conn: Connection, *, order: str | None, customer_id: int | None
     order_id, customer_id = orders.subject_of(conn, order=order, customer_id=customer_id)
     what = _("order {number}").format(number=order) if order else _("customer {id}").format(id=customer_id)
     owner = order_owner(conn, order_id) if order_id is not None else customer_owner(conn, customer_id)
-    ensure_can_change(conn, owner_id=owner, actor=actor, what=what)
+    require_owner(conn, actor, owner, what)
     if nps is None and csat is None:
         raise InputError(_("give --nps and/or --csat"))
     text = fields.text("surveys", "comment", comment, field="--comment") if comment else None
@@ -288,7 +288,7 @@ def _answered_in_order(survey_id: int, sent_at: datetime | None, at: datetime) -
                          (sent_at.date(), _("it was sent")))
 
 
-def _store_answer(conn: Connection, answer: _Answer, *, actor: str | None) -> int:
+def _store_answer(conn: Connection, answer: _Answer, *, actor: Actor | None) -> int:
     survey_id = answer.survey_id
     if survey_id is None:
         survey_id = insert_id(conn, S, {"customer_id": answer.customer_id, "order_id": answer.order_id,
@@ -299,7 +299,7 @@ def _store_answer(conn: Connection, answer: _Answer, *, actor: str | None) -> in
 
 
 def record_phone(conn: Connection, *, order: str | None, customer_id: int | None, nps: int | None,
-                 csat: int | None, comment: str | None, at: datetime, actor: str | None) -> int:
+                 csat: int | None, comment: str | None, at: datetime, actor: Actor | None) -> int:
     """An answer for an order or a customer (``survey record``, ``survey import`` by order or customer). It answers
     the emailed survey sent to that order (or to the customer, for a survey not about an order) and not answered
     yet, so the response rate counts it; only when none awaits an answer is it stored as its own phone survey (see
@@ -328,7 +328,7 @@ def _by_token(conn: Connection, token: str) -> dict[str, Any] | None:
 
 
 def respond(conn: Connection, token: str, *, nps: int | None, csat: int | None, comment: str | None,
-            at: datetime, actor: str | None, dated: bool = False) -> int:
+            at: datetime, actor: Actor | None, dated: bool = False) -> int:
     """The answer to one emailed survey, by its token (``survey respond``, ``survey import``, the reply page).
     ``dated``: the answer's date was given (``--date``, a date column), so it must not be before the day the survey
     was sent (exit 2). The reply page answers now and leaves it False: its role may not read when a survey was sent.
@@ -358,86 +358,74 @@ def reply_page(conn: Connection, token: str) -> dict[str, Any] | None:
 
 
 def import_responses(conn: Connection, path: Path, *, encoding: str | None, input_format: str | None,
-                     now: datetime, actor: str | None, dry_run: bool) -> int:
-    """Responses from a file (columns: token, order or customer; nps, csat, comment, date), all or nothing. A row for
-    an order or a customer answers the survey sent to it (see _plan_answer); a row that repeats an answer already
-    stored (the same file imported again) or one of an earlier row is refused like any bad row, so a file is never
-    counted twice."""
-    from salescli.importers.reader import Problems, problem, read_records
-    from salescli.services.ids import parse_id
+                     now: datetime, actor: Actor | None, dry_run: bool) -> int:
+    """Responses from a file (columns: token, order or customer; nps, csat, comment, date), all or nothing, read
+    and checked like a batch import (importers/batches.checked_records). A row for an order or a customer answers
+    the survey sent to it (see _plan_answer); a row that repeats an answer already stored (the same file imported
+    again) or one of an earlier row is refused like any bad row, so a file is never counted twice. A dry run
+    applies the rows and rolls them back (services/imports.apply)."""
+    from salescli.importers.batches import checked_records
+    from salescli.importers.fields import UPDATES, Context
+    from salescli.importers.reader import Report
+    from salescli.services import imports
 
-    problems: list[str] = []
+    report = Report(path)
     planned: list[Callable[[], object]] = []
     tokens_seen: set[str] = set()
     taken: set[int] = set()  # emailed surveys the rows above answer
     answers_seen: set[tuple[Any, ...]] = set()
-    for record in read_records(path, encoding=encoding, input_format=input_format):
-        values = {str(k).strip().lower(): ("" if v is None else str(v)) for k, v in record.values.items()}
-        unknown = sorted(set(values) - {"token", "order", "customer", "nps", "csat", "comment", "date"})
-        if unknown:
-            problems.append(problem(path, record.line, unknown[0],
-                                    _("unknown column (expected token, order or customer, nps, csat, comment, "
-                                      "date)")))
+    for row in checked_records(UPDATES["survey responses"], path, Context(now=now, region="", reps={}),
+                               encoding=encoding, input_format=input_format):
+        if report.add(row.line, row.problems):
             continue
+        values = row.values
+        nps, csat, comment = values.get("nps"), values.get("csat"), values.get("comment")
+        dated = values.get("date") is not None
+        at = values.get("date") or now
+        token, order, customer_id = values.get("token"), values.get("order"), values.get("customer")
         column = "nps"
         try:
-            nps = rules.parse_nps(values["nps"]) if values.get("nps", "").strip() else None
-            column = "csat"
-            csat = rules.parse_csat(values["csat"]) if values.get("csat", "").strip() else None
-            column = "date"
-            dated = bool(values.get("date", "").strip())
-            at = parse_datetime(values["date"], now=now, field="date") if dated else now
-            column = "comment"
-            comment = values.get("comment") or None
-            if comment:
-                fields.text("surveys", "comment", comment, field="comment")
             if nps is None and csat is None:
-                column = "nps"
                 raise InputError(_("give nps and/or csat"))
-            token, order = values.get("token", "").strip(), values.get("order", "").strip()
-            customer = values.get("customer", "").strip()
-            if sum(bool(v) for v in (token, order, customer)) != 1:
+            if sum(v is not None for v in (token, order, customer_id)) != 1:
                 column = "token"
                 raise InputError(_("give exactly one of token, order or customer"))
-            if token:
+            if token is not None:
                 column = "token"
-                row = conn.execute(select(S.c.id, S.c.status, S.c.sent_at).where(S.c.token == token)).first()
-                if row is None:
+                found = conn.execute(select(S.c.id, S.c.status, S.c.sent_at).where(S.c.token == token)).first()
+                if found is None:
                     raise InputError(_("no survey with that token"))
-                if row[1] == "responded" or token in tokens_seen:
+                if found[1] == "responded" or token in tokens_seen:
                     raise InputError(_("survey already answered"))
                 if dated:
                     column = "date"
-                    _answered_in_order(int(row[0]), row[2], at)
+                    _answered_in_order(int(found[0]), found[2], at)
                 tokens_seen.add(token)
                 planned.append(partial(respond, conn, token, nps=nps, csat=csat, comment=comment, at=at, actor=actor))
-            else:
-                column = "order" if order else "customer"
-                customer_id = parse_id(customer, "customer") if customer else None
-                if order:
-                    orders.get_row(conn, order)
-                try:
-                    answer = _plan_answer(conn, order=order or None, customer_id=customer_id, nps=nps, csat=csat,
-                                          comment=comment, at=at, actor=actor, taken=taken)
-                except InputError:
-                    column = "date"  # the row's values are checked: what is left is a date before the survey was sent
-                    raise
-                if answer.repeat_key in answers_seen:
-                    raise InputError(_("the same answer as an earlier row"))
-                answers_seen.add(answer.repeat_key)
-                if answer.survey_id is not None:
-                    taken.add(answer.survey_id)
-                planned.append(partial(_store_answer, conn, answer, actor=actor))
-        except SalesError as error:
-            message = error.message.split(": ", 1)[1] if error.message.startswith(("--", column)) else error.message
-            problems.append(problem(path, record.line, column, message))
-    if problems:
-        raise Problems(problems, _("{count} invalid row(s) in {path}; nothing imported").format(count=len(problems),
-                                                                                                path=path))
-    if not dry_run:
-        for apply in planned:
-            apply()
-    return len(planned)
+                continue
+            column = "order" if order else "customer"
+            if order:
+                orders.get_row(conn, order)
+            try:
+                answer = _plan_answer(conn, order=order, customer_id=customer_id, nps=nps, csat=csat,
+                                      comment=comment, at=at, actor=actor, taken=taken)
+            except InputError:
+                column = "date"  # the row's values are checked: what is left is a date before the survey was sent
+                raise
+            if answer.repeat_key in answers_seen:
+                raise InputError(_("the same answer as an earlier row"))
+        except SalesError as error:  # "order SO-2026-0001: ..." under the column order says the order once
+            message = error.message
+            if message.startswith(("--", column)) and ": " in message:
+                message = message.partition(": ")[2]
+            report.add(row.line, [(column, message)])
+            continue
+        answers_seen.add(answer.repeat_key)
+        if answer.survey_id is not None:
+            taken.add(answer.survey_id)
+        planned.append(partial(_store_answer, conn, answer, actor=actor))
+    report.refuse()
+    return imports.apply(conn, planned, dry_run=dry_run)
 
 
 # -- results ------------------------------------------------------------------------------------------------

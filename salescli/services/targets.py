@@ -15,6 +15,7 @@ from salescli.errors import InputError
 from salescli.i18n import _
 from salescli.services import reps
 from salescli.services.audit import audit
+from salescli.services.authz import Actor, handle_of
 from salescli.services.rows import money_fields
 
 T = models.targets
@@ -22,7 +23,7 @@ R = models.reps
 
 
 def set_target(conn: Connection, *, rep: str, period: str, revenue: str, units: int | None, at: datetime,
-               actor: str | None) -> dict[str, Any]:
+               actor: Actor | None) -> dict[str, Any]:
     """Set (or replace) a rep's target for a period."""
     who = reps.get(conn, rep, field="REP")
     span = parse_period(period, today=at.date())
@@ -40,7 +41,7 @@ def set_target(conn: Connection, *, rep: str, period: str, revenue: str, units: 
         conn.execute(update(T).where(T.c.id == existing["id"]).values(**values))
     else:
         conn.execute(insert(T).values(**values))
-    audit(conn, at=at, rep=actor, entity="target", entity_id=f"{who['handle']}:{span.label}",
+    audit(conn, at=at, rep=handle_of(actor), entity="target", entity_id=f"{who['handle']}:{span.label}",
           action="update" if existing else "create", before=dict(existing) if existing else None, after=values)
     return {"rep": who["handle"], "period": span.label, "from": span.start, "to": span.end,
             "revenue": parse_amount(revenue), "units": units}

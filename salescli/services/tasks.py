@@ -15,7 +15,7 @@ from salescli.domain.dates import require_in_order
 from salescli.errors import InputError, InvalidTransition
 from salescli.i18n import _
 from salescli.services.audit import audit
-from salescli.services.authz import ensure_can_change
+from salescli.services.authz import Actor, handle_of, id_of, require_owner
 from salescli.services.rows import fetch, insert_id
 
 TK = models.tasks
@@ -24,19 +24,19 @@ D, L, C = models.deals, models.leads, models.customers
 _TABLES = {"deal": D, "lead": L, "customer": C}
 
 
-def insert_task(conn: Connection, *, subject: tuple[str, int], owner_id: int | None, rep_id: int | None, due: date,
-                priority: str, text: str, at: datetime, actor: str | None) -> int:
+def insert_task(conn: Connection, *, subject: tuple[str, int], owner_id: int | None, due: date,
+                priority: str, text: str, at: datetime, actor: Actor | None) -> int:
     """Store a task already checked (the caller checked the record, its owner and the dates)."""
     kind, record_id = subject
     row = {f"{kind}_id": record_id, "text": text, "due": due, "priority": priority, "status": "open",
-           "owner_id": owner_id, "rep_id": rep_id, "created_at": at, "updated_at": at}
+           "owner_id": owner_id, "rep_id": id_of(actor), "created_at": at, "updated_at": at}
     task_id = insert_id(conn, TK, row)
-    audit(conn, at=at, rep=actor, entity="task", entity_id=task_id, action="create", after=row)
+    audit(conn, at=at, rep=handle_of(actor), entity="task", entity_id=task_id, action="create", after=row)
     return task_id
 
 
 def add(conn: Connection, *, deal_id: int | None, lead_id: int | None, customer_id: int | None, due: date,
-        priority: str, text: str, at: datetime, rep_id: int | None, actor: str | None) -> int:
+        priority: str, text: str, at: datetime, actor: Actor | None) -> int:
     kind = rules.one_subject(deal=deal_id, lead=lead_id, customer=customer_id)
     record_id = {"deal": deal_id, "lead": lead_id, "customer": customer_id}[kind]
     assert record_id is not None
@@ -45,16 +45,15 @@ def add(conn: Connection, *, deal_id: int | None, lead_id: int | None, customer_
         from salescli.services.merge import refuse_merged
 
         refuse_merged(record, kind)
-    ensure_can_change(conn, owner_id=record["owner_id"], actor=actor,
-                      what=_("{entity} {id}").format(entity=_(kind), id=record_id))
+    require_owner(conn, actor, record["owner_id"], _("{entity} {id}").format(entity=_(kind), id=record_id))
     body = fields.required_text("tasks", "text", text, field="TEXT")
     level = rules.parse_priority(priority)
     require_in_order(at, _("task on {entity} {id}").format(entity=_(kind), id=record_id),
                      (record["created_at"], _("the {entity} was created").format(entity=_(kind))))
     require_in_order(due, _("task on {entity} {id}: --due").format(entity=_(kind), id=record_id),
                      (at.date(), _("the task was added")))
-    owner_id = record["owner_id"] if record["owner_id"] is not None else rep_id
-    return insert_task(conn, subject=(kind, record_id), owner_id=owner_id, rep_id=rep_id, due=due, priority=level,
+    owner_id = record["owner_id"] if record["owner_id"] is not None else id_of(actor)
+    return insert_task(conn, subject=(kind, record_id), owner_id=owner_id, due=due, priority=level,
                        text=body, at=at, actor=actor)
 
 
@@ -99,25 +98,25 @@ def listing(conn: Connection, *, today: date, owner_id: int | None = None, overd
     return [_row(r, today) for r in conn.execute(query).mappings()]
 
 
-def _open_task(conn: Connection, task_id: int, *, actor: str | None, at: datetime, doing: str) -> dict[str, Any]:
+def _open_task(conn: Connection, task_id: int, *, actor: Actor | None, at: datetime, doing: str) -> dict[str, Any]:
     """The task, open and the acting rep's to change; ``doing`` names the change (translated: "task 3 done")."""
     task = fetch(conn, TK, task_id, "task")
-    ensure_can_change(conn, owner_id=task["owner_id"], actor=actor, what=_("task {id}").format(id=task_id))
+    require_owner(conn, actor, task["owner_id"], _("task {id}").format(id=task_id))
     if task["status"] != "open":
         raise InvalidTransition(_("task {id} is already done").format(id=task_id))
     require_in_order(at, doing, (task["created_at"], _("it was added")))
     return task
 
 
-def done(conn: Connection, task_id: int, *, at: datetime, actor: str | None) -> None:
+def done(conn: Connection, task_id: int, *, at: datetime, actor: Actor | None) -> None:
     task = _open_task(conn, task_id, actor=actor, at=at, doing=_("task {id} done").format(id=task_id))
     conn.execute(update(TK).where(TK.c.id == task_id).values(status="done", done_at=at, updated_at=at))
-    audit(conn, at=at, rep=actor, entity="task", entity_id=task_id, action="done", before=task,
+    audit(conn, at=at, rep=handle_of(actor), entity="task", entity_id=task_id, action="done", before=task,
           after={**task, "status": "done", "done_at": at, "updated_at": at})
 
 
 def update_task(conn: Connection, task_id: int, *, due: date | None, priority: str | None, text: str | None,
-                at: datetime, actor: str | None) -> dict[str, Any]:
+                at: datetime, actor: Actor | None) -> dict[str, Any]:
     task = _open_task(conn, task_id, actor=actor, at=at, doing=_("task {id} updated").format(id=task_id))
     changes: dict[str, Any] = {}
     if due is not None:
@@ -130,7 +129,7 @@ def update_task(conn: Connection, task_id: int, *, due: date | None, priority: s
     if not changes:
         raise InputError(_("nothing to update: give --due, --priority or --text"))
     conn.execute(update(TK).where(TK.c.id == task_id).values(**changes, updated_at=at))
-    audit(conn, at=at, rep=actor, entity="task", entity_id=task_id, action="update", before=task,
+    audit(conn, at=at, rep=handle_of(actor), entity="task", entity_id=task_id, action="update", before=task,
           after={**task, **changes})
     return get(conn, task_id, today=at.date())
 

@@ -9,7 +9,6 @@ checked, is ``salescli.settings.KEYS``.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, delete, select
 
@@ -17,9 +16,7 @@ from salescli import models
 from salescli.errors import PolicyError
 from salescli.i18n import _
 from salescli.services.audit import audit
-
-if TYPE_CHECKING:
-    from salescli.services.authz import Actor
+from salescli.services.authz import Actor, handle_of
 
 T = models.team_settings
 ENTITY = "setting"
@@ -59,7 +56,7 @@ def require_may_change(actor: Actor | None, *, team_database: bool, action: str,
                                                                                                        actor=who))
 
 
-def put(conn: Connection, key: str, value: str, *, at: datetime, actor: str | None) -> bool:
+def put(conn: Connection, key: str, value: str, *, at: datetime, actor: Actor | None) -> bool:
     """Store ``value`` (already checked) for ``key``: insert or replace, audited with before and after. False when
     the value was already stored (nothing written)."""
     old = stored(conn, key, lock=True)
@@ -69,20 +66,21 @@ def put(conn: Connection, key: str, value: str, *, at: datetime, actor: str | No
         from sqlalchemy.dialects.postgresql import insert as upsert
     else:
         from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
-    row = {"key": key, "value": value, "updated_at": at, "updated_by": actor}
+    who = handle_of(actor)
+    row = {"key": key, "value": value, "updated_at": at, "updated_by": who}
     conn.execute(upsert(T).values(**row).on_conflict_do_update(
-        index_elements=[T.c.key], set_={"value": value, "updated_at": at, "updated_by": actor}))
-    audit(conn, at=at, rep=actor, entity=ENTITY, entity_id=key, action="set", before={"value": old},
+        index_elements=[T.c.key], set_={"value": value, "updated_at": at, "updated_by": who}))
+    audit(conn, at=at, rep=who, entity=ENTITY, entity_id=key, action="set", before={"value": old},
           after={"value": value})
     return True
 
 
-def remove(conn: Connection, key: str, *, at: datetime, actor: str | None) -> bool:
+def remove(conn: Connection, key: str, *, at: datetime, actor: Actor | None) -> bool:
     """Delete the stored value (the default applies again), audited. False when none was stored."""
     old = stored(conn, key, lock=True)
     if old is None:
         return False
     conn.execute(delete(T).where(T.c.key == key))
-    audit(conn, at=at, rep=actor, entity=ENTITY, entity_id=key, action="unset", before={"value": old},
+    audit(conn, at=at, rep=handle_of(actor), entity=ENTITY, entity_id=key, action="unset", before={"value": old},
           after={"value": None})
     return True

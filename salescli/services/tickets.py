@@ -17,7 +17,7 @@ from salescli.errors import InputError
 from salescli.i18n import _
 from salescli.services import orders
 from salescli.services.audit import audit
-from salescli.services.authz import customer_owner, ensure_can_change, order_owner
+from salescli.services.authz import Actor, customer_owner, handle_of, id_of, order_owner, require_owner
 from salescli.services.rows import fetch, insert_id
 
 T = models.tickets
@@ -28,14 +28,14 @@ D = models.deals
 R = models.reps
 
 
-def _check_owner(conn: Connection, order_id: int | None, customer_id: int, actor: str | None, *, what: str) -> None:
+def _check_owner(conn: Connection, order_id: int | None, customer_id: int, actor: Actor | None, *, what: str) -> None:
     """A ticket is its order's deal owner's (or, without an order, its customer's owner's) to work."""
     owner = order_owner(conn, order_id) if order_id is not None else customer_owner(conn, customer_id)
-    ensure_can_change(conn, owner_id=owner, actor=actor, what=what)
+    require_owner(conn, actor, owner, what)
 
 
 def open_ticket(conn: Connection, *, order: str | None, customer_id: int | None, subject: str, priority: str,
-                at: datetime, rep_id: int | None, actor: str | None, sla: Mapping[str, int]) -> int:
+                at: datetime, actor: Actor | None, sla: Mapping[str, int]) -> int:
     order_id, customer_id = orders.subject_of(conn, order=order, customer_id=customer_id)
     _check_owner(conn, order_id, customer_id, actor,
                  what=_("order {number}").format(number=order) if order else _("customer {id}").format(id=customer_id))
@@ -44,16 +44,16 @@ def open_ticket(conn: Connection, *, order: str | None, customer_id: int | None,
         "order_id": order_id, "customer_id": customer_id,
         "subject": fields.required_text("tickets", "subject", subject, field="--subject"),
         "priority": level, "status": "open", "opened_at": at, "sla_due_at": rules.due(at, level, sla),
-        "rep_id": rep_id})
+        "rep_id": id_of(actor)})
     insert_id(conn, TE, {"ticket_id": ticket_id, "at": at, "from_status": None, "to_status": "open",
-                         "note": None, "rep_id": rep_id})
-    audit(conn, at=at, rep=actor, entity="ticket", entity_id=ticket_id, action="open",
+                         "note": None, "rep_id": id_of(actor)})
+    audit(conn, at=at, rep=handle_of(actor), entity="ticket", entity_id=ticket_id, action="open",
           after={"priority": level, "customer_id": customer_id, "order_id": order_id})
     return ticket_id
 
 
 def change(conn: Connection, ticket_id: int, *, status: str | None, priority: str | None, note: str | None,
-           at: datetime, rep_id: int | None, actor: str | None, sla: Mapping[str, int]) -> dict[str, Any]:
+           at: datetime, actor: Actor | None, sla: Mapping[str, int]) -> dict[str, Any]:
     """Move a ticket (open → in_progress → resolved → closed; resolved → open reopens it) and/or re-prioritize
     (the SLA due time is recomputed from when it was opened)."""
     row = fetch(conn, T, ticket_id, "ticket")
@@ -87,8 +87,8 @@ def change(conn: Connection, ticket_id: int, *, status: str | None, priority: st
     if values:
         conn.execute(update(T).where(T.c.id == ticket_id).values(**values))
     insert_id(conn, TE, {"ticket_id": ticket_id, "at": at, "from_status": row["status"], "to_status": target,
-                         "note": text, "rep_id": rep_id})
-    audit(conn, at=at, rep=actor, entity="ticket", entity_id=ticket_id, action="update",
+                         "note": text, "rep_id": id_of(actor)})
+    audit(conn, at=at, rep=handle_of(actor), entity="ticket", entity_id=ticket_id, action="update",
           before={k: row[k] for k in values}, after={**values, "note": text})
     return get(conn, ticket_id, now=at)
 
