@@ -22,6 +22,7 @@ from salescli.domain.money import from_minor
 from salescli.domain.pipeline import DEAL_OPEN
 from salescli.errors import InputError
 from salescli.i18n import _
+from salescli.store import sqlite_cache
 
 K, KL, D, S, C, R = models.contracts, models.contract_lines, models.deals, models.surveys, models.customers, models.reps
 O = models.orders  # noqa: E741
@@ -124,12 +125,8 @@ def _report_settings(conn: Connection) -> Iterator[None]:
         if jit:
             conn.execute(select(func.set_config("jit", before, True)))
         return
-    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-    conn.exec_driver_sql(f"PRAGMA cache_size = -{REPORT_CACHE_KB}")
-    try:
+    with sqlite_cache(conn, REPORT_CACHE_KB):
         yield
-    finally:
-        conn.exec_driver_sql(f"PRAGMA cache_size = {int(before or 0)}")
 
 
 def _families(conn: Connection, by: str, start: datetime, end: datetime, *, mine: bool = False) -> list[_Family]:
