@@ -187,7 +187,10 @@ def main() -> None:
                     kept.execute("UPDATE reps SET login = NULL WHERE login = ANY(%s)", (list(names.values()),))
             else:
                 conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db)))
-            for login in names.values():
+            from salescli.services.team import owner_name
+
+            owner = [] if args.keep else [owner_name(db)]  # team init's per-database owner role
+            for login in [*names.values(), *owner]:
                 try:
                     conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(login)))
                 except psycopg.Error as error:

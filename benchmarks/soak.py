@@ -126,7 +126,10 @@ class Database:
                 print(f"kept database {self.url}", file=sys.stderr)
             else:
                 conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(self.name)))
-            for login in self.logins:
+            from salescli.services.team import owner_name
+
+            owner = [] if self.keep else [owner_name(self.name)]  # team init's per-database owner role
+            for login in [*self.logins, *owner]:
                 try:
                     if not self.keep:
                         conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(login)))
