@@ -967,6 +967,14 @@ def test_the_database_judges_a_reps_quote_by_the_team_policy(team: Team) -> None
     # salescli's own revision under the new policy is marked for approval, and the database agrees
     bob.ok("quote", "revise", quote, "--discount", "8", "--date", "2026-11-04")
     assert bob.json("quote", "show", quote)["needs_approval"] is True
+    # the policy the database judges by is the team's stored one (5% now), not salescli's default 15%
+    lead2 = bob.id("lead", "add", "小客户", "--source", "web", "--company", "乙公司", "--date", "2026-11-05")
+    deal2 = bob.id("lead", "convert", str(lead2), "--date", "2026-11-05")
+    other = bob.ok("quote", "create", str(deal2), "--item", "P-1:10", "--date", "2026-11-05").stdout.strip()
+    with team.sql("bob") as conn, pytest.raises(refused, match=r"max discount 5\.00%"):  # 8% off: 920.00 net
+        conn.execute("UPDATE quotes SET discount_bp = 800, discount_minor = 8000, net_minor = 92000, "
+                     "tax_minor = 11960, total_minor = 103960 WHERE number = %s", (other,))
+    assert bob.json("quote", "show", other)["total"] == "1130.00"
     # a manager may write what they like (they approve quotes)
     with team.sql("mgr") as conn:
         conn.execute("UPDATE quotes SET discount_bp = 9000 WHERE number = %s AND revision = 2", (quote,))
