@@ -6,7 +6,8 @@ sqlite3.executemany into the same table in one transaction), side by side on the
 
 With ``--db URL`` (a PostgreSQL server: the URL of a database to connect to for creating others) the same runs
 happen on PostgreSQL, and the plain loader is Python csv + psycopg COPY into the same leads table in one
-transaction; a second baseline also COPYs each lead's search terms (what salescli's search index costs on top).
+transaction; a second baseline also COPYs each lead's search terms into search_docs, as a tsvector (what
+salescli's search index costs on top).
 Each run gets a fresh scratch database, copied from one migrated template; all of them are dropped at
 the end. Memory is the benchmark's process tree (salescli and its reader process), not the server's.
 
@@ -79,10 +80,11 @@ with psycopg.connect(sys.argv[1]) as conn, open(sys.argv[2], newline="", encodin
                 copy.write_row([i, *row, "new", 0, now, now])
         columns = dict(zip(names, zip(*batch)))
         columns["phone_key"] = columns.pop("phone")
-        with cur.copy("COPY search_terms (term, kind, record_id) FROM STDIN") as copy:
+        with cur.copy("COPY search_docs (kind, record_id, terms) FROM STDIN") as copy:
             for i, terms in zip(ids, column_terms("lead", columns, len(batch))):
-                for term in terms:
-                    copy.write_row((term, 1, i))
+                if terms:
+                    quoted = ("'" + t.replace("\\\\", "\\\\\\\\").replace("'", "''") + "'" for t in terms)
+                    copy.write_row((1, i, " ".join(quoted)))
 """
 
 PLAIN = """
@@ -269,7 +271,7 @@ def one_size(rows: int, work: Path, env: dict[str, str], repeat: int, baseline: 
     if indexed_s:
         indexed = statistics.median(indexed_s)
         print(f"  the same + search terms   {rows / indexed:>9,.0f} rows/s  "
-              f"({', '.join(f'{t:.2f}' for t in indexed_s)} s)   (COPY into search_terms too: what the index costs)")
+              f"({', '.join(f'{t:.2f}' for t in indexed_s)} s)   (COPY into search_docs too: what the index costs)")
     print(f"  salescli import leads     {rows / ours:>9,.0f} rows/s  ({', '.join(f'{t:.2f}' for t in ours_s)} s)"
           f"   peak PSS {ours_mem[0]:4.0f} MB, RSS {ours_mem[1]:4.0f} MB (all processes)")
     print(f"  re-run (all duplicates)   {rows / again:>9,.0f} rows/s  ({', '.join(f'{t:.2f}' for t in again_s)} s)")

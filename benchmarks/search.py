@@ -198,7 +198,8 @@ def measure(url: str, texts: dict[str, list[str]]) -> dict[str, list[float]]:
 
 
 def index_size(url: str) -> tuple[int, int]:
-    """(bytes of search_terms with its index, bytes of the whole database)."""
+    """(bytes of the index table with its indexes: search_terms on SQLite, search_docs on PostgreSQL; bytes of the
+    whole database)."""
     from sqlalchemy import create_engine, text
 
     from salescli.store import resolve_url
@@ -214,7 +215,7 @@ def index_size(url: str) -> tuple[int, int]:
                 page = conn.execute(text("PRAGMA page_size")).scalar() or 0
                 total = (conn.execute(text("PRAGMA page_count")).scalar() or 0) * page
                 return int(terms or 0), int(total)
-            terms = conn.execute(text("SELECT pg_total_relation_size('search_terms')")).scalar()
+            terms = conn.execute(text("SELECT pg_total_relation_size('search_docs')")).scalar()
             total = conn.execute(text("SELECT pg_database_size(current_database())")).scalar()
             return int(terms or 0), int(total or 0)
     finally:
@@ -232,7 +233,8 @@ def report(backend: str, url: str, sizes: tuple[int, int, int], loads: dict[str,
     print(f"\n{backend}: {leads:,} leads + {customers:,} customers + {contacts:,} contacts")
     print("  import (salescli, with the index): " + ", ".join(f"{k} {v:.1f} s" for k, v in loads.items()))
     terms, total = index_size(url)
-    print(f"  index: search_terms {terms / 1e6:,.0f} MB of {total / 1e6:,.0f} MB "
+    table = "search_terms" if backend == "SQLite" else "search_docs"
+    print(f"  index: {table} {terms / 1e6:,.0f} MB of {total / 1e6:,.0f} MB "
           f"({terms / max(total, 1):.0%} of the database)")
     timings = measure(url, texts)
     print(f"  {'query (warm, in-process)':26} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}  one-shot process")

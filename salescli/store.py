@@ -766,7 +766,8 @@ class Store:
             record["schema_status"] = f"older: 'salescli db upgrade' (or any command) migrates it to {migrations.HEAD}"
         else:
             record["schema_status"] = "current"
-            problems = problems + [f"table {name} is missing" for name in sorted(set(models.metadata.tables) - tables)]
+            expected = models.tables_on("postgresql" if record.get("backend") == "postgresql" else "sqlite")
+            problems = problems + [f"table {name} is missing" for name in sorted(set(expected) - tables)]
         record["ok"] = not problems
         return record, problems
 

@@ -470,7 +470,7 @@ def snapshot(target: Path | Cli) -> list[Any]:
 
     out: list[Any] = []
     with target.engine.connect() as conn:
-        for name in sorted(models.metadata.tables):
+        for name in sorted(models.tables_on(conn.dialect.name)):
             table = models.metadata.tables[name]
             out.append(name)
             out.extend(tuple(_plain(v) for v in row)

@@ -19,6 +19,7 @@ import pytest
 
 from salescli.importers import pgcopy
 from tests.conftest import Cli, snapshot
+from tests.test_search import index_rows
 from tests.test_team_pg import Team, fresh  # noqa: F401  (the team fixture: a team database and its logins)
 
 
@@ -92,7 +93,7 @@ def test_a_big_file_in_many_chunks_matches_sqlite(pg: Cli, sqlite_cli: Cli, tmp_
     for cli in (pg, sqlite_cli):
         out = cli.ok("import", "leads", str(data), "--quiet").stderr
         leads = cli.rows("SELECT id, name, email_key FROM leads ORDER BY id")
-        terms = cli.rows("SELECT count(*), count(DISTINCT record_id) FROM search_terms WHERE kind = 1")
+        terms = index_rows(cli, "kind = 1")
         results.append((out, leads, terms))
     assert results[0] == results[1]
     assert len(copies) >= 3 and sum(n for _, n in copies) == len(results[0][1])
@@ -139,7 +140,7 @@ def test_a_killed_import_leaves_nothing_and_ids_stay_right(pg: Cli, tmp_path: Pa
         time.sleep(0.01)
     proc.wait()
     assert taken >= 10_000, "the import finished before it could be killed"
-    assert pg.count("leads") == 0 and pg.count("search_terms") == 0
+    assert pg.count("leads") == 0 and pg.count("search_docs") == 0
     assert "60000 were added" in pg.ok("import", "leads", str(data), "--quiet").stderr
     assert pg.id("lead", "add", "手工", "--source", "web") > int(pg.rows("SELECT max(id) FROM leads "
                                                                           "WHERE name <> '手工'")[0][0])

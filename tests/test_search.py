@@ -132,14 +132,26 @@ def test_imports_are_searchable_at_once(cli: Cli, tmp_path: Path) -> None:
     assert cli.json("search", "周杰") == []
 
 
+INDEX_ROWS = {  # the search index as (term, kind, record_id) rows on either backend (models.py: search_terms/docs)
+    "sqlite": "SELECT term, kind, record_id FROM search_terms",
+    "postgresql": "SELECT t.term, d.kind, d.record_id FROM search_docs d, unnest(tsvector_to_array(d.terms)) t(term)",
+}
+
+
+def index_rows(cli: Cli, where: str = "") -> list[tuple[Any, ...]]:
+    """The index's (term, kind, record_id) rows, sorted; ``where``: a condition on kind/record_id/term."""
+    sql = f"SELECT * FROM ({INDEX_ROWS[cli.engine.dialect.name]}) i" + (f" WHERE {where}" if where else "")
+    return sorted(cli.rows(sql))
+
+
 def test_db_reindex_rebuilds_the_index(cli: Cli) -> None:
     ids = book(cli)
-    before = sorted(cli.rows("SELECT term, kind, record_id FROM search_terms"))
-    cli.rows("DELETE FROM search_terms")
+    before = index_rows(cli)
+    cli.rows("DELETE FROM " + ("search_docs" if cli.engine.dialect.name == "postgresql" else "search_terms"))
     assert cli.json("search", "王伟") == []
     counts = cli.json("db", "reindex")
     assert counts["total"] == len(before) and counts["lead"] > 0 and counts["deal"] > 0
-    assert sorted(cli.rows("SELECT term, kind, record_id FROM search_terms")) == before
+    assert index_rows(cli) == before
     assert found(cli, "王伟")[0] == ("contact", ids["contact"])
 
 
@@ -176,6 +188,48 @@ def test_migration_0008_indexes_the_records_already_there(tmp_path: Path) -> Non
     assert found(cli, "王芳") == found(cli, "f@x.cn") == found(cli, "1234") == [("lead", 1)]
 
 
+def test_migration_0011_moves_the_postgresql_index_into_search_docs_and_back(pg_url: str) -> None:
+    """A PostgreSQL database of schema 0010 keeps its terms (a row each in search_terms) when 0011 turns them into
+    one tsvector per record; records the old table lacked are indexed; a downgrade gives the same rows back."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, text
+
+    from salescli.domain.search import KINDS, record_terms
+
+    def alembic(step: str, revision: str) -> None:
+        engine = create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://"))
+        with engine.begin() as conn:
+            config = Config()
+            config.set_main_option("script_location", str(Path(migrations.__file__).parent))
+            config.attributes["connection"] = conn
+            getattr(command, step)(config, revision)
+        engine.dispose()
+
+    alembic("upgrade", "0010")
+    cli = Cli(pg_url)
+    cli.rows("INSERT INTO customers (id, name, name_key, tier, created_at, updated_at) VALUES "
+             "(1, '上海华信', '上海华信', 'A', '2026-01-01', '2026-01-01')")
+    cli.rows("INSERT INTO leads (id, name, source, status, score, email, email_key, phone, phone_key, created_at, "
+             "updated_at) VALUES (1, 'O''Brien 王芳', 'web', 'new', 10, 'F@x.cn', 'f@x.cn', '13800001234', "
+             "'+8613800001234', '2026-01-02', '2026-01-02')")
+    customer_terms = sorted(record_terms("customer", {"name": "上海华信"}))
+    for term in customer_terms:  # the customer as 0008 indexed it; the lead not at all
+        cli.rows("INSERT INTO search_terms (term, kind, record_id) VALUES (?, ?, 1)", term, KINDS["customer"])
+    cli.ok("db", "upgrade")
+    lead_terms = record_terms("lead", {"name": "O'Brien 王芳", "email": "F@x.cn", "phone_key": "+8613800001234"})
+    expected = sorted([(t, KINDS["customer"], 1) for t in customer_terms] + [(t, KINDS["lead"], 1) for t in lead_terms])
+    assert index_rows(cli) == expected
+    assert found(cli, "华信") == [("customer", 1)]
+    assert found(cli, "王芳") == found(cli, "f@x.cn") == found(cli, "1234") == found(cli, "o'brien") == [("lead", 1)]
+    alembic("downgrade", "0010")
+    engine = create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as conn:
+        assert sorted(conn.execute(text("SELECT term, kind, record_id FROM search_terms")).all()) == expected
+        assert conn.execute(text("SELECT to_regclass('search_docs')")).scalar() is None
+    engine.dispose()
+
+
 def test_a_rep_finds_only_what_a_rep_may_read_on_sqlite(sqlite_cli: Cli) -> None:
     cli = sqlite_cli
     cli.ok("rep", "add", "mgr", "--name", "经理", "--manager")
@@ -192,7 +246,8 @@ def test_a_rep_finds_only_what_a_rep_may_read_on_sqlite(sqlite_cli: Cli) -> None
 
 
 def _terms_seen(conn: psycopg.Connection[Any], record_id: int) -> int:
-    row = conn.execute("SELECT count(*) FROM search_terms WHERE kind = 1 AND record_id = %s", (record_id,)).fetchone()
+    row = conn.execute("SELECT coalesce(sum(length(terms)), 0) FROM search_docs WHERE kind = 1 AND record_id = %s",
+                       (record_id,)).fetchone()
     return int(row[0]) if row else 0
 
 
@@ -216,9 +271,30 @@ def test_a_rep_never_finds_another_reps_lead_on_a_team_database(fresh: Team) -> 
     # as raw SQL with alice's login: the index rows of bob's lead and deal are not even visible
     with t.sql("alice") as conn:
         assert _terms_seen(conn, lead) == 0
-        assert conn.execute("SELECT count(*) FROM search_terms WHERE kind = 4").fetchone() == (0,)
-        assert conn.execute("SELECT count(*) FROM search_terms WHERE term = '#8765'").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM search_docs WHERE kind = 4").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM search_docs WHERE terms @@ '#8765'::tsquery").fetchone() == (0,)
         assert _terms_seen(conn, mine) > 0
     with t.sql("bob") as conn:
         assert _terms_seen(conn, lead) > 0
         assert _terms_seen(conn, mine) == 0
+
+
+def test_query_terms_reach_postgresql_as_the_terms_themselves() -> None:
+    """The tsquery text quotes every term, so punctuation in a term (an email's quote, a backslash, tsquery's own
+    operators) is matched as itself, exactly or as a prefix, and matches nothing else."""
+    from salescli.domain.search import Clause, tsquery
+    from tests.conftest import PG_ADMIN_URL, _require_pg
+
+    _require_pg()
+    odd = ["o'brien", "a\\b", "x&y|!z", "(1):*", "'", "\\", "王伟", "#4321", "a b", "<->"]
+    with psycopg.connect(PG_ADMIN_URL) as conn:
+        for term in odd:
+            others = [t for t in odd if t != term]
+            for clause in (Clause(exact=(term,)), Clause(prefixes=(term[:-1] or term,))):
+                text = tsquery([clause])
+                assert conn.execute("SELECT array_to_tsvector(%s::text[]) @@ %s::tsquery",
+                                    ([term], text)).fetchone() == (True,), text
+            assert conn.execute("SELECT array_to_tsvector(%s::text[]) @@ %s::tsquery",
+                                (others, tsquery([Clause(exact=(term,))]))).fetchone() == (False,), term
+    assert tsquery([Clause(exact=("a",), prefixes=("b",)), Clause(exact=("c",))]) == "('a' | 'b':*) & ('c')"
+    assert tsquery([Clause()]) is None and tsquery([]) is None

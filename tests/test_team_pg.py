@@ -23,6 +23,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from salescli import migrations
 from salescli.services.team import owner_name
 from tests.conftest import PG_ADMIN_URL, Case, Cli, snapshot
 
@@ -758,23 +759,25 @@ def test_a_rep_writes_search_terms_only_of_records_they_may_change(team: Team) -
     with team.sql("alice") as conn:
         bobs_contact = conn.execute("SELECT id FROM contacts WHERE customer_id = 1").fetchone()
         assert bobs_contact is not None
-        terms = "SELECT count(*) FROM search_terms WHERE kind = %s AND record_id = %s"
+        terms = "SELECT count(*) FROM search_docs WHERE kind = %s AND record_id = %s"
         assert conn.execute(terms, (customer, 1)).fetchone() != (0,)  # read as today: bob's customer is searchable
         assert conn.execute(terms, (contact, bobs_contact[0])).fetchone() != (0,)
         for kind, record in ((customer, 1), (contact, bobs_contact[0]), (lead, 1)):
-            assert conn.execute("DELETE FROM search_terms WHERE kind = %s AND record_id = %s",
+            assert conn.execute("DELETE FROM search_docs WHERE kind = %s AND record_id = %s",
+                                (kind, record)).rowcount == 0
+            assert conn.execute("UPDATE search_docs SET terms = '间谍' WHERE kind = %s AND record_id = %s",
                                 (kind, record)).rowcount == 0
             with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
-                conn.execute("INSERT INTO search_terms (term, kind, record_id) VALUES ('间谍', %s, %s)", (kind, record))
-        with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            conn.execute("UPDATE search_terms SET term = 'x' WHERE kind = %s AND record_id = 1", (customer,))
-        # her own customer's terms are hers to keep in step
-        conn.execute("INSERT INTO search_terms (term, kind, record_id) VALUES ('甲', %s, 2)", (customer,))
-        assert conn.execute("DELETE FROM search_terms WHERE term = '甲' AND kind = %s AND record_id = 2",
+                conn.execute("INSERT INTO search_docs (kind, record_id, terms) VALUES (%s, %s, '间谍') "
+                             "ON CONFLICT (kind, record_id) DO NOTHING", (kind, record))
+        # her own customer's terms are hers to keep in step, but not to move onto bob's customer
+        assert conn.execute("UPDATE search_docs SET terms = terms || '甲'::tsvector WHERE kind = %s AND record_id = 2",
                             (customer,)).rowcount == 1
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+            conn.execute("UPDATE search_docs SET record_id = 1 WHERE kind = %s AND record_id = 2", (customer,))
     with team.sql("bob") as conn:
-        assert conn.execute("SELECT count(*) FROM search_terms WHERE kind = %s AND record_id = 1",
-                            (customer,)).fetchone() != (0,)
+        assert conn.execute("SELECT count(*) FROM search_docs WHERE kind = %s AND record_id = 1 "
+                            "AND NOT terms @@ '间谍'::tsquery", (customer,)).fetchone() == (1,)
     assert [c["name"] for c in team.cli("alice").json("customer", "list", "--search", "乙公司")] == ["乙公司"]
 
 
@@ -842,6 +845,14 @@ def _make_legacy(team: Team, old_admin: str) -> None:
         conn.execute("DROP TRIGGER salescli_guard_quote ON quotes")
         conn.execute("DROP TRIGGER salescli_guard_quote_lines ON quote_lines")
         conn.execute("GRANT SELECT, INSERT, UPDATE ON counters TO salescli_rep, salescli_manager")
+        # the search index as 0008 made it: a row per term (0011 turns it into search_docs)
+        conn.execute('CREATE TABLE search_terms (term varchar(120) COLLATE "C" NOT NULL, kind smallint NOT NULL, '
+                     "record_id integer NOT NULL, CONSTRAINT pk_search_terms PRIMARY KEY (term, kind, record_id))")
+        conn.execute("INSERT INTO search_terms SELECT t.term, d.kind, d.record_id "
+                     "FROM search_docs d, unnest(tsvector_to_array(d.terms)) t(term)")
+        conn.execute("DROP TABLE search_docs")
+        conn.execute("ALTER TABLE search_terms OWNER TO salescli_owner")
+        conn.execute("GRANT SELECT, INSERT, DELETE ON search_terms TO salescli_rep, salescli_manager")
         conn.execute("UPDATE alembic_version SET version_num = '0009'")
 
 
@@ -877,7 +888,7 @@ def test_a_database_of_the_server_wide_owner_role_moves_to_its_own(team: Team, u
         assert owners == {team.owner}
         assert conn.execute("SELECT pg_has_role(%s, %s, 'MEMBER'), pg_has_role(%s, %s, 'MEMBER')",
                             (old_admin, team.owner, elsewhere, team.owner)).fetchone() == (True, False)
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0010",)
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (migrations.HEAD,)
     assert admin.ok("team", "check").stderr.strip() == "team mode: ok"
     with psycopg.connect(team.url(elsewhere), autocommit=True) as conn:  # the old role gives nothing here now
         assert conn.execute("SELECT salescli_is_manager()").fetchone() == (False,)
@@ -895,6 +906,9 @@ def test_a_database_of_the_server_wide_owner_role_moves_to_its_own(team: Team, u
     assert bob.ok("quote", "create", str(deal), "--item", "P-1:1", "--date", "2026-11-02").stdout.strip() \
         == "Q-2026-0002"
     admin.ok("rep", "add", "wang", "--name", "王")  # the administrator still administers
+    # the index moved to search_docs: new records are found, and the old ones kept their terms
+    assert ("lead", lead) in [(h["type"], h["id"]) for h in bob.json("search", "新线索")]
+    assert [c["name"] for c in bob.json("customer", "list", "--search", "乙公司")] == ["乙公司"]
 
 
 # -- the database judges a rep's quote by the team's policy, and keeps a contract as its quote (psql too) ----------

@@ -159,6 +159,23 @@ def parse(text: str) -> Query:
     return Query(stripped, folded, tuple(dict.fromkeys(clauses)), verify=tuple(verify))
 
 
+def tsquery(clauses: Sequence[Clause]) -> str | None:
+    """The clauses as PostgreSQL tsquery text (the index there is a tsvector of the same terms): each clause's
+    exact terms and ``prefix:*`` joined by ``|``, the clauses by ``&``; every term quoted (``'`` and ``\\``
+    doubled), so no character of it is read as an operator. None when a clause has nothing to match."""
+    parts = []
+    for clause in clauses:
+        options = [_lexeme(term) for term in clause.exact] + [_lexeme(p) + ":*" for p in clause.prefixes]
+        if not options:
+            return None
+        parts.append("(" + " | ".join(options) + ")")
+    return " & ".join(parts) if parts else None
+
+
+def _lexeme(term: str) -> str:
+    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
 def prefix_end(prefix: str) -> str | None:
     """The smallest string above every string starting with ``prefix`` (code point order, which is also UTF-8
     byte order): ``term >= prefix AND term < prefix_end(prefix)``. None when there is none (all U+10FFFF)."""

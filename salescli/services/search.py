@@ -1,12 +1,13 @@
 """Search: ``salescli search`` across leads, customers, contacts and deals, and every list command's ``--search``.
 
-The index is the ``search_terms`` table (terms: domain/search.py), kept in step by the services that write the
-records, in their transaction: ``index`` for a new record, ``reindex_one`` when indexed fields change, ``forget``
-for a record merged away; imports add a chunk's terms at once (services/imports.py). ``rebuild`` makes it again
-from the records (``salescli db reindex``, migration 0008).
+The index holds the terms of each record (domain/search.py): on SQLite the ``search_terms`` table (a row per term),
+on PostgreSQL ``search_docs`` (a row per record, its terms a tsvector under a GIN index: models.py). It is kept in
+step by the services that write the records, in their transaction: ``index`` for a new record, ``reindex_one``
+when indexed fields change, ``forget`` for a record merged away; imports add a chunk's terms at once
+(services/imports.py). ``rebuild`` makes it again from the records (``salescli db reindex``, migrations 0008, 0011).
 
 A search finds ids in the index and reads the records from their own tables, so on a team database row security
-on those tables decides what a rep sees (``search_terms`` has its own policy too: services/team.py). Text the
+on those tables decides what a rep sees (``search_docs`` has its own policy too: services/team.py). Text the
 index cannot answer (punctuation: ``0%``, ``a_b``) is matched literally, ``%`` and ``_`` finding themselves, as
 ``--search`` always did.
 """
@@ -16,14 +17,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select
+from sqlalchemy import Boolean, Connection, and_, cast, delete, func, insert, literal, or_, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import UserDefinedType
 
 from salescli import models
 from salescli.domain import search as rules
 
 ESCAPE = "\\"  # pass as ``escape=ESCAPE`` to every ``like``/``ilike`` given a contains_pattern
-T = models.search_terms
+T = models.search_terms  # SQLite
+D = models.search_docs  # PostgreSQL
 TABLES = {"lead": "leads", "customer": "customers", "contact": "contacts", "deal": "deals"}
 BATCH = 5000
 CANDIDATES = 200  # records read per kind before ranking (a search shows the best of these)
@@ -48,6 +52,19 @@ def _escaped(text: str) -> str:
 
 
 # -- keeping the index in step ------------------------------------------------------------------------------------
+# SQLite: ``search_terms`` rows, one per term. PostgreSQL: ``search_docs``, one row per record with its terms as a
+# tsvector (models.py says why); the same functions write both.
+
+
+def _docs(conn: Connection) -> bool:
+    """Whether this database keeps the index as one tsvector per record (PostgreSQL)."""
+    return conn.dialect.name == "postgresql"
+
+
+_DOC_INSERT = ("INSERT INTO search_docs (kind, record_id, terms) "
+               "VALUES (%(kind)s, %(id)s, array_to_tsvector(%(terms)s::text[])) ON CONFLICT (kind, record_id) DO ")
+_DOC_MERGE = _DOC_INSERT + "UPDATE SET terms = search_docs.terms || excluded.terms"
+_DOC_KEEP = _DOC_INSERT + "NOTHING"
 
 
 def _rows(kind: int, pairs: Iterable[tuple[int, Iterable[str]]]) -> Iterator[dict[str, Any]]:
@@ -56,21 +73,53 @@ def _rows(kind: int, pairs: Iterable[tuple[int, Iterable[str]]]) -> Iterator[dic
             yield {"term": term, "kind": kind, "record_id": record_id}
 
 
-def add_terms(conn: Connection, kind: str, pairs: Iterable[tuple[int, Iterable[str]]]) -> int:
-    """Insert the terms of new records: (id, terms) pairs. Returns how many rows were written."""
+def _doc_rows(kind: int, pairs: Iterable[tuple[int, Iterable[str]]]) -> Iterator[dict[str, Any]]:
+    for record_id, terms in pairs:
+        listed = sorted(terms)
+        if listed:
+            yield {"kind": kind, "id": record_id, "terms": listed}
+
+
+def add_terms(conn: Connection, kind: str, pairs: Iterable[tuple[int, Iterable[str]]], *,
+              skip_indexed: bool = False) -> int:
+    """Store the terms of records: (id, terms) pairs, added to what each record has. ``skip_indexed``: a record that
+    already has terms is left as it is (another session indexed it). Returns how many terms were written."""
     code = rules.KINDS[kind]
+    docs = _docs(conn)
+    rows = _doc_rows(code, pairs) if docs else _rows(code, pairs)
     written = 0
     batch: list[dict[str, Any]] = []
-    for row in _rows(code, pairs):
+
+    def flush() -> int:
+        if docs:
+            conn.exec_driver_sql(_DOC_KEEP if skip_indexed else _DOC_MERGE, batch)
+            return sum(len(row["terms"]) for row in batch)
+        conn.execute(_insert_ignoring(conn) if skip_indexed else insert(T), batch)
+        return len(batch)
+
+    for row in rows:
         batch.append(row)
         if len(batch) >= BATCH:
-            conn.execute(insert(T), batch)
-            written += len(batch)
+            written += flush()
             batch = []
     if batch:
-        conn.execute(insert(T), batch)
-        written += len(batch)
+        written += flush()
     return written
+
+
+def _remove(conn: Connection, kind: str, record_id: int, terms: set[str]) -> None:
+    """Take ``terms`` out of a record's terms."""
+    if not terms:
+        return
+    if _docs(conn):
+        key = {"kind": rules.KINDS[kind], "id": record_id}
+        conn.exec_driver_sql("UPDATE search_docs SET terms = ts_delete(terms, %(terms)s::text[]) "
+                             "WHERE kind = %(kind)s AND record_id = %(id)s", {**key, "terms": sorted(terms)})
+        conn.exec_driver_sql("DELETE FROM search_docs WHERE kind = %(kind)s AND record_id = %(id)s "
+                             "AND length(terms) = 0", key)
+        return
+    conn.execute(delete(T).where(T.c.kind == rules.KINDS[kind], T.c.record_id == record_id,
+                                 T.c.term.in_(sorted(terms))))
 
 
 def index(conn: Connection, kind: str, record_id: int, values: Mapping[str, Any]) -> None:
@@ -80,19 +129,14 @@ def index(conn: Connection, kind: str, record_id: int, values: Mapping[str, Any]
 
 def forget(conn: Connection, kind: str, record_id: int, values: Mapping[str, Any]) -> None:
     """Remove a record's terms (``values``: its stored fields as indexed)."""
-    terms = rules.record_terms(kind, values)
-    if terms:
-        conn.execute(delete(T).where(T.c.kind == rules.KINDS[kind], T.c.record_id == record_id,
-                                     T.c.term.in_(sorted(terms))))
+    _remove(conn, kind, record_id, rules.record_terms(kind, values))
 
 
 def reindex_one(conn: Connection, kind: str, record_id: int, before: Mapping[str, Any],
                 after: Mapping[str, Any]) -> None:
     """A record's indexed fields changed from ``before`` to ``after``: drop the terms it lost, add the new ones."""
     old, new = rules.record_terms(kind, before), rules.record_terms(kind, after)
-    if old - new:
-        conn.execute(delete(T).where(T.c.kind == rules.KINDS[kind], T.c.record_id == record_id,
-                                     T.c.term.in_(sorted(old - new))))
+    _remove(conn, kind, record_id, old - new)
     if new - old:
         add_terms(conn, kind, [(record_id, new - old)])
 
@@ -110,57 +154,57 @@ def index_where(conn: Connection, kind: str, condition: ColumnElement[bool], *, 
     written = 0
     rows = conn.execute(select(*indexed_columns(kind)).where(condition).order_by(table.c.id)).mappings().all()
     for start in range(0, len(rows), BATCH):
-        part = rows[start:start + BATCH]
-        pairs = [(int(r["id"]), rules.record_terms(kind, dict(r))) for r in part]
-        if not skip_indexed:
-            written += add_terms(conn, kind, pairs)
-            continue
-        batch = list(_rows(rules.KINDS[kind], pairs))
-        if batch:
-            conn.execute(_insert_ignoring(conn), batch)
-            written += len(batch)
+        pairs = [(int(r["id"]), rules.record_terms(kind, dict(r))) for r in rows[start:start + BATCH]]
+        written += add_terms(conn, kind, pairs, skip_indexed=skip_indexed)
     return written
 
 
 def _insert_ignoring(conn: Connection) -> Any:
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(T).on_conflict_do_nothing()
-    return insert(T).prefix_with("OR IGNORE")
+    return insert(T).prefix_with("OR IGNORE")  # SQLite only: PostgreSQL's rows are search_docs (ON CONFLICT)
 
 
 def add_chunk(conn: Connection, kind: str, terms: str, ids: Sequence[int | None]) -> None:
     """Store an import chunk's terms: ``terms`` is a JSON array holding each row's array of terms, ``ids`` the id
-    each row was stored under (None: the row was not stored). One statement per chunk when every row was stored
-    under consecutive ids (the usual case on SQLite) or on PostgreSQL: the database unpacks the JSON, so no Python
-    object is made per term; otherwise the rows' terms go through executemany."""
+    each row was stored under (None: the row was not stored). One statement per chunk on PostgreSQL (one row per
+    record) and on SQLite when every row was stored under consecutive ids (the usual case): the database unpacks
+    the JSON, so no Python object is made per term; otherwise the rows' terms go through executemany."""
     code = rules.KINDS[kind]
     first = ids[0] if ids else None
-    if conn.dialect.name == "postgresql" and None not in ids:
+    if _docs(conn):
         conn.exec_driver_sql(
-            f"INSERT INTO search_terms (term, kind, record_id) SELECT t.value, {code}, (%s::integer[])[r.n] "
-            "FROM json_array_elements(%s::json) WITH ORDINALITY AS r(value, n), "
-            "json_array_elements_text(r.value) AS t(value)", (list(ids), terms))
+            f"INSERT INTO search_docs (kind, record_id, terms) SELECT {code}, (%(ids)s::integer[])[r.n], "
+            "array_to_tsvector(ARRAY(SELECT json_array_elements_text(r.value))) "
+            "FROM json_array_elements(%(terms)s::json) WITH ORDINALITY AS r(value, n) "
+            "WHERE (%(ids)s::integer[])[r.n] IS NOT NULL AND json_array_length(r.value) > 0",
+            {"ids": list(ids), "terms": terms})
     elif first is not None and None not in ids and ids[-1] == first + len(ids) - 1:
-        mark = "?" if conn.dialect.name == "sqlite" else "%s"
         conn.exec_driver_sql(
             f"INSERT INTO search_terms (term, kind, record_id) SELECT t.value, {code}, {int(first)} + r.key "
-            f"FROM json_each({mark}) r, json_each(r.value) t", (terms,))
+            "FROM json_each(?) r, json_each(r.value) t", (terms,))
     else:
         import json
 
         add_terms(conn, kind, ((i, row) for i, row in zip(ids, json.loads(terms), strict=True) if i is not None))
 
 
+def _live(kind: str) -> ColumnElement[bool]:
+    table = models.metadata.tables[TABLES[kind]]
+    return table.c.merged_into.is_(None) if "merged_into" in table.c else table.c.id.is_not(None)
+
+
 def rebuild(conn: Connection) -> dict[str, int]:
     """Make the whole index again from the records (``db reindex``); returns the terms written per kind."""
-    conn.execute(delete(T))
-    counts: dict[str, int] = {}
+    conn.execute(delete(D if _docs(conn) else T))
+    return {kind: index_where(conn, kind, _live(kind)) for kind in TABLES}
+
+
+def index_unindexed(conn: Connection) -> dict[str, int]:
+    """PostgreSQL: index the records that have no terms in ``search_docs`` yet (migration 0011)."""
+    counts = {}
     for kind, name in TABLES.items():
         table = models.metadata.tables[name]
-        condition = table.c.merged_into.is_(None) if "merged_into" in table.c else table.c.id.is_not(None)
-        counts[kind] = index_where(conn, kind, condition)
+        known = select(D.c.record_id).where(D.c.kind == rules.KINDS[kind])
+        counts[kind] = index_where(conn, kind, and_(_live(kind), table.c.id.not_in(known)), skip_indexed=True)
     return counts
 
 
@@ -168,7 +212,7 @@ def rebuild(conn: Connection) -> dict[str, int]:
 
 
 def _clause_ids(kind: str, clause: rules.Clause) -> Any:
-    """The ids of ``kind`` records with a term matching ``clause`` (a subquery)."""
+    """SQLite: the ids of ``kind`` records with a term matching ``clause`` (a subquery)."""
     conditions: list[ColumnElement[bool]] = []
     if clause.exact:
         conditions.append(T.c.term.in_(clause.exact) if len(clause.exact) > 1 else T.c.term == clause.exact[0])
@@ -176,6 +220,41 @@ def _clause_ids(kind: str, clause: rules.Clause) -> Any:
         end = rules.prefix_end(prefix)
         conditions.append(and_(T.c.term >= prefix, T.c.term < end) if end is not None else T.c.term >= prefix)
     return select(T.c.record_id).where(or_(*conditions), T.c.kind == rules.KINDS[kind])
+
+
+class _TSQuery(UserDefinedType[str]):
+    cache_ok = True
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return "TSQUERY"
+
+
+class Matches(ColumnElement[bool]):
+    """``id_column`` is the id of a ``kind`` record whose terms meet every clause: on SQLite one ``IN`` per clause
+    over ``search_terms``; on PostgreSQL one ``IN`` over ``search_docs`` with the clauses as one tsquery (its GIN
+    index answers exact terms and prefixes alike). Compiled for the database the statement runs on."""
+
+    inherit_cache = False
+    type = Boolean()
+
+    def __init__(self, kind: str, clauses: Sequence[rules.Clause], id_column: Any) -> None:
+        self.kind, self.clauses, self.id_column = kind, tuple(clauses), id_column
+
+
+@compiles(Matches)
+def _matches_terms(element: Matches, compiler: Any, **kw: Any) -> str:
+    found = and_(*(element.id_column.in_(_clause_ids(element.kind, c)) for c in element.clauses))
+    return str(compiler.process(found, **kw))
+
+
+@compiles(Matches, "postgresql")
+def _matches_docs(element: Matches, compiler: Any, **kw: Any) -> str:
+    text = rules.tsquery(element.clauses)
+    if text is None:
+        return str(compiler.process(element.id_column.is_(None), **kw))  # ids are never null: nothing
+    docs = select(D.c.record_id).where(D.c.kind == rules.KINDS[element.kind],
+                                       D.c.terms.op("@@")(cast(literal(text), _TSQuery())))
+    return str(compiler.process(element.id_column.in_(docs), **kw))
 
 
 def _literal(columns: Sequence[Any], text: str) -> ColumnElement[bool]:
@@ -194,11 +273,11 @@ def condition(kind: str, text: str, id_column: Any, literal_columns: Sequence[An
     if not query.clauses:
         nothing: ColumnElement[bool] = id_column.is_(None)  # nothing to look for: nothing found (ids are never null)
         return nothing
-    found: ColumnElement[bool] = and_(*(id_column.in_(_clause_ids(kind, c)) for c in query.clauses),
+    found: ColumnElement[bool] = and_(Matches(kind, query.clauses, id_column),
                                       *(_literal(literal_columns, piece) for piece in query.verify))
     if customer_id is not None:
         C = models.customers
-        by_customer = and_(*(C.c.id.in_(_clause_ids("customer", c)) for c in query.clauses),
+        by_customer = and_(Matches("customer", query.clauses, C.c.id),
                            *(C.c.name.ilike(contains_pattern(piece), escape=ESCAPE) for piece in query.verify))
         found = or_(found, customer_id.in_(select(C.c.id).where(by_customer)))
     return found
@@ -218,7 +297,7 @@ def search(conn: Connection, text: str, *, kinds: Iterable[str] | None = None, l
     query = rules.parse(text)
     wanted = list(kinds) if kinds is not None else list(rules.KIND_ORDER)
     cap = max(CANDIDATES, limit)
-    driver = _driver(conn, query)
+    driver = None if _docs(conn) else _driver(conn, query)  # PostgreSQL: the GIN index answers ``condition``
     found: list[dict[str, Any]] = []
     customers: list[int] | None = None
     for kind in wanted:

@@ -56,8 +56,8 @@ or the administrator:
 - ``salescli_guard_contract`` / ``salescli_guard_contract_lines`` / ``salescli_check_contract(_lines)``: a contract is
   made as an unsigned draft from an accepted quote of its deal with that quote's amounts and lines (one each, at
   commit); afterwards only its status moves (the contract machine), signed/closed when and by whom set once.
-- ``search_terms``: read as the records they index are (as before); written (added or removed) only for records the
-  rep may change: their own (or unowned) leads, deals and customers, and contacts of such customers.
+- ``search_docs`` (the search index): read as the records they index are; written (added, changed or removed) only
+  for records the rep may change: their own (or unowned) leads, deals and customers, and contacts of such customers.
 
 Everything is created by ``apply(conn)``: idempotent (CREATE OR REPLACE, DROP POLICY IF EXISTS + CREATE POLICY,
 REVOKE + GRANT), run by ``team init`` and, once team mode is on, after every migration (``after_upgrade``) so
@@ -97,7 +97,7 @@ COUNTERS = "counters"
 NEXT_NUMBER = "salescli_next_number(text, integer)"
 #: The search index (services/search.py): every writer adds and removes the terms of the records it writes; a row
 #: is seen only by whoever may see its record (its policy asks the record's table, whose own policies decide).
-SEARCH_INDEX = "search_terms"
+SEARCH_INDEX = "search_docs"
 #: Append-only for everyone: INSERT and SELECT only, no UPDATE/DELETE/TRUNCATE even for the owning role.
 AUDIT = "audit_log"
 #: Event hooks (services/hooks.py), a team setting: managers add and remove them and alone read their URLs and
@@ -213,18 +213,18 @@ def _policies(s: str, owner: str) -> dict[str, list[Policy]]:
     from salescli.domain.search import KINDS
 
     def indexed(kind: str, table: str) -> str:
-        return f"WHEN {KINDS[kind]} THEN EXISTS (SELECT 1 FROM {s}.{table} p WHERE p.id = search_terms.record_id)"
+        return f"WHEN {KINDS[kind]} THEN EXISTS (SELECT 1 FROM {s}.{table} p WHERE p.id = search_docs.record_id)"
 
-    search_visible = (f"(CASE search_terms.kind {indexed('lead', 'leads')} {indexed('deal', 'deals')} "
+    search_visible = (f"(CASE search_docs.kind {indexed('lead', 'leads')} {indexed('deal', 'deals')} "
                       f"{indexed('contact', 'contacts')} ELSE {rep_here} END)")
     # written only for records the rep may change: leads and deals they see (their own or unowned: the records'
     # own policies), their own (or unowned) customers, and the contacts of those customers
     search_writable = (
-        f"(CASE search_terms.kind {indexed('lead', 'leads')} {indexed('deal', 'deals')} "
+        f"(CASE search_docs.kind {indexed('lead', 'leads')} {indexed('deal', 'deals')} "
         f"WHEN {KINDS['customer']} THEN EXISTS (SELECT 1 FROM {s}.customers p "
-        f"WHERE p.id = search_terms.record_id AND {own('p')}) "
+        f"WHERE p.id = search_docs.record_id AND {own('p')}) "
         f"WHEN {KINDS['contact']} THEN EXISTS (SELECT 1 FROM {s}.contacts c JOIN {s}.customers p "
-        f"ON p.id = c.customer_id WHERE c.id = search_terms.record_id AND (p.owner_id = {me} OR p.owner_id IS NULL)) "
+        f"ON p.id = c.customer_id WHERE c.id = search_docs.record_id AND (p.owner_id = {me} OR p.owner_id IS NULL)) "
         "ELSE false END)")
     policies: dict[str, list[Policy]] = {
         # every login reads its own row (so a disabled rep is told so); a rep or manager of this database all rows
@@ -985,8 +985,8 @@ def _grant(conn: Connection, s: str, table: str, owner: str) -> None:
     elif table in MANAGER_WRITES:
         _run(conn, f"GRANT {MANAGER_WRITES[table]} ON {q} TO {MANAGER}")
         writers = MANAGER
-    elif table == SEARCH_INDEX:
-        _run(conn, f"GRANT INSERT, DELETE ON {q} TO {both}")
+    elif table == SEARCH_INDEX:  # a record's row gains and loses terms: UPDATE too
+        _run(conn, f"GRANT INSERT, UPDATE, DELETE ON {q} TO {both}")
     if writers is not None:
         for sequence in sequences:
             _run(conn, f"GRANT USAGE ON SEQUENCE {sequence} TO {writers}")

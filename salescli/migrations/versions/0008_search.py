@@ -26,6 +26,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("term", "kind", "record_id", name="pk_search_terms"),
         sqlite_with_rowid=False,
     )
+    if op.get_bind().dialect.name == "postgresql":
+        return  # filled by 0011 (PostgreSQL keeps the index in search_docs since then: services/search.py)
     from salescli.services.search import rebuild
 
     rebuild(op.get_bind())
