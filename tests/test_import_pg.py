@@ -35,8 +35,8 @@ def copies(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
     real = pgcopy.copy_rows
 
     def spy(conn: Any, table: str, names: Any, rows: Any) -> None:
-        rows = list(rows)
-        made.append((table, len(rows)))
+        rows = rows if isinstance(rows, str) else list(rows)  # rows, or COPY text: a line each
+        made.append((table, rows.count("\n") if isinstance(rows, str) else len(rows)))
         real(conn, table, names, rows)
 
     monkeypatch.setattr(pgcopy, "copy_rows", spy)
@@ -63,7 +63,7 @@ def test_leads_go_in_by_copy_deduplicated_indexed_and_audited(pg: Cli, tmp_path:
     ])
     run = pg.ok("import", "leads", str(data))
     assert "5 row(s): 2 were added, 0 updated, 3 skipped as duplicates, 0 rejected" in run.stderr
-    assert copies == [("leads", 2)]  # one COPY, no INSERT batches
+    assert copies == [("leads", 2), ("search_docs", 2)]  # one COPY each, no INSERT batches
     leads = {lead["name"]: lead for lead in pg.json("lead", "list")}
     assert set(leads) == {"老客户", "王芳", "韩梅梅"}
     assert sorted(lead["id"] for lead in leads.values()) == [stored, stored + 1, stored + 2]
@@ -96,7 +96,9 @@ def test_a_big_file_in_many_chunks_matches_sqlite(pg: Cli, sqlite_cli: Cli, tmp_
         terms = index_rows(cli, "kind = 1")
         results.append((out, leads, terms))
     assert results[0] == results[1]
-    assert len(copies) >= 3 and sum(n for _, n in copies) == len(results[0][1])
+    leads = [n for table, n in copies if table == "leads"]
+    assert len(leads) >= 3 and sum(leads) == len(results[0][1])
+    assert [n for table, n in copies if table == "search_docs"] == leads  # every row has terms here
 
 
 def test_update_imports_stage_by_copy(pg: Cli, tmp_path: Path, copies: list[tuple[str, int]]) -> None:
@@ -162,7 +164,7 @@ def test_a_reps_import_under_row_security(fresh: Team, tmp_path: Path,  # noqa: 
                                           ["丙", "shared@example.cn", "", "web"]])
     run = alice.ok("import", "leads", str(data))
     assert "3 row(s): 2 were added, 0 updated, 1 skipped" in run.stderr
-    assert copies == [("import_copy_leads", 2)]
+    assert copies == [("import_copy_leads", 2), ("import_copy_search_docs", 2)]  # through staging: policies check
     mine = alice.json("lead", "list")
     assert sorted(lead["name"] for lead in mine) == ["丙", "甲"] and {lead["owner"] for lead in mine} == {"alice"}
     assert [hit["id"] for hit in alice.json("search", "丙")] == [m["id"] for m in mine if m["name"] == "丙"]

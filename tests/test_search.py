@@ -282,7 +282,7 @@ def test_a_rep_never_finds_another_reps_lead_on_a_team_database(fresh: Team) -> 
 def test_query_terms_reach_postgresql_as_the_terms_themselves() -> None:
     """The tsquery text quotes every term, so punctuation in a term (an email's quote, a backslash, tsquery's own
     operators) is matched as itself, exactly or as a prefix, and matches nothing else."""
-    from salescli.domain.search import Clause, tsquery
+    from salescli.domain.search import Clause, tsquery, tsvector_copy
     from tests.conftest import PG_ADMIN_URL, _require_pg
 
     _require_pg()
@@ -296,5 +296,11 @@ def test_query_terms_reach_postgresql_as_the_terms_themselves() -> None:
                                     ([term], text)).fetchone() == (True,), text
             assert conn.execute("SELECT array_to_tsvector(%s::text[]) @@ %s::tsquery",
                                 (others, tsquery([Clause(exact=(term,))]))).fetchone() == (False,), term
+        # an import COPYs the terms as text: every one of them arrives as itself
+        conn.execute("CREATE TEMPORARY TABLE docs (terms tsvector)")
+        with conn.cursor().copy("COPY docs (terms) FROM STDIN") as copy:
+            copy.write(tsvector_copy([*odd, "tab\there", "line\nbreak"]) + "\n")
+        assert sorted(conn.execute("SELECT unnest(tsvector_to_array(terms)) FROM docs").fetchall()) \
+            == sorted((t,) for t in [*odd, "tab\there", "line\nbreak"])
     assert tsquery([Clause(exact=("a",), prefixes=("b",)), Clause(exact=("c",))]) == "('a' | 'b':*) & ('c')"
     assert tsquery([Clause()]) is None and tsquery([]) is None

@@ -172,6 +172,15 @@ def tsquery(clauses: Sequence[Clause]) -> str | None:
     return " & ".join(parts) if parts else None
 
 
+def tsvector_copy(terms: Iterable[str]) -> str:
+    """``terms`` as PostgreSQL tsvector text, each term quoted as in :func:`tsquery`, escaped for a field of COPY's
+    text format (what an import writes into the index there); "" for no terms."""
+    text = " ".join(_lexeme(term) for term in terms)
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
+
+
 def _lexeme(term: str) -> str:
     return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
 

@@ -19,7 +19,7 @@ from itertools import repeat
 from pathlib import Path
 from typing import Any, TextIO
 
-from salescli.domain.search import column_terms
+from salescli.domain.search import column_terms, tsvector_copy
 from salescli.errors import InputError
 from salescli.i18n import _
 from salescli.importers.fields import ColumnCheck, Context, Spec, column_check, finish_columns, resolve_headers
@@ -59,7 +59,8 @@ class Chunk:
     rejected: list[list[Any]] = field(default_factory=list)  # each bad row as read, plus its reasons
     header: list[str] | None = None  # the file's header, on the first chunk only
     suspects: dict[str, list[int]] | None = None  # key column → rows whose key may repeat (see KeyFilter)
-    terms: str | None = None  # the search terms of each row, a JSON array of arrays (see ``chunks``)
+    terms: str | None = None  # SQLite: the search terms of each row, a JSON array of arrays (see ``chunks``)
+    documents: list[str] | None = None  # PostgreSQL: each row's terms as tsvector text for COPY ("" for none)
 
 
 @dataclass
@@ -79,7 +80,8 @@ def chunks(spec: Spec, path: Path, options: Options, ctx: Context, allowed: froz
     """Check the file batch by batch, column by column; yield each batch as a :class:`Chunk` whose rows hold
     the ``allowed`` columns. With ``screen``, each chunk also says which rows' keys may repeat an earlier one.
     With ``search_kind`` (lead, customer, contact), each chunk also carries its rows' search terms, worked
-    out here, in the reader process, so that the writer only stores them (domain/search.py)."""
+    out here, in the reader process, so that the writer only stores them (domain/search.py): as JSON on SQLite
+    (``terms``), as COPY-ready tsvector text on PostgreSQL (``documents``)."""
     table = read_table(path, encoding=options.encoding, input_format=options.input_format, batch=BATCH)
     if not table.header:
         return
@@ -104,7 +106,7 @@ def chunks(spec: Spec, path: Path, options: Options, ctx: Context, allowed: froz
         else:
             lines = list(range(first, first + n))
         if lines:
-            _fill(chunk, spec, ctx, columns, lines, allowed, convert, screen, search_kind)
+            _fill(chunk, spec, ctx, columns, lines, allowed, convert, screen, search_kind, sqlite)
         yield chunk
 
 
@@ -167,7 +169,7 @@ def _check_batch(checks: _Checks, rows: list[list[Any]]) -> tuple[dict[str, list
 
 def _fill(chunk: Chunk, spec: Spec, ctx: Context, columns: dict[str, list[Any]], lines: list[int],
           allowed: frozenset[str], convert: Callable[[list[Any]], list[Any]], screen: KeyFilter | None,
-          search_kind: str | None) -> None:
+          search_kind: str | None, sqlite: bool) -> None:
     """The good rows into ``chunk``: defaults and derived columns added, the ``allowed`` columns as tuples for the
     driver, with the rows' key suspects and search terms when asked for."""
     for name, value in spec.defaults.items():
@@ -179,8 +181,11 @@ def _fill(chunk: Chunk, spec: Spec, ctx: Context, columns: dict[str, list[Any]],
         chunk.suspects = {c: screen.scan(c, columns[c]) for c in screen.columns if c in columns}
     chunk.rows = list(zip(*(convert(columns[c]) for c in chunk.names), strict=True))
     if search_kind is not None:
-        chunk.terms = json.dumps(column_terms(search_kind, columns, len(lines)), ensure_ascii=False,
-                                 separators=(",", ":"), check_circular=False)
+        terms = column_terms(search_kind, columns, len(lines))
+        if sqlite:
+            chunk.terms = json.dumps(terms, ensure_ascii=False, separators=(",", ":"), check_circular=False)
+        else:
+            chunk.documents = [tsvector_copy(row) for row in terms]
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,8 @@ it), so a killed import leaves nothing behind. Per chunk, the writer (:class:`Co
 - COPYs the rows with those ids; where row-level security applies to the session (a rep's login in team mode:
   PostgreSQL refuses COPY FROM into such a table), it COPYs them into a temporary table and moves them with one
   ``INSERT ... SELECT``, which the policies check row by row as for any insert;
-- stores the rows' search terms by id (services/search.py ``add_chunk``, as on the INSERT path);
+- COPYs the rows' search terms (worked out by the reader) into ``search_docs`` by id, one row per record
+  (services/search.py ``document_rows``), the same way;
 - runs ANALYZE on the target as it grows fourfold (from 10,000 rows on), when the session owns the table, so the
   statements that follow the import plan against its real size.
 
@@ -33,11 +34,15 @@ from salescli.services.imports import _DirectWriter
 ANALYZE_FROM = 10_000  # rows: the first ANALYZE during an import, then at each fourfold growth
 
 
-def copy_rows(conn: Connection, table: str, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """``COPY table (names) FROM STDIN`` the rows, on the connection's own driver connection (its transaction)."""
+def copy_rows(conn: Connection, table: str, names: Sequence[str], rows: Iterable[Sequence[Any]] | str) -> None:
+    """``COPY table (names) FROM STDIN`` the rows, on the connection's own driver connection (its transaction);
+    ``rows`` may also be COPY's text format already (lines of tab-separated, escaped fields)."""
     driver = conn.connection.driver_connection
     assert driver is not None
     with driver.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
+        if isinstance(rows, str):
+            copy.write(rows)
+            return
         write = copy.write_row
         for row in rows:
             write(row)
@@ -58,8 +63,7 @@ class CopyWriter(_DirectWriter):
         self.owned = bool(facts[2])
         self.planned = max(int(facts[3]), ANALYZE_FROM // 4)  # the rows the statistics know of
         self.stored = int(conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar() or 0)
-        self.copy_names: tuple[str, ...] = ()
-        self.staging = ""
+        self.staging: set[str] = set()  # the temporary tables made so far (row security: see _copy)
 
     def _stored(self, target_col: str, values: Iterable[Any]) -> set[tuple[Any, Any]]:
         wanted = list({v for v in values if v is not None})
@@ -72,37 +76,41 @@ class CopyWriter(_DirectWriter):
     def _insert(self, chunk: Chunk, rows: list[tuple[Any, ...]], keep: list[bool]) -> None:
         ids = sorted(i for (i,) in self.conn.exec_driver_sql(
             "SELECT nextval(%s) FROM generate_series(1, %s)", (self.sequence, len(rows))))
-        names = ("id", *chunk.names)
-        with_ids = [(i, *row) for i, row in zip(ids, rows, strict=True)]
-        if self.secured:
-            self._through_staging(names, with_ids)
-        else:
-            copy_rows(self.conn, self.target.name, names, with_ids)
+        self._copy(self.target.name, ("id", *chunk.names), [(i, *row) for i, row in zip(ids, rows, strict=True)])
         self.stored += len(rows)
         if self.kind is not None:
-            if chunk.terms is None:  # pragma: no cover - chunks carry their terms when a kind is given
-                from salescli.services import search
+            from salescli.services import search
 
+            if chunk.documents is None:  # pragma: no cover - chunks carry their terms when a kind is given
                 search.index_where(self.conn, self.kind, self.target.c.id.in_(ids), skip_indexed=True)
-            else:
-                from salescli.services import search
-
+            else:  # one COPY line per stored row with terms: "kind<TAB>id<TAB>tsvector"
+                code = search.rules.KINDS[self.kind]
                 taken = iter(ids)
-                search.add_chunk(self.conn, self.kind, chunk.terms, [next(taken) if k else None for k in keep])
+                lines = []
+                for kept, doc in zip(keep, chunk.documents, strict=True):
+                    if kept:
+                        record_id = next(taken)
+                        if doc:
+                            lines.append(f"{code}\t{record_id}\t{doc}\n")
+                self._copy("search_docs", search.DOC_COLUMNS, "".join(lines))
         self._analyze()
 
-    def _through_staging(self, names: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-        """COPY into a temporary table, then one INSERT ... SELECT (row-level security checks each row)."""
-        table = self.target.name
-        if not self.staging:
-            self.staging = f"import_copy_{table}"
-            self.conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {self.staging} ON COMMIT DROP AS "
+    def _copy(self, table: str, names: Sequence[str], rows: Iterable[Sequence[Any]] | str) -> None:
+        """COPY the rows into ``table``; where row-level security applies to the session, COPY them into a
+        temporary table and move them with one INSERT ... SELECT (the policies check each row)."""
+        if not self.secured:
+            copy_rows(self.conn, table, names, rows)
+            return
+        staging = f"import_copy_{table}"
+        if staging not in self.staging:
+            self.staging.add(staging)
+            self.conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS "
                                       f"SELECT * FROM {table} WITH NO DATA")
         else:
-            self.conn.exec_driver_sql(f"TRUNCATE {self.staging}")
-        copy_rows(self.conn, self.staging, names, rows)
+            self.conn.exec_driver_sql(f"TRUNCATE {staging}")
+        copy_rows(self.conn, staging, names, rows)
         columns = ", ".join(names)
-        self.conn.exec_driver_sql(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {self.staging}")
+        self.conn.exec_driver_sql(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging}")
 
     def _analyze(self) -> None:
         """ANALYZE the target once it holds four times the rows its statistics know of (the session's own

@@ -163,21 +163,17 @@ def _insert_ignoring(conn: Connection) -> Any:
     return insert(T).prefix_with("OR IGNORE")  # SQLite only: PostgreSQL's rows are search_docs (ON CONFLICT)
 
 
+DOC_COLUMNS = ("kind", "record_id", "terms")  # search_docs, as an import COPYs them (importers/pgcopy.py)
+
+
 def add_chunk(conn: Connection, kind: str, terms: str, ids: Sequence[int | None]) -> None:
-    """Store an import chunk's terms: ``terms`` is a JSON array holding each row's array of terms, ``ids`` the id
-    each row was stored under (None: the row was not stored). One statement per chunk on PostgreSQL (one row per
-    record) and on SQLite when every row was stored under consecutive ids (the usual case): the database unpacks
-    the JSON, so no Python object is made per term; otherwise the rows' terms go through executemany."""
+    """Store an import chunk's terms (SQLite; PostgreSQL's imports COPY :func:`document_rows`): ``terms`` is a JSON
+    array holding each row's array of terms, ``ids`` the id each row was stored under (None: the row was not
+    stored). One statement per chunk when every row was stored under consecutive ids (the usual case): the database
+    unpacks the JSON, so no Python object is made per term; otherwise the rows' terms go through executemany."""
     code = rules.KINDS[kind]
     first = ids[0] if ids else None
-    if _docs(conn):
-        conn.exec_driver_sql(
-            f"INSERT INTO search_docs (kind, record_id, terms) SELECT {code}, (%(ids)s::integer[])[r.n], "
-            "array_to_tsvector(ARRAY(SELECT json_array_elements_text(r.value))) "
-            "FROM json_array_elements(%(terms)s::json) WITH ORDINALITY AS r(value, n) "
-            "WHERE (%(ids)s::integer[])[r.n] IS NOT NULL AND json_array_length(r.value) > 0",
-            {"ids": list(ids), "terms": terms})
-    elif first is not None and None not in ids and ids[-1] == first + len(ids) - 1:
+    if not _docs(conn) and first is not None and None not in ids and ids[-1] == first + len(ids) - 1:
         conn.exec_driver_sql(
             f"INSERT INTO search_terms (term, kind, record_id) SELECT t.value, {code}, {int(first)} + r.key "
             "FROM json_each(?) r, json_each(r.value) t", (terms,))
