@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from salescli.domain.search import KINDS
 from salescli.importers.batches import Chunk
 from salescli.importers.fields import Spec
 from salescli.services.imports import _DirectWriter
@@ -84,7 +85,7 @@ class CopyWriter(_DirectWriter):
             if chunk.documents is None:  # pragma: no cover - chunks carry their terms when a kind is given
                 search.index_where(self.conn, self.kind, self.target.c.id.in_(ids), skip_indexed=True)
             else:  # one COPY line per stored row with terms: "kind<TAB>id<TAB>tsvector"
-                code = search.rules.KINDS[self.kind]
+                code = KINDS[self.kind]
                 taken = iter(ids)
                 lines = []
                 for kept, doc in zip(keep, chunk.documents, strict=True):
