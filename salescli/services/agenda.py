@@ -9,16 +9,20 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from salescli import records
 from salescli.domain.leads import overdue_days
 from salescli.domain.pipeline import DEAL_OPEN
 from salescli.services import leads
 
 
-def due_leads(conn: Connection, *, today: date, owner_id: int | None, limit: int | None = None) -> list[dict[str, Any]]:
-    rows = leads.listing(conn, due_by=today, owner_id=owner_id, limit=limit)
-    for row in rows:
-        row["overdue_days"] = overdue_days(row["follow_up"], today)
-    return rows
+def due_leads(conn: Connection, *, today: date, owner_id: int | None,
+              limit: int | None = None) -> list[records.FollowUp]:
+    out: list[records.FollowUp] = []
+    for row in leads.listing(conn, due_by=today, owner_id=owner_id, limit=limit):
+        due = row["follow_up"]
+        assert due is not None  # listed because it is due by today
+        out.append({**row, "overdue_days": overdue_days(due, today)})
+    return out
 
 
 EXPIRING_DAYS = 7
@@ -39,7 +43,7 @@ def today(conn: Connection, *, today: date, now: datetime, owner_id: int | None,
     }
 
 
-def open_total(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+def open_total(rows: Iterable[Mapping[str, Any]]) -> records.Totals:
     """The open stages' sum of ``services/deals.pipeline`` rows: deals, value and weighted value (no probability:
     each stage has its own)."""
     open_rows = [r for r in rows if r["stage"] in DEAL_OPEN]

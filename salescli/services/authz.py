@@ -27,7 +27,7 @@ from salescli import models
 from salescli.errors import InputError, PolicyError
 from salescli.i18n import _
 
-R = models.reps
+Rep = models.reps
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +81,8 @@ def canonical(handle: str) -> str:
 
 
 def _known(conn: Connection) -> str:
-    handles = conn.execute(select(R.c.handle).where(R.c.active.is_(True)).order_by(R.c.handle).limit(20)).scalars()
+    handles = conn.execute(select(Rep.c.handle).where(Rep.c.active.is_(True)).order_by(Rep.c.handle)
+                           .limit(20)).scalars()
     listed = ", ".join(handles)
     if not listed:
         return _("no reps yet: 'salescli rep add HANDLE --name NAME'")
@@ -89,7 +90,7 @@ def _known(conn: Connection) -> str:
 
 
 def _by_handle(conn: Connection, handle: str, option: str) -> dict[str, Any]:
-    row = conn.execute(select(R).where(R.c.handle == canonical(handle))).mappings().first()
+    row = conn.execute(select(Rep).where(Rep.c.handle == canonical(handle))).mappings().first()
     if row is None:
         raise InputError(_("{option}: no rep {handle!r} ({known})").format(option=option, handle=handle.strip(),
                                                                           known=_known(conn)))
@@ -115,7 +116,7 @@ def resolve(conn: Connection, requested: str | None, *, option: str = "--rep", b
     login, admin = conn.exec_driver_sql(
         "SELECT session_user, r.rolsuper OR pg_has_role(session_user, c.relowner, 'MEMBER') "
         "FROM pg_roles r, pg_class c WHERE r.rolname = session_user AND c.oid = 'reps'::regclass").one()
-    row = conn.execute(select(R).where(R.c.login == login)).mappings().first()
+    row = conn.execute(select(Rep).where(Rep.c.login == login)).mappings().first()
     if row is not None:
         if not row["active"]:
             raise PolicyError(_("login {login}: rep {handle!r} is disabled; a manager can enable it").format(
@@ -133,7 +134,7 @@ def resolve(conn: Connection, requested: str | None, *, option: str = "--rep", b
 
 
 def _no_reps(conn: Connection) -> bool:
-    return conn.execute(select(R.c.id).limit(1)).first() is None
+    return conn.execute(select(Rep.c.id).limit(1)).first() is None
 
 
 # -- the rules ----------------------------------------------------------------------------------------------
@@ -176,7 +177,7 @@ def require_owner(conn: Connection, actor: Actor | None, owner_id: int | None, w
     """Refuse a change to someone else's record (or to nobody's, for a rep) in one line naming the owner."""
     if can_change(actor, owner_id):
         return
-    owner = conn.execute(select(R.c.handle).where(R.c.id == owner_id)).scalar()
+    owner = conn.execute(select(Rep.c.handle).where(Rep.c.id == owner_id)).scalar()
     raise PolicyError(_("{what} belongs to {owner}; only its owner or a manager can change it").format(
         what=what, owner=owner))
 
@@ -242,5 +243,6 @@ def customer_owner(conn: Connection, customer_id: int) -> int | None:
 
 def order_owner(conn: Connection, order_id: int) -> int | None:
     """An order belongs to its deal's owner."""
-    D, O = models.deals, models.orders  # noqa: E741
-    return conn.execute(select(D.c.owner_id).join(O, O.c.deal_id == D.c.id).where(O.c.id == order_id)).scalar()
+    Deal, Order = models.deals, models.orders
+    return conn.execute(select(Deal.c.owner_id).join(Order, Order.c.deal_id == Deal.c.id)
+                        .where(Order.c.id == order_id)).scalar()

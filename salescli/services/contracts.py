@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, insert, select, update
 
-from salescli import models
+from salescli import models, records
 from salescli.domain import fields
 from salescli.domain.dates import require_in_order
 from salescli.domain.money import bp_to_pct, from_minor
@@ -21,12 +21,12 @@ from salescli.services.authz import Actor, handle_of, require_owner
 from salescli.services.numbers import next_number, parse_document_number
 from salescli.services.rows import insert_id, money_fields
 
-K = models.contracts
-KL = models.contract_lines
-Q = models.quotes
-D = models.deals
-C = models.customers
-R = models.reps
+Contract = models.contracts
+ContractLine = models.contract_lines
+Quote = models.quotes
+Deal = models.deals
+Customer = models.customers
+Rep = models.reps
 
 
 def parse_number(text: str) -> str:
@@ -43,10 +43,11 @@ def create(conn: Connection, quote_number: str, *, payment_terms: str | None, te
     if status != "accepted":
         raise InvalidTransition(_("quote {number} is {status}; a contract needs an accepted quote "
                                   "(salescli quote accept {number})").format(number=number, status=status))
-    existing = conn.execute(select(K.c.number).where(K.c.quote_id == quote["id"], K.c.status != "cancelled")).first()
+    existing = conn.execute(select(Contract.c.number)
+                            .where(Contract.c.quote_id == quote["id"], Contract.c.status != "cancelled")).first()
     if existing:
         raise PolicyError(_("quote {number} already has contract {contract}").format(number=number,
-                                                                                     contract=existing[0]))
+                                                                                     contract=existing.number))
     deals.get_open(conn, quote["deal_id"], actor=actor)
     require_in_order(at, _("contract for quote {number} created").format(number=number),
                      (quote["decided_at"], _("the quote was accepted")))
@@ -56,7 +57,7 @@ def create(conn: Connection, quote_number: str, *, payment_terms: str | None, te
     carried.update(quotes.clean_terms("contracts", {**(document_terms or {}), "payment_terms": payment_terms},
                                       dated=at.date()))
     contract = next_number(conn, "C", at.year)
-    contract_id = insert_id(conn, K, {
+    contract_id = insert_id(conn, Contract, {
         "number": contract, "quote_id": quote["id"], "deal_id": quote["deal_id"], "status": "draft",
         "currency": quote["currency"],
         **carried,
@@ -65,7 +66,7 @@ def create(conn: Connection, quote_number: str, *, payment_terms: str | None, te
         "subtotal_minor": quote["subtotal_minor"], "discount_minor": quote["discount_minor"],
         "net_minor": quote["net_minor"], "tax_minor": quote["tax_minor"], "total_minor": quote["total_minor"],
         "units": sum(line["qty"] for line in lines), "created_at": at})
-    conn.execute(insert(KL), [
+    conn.execute(insert(ContractLine), [
         {"contract_id": contract_id, "position": line["position"], "product_id": line["product_id"],
          "sku": line["sku"], "name": line["name"], "qty": line["qty"], "unit_price_minor": line["unit_price_minor"],
          "line_discount_bp": line["line_discount_bp"], "net_minor": line["net_minor"], "spec": line["spec"],
@@ -76,7 +77,7 @@ def create(conn: Connection, quote_number: str, *, payment_terms: str | None, te
 
 
 def get_row(conn: Connection, number: str) -> dict[str, Any]:
-    row = conn.execute(select(K).where(K.c.number == parse_number(number))).mappings().first()
+    row = conn.execute(select(Contract).where(Contract.c.number == parse_number(number))).mappings().first()
     if row is None:
         raise NotFound(_("contract {number} not found").format(number=number.strip().upper()))
     return dict(row)
@@ -95,8 +96,9 @@ def sign(conn: Connection, number: str, *, signed_by: str, at: datetime, actor: 
                      (row["created_at"], _("it was created")),
                      (deal["created_at"], _("deal {id} was created").format(id=deal["id"])),
                      (deal["stage_at"], _("deal {id} moved to {stage}").format(id=deal["id"], stage=deal["stage"])))
-    conn.execute(update(K).where(K.c.id == row["id"]).values(status="signed", signed_at=at, signed_by=who))
-    conn.execute(update(D).where(D.c.id == deal["id"]).values(value_minor=row["net_minor"], closed_at=at))
+    conn.execute(update(Contract).where(Contract.c.id == row["id"])
+                 .values(status="signed", signed_at=at, signed_by=who))
+    conn.execute(update(Deal).where(Deal.c.id == deal["id"]).values(value_minor=row["net_minor"], closed_at=at))
     deals.advance(conn, deal, "won", at=at, note=f"contract {row['number']} signed", actor=actor,
                   doing=_("deal {id}: contract {number} signed").format(id=deal["id"], number=row["number"]))
     audit(conn, at=at, rep=handle_of(actor), entity="contract", entity_id=row["number"], action="sign",
@@ -118,26 +120,28 @@ def close(conn: Connection, number: str, target: str, *, reason: str | None, at:
             raise PolicyError(_("contract {number} still has open order(s) {orders}").format(
                 number=row["number"], orders=", ".join(open_orders)))
     text = fields.text("audit_log", "reason", reason, field="--reason") if reason else None
-    conn.execute(update(K).where(K.c.id == row["id"]).values(status=target, closed_at=at))
+    conn.execute(update(Contract).where(Contract.c.id == row["id"]).values(status=target, closed_at=at))
     audit(conn, at=at, rep=handle_of(actor), entity="contract", entity_id=row["number"], action=target,
           before={"status": row["status"]}, after={"status": target, "reason": text})
 
 
-def get(conn: Connection, number: str) -> dict[str, Any]:
+def get(conn: Connection, number: str) -> records.Contract:
     row = get_row(conn, number)
-    quote = conn.execute(select(Q.c.number, Q.c.revision).where(Q.c.id == row["quote_id"])).one()
-    context = conn.execute(select(C.c.name, D.c.title, R.c.handle)
-                           .select_from(D.join(C, C.c.id == D.c.customer_id).outerjoin(R, R.c.id == D.c.owner_id))
-                           .where(D.c.id == row["deal_id"])).one()
-    lines = [money_fields(line) | {"line_discount": bp_to_pct(line["line_discount_bp"])}
-             for line in conn.execute(select(KL.c.sku, KL.c.name, KL.c.qty, KL.c.unit_price_minor,
-                                             KL.c.line_discount_bp, KL.c.net_minor)
-                                      .where(KL.c.contract_id == row["id"]).order_by(KL.c.position)).mappings()]
-    for line in lines:
-        line.pop("line_discount_bp")
+    quote = conn.execute(select(Quote.c.number, Quote.c.revision).where(Quote.c.id == row["quote_id"])).one()
+    context = conn.execute(select(Customer.c.name, Deal.c.title, Rep.c.handle)
+                           .select_from(Deal.join(Customer, Customer.c.id == Deal.c.customer_id)
+                                        .outerjoin(Rep, Rep.c.id == Deal.c.owner_id))
+                           .where(Deal.c.id == row["deal_id"])).one()
+    lines: list[records.ContractLine] = [
+        {"sku": line.sku, "name": line.name, "qty": line.qty, "unit_price": from_minor(line.unit_price_minor),
+         "net": from_minor(line.net_minor), "line_discount": bp_to_pct(line.line_discount_bp)}
+        for line in conn.execute(select(ContractLine.c.sku, ContractLine.c.name, ContractLine.c.qty,
+                                        ContractLine.c.unit_price_minor, ContractLine.c.line_discount_bp,
+                                        ContractLine.c.net_minor)
+                                 .where(ContractLine.c.contract_id == row["id"]).order_by(ContractLine.c.position))]
     return {
-        "number": row["number"], "status": row["status"], "quote": quote[0], "quote_revision": quote[1],
-        "deal_id": row["deal_id"], "deal": context[1], "customer": context[0], "owner": context[2],
+        "number": row["number"], "status": row["status"], "quote": quote.number, "quote_revision": quote.revision,
+        "deal_id": row["deal_id"], "deal": context.title, "customer": context.name, "owner": context.handle,
         "lines": lines, "subtotal": from_minor(row["subtotal_minor"]), "discount": from_minor(row["discount_minor"]),
         "discount_pct": bp_to_pct(row["discount_bp"]), "net": from_minor(row["net_minor"]),
         "tax_rate": bp_to_pct(row["tax_rate_bp"]), "tax": from_minor(row["tax_minor"]),
@@ -149,15 +153,17 @@ def get(conn: Connection, number: str) -> dict[str, Any]:
 
 
 def listing(conn: Connection, *, status: str | None = None, deal_id: int | None = None,
-            owner_id: int | None = None) -> list[dict[str, Any]]:
-    query = (select(K.c.number, K.c.status, K.c.deal_id, C.c.name.label("customer"), K.c.net_minor, K.c.total_minor,
-                    K.c.currency, K.c.signed_at, K.c.signed_by, R.c.handle.label("owner"), K.c.created_at)
-             .select_from(K.join(D, D.c.id == K.c.deal_id).join(C, C.c.id == D.c.customer_id)
-                          .outerjoin(R, R.c.id == D.c.owner_id)).order_by(K.c.number.desc()))
+            owner_id: int | None = None) -> list[records.ContractSummary]:
+    query = (select(Contract.c.number, Contract.c.status, Contract.c.deal_id, Customer.c.name.label("customer"),
+                    Contract.c.net_minor, Contract.c.total_minor, Contract.c.currency, Contract.c.signed_at,
+                    Contract.c.signed_by, Rep.c.handle.label("owner"), Contract.c.created_at)
+             .select_from(Contract.join(Deal, Deal.c.id == Contract.c.deal_id)
+                          .join(Customer, Customer.c.id == Deal.c.customer_id)
+                          .outerjoin(Rep, Rep.c.id == Deal.c.owner_id)).order_by(Contract.c.number.desc()))
     if status:
-        query = query.where(K.c.status == CONTRACT.parse(status, field="--status"))
+        query = query.where(Contract.c.status == CONTRACT.parse(status, field="--status"))
     if deal_id is not None:
-        query = query.where(K.c.deal_id == deal_id)
+        query = query.where(Contract.c.deal_id == deal_id)
     if owner_id is not None:
-        query = query.where(D.c.owner_id == owner_id)
-    return [money_fields(r) for r in conn.execute(query).mappings()]
+        query = query.where(Deal.c.owner_id == owner_id)
+    return [cast(records.ContractSummary, money_fields(r)) for r in conn.execute(query).mappings()]

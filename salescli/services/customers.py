@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Select, func, select, update
 
-from salescli import models
+from salescli import models, records
 from salescli.domain import customers as rules
 from salescli.domain import fields
 from salescli.domain.identity import name_key, normalize_email, normalize_phone, parse_tax_id
@@ -21,9 +21,9 @@ from salescli.services.authz import Actor, handle_of, require_owner
 from salescli.services.merge import refuse_merged
 from salescli.services.rows import fetch, insert_id, money_fields
 
-C = models.customers
-R = models.reps
-K = models.contacts
+Customer = models.customers
+Rep = models.reps
+Contact = models.contacts
 
 EDITABLE = ("name", "industry", "size", "city", "region", "budget", "preferences", "competitors", "notes",
             "legal_name", "address", "tax_id")
@@ -66,12 +66,12 @@ def tier_of(values: Mapping[Any, Any], targets: Iterable[str]) -> str:
 
 def find_by_name(conn: Connection, name: str) -> dict[str, Any] | None:
     """The customer with this name (folded); one merged into another leads to the one kept."""
-    row = conn.execute(select(C).where(C.c.name_key == name_key(name))
-                       .order_by(C.c.merged_into.is_not(None), C.c.id)).mappings().first()
+    row = conn.execute(select(Customer).where(Customer.c.name_key == name_key(name))
+                       .order_by(Customer.c.merged_into.is_not(None), Customer.c.id)).mappings().first()
     for _step in range(100):  # (a chain of merges: kept records are never merged themselves, but be safe)
         if row is None or row["merged_into"] is None:
             break
-        row = conn.execute(select(C).where(C.c.id == row["merged_into"])).mappings().first()
+        row = conn.execute(select(Customer).where(Customer.c.id == row["merged_into"])).mappings().first()
     return dict(row) if row else None
 
 
@@ -88,7 +88,7 @@ def add(conn: Connection, *, values: Mapping[str, Any], owner_id: int | None, at
             name=existing["name"], id=existing["id"]))
     row.update(owner_id=owner_id, created_at=at, updated_at=at)
     row["tier"] = tier_of(row, targets)
-    customer_id = insert_id(conn, C, row)
+    customer_id = insert_id(conn, Customer, row)
     _search().index(conn, "customer", customer_id, row)
     audit(conn, at=at, rep=handle_of(actor), entity="customer", entity_id=customer_id, action="create", after=row)
     return customer_id
@@ -96,8 +96,8 @@ def add(conn: Connection, *, values: Mapping[str, Any], owner_id: int | None, at
 
 def update_customer(conn: Connection, customer_id: int, *, values: Mapping[str, Any], owner_id: int | None,
                     at: datetime, actor: Actor | None, targets: Iterable[str],
-                    industries: Mapping[str, str] | None = None) -> dict[str, Any]:
-    before = fetch(conn, C, customer_id, "customer")
+                    industries: Mapping[str, str] | None = None) -> records.CustomerDetail:
+    before = fetch(conn, Customer, customer_id, "customer")
     refuse_merged(before, "customer")
     require_owner(conn, actor, before["owner_id"], _("customer {id}").format(id=customer_id))
     changes = clean_fields(values, industries=industries)
@@ -108,7 +108,7 @@ def update_customer(conn: Connection, customer_id: int, *, values: Mapping[str, 
     after = {**before, **changes}
     changes["tier"] = tier_of(after, targets)
     changes["updated_at"] = at
-    conn.execute(update(C).where(C.c.id == customer_id).values(**changes))
+    conn.execute(update(Customer).where(Customer.c.id == customer_id).values(**changes))
     _search().reindex_one(conn, "customer", customer_id, before, {**before, **changes})
     audit(conn, at=at, rep=handle_of(actor), entity="customer", entity_id=customer_id, action="update",
           before=before, after={**before, **changes})
@@ -116,44 +116,47 @@ def update_customer(conn: Connection, customer_id: int, *, values: Mapping[str, 
 
 
 def _select() -> Select[Any]:
-    contacts = (select(func.count()).where(K.c.customer_id == C.c.id).correlate(C).scalar_subquery())
-    return (select(C.c.id, C.c.name, C.c.industry, C.c.size, C.c.city, C.c.region, C.c.budget_minor,
-                   C.c.tier, R.c.handle.label("owner"), C.c.competitors, C.c.preferences, C.c.notes,
-                   contacts.label("contacts"), C.c.legal_name, C.c.address, C.c.tax_id, C.c.created_at,
-                   C.c.updated_at, C.c.merged_into)
-            .select_from(C.outerjoin(R, R.c.id == C.c.owner_id)))
+    contacts = (select(func.count()).where(Contact.c.customer_id == Customer.c.id).correlate(Customer)
+                .scalar_subquery())
+    return (select(Customer.c.id, Customer.c.name, Customer.c.industry, Customer.c.size, Customer.c.city,
+                   Customer.c.region, Customer.c.budget_minor, Customer.c.tier, Rep.c.handle.label("owner"),
+                   Customer.c.competitors, Customer.c.preferences, Customer.c.notes, contacts.label("contacts"),
+                   Customer.c.legal_name, Customer.c.address, Customer.c.tax_id, Customer.c.created_at,
+                   Customer.c.updated_at, Customer.c.merged_into)
+            .select_from(Customer.outerjoin(Rep, Rep.c.id == Customer.c.owner_id)))
 
 
-def get(conn: Connection, customer_id: int) -> dict[str, Any]:
-    fetch(conn, C, customer_id, "customer")
-    row = conn.execute(_select().where(C.c.id == customer_id)).mappings().one()
+def get(conn: Connection, customer_id: int) -> records.CustomerDetail:
+    fetch(conn, Customer, customer_id, "customer")
+    row = conn.execute(_select().where(Customer.c.id == customer_id)).mappings().one()
     record = money_fields(row)
     record["contacts"] = contact_list(conn, customer_id=customer_id)
-    return record
+    return cast(records.CustomerDetail, record)
 
 
 def listing(conn: Connection, *, tier: str | None = None, industry: str | None = None, city: str | None = None,
             owner_id: int | None = None, search: str | None = None, limit: int | None = None,
-            industries: Mapping[str, str] | None = None, merged: bool = False) -> list[dict[str, Any]]:
+            industries: Mapping[str, str] | None = None, merged: bool = False) -> list[records.Customer]:
     """Customers, best tier and biggest budget first; one merged into another only with ``merged``."""
     query = _select()
     if not merged:
-        query = query.where(C.c.merged_into.is_(None))
+        query = query.where(Customer.c.merged_into.is_(None))
     if tier:
-        query = query.where(C.c.tier == tier.upper())
+        query = query.where(Customer.c.tier == tier.upper())
     if industry:  # any name of the industry finds it: 软件, 软件业, software
-        query = query.where(C.c.industry == rules.parse_industry(industry, industries))
+        query = query.where(Customer.c.industry == rules.parse_industry(industry, industries))
     if city:
-        query = query.where(C.c.city == city.strip())
+        query = query.where(Customer.c.city == city.strip())
     if owner_id is not None:
-        query = query.where(C.c.owner_id == owner_id)
+        query = query.where(Customer.c.owner_id == owner_id)
     if search:
-        query = query.where(_search().condition("customer", search, C.c.id,
-                                                (C.c.name, C.c.name_key, C.c.industry, C.c.city)))
-    query = query.order_by(C.c.tier, C.c.budget_minor.desc(), C.c.id)
+        query = query.where(_search().condition("customer", search, Customer.c.id,
+                                                (Customer.c.name, Customer.c.name_key, Customer.c.industry,
+                                                 Customer.c.city)))
+    query = query.order_by(Customer.c.tier, Customer.c.budget_minor.desc(), Customer.c.id)
     if limit:
         query = query.limit(limit)
-    return [money_fields(row) for row in conn.execute(query).mappings()]
+    return [cast(records.Customer, money_fields(row)) for row in conn.execute(query).mappings()]
 
 
 BREAKDOWNS = ("tier", "industry", "city", "size", "region", "owner")
@@ -163,14 +166,16 @@ def breakdown(conn: Connection, by: str) -> list[dict[str, Any]]:
     """Counts and budget totals per value of ``by``, aggregated in SQL, largest first."""
     if by not in BREAKDOWNS:
         raise InputError(_("--by: {by!r} is not one of {choices}").format(by=by, choices=", ".join(BREAKDOWNS)))
-    column = R.c.handle if by == "owner" else C.c[by]
-    total = func.coalesce(func.sum(C.c.budget_minor), 0)
+    column = Rep.c.handle if by == "owner" else Customer.c[by]
+    total = func.coalesce(func.sum(Customer.c.budget_minor), 0)
     query = (select(column.label("key"), func.count().label("customers"), total.label("budget_minor"),
-                    func.count(C.c.budget_minor).label("with_budget"))
-             .select_from(C.outerjoin(R, R.c.id == C.c.owner_id)).where(C.c.merged_into.is_(None)).group_by(column))
+                    func.count(Customer.c.budget_minor).label("with_budget"))
+             .select_from(Customer.outerjoin(Rep, Rep.c.id == Customer.c.owner_id))
+             .where(Customer.c.merged_into.is_(None)).group_by(column))
     query = query.order_by(column) if by == "tier" else query.order_by(func.count().desc(), total.desc(), column)
     rows = []
-    grand = conn.execute(select(func.count()).select_from(C).where(C.c.merged_into.is_(None))).scalar_one() or 0
+    grand = conn.execute(select(func.count()).select_from(Customer)
+                         .where(Customer.c.merged_into.is_(None))).scalar_one() or 0
     for row in conn.execute(query).mappings():
         budget = Decimal(int(row["budget_minor"])) / 100
         rows.append({by: row["key"] if row["key"] is not None else "(none)", "customers": row["customers"],
@@ -186,14 +191,15 @@ def retier(conn: Connection, *, targets: Iterable[str], at: datetime,
     key (after the team's aliases changed); returns how many customers changed."""
     targets = list(targets)
     changed = 0
-    for row in conn.execute(select(C.c.id, C.c.budget_minor, C.c.size, C.c.industry, C.c.competitors,
-                                   C.c.tier)).mappings().all():
+    for row in conn.execute(select(Customer.c.id, Customer.c.budget_minor, Customer.c.size, Customer.c.industry,
+                                   Customer.c.competitors, Customer.c.tier)).mappings().all():
         industry = rules.parse_industry(row["industry"], industries)
         if industry is not None and len(industry) > fields.length("customers", "industry"):
             industry = row["industry"]
         new = tier_of({**row, "industry": industry}, targets)
         if new != row["tier"] or industry != row["industry"]:
-            conn.execute(update(C).where(C.c.id == row["id"]).values(tier=new, industry=industry, updated_at=at))
+            conn.execute(update(Customer).where(Customer.c.id == row["id"])
+                         .values(tier=new, industry=industry, updated_at=at))
             changed += 1
     return changed
 
@@ -210,7 +216,7 @@ def merge(conn: Connection, keep_id: int, other_id: int, *, at: datetime, actor:
     def retier(_: Connection, row: dict[str, Any]) -> dict[str, Any]:
         return {"tier": tier_of(row, targets)}
 
-    return merging.merge(conn, C, keep_id, other_id, at=at, actor=actor, dry_run=dry_run, after_fill=retier,
+    return merging.merge(conn, Customer, keep_id, other_id, at=at, actor=actor, dry_run=dry_run, after_fill=retier,
                          kind="customer")
 
 
@@ -230,36 +236,38 @@ def clean_contact(values: Mapping[str, Any], *, region: str) -> dict[str, Any]:
 
 def add_contact(conn: Connection, *, customer_id: int, values: Mapping[str, Any], region: str, at: datetime,
                 actor: Actor | None) -> int:
-    customer = fetch(conn, C, customer_id, "customer")
+    customer = fetch(conn, Customer, customer_id, "customer")
     refuse_merged(customer, "customer")
     require_owner(conn, actor, customer["owner_id"], _("customer {id}").format(id=customer_id))
     row = clean_contact(values, region=region)
     if row.get("email_key"):
-        dup = conn.execute(select(K.c.id).where(K.c.customer_id == customer_id,
-                                                K.c.email_key == row["email_key"])).first()
+        dup = conn.execute(select(Contact.c.id).where(Contact.c.customer_id == customer_id,
+                                                      Contact.c.email_key == row["email_key"])).first()
         if dup:
             raise PolicyError(_("customer {id} already has a contact with email {email} (contact {contact})").format(
-                id=customer_id, email=row["email"], contact=dup[0]))
+                id=customer_id, email=row["email"], contact=dup.id))
     row.update(customer_id=customer_id, created_at=at)
-    contact_id = insert_id(conn, K, row)
+    contact_id = insert_id(conn, Contact, row)
     _search().index(conn, "contact", contact_id, row)
     audit(conn, at=at, rep=handle_of(actor), entity="contact", entity_id=contact_id, action="create", after=row)
     return contact_id
 
 
 def contact_list(conn: Connection, *, customer_id: int | None = None, search: str | None = None,
-                 limit: int | None = None) -> list[dict[str, Any]]:
-    query = (select(K.c.id, K.c.customer_id, C.c.name.label("customer"), K.c.name, K.c.title, K.c.email,
-                    K.c.phone, K.c.created_at)
-             .select_from(K.join(C, C.c.id == K.c.customer_id)).order_by(K.c.customer_id, K.c.id))
+                 limit: int | None = None) -> list[records.Contact]:
+    query = (select(Contact.c.id, Contact.c.customer_id, Customer.c.name.label("customer"), Contact.c.name,
+                    Contact.c.title, Contact.c.email, Contact.c.phone, Contact.c.created_at)
+             .select_from(Contact.join(Customer, Customer.c.id == Contact.c.customer_id))
+             .order_by(Contact.c.customer_id, Contact.c.id))
     if customer_id is not None:
-        query = query.where(K.c.customer_id == customer_id)
+        query = query.where(Contact.c.customer_id == customer_id)
     if search:
-        query = query.where(_search().condition("contact", search, K.c.id, (K.c.name, K.c.email, C.c.name),
-                                                customer_id=K.c.customer_id))
+        query = query.where(_search().condition("contact", search, Contact.c.id,
+                                                (Contact.c.name, Contact.c.email, Customer.c.name),
+                                                customer_id=Contact.c.customer_id))
     if limit:
         query = query.limit(limit)
-    return [dict(row) for row in conn.execute(query).mappings()]
+    return [cast(records.Contact, dict(row)) for row in conn.execute(query).mappings()]
 
 
 def _search() -> Any:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Select, and_, case, func, insert, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
-from salescli import models
+from salescli import models, records
 from salescli.domain import fields
 from salescli.domain.dates import require_in_order
 from salescli.domain.lost import DEFAULT_REASONS, Reasons
@@ -22,10 +22,10 @@ from salescli.services.audit import audit
 from salescli.services.authz import Actor, handle_of, id_of, require_owner
 from salescli.services.rows import fetch, insert_id, money_fields
 
-D = models.deals
-E = models.deal_events
-R = models.reps
-C = models.customers
+Deal = models.deals
+DealEvent = models.deal_events
+Rep = models.reps
+Customer = models.customers
 _CREATED = N_("the deal was created")  # translated where shown
 
 
@@ -33,18 +33,18 @@ def value_column(today: date) -> ColumnElement[Any]:
     """A deal's value (PRODUCT.md) as one SQL expression, in minor units: its signed contract's net once won; else
     its current quote's net (the accepted one, else the latest revision that is not rejected, expired on ``today``
     or superseded); else the budget of its confirmed needs; else the value set by hand (``deal update --value``)."""
-    Q, N, K = models.quotes, models.needs, models.contracts
-    signed = (select(K.c.net_minor).where(K.c.deal_id == D.c.id, K.c.signed_at.is_not(None),
-                                          K.c.status != "cancelled")
-              .order_by(K.c.signed_at.desc(), K.c.id.desc()).limit(1).scalar_subquery())
-    alive = or_(Q.c.status == "accepted", and_(Q.c.status.in_(("draft", "sent")), Q.c.valid_until >= today))
-    current = (select(Q.c.net_minor).where(Q.c.deal_id == D.c.id, alive)
-               .order_by(case((Q.c.status == "accepted", 0), else_=1), Q.c.created_at.desc(), Q.c.id.desc())
+    Quote, Need, Contract = models.quotes, models.needs, models.contracts
+    signed = (select(Contract.c.net_minor).where(Contract.c.deal_id == Deal.c.id, Contract.c.signed_at.is_not(None),
+                                                 Contract.c.status != "cancelled")
+              .order_by(Contract.c.signed_at.desc(), Contract.c.id.desc()).limit(1).scalar_subquery())
+    alive = or_(Quote.c.status == "accepted", and_(Quote.c.status.in_(("draft", "sent")), Quote.c.valid_until >= today))
+    current = (select(Quote.c.net_minor).where(Quote.c.deal_id == Deal.c.id, alive)
+               .order_by(case((Quote.c.status == "accepted", 0), else_=1), Quote.c.created_at.desc(), Quote.c.id.desc())
                .limit(1).scalar_subquery())
-    budget = (select(N.c.budget_minor).where(N.c.deal_id == D.c.id, N.c.status == "confirmed",
-                                             N.c.budget_minor.is_not(None))
-              .order_by(N.c.confirmed_at.desc(), N.c.id.desc()).limit(1).scalar_subquery())
-    return func.coalesce(signed, current, budget, D.c.value_minor)
+    budget = (select(Need.c.budget_minor).where(Need.c.deal_id == Deal.c.id, Need.c.status == "confirmed",
+                                                Need.c.budget_minor.is_not(None))
+              .order_by(Need.c.confirmed_at.desc(), Need.c.id.desc()).limit(1).scalar_subquery())
+    return func.coalesce(signed, current, budget, Deal.c.value_minor)
 
 
 def create(conn: Connection, *, customer_id: int, contact_id: int | None, lead_id: int | None,
@@ -53,18 +53,18 @@ def create(conn: Connection, *, customer_id: int, contact_id: int | None, lead_i
     row = {"title": title, "customer_id": customer_id, "contact_id": contact_id, "lead_id": lead_id,
            "owner_id": owner_id, "source": source, "stage": "qualification", "value_minor": value_minor,
            "created_at": at, "updated_at": at, "stage_at": at}
-    deal_id = insert_id(conn, D, row)
+    deal_id = insert_id(conn, Deal, row)
     from salescli.services import search
 
     search.index(conn, "deal", deal_id, row)
-    conn.execute(insert(E).values(deal_id=deal_id, at=at, from_stage=None, to_stage="qualification",
-                                  note="created"))
+    conn.execute(insert(DealEvent).values(deal_id=deal_id, at=at, from_stage=None, to_stage="qualification",
+                                          note="created"))
     audit(conn, at=at, rep=handle_of(actor), entity="deal", entity_id=deal_id, action="create", after=row)
     return deal_id
 
 
 def fetch_deal(conn: Connection, deal_id: int) -> dict[str, Any]:
-    return fetch(conn, D, deal_id, "deal")
+    return fetch(conn, Deal, deal_id, "deal")
 
 
 def get_open(conn: Connection, deal_id: int, *, actor: Actor | None = None, at: datetime | None = None,
@@ -73,7 +73,7 @@ def get_open(conn: Connection, deal_id: int, *, actor: Actor | None = None, at: 
     to change (or any, for a manager). With ``at``, work dated before the deal was created is refused
     (``doing`` names it in the message, whole and translated: "deal 12: quote created"; default "deal 12: this
     change")."""
-    deal = fetch(conn, D, deal_id, "deal")
+    deal = fetch(conn, Deal, deal_id, "deal")
     require_owner(conn, actor, deal["owner_id"], _("deal {id}").format(id=deal_id))
     if deal["stage"] not in DEAL_OPEN:
         raise InvalidTransition(_("deal {id} is {stage}, which is final").format(id=deal_id, stage=deal["stage"]))
@@ -102,9 +102,9 @@ def advance(conn: Connection, deal: dict[str, Any], target: str, *, at: datetime
                  else _("deal {id}: moving to {stage}").format(id=deal["id"], stage=stage))
     stage_change_in_order(deal, stage, at=at, doing=doing)
     if stage != deal["stage"]:
-        conn.execute(update(D).where(D.c.id == deal["id"]).values(stage=stage, stage_at=at, updated_at=at))
-        conn.execute(insert(E).values(deal_id=deal["id"], at=at, from_stage=deal["stage"], to_stage=stage,
-                                      note=note, rep_id=id_of(actor)))
+        conn.execute(update(Deal).where(Deal.c.id == deal["id"]).values(stage=stage, stage_at=at, updated_at=at))
+        conn.execute(insert(DealEvent).values(deal_id=deal["id"], at=at, from_stage=deal["stage"], to_stage=stage,
+                                              note=note, rep_id=id_of(actor)))
         audit(conn, at=at, rep=handle_of(actor), entity="deal", entity_id=deal["id"], action="stage",
               before={"stage": deal["stage"]}, after={"stage": stage})
     return stage
@@ -112,13 +112,14 @@ def advance(conn: Connection, deal: dict[str, Any], target: str, *, at: datetime
 
 def valued(today: date, *, owner_id: int | None = None) -> Any:
     """A subquery of deals with their derived value (``v``, minor units), stage, probability and expected close."""
-    query = select(D.c.id, D.c.stage, D.c.probability_bp, D.c.expected_close, value_column(today).label("v"))
+    query = select(Deal.c.id, Deal.c.stage, Deal.c.probability_bp, Deal.c.expected_close,
+                   value_column(today).label("v"))
     if owner_id is not None:
-        query = query.where(D.c.owner_id == owner_id)
+        query = query.where(Deal.c.owner_id == owner_id)
     return query.subquery()
 
 
-def pipeline(conn: Connection, *, today: date, owner_id: int | None = None) -> list[dict[str, Any]]:
+def pipeline(conn: Connection, *, today: date, owner_id: int | None = None) -> list[records.StageTotal]:
     """Deals per stage, in stage order: count, value (derived, see value_column) and value weighted by each deal's
     probability (set by hand, else its stage's default, which ``probability`` shows)."""
     sub = valued(today, owner_id=owner_id)
@@ -131,7 +132,7 @@ def pipeline(conn: Connection, *, today: date, owner_id: int | None = None) -> l
         row["deals"] += count
         row["value"] += value
         row["weighted"] += value * win_probability(stage, bp)
-    rows = []
+    rows: list[records.StageTotal] = []
     for stage in DEAL.states:
         got = found.get(stage, {"deals": 0, "value": Decimal("0.00"), "weighted": Decimal("0")})
         rows.append({"stage": stage, "deals": got["deals"], "value": got["value"],
@@ -145,7 +146,7 @@ def log(conn: Connection, deal_id: int, *, kind: str, summary: str, next_day: da
     ``next_day`` is the next follow-up, which also becomes an open task on the deal for its owner."""
     from salescli.domain.deals import parse_kind
 
-    deal = fetch(conn, D, deal_id, "deal")
+    deal = fetch(conn, Deal, deal_id, "deal")
     require_owner(conn, actor, deal["owner_id"], _("deal {id}").format(id=deal_id))
     kind = parse_kind(kind)
     text = fields.required_text("activities", "summary", summary, field="--summary")
@@ -165,18 +166,19 @@ def log(conn: Connection, deal_id: int, *, kind: str, summary: str, next_day: da
     return activity_id
 
 
-def activity(conn: Connection, activity_id: int) -> dict[str, Any]:
+def activity(conn: Connection, activity_id: int) -> records.DealActivity:
     """One activity logged on a deal, as ``deal log --format json`` prints it."""
-    A = models.activities
-    row = conn.execute(select(A.c.id, A.c.deal_id, A.c.kind, A.c.at, A.c.summary, A.c.next_step,
-                              R.c.handle.label("rep"))
-                       .select_from(A.outerjoin(R, R.c.id == A.c.rep_id)).where(A.c.id == activity_id)).mappings().one()
-    return dict(row)
+    Activity = models.activities
+    row = conn.execute(select(Activity.c.id, Activity.c.deal_id, Activity.c.kind, Activity.c.at, Activity.c.summary,
+                              Activity.c.next_step, Rep.c.handle.label("rep"))
+                       .select_from(Activity.outerjoin(Rep, Rep.c.id == Activity.c.rep_id))
+                       .where(Activity.c.id == activity_id)).mappings().one()
+    return cast(records.DealActivity, dict(row))
 
 
 def update_deal(conn: Connection, deal_id: int, *, title: str | None = None, expected_close: date | None = None,
                 value: Decimal | None = None, probability_bp: int | None = None, next_step: str | None = None,
-                owner_id: int | None = None, at: datetime, actor: Actor | None) -> dict[str, Any]:
+                owner_id: int | None = None, at: datetime, actor: Actor | None) -> records.Deal:
     """Change an open deal's title, expected close, value set by hand, probability, next step or owner (the owner:
     a manager's change, checked by the caller with authz.require_assignable); the audit log keeps the history."""
     deal = get_open(conn, deal_id, actor=actor, at=at, doing=_("deal {id}: updated").format(id=deal_id))
@@ -199,7 +201,7 @@ def update_deal(conn: Connection, deal_id: int, *, title: str | None = None, exp
         changes["owner_id"] = owner_id
     if not changes:
         raise InputError(_("nothing to update: give at least one field option (see --help)"))
-    conn.execute(update(D).where(D.c.id == deal_id).values(**changes, updated_at=at))
+    conn.execute(update(Deal).where(Deal.c.id == deal_id).values(**changes, updated_at=at))
     if "title" in changes:
         from salescli.services import search
 
@@ -217,65 +219,67 @@ def lose(conn: Connection, deal_id: int, *, reason: str, at: datetime, actor: Ac
          reasons: Reasons = DEFAULT_REASONS, note: str | None = None) -> None:
     """Mark an open deal lost for a reason of the team's list (a key or an alias: 价格 → price; anything else is
     refused, exit 2, listing the keys), stored as its key; ``note``: the rep's words, kept beside it."""
-    deal = fetch(conn, D, deal_id, "deal")
+    deal = fetch(conn, Deal, deal_id, "deal")
     require_owner(conn, actor, deal["owner_id"], _("deal {id}").format(id=deal_id))
     DEAL.check(deal["stage"], "lost", label=_("deal {id}").format(id=deal_id))
     key = reasons.parse(fields.required_text("deals", "lost_reason", reason, field="--reason") or "")
     words = fields.text("deals", "lost_note", note, field="--note") if note is not None else None
     stage_change_in_order(deal, "lost", at=at, doing=_("deal {id}: lost").format(id=deal_id))
-    conn.execute(update(D).where(D.c.id == deal_id).values(stage="lost", stage_at=at, closed_at=at, lost_reason=key,
-                                                           lost_note=words, updated_at=at))
-    conn.execute(insert(E).values(deal_id=deal_id, at=at, from_stage=deal["stage"], to_stage="lost",
-                                  note=f"{key} · {words}" if words else key, rep_id=id_of(actor)))
+    conn.execute(update(Deal).where(Deal.c.id == deal_id)
+                 .values(stage="lost", stage_at=at, closed_at=at, lost_reason=key,
+                         lost_note=words, updated_at=at))
+    conn.execute(insert(DealEvent).values(deal_id=deal_id, at=at, from_stage=deal["stage"], to_stage="lost",
+                                          note=f"{key} · {words}" if words else key, rep_id=id_of(actor)))
     audit(conn, at=at, rep=handle_of(actor), entity="deal", entity_id=deal_id, action="lose",
           before={"stage": deal["stage"]}, after={"stage": "lost", "lost_reason": key, "lost_note": words})
 
 
 def _select(today: date) -> Select[Any]:
-    return (select(D.c.id, D.c.title, D.c.customer_id, C.c.name.label("customer"), D.c.stage,
-                   value_column(today).label("value_minor"), D.c.source, R.c.handle.label("owner"),
-                   D.c.expected_close, D.c.probability_bp, D.c.next_step, D.c.lost_reason, D.c.created_at,
-                   D.c.stage_at, D.c.closed_at)
-            .select_from(D.join(C, C.c.id == D.c.customer_id).outerjoin(R, R.c.id == D.c.owner_id)))
+    return (select(Deal.c.id, Deal.c.title, Deal.c.customer_id, Customer.c.name.label("customer"), Deal.c.stage,
+                   value_column(today).label("value_minor"), Deal.c.source, Rep.c.handle.label("owner"),
+                   Deal.c.expected_close, Deal.c.probability_bp, Deal.c.next_step, Deal.c.lost_reason,
+                   Deal.c.created_at, Deal.c.stage_at, Deal.c.closed_at)
+            .select_from(Deal.join(Customer, Customer.c.id == Deal.c.customer_id)
+                         .outerjoin(Rep, Rep.c.id == Deal.c.owner_id)))
 
 
-def _record(row: Any) -> dict[str, Any]:
+def _record(row: Any) -> records.Deal:
     """A deal row for output: money as Decimal, the probability as a percent (set by hand, else the stage's)."""
     record = money_fields(row)
     bp = record.pop("probability_bp")
     record["probability"] = bp_to_pct(bp) if bp is not None else None
     record["win_probability"] = float(win_probability(record["stage"], bp))
-    return record
+    return cast(records.Deal, record)
 
 
 def listing(conn: Connection, *, today: date, stage: str | None = None, owner_id: int | None = None,
             customer_id: int | None = None, search: str | None = None, open_only: bool = False,
-            limit: int | None = None) -> list[dict[str, Any]]:
-    query = _select(today).order_by(D.c.stage_at.desc(), D.c.id.desc())
+            limit: int | None = None) -> list[records.Deal]:
+    query = _select(today).order_by(Deal.c.stage_at.desc(), Deal.c.id.desc())
     if stage:
-        query = query.where(D.c.stage == DEAL.parse(stage, field="--stage"))
+        query = query.where(Deal.c.stage == DEAL.parse(stage, field="--stage"))
     if open_only:
-        query = query.where(D.c.stage.in_(DEAL_OPEN))
+        query = query.where(Deal.c.stage.in_(DEAL_OPEN))
     if owner_id is not None:
-        query = query.where(D.c.owner_id == owner_id)
+        query = query.where(Deal.c.owner_id == owner_id)
     if customer_id is not None:
-        query = query.where(D.c.customer_id == customer_id)
+        query = query.where(Deal.c.customer_id == customer_id)
     if search:
         from salescli.services import search as finder
 
-        query = query.where(finder.condition("deal", search, D.c.id, (D.c.title, C.c.name),
-                                             customer_id=D.c.customer_id))
+        query = query.where(finder.condition("deal", search, Deal.c.id, (Deal.c.title, Customer.c.name),
+                                             customer_id=Deal.c.customer_id))
     if limit:
         query = query.limit(limit)
     return [_record(r) for r in conn.execute(query).mappings()]
 
 
-def show(conn: Connection, deal_id: int, *, today: date) -> dict[str, Any]:
+def show(conn: Connection, deal_id: int, *, today: date) -> records.Deal:
     """The deal and one timeline of everything on it, oldest first: stage changes, activities, needs, demos,
     quotes, contracts, orders, tickets, surveys and tasks. Each event: at, event, detail, rep."""
-    fetch(conn, D, deal_id, "deal")
-    record = _record(conn.execute(_select(today).where(D.c.id == deal_id)).mappings().one())
-    events: list[dict[str, Any]] = []
+    fetch(conn, Deal, deal_id, "deal")
+    record = _record(conn.execute(_select(today).where(Deal.c.id == deal_id)).mappings().one())
+    events: list[records.TimelineEvent] = []
 
     def add(at: datetime | date | None, kind: str, detail: str, who: str | None = None) -> None:
         if at is not None:
@@ -283,70 +287,78 @@ def show(conn: Connection, deal_id: int, *, today: date) -> dict[str, Any]:
             events.append({"at": moment, "event": kind, "detail": detail, "rep": who})
 
     def by_rep(table: Any) -> Any:
-        return table.outerjoin(R, R.c.id == table.c.rep_id)
+        return table.outerjoin(Rep, Rep.c.id == table.c.rep_id)
 
-    for e in conn.execute(select(E.c.at, E.c.from_stage, E.c.to_stage, E.c.note, R.c.handle)
-                          .select_from(by_rep(E)).where(E.c.deal_id == deal_id)):
-        add(e[0], "stage", f"{e[1] or '(new)'} → {e[2]}" + (f" · {e[3]}" if e[3] else ""), e[4])
-    A = models.activities
-    for a in conn.execute(select(A.c.at, A.c.kind, A.c.summary, A.c.next_step, R.c.handle)
-                          .select_from(by_rep(A)).where(A.c.deal_id == deal_id)):
-        add(a[0], a[1], a[2] + (f" · next {a[3].isoformat()}" if a[3] else ""), a[4])
-    N = models.needs
-    for n in conn.execute(select(N.c.confirmed_at, N.c.budget_minor, N.c.deliver_by, N.c.status, R.c.handle)
-                          .select_from(by_rep(N)).where(N.c.deal_id == deal_id)):
-        add(n[0], "needs", f"budget {from_minor(n[1])}, deliver by {n[2]}"
-            + (" (superseded)" if n[3] != "confirmed" else ""), n[4])
-    M = models.demos
-    for m in conn.execute(select(M.c.at, M.c.products, M.c.outcome, M.c.questions, R.c.handle)
-                          .select_from(by_rep(M)).where(M.c.deal_id == deal_id)):
-        add(m[0], "demo", f"{m[1]} · {m[2] or 'no outcome'}" + (f" · {m[3]}" if m[3] else ""), m[4])
-    Q = models.quotes
-    for q in conn.execute(select(Q.c.number, Q.c.revision, Q.c.created_at, Q.c.sent_at, Q.c.decided_at, Q.c.status,
-                                 Q.c.net_minor, Q.c.total_minor, Q.c.approved_at, R.c.handle)
-                          .select_from(by_rep(Q)).where(Q.c.deal_id == deal_id)):
-        label = f"{q[0]} r{q[1]}"
-        add(q[2], "quote", f"{label} created, net {from_minor(q[6])}, total {from_minor(q[7])}", q[9])
-        add(q[8], "quote", f"{label} approved")
-        add(q[3], "quote", f"{label} sent")
-        if q[5] in ("accepted", "rejected"):
-            add(q[4], "quote", f"{label} {q[5]}")
-    K = models.contracts
-    for k in conn.execute(select(K.c.number, K.c.created_at, K.c.signed_at, K.c.signed_by, K.c.net_minor, K.c.status,
-                                 K.c.closed_at).where(K.c.deal_id == deal_id)):
-        add(k[1], "contract", f"{k[0]} drafted, net {from_minor(k[4])}")
-        add(k[2], "contract", f"{k[0]} signed by {k[3]}")
-        if k[5] in ("completed", "cancelled"):
-            add(k[6], "contract", f"{k[0]} {k[5]}")
-    OD, OE = models.orders, models.order_events
-    order_ids = select(OD.c.id).where(OD.c.deal_id == deal_id)
-    for o in conn.execute(select(OE.c.at, OD.c.number, OE.c.from_status, OE.c.to_status, OE.c.note, R.c.handle)
-                          .select_from(by_rep(OE).join(OD, OD.c.id == OE.c.order_id))
-                          .where(OD.c.deal_id == deal_id)):
-        change = f"{o[2]} → {o[3]}" if o[2] else f"created ({o[3]})"
-        add(o[0], "order", f"{o[1]} {change}" + (f" · {o[4]}" if o[4] else ""), o[5])
-    T, TE = models.tickets, models.ticket_events
-    for t in conn.execute(select(TE.c.at, T.c.id, T.c.subject, TE.c.from_status, TE.c.to_status, TE.c.note,
-                                 R.c.handle)
-                          .select_from(by_rep(TE).join(T, T.c.id == TE.c.ticket_id))
-                          .where(T.c.order_id.in_(order_ids))):
-        change = f"{t[3]} → {t[4]}" if t[3] else "opened"
-        add(t[0], "ticket", f"ticket {t[1]} {t[2]}: {change}" + (f" · {t[5]}" if t[5] else ""), t[6])
-    S = models.surveys
-    for s in conn.execute(select(S.c.id, S.c.channel, S.c.sent_at, S.c.responded_at, S.c.nps, S.c.csat, S.c.comment)
-                          .where(S.c.order_id.in_(order_ids))):
-        add(s[2], "survey", f"survey {s[0]} sent by {s[1]}")
-        scores = ", ".join(part for part in (f"NPS {s[4]}" if s[4] is not None else "",
-                                             f"CSAT {s[5]}" if s[5] is not None else "") if part)
-        add(s[3], "survey", f"survey {s[0]} answered" + (f": {scores}" if scores else "")
-            + (f" · {s[6]}" if s[6] else ""))
-    TK = models.tasks
-    for task in conn.execute(select(TK.c.id, TK.c.created_at, TK.c.due, TK.c.text, TK.c.status, TK.c.done_at,
-                                    TK.c.priority, R.c.handle)
-                             .select_from(by_rep(TK)).where(TK.c.deal_id == deal_id)):
-        add(task[1], "task", f"task {task[0]} ({task[6]}) due {task[2].isoformat()}: {task[3]}", task[7])
-        if task[4] == "done":
-            add(task[5], "task", f"task {task[0]} done")
+    rep = Rep.c.handle.label("rep")
+    for e in conn.execute(select(DealEvent.c.at, DealEvent.c.from_stage, DealEvent.c.to_stage, DealEvent.c.note, rep)
+                          .select_from(by_rep(DealEvent)).where(DealEvent.c.deal_id == deal_id)):
+        add(e.at, "stage", f"{e.from_stage or '(new)'} → {e.to_stage}" + (f" · {e.note}" if e.note else ""), e.rep)
+    Activity = models.activities
+    for a in conn.execute(select(Activity.c.at, Activity.c.kind, Activity.c.summary, Activity.c.next_step, rep)
+                          .select_from(by_rep(Activity)).where(Activity.c.deal_id == deal_id)):
+        add(a.at, a.kind, a.summary + (f" · next {a.next_step.isoformat()}" if a.next_step else ""), a.rep)
+    Need = models.needs
+    for n in conn.execute(select(Need.c.confirmed_at, Need.c.budget_minor, Need.c.deliver_by, Need.c.status, rep)
+                          .select_from(by_rep(Need)).where(Need.c.deal_id == deal_id)):
+        add(n.confirmed_at, "needs", f"budget {from_minor(n.budget_minor)}, deliver by {n.deliver_by}"
+            + (" (superseded)" if n.status != "confirmed" else ""), n.rep)
+    Demo = models.demos
+    for m in conn.execute(select(Demo.c.at, Demo.c.products, Demo.c.outcome, Demo.c.questions, rep)
+                          .select_from(by_rep(Demo)).where(Demo.c.deal_id == deal_id)):
+        add(m.at, "demo", f"{m.products} · {m.outcome or 'no outcome'}" + (f" · {m.questions}" if m.questions else ""),
+            m.rep)
+    Quote = models.quotes
+    for q in conn.execute(select(Quote.c.number, Quote.c.revision, Quote.c.created_at, Quote.c.sent_at,
+                                 Quote.c.decided_at, Quote.c.status, Quote.c.net_minor, Quote.c.total_minor,
+                                 Quote.c.approved_at, rep)
+                          .select_from(by_rep(Quote)).where(Quote.c.deal_id == deal_id)):
+        label = f"{q.number} r{q.revision}"
+        add(q.created_at, "quote", f"{label} created, net {from_minor(q.net_minor)}, total {from_minor(q.total_minor)}",
+            q.rep)
+        add(q.approved_at, "quote", f"{label} approved")
+        add(q.sent_at, "quote", f"{label} sent")
+        if q.status in ("accepted", "rejected"):
+            add(q.decided_at, "quote", f"{label} {q.status}")
+    Contract = models.contracts
+    for k in conn.execute(select(Contract.c.number, Contract.c.created_at, Contract.c.signed_at, Contract.c.signed_by,
+                                 Contract.c.net_minor, Contract.c.status, Contract.c.closed_at)
+                          .where(Contract.c.deal_id == deal_id)):
+        add(k.created_at, "contract", f"{k.number} drafted, net {from_minor(k.net_minor)}")
+        add(k.signed_at, "contract", f"{k.number} signed by {k.signed_by}")
+        if k.status in ("completed", "cancelled"):
+            add(k.closed_at, "contract", f"{k.number} {k.status}")
+    Order, OrderEvent = models.orders, models.order_events
+    order_ids = select(Order.c.id).where(Order.c.deal_id == deal_id)
+    for o in conn.execute(select(OrderEvent.c.at, Order.c.number, OrderEvent.c.from_status, OrderEvent.c.to_status,
+                                 OrderEvent.c.note, rep)
+                          .select_from(by_rep(OrderEvent).join(Order, Order.c.id == OrderEvent.c.order_id))
+                          .where(Order.c.deal_id == deal_id)):
+        change = f"{o.from_status} → {o.to_status}" if o.from_status else f"created ({o.to_status})"
+        add(o.at, "order", f"{o.number} {change}" + (f" · {o.note}" if o.note else ""), o.rep)
+    Ticket, TicketEvent = models.tickets, models.ticket_events
+    for t in conn.execute(select(TicketEvent.c.at, Ticket.c.id, Ticket.c.subject, TicketEvent.c.from_status,
+                                 TicketEvent.c.to_status, TicketEvent.c.note, rep)
+                          .select_from(by_rep(TicketEvent).join(Ticket, Ticket.c.id == TicketEvent.c.ticket_id))
+                          .where(Ticket.c.order_id.in_(order_ids))):
+        change = f"{t.from_status} → {t.to_status}" if t.from_status else "opened"
+        add(t.at, "ticket", f"ticket {t.id} {t.subject}: {change}" + (f" · {t.note}" if t.note else ""), t.rep)
+    Survey = models.surveys
+    for s in conn.execute(select(Survey.c.id, Survey.c.channel, Survey.c.sent_at, Survey.c.responded_at, Survey.c.nps,
+                                 Survey.c.csat, Survey.c.comment)
+                          .where(Survey.c.order_id.in_(order_ids))):
+        add(s.sent_at, "survey", f"survey {s.id} sent by {s.channel}")
+        scores = ", ".join(part for part in (f"NPS {s.nps}" if s.nps is not None else "",
+                                             f"CSAT {s.csat}" if s.csat is not None else "") if part)
+        add(s.responded_at, "survey", f"survey {s.id} answered" + (f": {scores}" if scores else "")
+            + (f" · {s.comment}" if s.comment else ""))
+    Task = models.tasks
+    for task in conn.execute(select(Task.c.id, Task.c.created_at, Task.c.due, Task.c.text, Task.c.status,
+                                    Task.c.done_at, Task.c.priority, rep)
+                             .select_from(by_rep(Task)).where(Task.c.deal_id == deal_id)):
+        add(task.created_at, "task", f"task {task.id} ({task.priority}) due {task.due.isoformat()}: {task.text}",
+            task.rep)
+        if task.status == "done":
+            add(task.done_at, "task", f"task {task.id} done")
     events.sort(key=lambda e: e["at"])
     record["timeline"] = events
     return record

@@ -14,51 +14,56 @@ ENTITIES = ("leads", "customers", "contacts", "products", "deals", "quotes", "or
 
 
 def _query(entity: str) -> Select[Any]:
-    R = models.reps
+    Rep = models.reps
     if entity == "leads":
-        L = models.leads
-        return (select(L.c.id, L.c.name, L.c.company, L.c.title, L.c.email, L.c.phone, L.c.city, L.c.source,
-                       L.c.status, L.c.score, R.c.handle.label("owner"), L.c.follow_up, L.c.notes, L.c.lost_reason,
-                       L.c.customer_id, L.c.created_at, L.c.updated_at)
-                .select_from(L.outerjoin(R, R.c.id == L.c.owner_id)).order_by(L.c.id))
+        Lead = models.leads
+        return (select(Lead.c.id, Lead.c.name, Lead.c.company, Lead.c.title, Lead.c.email, Lead.c.phone, Lead.c.city,
+                       Lead.c.source, Lead.c.status, Lead.c.score, Rep.c.handle.label("owner"), Lead.c.follow_up,
+                       Lead.c.notes, Lead.c.lost_reason, Lead.c.customer_id, Lead.c.created_at, Lead.c.updated_at)
+                .select_from(Lead.outerjoin(Rep, Rep.c.id == Lead.c.owner_id)).order_by(Lead.c.id))
     if entity == "customers":
-        C = models.customers
-        return (select(C.c.id, C.c.name, C.c.industry, C.c.size, C.c.city, C.c.region, C.c.budget_minor,
-                       C.c.preferences, C.c.competitors, C.c.tier, R.c.handle.label("owner"), C.c.notes,
-                       C.c.created_at, C.c.updated_at)
-                .select_from(C.outerjoin(R, R.c.id == C.c.owner_id)).order_by(C.c.id))
+        Customer = models.customers
+        return (select(Customer.c.id, Customer.c.name, Customer.c.industry, Customer.c.size, Customer.c.city,
+                       Customer.c.region, Customer.c.budget_minor, Customer.c.preferences, Customer.c.competitors,
+                       Customer.c.tier, Rep.c.handle.label("owner"), Customer.c.notes, Customer.c.created_at,
+                       Customer.c.updated_at)
+                .select_from(Customer.outerjoin(Rep, Rep.c.id == Customer.c.owner_id)).order_by(Customer.c.id))
     if entity == "contacts":
-        K, C = models.contacts, models.customers
-        return (select(K.c.id, K.c.customer_id, C.c.name.label("customer"), K.c.name, K.c.title, K.c.email,
-                       K.c.phone, K.c.created_at)
-                .select_from(K.join(C, C.c.id == K.c.customer_id)).order_by(K.c.id))
+        Contact, Customer = models.contacts, models.customers
+        return (select(Contact.c.id, Contact.c.customer_id, Customer.c.name.label("customer"), Contact.c.name,
+                       Contact.c.title, Contact.c.email, Contact.c.phone, Contact.c.created_at)
+                .select_from(Contact.join(Customer, Customer.c.id == Contact.c.customer_id)).order_by(Contact.c.id))
     if entity == "products":
-        P = models.products
-        return select(P.c.id, P.c.sku, P.c.name, P.c.category, P.c.price_minor, P.c.cost_minor, P.c.lead_time_days,
-                      P.c.active, P.c.description, P.c.created_at, P.c.updated_at).order_by(P.c.id)
+        Product = models.products
+        return select(Product.c.id, Product.c.sku, Product.c.name, Product.c.category, Product.c.price_minor,
+                      Product.c.cost_minor, Product.c.lead_time_days, Product.c.active, Product.c.description,
+                      Product.c.created_at, Product.c.updated_at).order_by(Product.c.id)
     if entity == "deals":
-        D, C = models.deals, models.customers
-        return (select(D.c.id, D.c.title, D.c.customer_id, C.c.name.label("customer"), D.c.stage, D.c.value_minor,
-                       D.c.source, R.c.handle.label("owner"), D.c.expected_close, D.c.lost_reason, D.c.lead_id,
-                       D.c.created_at, D.c.stage_at, D.c.closed_at)
-                .select_from(D.join(C, C.c.id == D.c.customer_id).outerjoin(R, R.c.id == D.c.owner_id))
-                .order_by(D.c.id))
+        Deal, Customer = models.deals, models.customers
+        return (select(Deal.c.id, Deal.c.title, Deal.c.customer_id, Customer.c.name.label("customer"), Deal.c.stage,
+                       Deal.c.value_minor, Deal.c.source, Rep.c.handle.label("owner"), Deal.c.expected_close,
+                       Deal.c.lost_reason, Deal.c.lead_id, Deal.c.created_at, Deal.c.stage_at, Deal.c.closed_at)
+                .select_from(Deal.join(Customer, Customer.c.id == Deal.c.customer_id)
+                             .outerjoin(Rep, Rep.c.id == Deal.c.owner_id))
+                .order_by(Deal.c.id))
     if entity == "quotes":
-        Q = models.quotes
-        return select(Q.c.number, Q.c.revision, Q.c.status, Q.c.deal_id, Q.c.currency, Q.c.subtotal_minor,
-                      Q.c.discount_minor, Q.c.net_minor, Q.c.tax_minor, Q.c.total_minor, Q.c.valid_until,
-                      Q.c.needs_approval, Q.c.sent_at, Q.c.decided_at, Q.c.created_at).order_by(Q.c.number,
-                                                                                              Q.c.revision)
+        Quote = models.quotes
+        return select(Quote.c.number, Quote.c.revision, Quote.c.status, Quote.c.deal_id, Quote.c.currency,
+                      Quote.c.subtotal_minor, Quote.c.discount_minor, Quote.c.net_minor, Quote.c.tax_minor,
+                      Quote.c.total_minor, Quote.c.valid_until, Quote.c.needs_approval, Quote.c.sent_at,
+                      Quote.c.decided_at, Quote.c.created_at).order_by(Quote.c.number, Quote.c.revision)
     if entity == "orders":
-        O, K = models.orders, models.contracts  # noqa: E741
-        return (select(O.c.number, O.c.status, K.c.number.label("contract"), O.c.deal_id, O.c.promised,
-                       O.c.shipped_at, O.c.delivered_at, O.c.closed_at, O.c.created_at)
-                .select_from(O.join(K, K.c.id == O.c.contract_id)).order_by(O.c.id))
+        Order, Contract = models.orders, models.contracts
+        return (select(Order.c.number, Order.c.status, Contract.c.number.label("contract"), Order.c.deal_id,
+                       Order.c.promised, Order.c.shipped_at, Order.c.delivered_at, Order.c.closed_at,
+                       Order.c.created_at)
+                .select_from(Order.join(Contract, Contract.c.id == Order.c.contract_id)).order_by(Order.c.id))
     if entity == "surveys":
-        S, O = models.surveys, models.orders  # noqa: E741
-        return (select(S.c.id, S.c.token, S.c.channel, S.c.status, S.c.customer_id, O.c.number.label("order"),
-                       S.c.email, S.c.sent_at, S.c.responded_at, S.c.nps, S.c.csat, S.c.comment)
-                .select_from(S.outerjoin(O, O.c.id == S.c.order_id)).order_by(S.c.id))
+        Survey, Order = models.surveys, models.orders
+        return (select(Survey.c.id, Survey.c.token, Survey.c.channel, Survey.c.status, Survey.c.customer_id,
+                       Order.c.number.label("order"), Survey.c.email, Survey.c.sent_at, Survey.c.responded_at,
+                       Survey.c.nps, Survey.c.csat, Survey.c.comment)
+                .select_from(Survey.outerjoin(Order, Order.c.id == Survey.c.order_id)).order_by(Survey.c.id))
     raise ValueError(entity)
 
 

@@ -30,9 +30,10 @@ def changes(conn: Connection, entity: str, entity_id: str) -> list[dict[str, Any
         key = entity_id.strip().lower()
     else:
         key = entity_id.strip().lstrip("#")
-    A = models.audit_log
-    rows = conn.execute(select(A.c.at, A.c.rep, A.c.action, A.c.before, A.c.after)
-                        .where(A.c.entity == entity, A.c.entity_id == key).order_by(A.c.at, A.c.id)).all()
+    AuditLog = models.audit_log
+    rows = conn.execute(select(AuditLog.c.at, AuditLog.c.rep, AuditLog.c.action, AuditLog.c.before, AuditLog.c.after)
+                        .where(AuditLog.c.entity == entity, AuditLog.c.entity_id == key)
+                        .order_by(AuditLog.c.at, AuditLog.c.id)).all()
     if not rows:
         raise NotFound(_("no history for {entity} {id}").format(entity=entity, id=entity_id))
     out = []

@@ -50,9 +50,9 @@ if TYPE_CHECKING:
     from salescli.app import App
     from salescli.store import Store
 
-H = models.hooks
-OB = models.event_outbox
-R = models.reps
+Hook = models.hooks
+EventOutbox = models.event_outbox
+Rep = models.reps
 
 AFTER_COMMAND_BUDGET_S = 3.0  # a command is never held up longer than this by its events
 DELIVER_TIMEOUT_S = 10.0  # one delivery's limit in hook deliver / hook tick / hook test
@@ -85,7 +85,8 @@ def _subscriptions(conn: Connection) -> dict[str, tuple[int, ...]]:
     if cached is not None and cached[0] is transaction:
         return cached[1]  # type: ignore[no-any-return]
     found: dict[str, list[int]] = {}
-    for hook_id, names in conn.execute(select(H.c.id, H.c.events).where(H.c.active.is_(True)).order_by(H.c.id)):
+    for hook_id, names in conn.execute(select(Hook.c.id, Hook.c.events).where(Hook.c.active.is_(True))
+                                       .order_by(Hook.c.id)):
         for event in ev.EVENTS:
             if ev.subscribed(names, event):
                 found.setdefault(event, []).append(int(hook_id))
@@ -130,14 +131,14 @@ def _add(conn: Connection, event: str, *, at: datetime, actor: str | None, queue
              "rep": queued_by, "payload": body, "dedupe": dedupe, "status": "pending", "attempts": 0,
              "next_attempt_at": clock(), "created_at": now} for hook_id in hook_ids]
     if dedupe is None:
-        conn.execute(insert(OB), rows)
+        conn.execute(insert(EventOutbox), rows)
         added = len(rows)
     else:
         upsert = _upsert(conn)
         added = 0
         for row in rows:
-            added += len(conn.execute(upsert(OB).values(**row).on_conflict_do_nothing(
-                index_elements=["hook_id", "dedupe"]).returning(OB.c.id)).all())
+            added += len(conn.execute(upsert(EventOutbox).values(**row).on_conflict_do_nothing(
+                index_elements=["hook_id", "dedupe"]).returning(EventOutbox.c.id)).all())
     if added:
         _queued = True
     return added
@@ -163,26 +164,30 @@ def record_for(conn: Connection, entity: str, entity_id: str, *, before: Mapping
     """The record an event carries: the entity as it now is, with the names a person reads (customer, owner)."""
     from salescli.services import deals as deal_service
 
-    C, D, L, Q, K, O, T, S = (models.customers, models.deals, models.leads, models.quotes, models.contracts,  # noqa: E741
-                              models.orders, models.tickets, models.surveys)
-    owner = R.alias("owner")
+    Customer, Deal, Lead, Quote, Contract, Order, Ticket, Survey = (models.customers, models.deals, models.leads,
+                                                                    models.quotes, models.contracts, models.orders,
+                                                                    models.tickets, models.surveys)
+    owner = Rep.alias("owner")
     record: dict[str, Any] | None = None
     if entity == "lead":
         row = conn.execute(
-            select(L.c.id, L.c.name, L.c.company, L.c.source, L.c.status, L.c.email, L.c.phone, L.c.city,
-                   L.c.customer_id, *_owner(owner)).select_from(L.outerjoin(owner, owner.c.id == L.c.owner_id))
-            .where(L.c.id == int(entity_id))).mappings().first()
+            select(Lead.c.id, Lead.c.name, Lead.c.company, Lead.c.source, Lead.c.status, Lead.c.email, Lead.c.phone,
+                   Lead.c.city, Lead.c.customer_id,
+                   *_owner(owner)).select_from(Lead.outerjoin(owner, owner.c.id == Lead.c.owner_id))
+            .where(Lead.c.id == int(entity_id))).mappings().first()
         if row is not None:
             record = dict(row)
             if record["status"] == "converted":
-                record["deal_id"] = conn.execute(select(func.max(D.c.id)).where(D.c.lead_id == row["id"])).scalar()
+                record["deal_id"] = conn.execute(select(func.max(Deal.c.id))
+                                                 .where(Deal.c.lead_id == row["id"])).scalar()
     elif entity == "deal":
         row = conn.execute(
-            select(D.c.id, D.c.title, D.c.stage, C.c.name.label("customer"), D.c.customer_id,
-                   deal_service.value_column(local_now().date()).label("value_minor"), D.c.expected_close,
-                   D.c.lost_reason, D.c.lost_note, *_owner(owner))
-            .select_from(D.join(C, C.c.id == D.c.customer_id).outerjoin(owner, owner.c.id == D.c.owner_id))
-            .where(D.c.id == int(entity_id))).mappings().first()
+            select(Deal.c.id, Deal.c.title, Deal.c.stage, Customer.c.name.label("customer"), Deal.c.customer_id,
+                   deal_service.value_column(local_now().date()).label("value_minor"), Deal.c.expected_close,
+                   Deal.c.lost_reason, Deal.c.lost_note, *_owner(owner))
+            .select_from(Deal.join(Customer, Customer.c.id == Deal.c.customer_id)
+                         .outerjoin(owner, owner.c.id == Deal.c.owner_id))
+            .where(Deal.c.id == int(entity_id))).mappings().first()
         if row is not None:
             record = {**{k: v for k, v in row.items() if k != "value_minor"}, "value": from_minor(row["value_minor"]),
                       "currency": _currency(conn, int(entity_id))}
@@ -190,50 +195,56 @@ def record_for(conn: Connection, entity: str, entity_id: str, *, before: Mapping
                 record["previous_stage"] = before["stage"]
     elif entity == "quote":
         row = conn.execute(
-            select(Q.c.number, Q.c.revision, Q.c.status, Q.c.deal_id, D.c.title.label("deal"),
-                   C.c.name.label("customer"), Q.c.currency, Q.c.net_minor, Q.c.total_minor, Q.c.valid_until,
-                   Q.c.needs_approval, Q.c.approval_reason, (Q.c.approved_by.is_not(None)).label("approved"),
-                   *_owner(owner))
-            .select_from(Q.join(D, D.c.id == Q.c.deal_id).join(C, C.c.id == D.c.customer_id)
-                         .outerjoin(owner, owner.c.id == D.c.owner_id))
-            .where(Q.c.number == entity_id).order_by(Q.c.revision.desc()).limit(1)).mappings().first()
+            select(Quote.c.number, Quote.c.revision, Quote.c.status, Quote.c.deal_id, Deal.c.title.label("deal"),
+                   Customer.c.name.label("customer"), Quote.c.currency, Quote.c.net_minor, Quote.c.total_minor,
+                   Quote.c.valid_until, Quote.c.needs_approval, Quote.c.approval_reason,
+                   (Quote.c.approved_by.is_not(None)).label("approved"), *_owner(owner))
+            .select_from(Quote.join(Deal, Deal.c.id == Quote.c.deal_id)
+                         .join(Customer, Customer.c.id == Deal.c.customer_id)
+                         .outerjoin(owner, owner.c.id == Deal.c.owner_id))
+            .where(Quote.c.number == entity_id).order_by(Quote.c.revision.desc()).limit(1)).mappings().first()
         if row is not None:
             record = _money(row)
             record["needs_approval"], record["approved"] = bool(row["needs_approval"]), bool(row["approved"])
     elif entity == "contract":
         row = conn.execute(
-            select(K.c.number, K.c.status, K.c.deal_id, D.c.title.label("deal"), C.c.name.label("customer"),
-                   K.c.currency, K.c.net_minor, K.c.total_minor, K.c.units, K.c.signed_at, K.c.signed_by,
-                   *_owner(owner))
-            .select_from(K.join(D, D.c.id == K.c.deal_id).join(C, C.c.id == D.c.customer_id)
-                         .outerjoin(owner, owner.c.id == D.c.owner_id))
-            .where(K.c.number == entity_id)).mappings().first()
+            select(Contract.c.number, Contract.c.status, Contract.c.deal_id, Deal.c.title.label("deal"),
+                   Customer.c.name.label("customer"), Contract.c.currency, Contract.c.net_minor, Contract.c.total_minor,
+                   Contract.c.units, Contract.c.signed_at, Contract.c.signed_by, *_owner(owner))
+            .select_from(Contract.join(Deal, Deal.c.id == Contract.c.deal_id)
+                         .join(Customer, Customer.c.id == Deal.c.customer_id)
+                         .outerjoin(owner, owner.c.id == Deal.c.owner_id))
+            .where(Contract.c.number == entity_id)).mappings().first()
         record = _money(row) if row is not None else None
     elif entity == "order":
         row = conn.execute(
-            select(O.c.number, O.c.status, O.c.promised, O.c.deal_id, K.c.number.label("contract"),
-                   C.c.name.label("customer"), K.c.currency, K.c.net_minor, O.c.shipped_at, O.c.delivered_at,
-                   *_owner(owner))
-            .select_from(O.join(K, K.c.id == O.c.contract_id).join(D, D.c.id == O.c.deal_id)
-                         .join(C, C.c.id == D.c.customer_id).outerjoin(owner, owner.c.id == D.c.owner_id))
-            .where(O.c.number == entity_id)).mappings().first()
+            select(Order.c.number, Order.c.status, Order.c.promised, Order.c.deal_id,
+                   Contract.c.number.label("contract"), Customer.c.name.label("customer"), Contract.c.currency,
+                   Contract.c.net_minor, Order.c.shipped_at, Order.c.delivered_at, *_owner(owner))
+            .select_from(Order.join(Contract, Contract.c.id == Order.c.contract_id)
+                         .join(Deal, Deal.c.id == Order.c.deal_id)
+                         .join(Customer, Customer.c.id == Deal.c.customer_id)
+                         .outerjoin(owner, owner.c.id == Deal.c.owner_id))
+            .where(Order.c.number == entity_id)).mappings().first()
         if row is not None:
             record = _money(row)
             if "status" in before:
                 record["previous_status"] = before["status"]
     elif entity == "ticket":
         row = conn.execute(
-            select(T.c.id, T.c.subject, T.c.priority, T.c.status, C.c.name.label("customer"), T.c.customer_id,
-                   O.c.number.label("order"), T.c.opened_at, T.c.sla_due_at)
-            .select_from(T.join(C, C.c.id == T.c.customer_id).outerjoin(O, O.c.id == T.c.order_id))
-            .where(T.c.id == int(entity_id))).mappings().first()
+            select(Ticket.c.id, Ticket.c.subject, Ticket.c.priority, Ticket.c.status, Customer.c.name.label("customer"),
+                   Ticket.c.customer_id, Order.c.number.label("order"), Ticket.c.opened_at, Ticket.c.sla_due_at)
+            .select_from(Ticket.join(Customer, Customer.c.id == Ticket.c.customer_id)
+                         .outerjoin(Order, Order.c.id == Ticket.c.order_id))
+            .where(Ticket.c.id == int(entity_id))).mappings().first()
         record = dict(row) if row is not None else None
     elif entity == "survey":
         row = conn.execute(
-            select(S.c.id, C.c.name.label("customer"), S.c.customer_id, O.c.number.label("order"), S.c.channel,
-                   S.c.nps, S.c.csat, S.c.comment, S.c.responded_at)
-            .select_from(S.join(C, C.c.id == S.c.customer_id).outerjoin(O, O.c.id == S.c.order_id))
-            .where(S.c.id == int(entity_id))).mappings().first()
+            select(Survey.c.id, Customer.c.name.label("customer"), Survey.c.customer_id, Order.c.number.label("order"),
+                   Survey.c.channel, Survey.c.nps, Survey.c.csat, Survey.c.comment, Survey.c.responded_at)
+            .select_from(Survey.join(Customer, Customer.c.id == Survey.c.customer_id)
+                         .outerjoin(Order, Order.c.id == Survey.c.order_id))
+            .where(Survey.c.id == int(entity_id))).mappings().first()
         record = dict(row) if row is not None else None
     return record
 
@@ -244,8 +255,9 @@ def _money(row: Mapping[Any, Any]) -> dict[str, Any]:
 
 
 def _currency(conn: Connection, deal_id: int) -> str:
-    Q = models.quotes
-    found = conn.execute(select(Q.c.currency).where(Q.c.deal_id == deal_id).order_by(Q.c.id.desc()).limit(1)).scalar()
+    Quote = models.quotes
+    found = conn.execute(select(Quote.c.currency).where(Quote.c.deal_id == deal_id).order_by(Quote.c.id.desc())
+                         .limit(1)).scalar()
     return str(found or "CNY")
 
 
@@ -267,13 +279,13 @@ def raise_timed(conn: Connection, *, now: datetime, actor: Actor | None, owner_i
     queued_by = handle_of(actor)
     added = 0
     if subscriptions.get("order.late"):
-        for row in orders.listing(conn, today=now.date(), late_only=True, owner_id=owner_id):
-            record = {"number": row["number"], "status": row["status"], "promised": row["promised"],
-                      "expected": row["expected"], "deal_id": row["deal_id"], "contract": row["contract"],
-                      "customer": row["customer"], "net": row["net"], "owner": row["owner"]}
+        for order in orders.listing(conn, today=now.date(), late_only=True, owner_id=owner_id):
+            record = {"number": order["number"], "status": order["status"], "promised": order["promised"],
+                      "expected": order["expected"], "deal_id": order["deal_id"], "contract": order["contract"],
+                      "customer": order["customer"], "net": order["net"], "owner": order["owner"]}
             added += _add(conn, "order.late", at=now, actor=None, queued_by=queued_by, entity="order",
-                          entity_id=row["number"], record=record, hook_ids=subscriptions["order.late"],
-                          dedupe=ev.dedupe_key("order.late", row["number"]))
+                          entity_id=order["number"], record=record, hook_ids=subscriptions["order.late"],
+                          dedupe=ev.dedupe_key("order.late", order["number"]))
     if subscriptions.get("ticket.breached"):
         for row in tickets.listing(conn, now=now, breached=True, owner_id=owner_id):
             if row["status"] not in ("open", "in_progress"):
@@ -298,19 +310,20 @@ ATTAINED_GRACE_DAYS = 7  # a period that ended this recently still raises (a mon
 def attained_targets(conn: Connection, *, today: date, owner_id: int | None = None) -> list[dict[str, Any]]:
     """Revenue targets reached: contracts signed in the period (not cancelled) on the rep's deals, net ≥ target.
     Current periods (and those ended in the last ATTAINED_GRACE_DAYS days) only."""
-    T, K, D = models.targets, models.contracts, models.deals
-    revenue = (select(func.coalesce(func.sum(K.c.net_minor), 0))
-               .select_from(K.join(D, D.c.id == K.c.deal_id))
-               .where(D.c.owner_id == T.c.rep_id, K.c.signed_at.is_not(None), K.c.status != "cancelled",
-                      func.date(K.c.signed_at) >= T.c.period_start, func.date(K.c.signed_at) <= T.c.period_end)
+    Target, Contract, Deal = models.targets, models.contracts, models.deals
+    revenue = (select(func.coalesce(func.sum(Contract.c.net_minor), 0))
+               .select_from(Contract.join(Deal, Deal.c.id == Contract.c.deal_id))
+               .where(Deal.c.owner_id == Target.c.rep_id, Contract.c.signed_at.is_not(None),
+                      Contract.c.status != "cancelled", func.date(Contract.c.signed_at) >= Target.c.period_start,
+                      func.date(Contract.c.signed_at) <= Target.c.period_end)
                .scalar_subquery())
-    query = (select(T.c.period, T.c.period_start, T.c.period_end, T.c.revenue_minor, revenue.label("actual"),
-                    R.c.handle, R.c.name)
-             .select_from(T.join(R, R.c.id == T.c.rep_id))
-             .where(T.c.period_start <= today, T.c.period_end >= today - timedelta(days=ATTAINED_GRACE_DAYS),
-                    T.c.revenue_minor > 0))
+    query = (select(Target.c.period, Target.c.period_start, Target.c.period_end, Target.c.revenue_minor,
+                    revenue.label("actual"), Rep.c.handle, Rep.c.name)
+             .select_from(Target.join(Rep, Rep.c.id == Target.c.rep_id))
+             .where(Target.c.period_start <= today, Target.c.period_end >= today - timedelta(days=ATTAINED_GRACE_DAYS),
+                    Target.c.revenue_minor > 0))
     if owner_id is not None:
-        query = query.where(T.c.rep_id == owner_id)
+        query = query.where(Target.c.rep_id == owner_id)
     out = []
     for row in conn.execute(query).mappings():
         if int(row["actual"]) >= int(row["revenue_minor"]):
@@ -383,9 +396,9 @@ def add(conn: Connection, spec: HookSpec, *, at: datetime, actor: Actor | None) 
     spec = check_spec(spec)
     created_by = (conn.exec_driver_sql("SELECT session_user").scalar() if conn.dialect.name == "postgresql"
                   else handle_of(actor))
-    hook_id = insert_id(conn, H, {"events": ",".join(spec.events), "kind": spec.kind, "url": spec.url,
-                                  "command": spec.command, "secret": spec.secret, "lang": spec.lang,
-                                  "active": True, "note": spec.note, "created_at": at, "created_by": created_by})
+    hook_id = insert_id(conn, Hook, {"events": ",".join(spec.events), "kind": spec.kind, "url": spec.url,
+                                     "command": spec.command, "secret": spec.secret, "lang": spec.lang,
+                                     "active": True, "note": spec.note, "created_at": at, "created_by": created_by})
     forget_subscriptions(conn)
     audit(conn, at=at, rep=handle_of(actor), entity="hook", entity_id=hook_id, action="create",
           after=_public({"events": ",".join(spec.events), "kind": spec.kind, "url": spec.url,
@@ -403,7 +416,7 @@ def _public(row: Mapping[Any, Any]) -> dict[str, Any]:
 
 
 def _get(conn: Connection, hook_id: int) -> dict[str, Any]:
-    row = conn.execute(select(H).where(H.c.id == hook_id)).mappings().first()
+    row = conn.execute(select(Hook).where(Hook.c.id == hook_id)).mappings().first()
     if row is None:
         raise NotFound(_("hook {id} not found").format(id=hook_id))
     return dict(row)
@@ -411,9 +424,10 @@ def _get(conn: Connection, hook_id: int) -> dict[str, Any]:
 
 def listing(conn: Connection) -> list[dict[str, Any]]:
     counts = {(hook_id, status): n for hook_id, status, n in conn.execute(
-        select(OB.c.hook_id, OB.c.status, func.count()).group_by(OB.c.hook_id, OB.c.status))}
+        select(EventOutbox.c.hook_id, EventOutbox.c.status, func.count())
+        .group_by(EventOutbox.c.hook_id, EventOutbox.c.status))}
     rows = []
-    for row in conn.execute(select(H).order_by(H.c.id)).mappings():
+    for row in conn.execute(select(Hook).order_by(Hook.c.id)).mappings():
         public = _public(row)
         rows.append({"id": row["id"], "events": row["events"], "kind": row["kind"],
                      "target": row["command"] if row["kind"] == "run" else public["url"], "secret": public["secret"],
@@ -430,10 +444,10 @@ def remove(conn: Connection, hook_id: int, *, at: datetime, actor: Actor | None)
     from salescli.services.audit import audit
 
     row = _get(conn, hook_id)
-    dropped = conn.execute(select(func.count()).select_from(OB).where(
-        OB.c.hook_id == hook_id, OB.c.status != "delivered")).scalar_one()
-    conn.execute(delete(OB).where(OB.c.hook_id == hook_id))
-    conn.execute(delete(H).where(H.c.id == hook_id))
+    dropped = conn.execute(select(func.count()).select_from(EventOutbox).where(
+        EventOutbox.c.hook_id == hook_id, EventOutbox.c.status != "delivered")).scalar_one()
+    conn.execute(delete(EventOutbox).where(EventOutbox.c.hook_id == hook_id))
+    conn.execute(delete(Hook).where(Hook.c.id == hook_id))
     forget_subscriptions(conn)
     audit(conn, at=at, rep=handle_of(actor), entity="hook", entity_id=hook_id, action="remove",
           before=_public({k: row[k] for k in ("events", "kind", "url", "command", "secret", "lang")}))
@@ -442,16 +456,17 @@ def remove(conn: Connection, hook_id: int, *, at: datetime, actor: Actor | None)
 
 def log(conn: Connection, *, hook_id: int | None = None, status: str | None = None,
         limit: int | None = 50) -> list[dict[str, Any]]:
-    query = (select(OB.c.id, OB.c.hook_id, H.c.kind, OB.c.event, OB.c.entity, OB.c.entity_id, OB.c.at, OB.c.rep,
-                    OB.c.status, OB.c.attempts, OB.c.next_attempt_at, OB.c.delivered_at, OB.c.last_error,
-                    OB.c.response, OB.c.created_at)
-             .select_from(OB.join(H, H.c.id == OB.c.hook_id)).order_by(OB.c.id.desc()))
+    query = (select(EventOutbox.c.id, EventOutbox.c.hook_id, Hook.c.kind, EventOutbox.c.event, EventOutbox.c.entity,
+                    EventOutbox.c.entity_id, EventOutbox.c.at, EventOutbox.c.rep, EventOutbox.c.status,
+                    EventOutbox.c.attempts, EventOutbox.c.next_attempt_at, EventOutbox.c.delivered_at,
+                    EventOutbox.c.last_error, EventOutbox.c.response, EventOutbox.c.created_at)
+             .select_from(EventOutbox.join(Hook, Hook.c.id == EventOutbox.c.hook_id)).order_by(EventOutbox.c.id.desc()))
     if hook_id is not None:
-        query = query.where(OB.c.hook_id == hook_id)
+        query = query.where(EventOutbox.c.hook_id == hook_id)
     if status is not None:
         if status not in ("pending", "delivered", "failed"):
             raise InputError(_("--status: {status!r} is not one of pending, delivered, failed").format(status=status))
-        query = query.where(OB.c.status == status)
+        query = query.where(EventOutbox.c.status == status)
     if limit is not None:
         query = query.limit(limit)
     return [dict(r) for r in conn.execute(query).mappings()]
@@ -660,28 +675,30 @@ def _claim(conn: Connection, *, due_only: bool, include_failed: bool, hook_id: i
            skip: set[int], login: str | None) -> list[dict[str, Any]]:
     now = clock()
     statuses = ("pending", "failed") if include_failed else ("pending",)
-    free = or_(OB.c.claimed_until.is_(None), OB.c.claimed_until < now)
-    where = [OB.c.status.in_(statuses), free, H.c.active.is_(True)]
+    free = or_(EventOutbox.c.claimed_until.is_(None), EventOutbox.c.claimed_until < now)
+    where = [EventOutbox.c.status.in_(statuses), free, Hook.c.active.is_(True)]
     if due_only:
-        where.append(OB.c.next_attempt_at <= now)
+        where.append(EventOutbox.c.next_attempt_at <= now)
     if hook_id is not None:
-        where.append(OB.c.hook_id == hook_id)
+        where.append(EventOutbox.c.hook_id == hook_id)
     if event_id is not None:
-        where.append(OB.c.id == event_id)
+        where.append(EventOutbox.c.id == event_id)
     if skip:
-        where.append(OB.c.id.notin_(skip))
+        where.append(EventOutbox.c.id.notin_(skip))
     if login is not None:  # a --run hook runs only in the processes of the login that added it
-        where.append(or_(H.c.kind != "run", H.c.created_by == login))
-    ids = list(conn.execute(select(OB.c.id).select_from(OB.join(H, H.c.id == OB.c.hook_id)).where(*where)
-                            .order_by(OB.c.id).limit(BATCH)).scalars())
+        where.append(or_(Hook.c.kind != "run", Hook.c.created_by == login))
+    ids = list(conn.execute(select(EventOutbox.c.id)
+                            .select_from(EventOutbox.join(Hook, Hook.c.id == EventOutbox.c.hook_id)).where(*where)
+                            .order_by(EventOutbox.c.id).limit(BATCH)).scalars())
     if not ids:
         return []
     token = tokens.token_hex(8)
-    conn.execute(update(OB).where(OB.c.id.in_(ids), OB.c.status.in_(statuses), free)
+    conn.execute(update(EventOutbox).where(EventOutbox.c.id.in_(ids), EventOutbox.c.status.in_(statuses), free)
                  .values(claim=token, claimed_until=now + timedelta(seconds=CLAIM_S)))
     rows = []
     hooks: dict[int, dict[str, Any]] = {}
-    for row in conn.execute(select(OB).where(OB.c.claim == token).order_by(OB.c.id)).mappings():
+    for row in conn.execute(select(EventOutbox).where(EventOutbox.c.claim == token)
+                            .order_by(EventOutbox.c.id)).mappings():
         hook = hooks.get(row["hook_id"]) or hooks.setdefault(row["hook_id"], _get(conn, row["hook_id"]))
         rows.append({**row, "hook": hook})
     return rows
@@ -689,7 +706,7 @@ def _claim(conn: Connection, *, due_only: bool, include_failed: bool, hook_id: i
 
 def _release(store: Store, row: Mapping[str, Any]) -> None:
     with store.write() as conn:
-        conn.execute(update(OB).where(OB.c.id == row["id"], OB.c.claim == row["claim"])
+        conn.execute(update(EventOutbox).where(EventOutbox.c.id == row["id"], EventOutbox.c.claim == row["claim"])
                      .values(claim=None, claimed_until=None))
 
 
@@ -702,7 +719,7 @@ def _record(store: Store, row: Mapping[str, Any], outcome: Outcome) -> None:
         values = {"status": "failed" if attempts >= MAX_ATTEMPTS else "pending", "last_error": outcome.detail,
                   "next_attempt_at": clock() + backoff(attempts)}
     with store.write() as conn:
-        conn.execute(update(OB).where(OB.c.id == row["id"], OB.c.claim == row["claim"])
+        conn.execute(update(EventOutbox).where(EventOutbox.c.id == row["id"], EventOutbox.c.claim == row["claim"])
                      .values(attempts=attempts, claim=None, claimed_until=None, **values))
 
 

@@ -24,9 +24,9 @@ from salescli.errors import InputError
 from salescli.i18n import _
 from salescli.store import sqlite_cache
 
-K, KL, D, S, C, R = models.contracts, models.contract_lines, models.deals, models.surveys, models.customers, models.reps
-O = models.orders  # noqa: E741
-Q, QL, L, E, T = models.quotes, models.quote_lines, models.leads, models.deal_events, models.targets
+Contract, ContractLine, Deal, DealEvent = models.contracts, models.contract_lines, models.deals, models.deal_events
+Customer, Rep, Lead, Target = models.customers, models.reps, models.leads, models.targets
+Order, Survey, Quote, QuoteLine = models.orders, models.surveys, models.quotes, models.quote_lines
 GROUPINGS = ("rep", "month", "channel", "product")
 
 
@@ -64,8 +64,8 @@ def _range(period: Period) -> tuple[datetime, datetime]:
 
 FAMILIES = ("won", "lost", "surveys", "delivered")  # the record families a KPI row adds up
 # whose records a family's are, for one rep's report: the deal's owner (a survey without a deal: the customer's)
-_OWNER: dict[str, Any] = {"won": D.c.owner_id, "lost": D.c.owner_id, "delivered": D.c.owner_id,
-                          "surveys": func.coalesce(D.c.owner_id, C.c.owner_id)}
+_OWNER: dict[str, Any] = {"won": Deal.c.owner_id, "lost": Deal.c.owner_id, "delivered": Deal.c.owner_id,
+                          "surveys": func.coalesce(Deal.c.owner_id, Customer.c.owner_id)}
 
 
 @dataclass(frozen=True)
@@ -133,60 +133,67 @@ def _families(conn: Connection, by: str, start: datetime, end: datetime, *, mine
     """The four families' queries for the grouping ``by``, over records of [start, end); ``mine``: one rep's
     report (the owner's joins are needed). Each query joins only what its key, columns and owner need (a survey
     always has its customer, an order its deal: those inner joins drop nothing)."""
-    cycle = _days_between(conn, D.c.created_at, K.c.signed_at)
-    on_time = func.sum(case((_day(conn, O.c.delivered_at) <= O.c.promised, 1), else_=0))
+    cycle = _days_between(conn, Deal.c.created_at, Contract.c.signed_at)
+    on_time = func.sum(case((_day(conn, Order.c.delivered_at) <= Order.c.promised, 1), else_=0))
     where = {
-        "won": [K.c.signed_at >= start, K.c.signed_at < end, K.c.status != "cancelled"],
-        "lost": [D.c.stage == "lost", D.c.closed_at >= start, D.c.closed_at < end],
-        "surveys": [S.c.status == "responded", S.c.responded_at >= start, S.c.responded_at < end],
-        "delivered": [O.c.delivered_at >= start, O.c.delivered_at < end, O.c.status != "cancelled"],
+        "won": [Contract.c.signed_at >= start, Contract.c.signed_at < end, Contract.c.status != "cancelled"],
+        "lost": [Deal.c.stage == "lost", Deal.c.closed_at >= start, Deal.c.closed_at < end],
+        "surveys": [Survey.c.status == "responded", Survey.c.responded_at >= start, Survey.c.responded_at < end],
+        "delivered": [Order.c.delivered_at >= start, Order.c.delivered_at < end, Order.c.status != "cancelled"],
     }
     columns = {
-        "won": [func.coalesce(func.sum(K.c.net_minor), 0).label("revenue"),  # minor units
-                func.coalesce(func.sum(K.c.units), 0).label("units"), func.count(distinct(K.c.deal_id)).label("won"),
+        "won": [func.coalesce(func.sum(Contract.c.net_minor), 0).label("revenue"),  # minor units
+                func.coalesce(func.sum(Contract.c.units), 0).label("units"),
+                func.count(distinct(Contract.c.deal_id)).label("won"),
                 func.coalesce(func.sum(cycle), 0).label("cycle_days")],
         "lost": [func.count().label("lost")],
-        "surveys": [func.sum(case((S.c.nps >= 9, 1), else_=0)).label("promoters"),
-                    func.sum(case((S.c.nps <= 6, 1), else_=0)).label("detractors"),
-                    func.count(S.c.nps).label("nps_answers"), func.coalesce(func.sum(S.c.csat), 0).label("csat_total"),
-                    func.count(S.c.csat).label("csat_answers"), func.count().label("surveys")],
+        "surveys": [func.sum(case((Survey.c.nps >= 9, 1), else_=0)).label("promoters"),
+                    func.sum(case((Survey.c.nps <= 6, 1), else_=0)).label("detractors"),
+                    func.count(Survey.c.nps).label("nps_answers"),
+                    func.coalesce(func.sum(Survey.c.csat), 0).label("csat_total"),
+                    func.count(Survey.c.csat).label("csat_answers"), func.count().label("surveys")],
         "delivered": [func.count().label("delivered"), on_time.label("on_time")],
     }
     owned = mine or by == "rep"  # the deal's (or the customer's) owner is needed
     sources = {
-        "won": K.join(D, D.c.id == K.c.deal_id),  # the deal's creation: the cycle
-        "lost": D,
-        "surveys": (S.join(C, C.c.id == S.c.customer_id).outerjoin(O, O.c.id == S.c.order_id).outerjoin(
-            D, D.c.id == O.c.deal_id) if owned else
-                    S.outerjoin(O, O.c.id == S.c.order_id).outerjoin(D, D.c.id == O.c.deal_id) if by == "channel"
-                    else S),
-        "delivered": O.join(D, D.c.id == O.c.deal_id) if owned or by == "channel" else O,
+        "won": Contract.join(Deal, Deal.c.id == Contract.c.deal_id),  # the deal's creation: the cycle
+        "lost": Deal,
+        "surveys": (Survey.join(Customer, Customer.c.id == Survey.c.customer_id)
+                    .outerjoin(Order, Order.c.id == Survey.c.order_id).outerjoin(Deal, Deal.c.id == Order.c.deal_id)
+                    if owned else
+                    Survey.outerjoin(Order, Order.c.id == Survey.c.order_id)
+                    .outerjoin(Deal, Deal.c.id == Order.c.deal_id) if by == "channel"
+                    else Survey),
+        "delivered": Order.join(Deal, Deal.c.id == Order.c.deal_id) if owned or by == "channel" else Order,
     }
     if by != "product":
         keys = {
-            "rep": {"won": D.c.owner_id, "lost": D.c.owner_id, "surveys": _OWNER["surveys"],
-                    "delivered": D.c.owner_id},
-            "channel": dict.fromkeys(FAMILIES, D.c.source),
-            "month": {"won": _month_key(conn, K.c.signed_at), "lost": _month_key(conn, D.c.closed_at),
-                      "surveys": _month_key(conn, S.c.responded_at),
-                      "delivered": _month_key(conn, O.c.delivered_at)},
+            "rep": {"won": Deal.c.owner_id, "lost": Deal.c.owner_id, "surveys": _OWNER["surveys"],
+                    "delivered": Deal.c.owner_id},
+            "channel": dict.fromkeys(FAMILIES, Deal.c.source),
+            "month": {"won": _month_key(conn, Contract.c.signed_at), "lost": _month_key(conn, Deal.c.closed_at),
+                      "surveys": _month_key(conn, Survey.c.responded_at),
+                      "delivered": _month_key(conn, Order.c.delivered_at)},
         }[by]
         return [_Family(name, keys[name], where[name], columns[name], sources[name]) for name in FAMILIES]
     # by product: a contract's lines (its SKUs); a lost deal's: the SKUs it was quoted (a deal counts once per SKU)
     pooled = {name: (columns[name], sources[name]) for name in FAMILIES}
-    surveyed = sources["surveys"] if owned else S.join(O, O.c.id == S.c.order_id)
+    surveyed = sources["surveys"] if owned else Survey.join(Order, Order.c.id == Survey.c.order_id)
     return [
-        _Family("won", KL.c.sku, where["won"],
-                [func.coalesce(func.sum(KL.c.net_minor), 0).label("revenue"),
-                 func.coalesce(func.sum(KL.c.qty), 0).label("units"), func.count(distinct(K.c.deal_id)).label("won"),
+        _Family("won", ContractLine.c.sku, where["won"],
+                [func.coalesce(func.sum(ContractLine.c.net_minor), 0).label("revenue"),
+                 func.coalesce(func.sum(ContractLine.c.qty), 0).label("units"),
+                 func.count(distinct(Contract.c.deal_id)).label("won"),
                  func.coalesce(func.sum(cycle), 0).label("cycle_days")],
-                sources["won"].join(KL, KL.c.contract_id == K.c.id), pooled["won"]),
-        _Family("lost", QL.c.sku, where["lost"], [func.count(distinct(D.c.id)).label("lost")],
-                D.join(Q, Q.c.deal_id == D.c.id).join(QL, QL.c.quote_id == Q.c.id), pooled["lost"]),
-        _Family("surveys", KL.c.sku, where["surveys"], columns["surveys"],
-                surveyed.join(KL, KL.c.contract_id == O.c.contract_id), pooled["surveys"]),
-        _Family("delivered", KL.c.sku, where["delivered"], columns["delivered"],
-                sources["delivered"].join(KL, KL.c.contract_id == O.c.contract_id), pooled["delivered"]),
+                sources["won"].join(ContractLine, ContractLine.c.contract_id == Contract.c.id), pooled["won"]),
+        _Family("lost", QuoteLine.c.sku, where["lost"], [func.count(distinct(Deal.c.id)).label("lost")],
+                Deal.join(Quote, Quote.c.deal_id == Deal.c.id)
+                .join(QuoteLine, QuoteLine.c.quote_id == Quote.c.id), pooled["lost"]),
+        _Family("surveys", ContractLine.c.sku, where["surveys"], columns["surveys"],
+                surveyed.join(ContractLine, ContractLine.c.contract_id == Order.c.contract_id), pooled["surveys"]),
+        _Family("delivered", ContractLine.c.sku, where["delivered"], columns["delivered"],
+                sources["delivered"].join(ContractLine, ContractLine.c.contract_id == Order.c.contract_id),
+                pooled["delivered"]),
     ]
 
 
@@ -215,7 +222,7 @@ def _rep_rows(conn: Connection, groups: dict[Any, dict[str, Any]], targets: dict
               rep_id: int | None) -> tuple[list[dict[str, Any]], Decimal | None]:
     """A row per rep (every rep, or only ``rep_id``; and "unassigned" when deals have no owner), by handle; and
     the total's target: the sum of theirs."""
-    handles = dict(conn.execute(select(R.c.id, R.c.handle)).all())
+    handles = dict(conn.execute(select(Rep.c.id, Rep.c.handle)).all())
     wanted = set(groups) | ({rep_id} if rep_id is not None else set(handles))
     rows = [{"rep": handles.get(k) if k is not None else None,
              **rules.as_numbers(rules.measures(_sums(groups.get(k, {})), targets.get(k)))} for k in wanted]
@@ -253,9 +260,9 @@ def _targets(conn: Connection, period: Period, by: str, rep_id: int | None) -> d
     """Per rep: the target for the period; per month: the sum of the reps' targets for that month."""
     if by not in ("rep", "month") or period.kind == "range":
         return {}
-    query = select(T.c.rep_id, T.c.period, T.c.revenue_minor)
+    query = select(Target.c.rep_id, Target.c.period, Target.c.revenue_minor)
     if rep_id is not None:
-        query = query.where(T.c.rep_id == rep_id)
+        query = query.where(Target.c.rep_id == rep_id)
     by_rep: dict[int, dict[str, Decimal]] = defaultdict(dict)
     for rid, label, minor in conn.execute(query):
         value = from_minor(minor)
@@ -303,24 +310,25 @@ def funnel(conn: Connection, *, period: Period, by: str, rep_id: int | None = No
     if by not in ("channel", "rep"):
         raise InputError(_("--by: {by!r} is not channel or rep").format(by=by))
     start, end = _range(period)
-    key = L.c.source if by == "channel" else func.coalesce(R.c.handle, literal("unassigned"))  # as kpi report says
+    key = Lead.c.source if by == "channel" else func.coalesce(Rep.c.handle, literal("unassigned"))  # as kpi report says
     def reached(*stages: str) -> Any:
-        return D.c.id.in_(select(E.c.deal_id).where(E.c.to_stage.in_(stages)))
+        return Deal.c.id.in_(select(DealEvent.c.deal_id).where(DealEvent.c.to_stage.in_(stages)))
 
-    won = D.c.stage == "won"
-    quoted = or_(D.c.id.in_(select(Q.c.deal_id).where(Q.c.sent_at.is_not(None))), won)
+    won = Deal.c.stage == "won"
+    quoted = or_(Deal.c.id.in_(select(Quote.c.deal_id).where(Quote.c.sent_at.is_not(None))), won)
     demo = or_(reached("demo"), quoted)  # a deal further down the funnel passed the earlier steps (skips count)
     needs = or_(reached("needs_confirmed"), demo)
-    mine = [L.c.owner_id == rep_id] if rep_id is not None else []
-    counts = [func.count(distinct(L.c.id)), func.count(distinct(D.c.id))]
-    counts += [func.count(distinct(case((condition, D.c.id)))) for condition in (needs, demo, quoted, won)]
+    mine = [Lead.c.owner_id == rep_id] if rep_id is not None else []
+    reaching = (distinct(Lead.c.id), distinct(Deal.c.id),
+                *(distinct(case((condition, Deal.c.id))) for condition in (needs, demo, quoted, won)))
+    counts = [func.count(column).label(step) for step, column in zip(FUNNEL_STEPS, reaching, strict=True)]
     query = (select(key.label("k"), *counts)
-             .select_from(L.outerjoin(D, D.c.lead_id == L.c.id).outerjoin(R, R.c.id == L.c.owner_id))
-             .where(L.c.created_at >= start, L.c.created_at < end, *mine).group_by(key).order_by(key))
+             .select_from(Lead.outerjoin(Deal, Deal.c.lead_id == Lead.c.id).outerjoin(Rep, Rep.c.id == Lead.c.owner_id))
+             .where(Lead.c.created_at >= start, Lead.c.created_at < end, *mine).group_by(key).order_by(key))
     rows = []
-    for row in conn.execute(query):
-        values = dict(zip(FUNNEL_STEPS, row[1:], strict=True))
-        rows.append({by: row[0], **values, **_conversions(values)})
+    for row in conn.execute(query).mappings():
+        values = {step: row[step] for step in FUNNEL_STEPS}
+        rows.append({by: row["k"], **values, **_conversions(values)})
     total = {step: sum(r[step] for r in rows) for step in FUNNEL_STEPS}
     return {"period": {"from": period.start, "to": period.end}, "by": by, "rows": rows,
             "total": {**total, **_conversions(total)}, "stage_days": _stage_days(conn, start, end, mine)}
@@ -340,14 +348,15 @@ def _conversions(values: dict[str, int]) -> dict[str, float | None]:
 def _stage_days(conn: Connection, start: datetime, end: datetime, mine: list[Any]) -> list[dict[str, Any]]:
     """Mean days spent in each stage by deals of leads created in the period (time to the next event); ``mine``:
     the funnel's condition on the leads' owner."""
-    cohort = select(D.c.id).select_from(D.join(L, L.c.id == D.c.lead_id)).where(L.c.created_at >= start,
-                                                                                 L.c.created_at < end, *mine)
-    events = conn.execute(select(E.c.deal_id, E.c.at, E.c.to_stage).where(E.c.deal_id.in_(cohort))
-                          .order_by(E.c.deal_id, E.c.at, E.c.id)).all()
+    cohort = (select(Deal.c.id).select_from(Deal.join(Lead, Lead.c.id == Deal.c.lead_id))
+              .where(Lead.c.created_at >= start, Lead.c.created_at < end, *mine))
+    events = conn.execute(select(DealEvent.c.deal_id, DealEvent.c.at, DealEvent.c.to_stage)
+                          .where(DealEvent.c.deal_id.in_(cohort))
+                          .order_by(DealEvent.c.deal_id, DealEvent.c.at, DealEvent.c.id)).all()
     spent: dict[str, list[float]] = defaultdict(list)
     for current, following in itertools.pairwise(events):
-        if current[0] == following[0]:
-            spent[current[2]].append((following[1] - current[1]).total_seconds() / 86400)
+        if current.deal_id == following.deal_id:
+            spent[current.to_stage].append((following.at - current.at).total_seconds() / 86400)
     out = []
     for stage in DEAL_OPEN:
         mean = rules.ratio(Decimal(str(round(sum(spent[stage]), 6))), len(spent[stage]), "0.1")
@@ -381,4 +390,4 @@ def forecast(conn: Connection, *, today: date, owner_id: int | None = None) -> l
 
 def rep_names(conn: Connection) -> dict[str, str]:
     """Each rep's display name by handle (the name, else the handle): how reports show people."""
-    return {handle: (name or "").strip() or handle for handle, name in conn.execute(select(R.c.handle, R.c.name))}
+    return {handle: (name or "").strip() or handle for handle, name in conn.execute(select(Rep.c.handle, Rep.c.name))}

@@ -20,7 +20,7 @@ from salescli.i18n import _
 from salescli.services.deals import value_column
 from salescli.services.kpi import _day, _range
 
-D, R, Q, QL = models.deals, models.reps, models.quotes, models.quote_lines
+Deal, Rep, Quote, QuoteLine = models.deals, models.reps, models.quotes, models.quote_lines
 GROUPINGS = ("rep", "channel", "product")
 NONE = "(none)"
 
@@ -39,33 +39,35 @@ def report(conn: Connection, *, period: Period, reasons: Reasons, by: str | None
         raise InputError(_("--by: {by!r} is not one of {choices}").format(by=by, choices=", ".join(GROUPINGS)))
     start, end = _range(period)
     # value_column compares quotes' validity with a day; here each deal's own day of loss (a SQL expression)
-    value = value_column(typing.cast(date, _day(conn, D.c.closed_at)))
-    where = [D.c.stage == "lost", D.c.closed_at >= start, D.c.closed_at < end]
+    value = value_column(typing.cast(date, _day(conn, Deal.c.closed_at)))
+    where = [Deal.c.stage == "lost", Deal.c.closed_at >= start, Deal.c.closed_at < end]
     if rep_id is not None:
-        where.append(D.c.owner_id == rep_id)
-    deals = select(D.c.id, D.c.lost_reason, D.c.owner_id, D.c.source, value.label("v")).where(*where).subquery()
+        where.append(Deal.c.owner_id == rep_id)
+    deals = select(Deal.c.id, Deal.c.lost_reason, Deal.c.owner_id, Deal.c.source,
+                   value.label("v")).where(*where).subquery()
     key: Any = None
     source: Any = deals
     if by == "rep":
-        key = func.coalesce(R.c.handle, NONE)
-        source = deals.outerjoin(R, R.c.id == deals.c.owner_id)
+        key = func.coalesce(Rep.c.handle, NONE)
+        source = deals.outerjoin(Rep, Rep.c.id == deals.c.owner_id)
     elif by == "channel":
         key = func.coalesce(deals.c.source, NONE)
     elif by == "product":
-        quoted = (select(QL.c.sku, Q.c.deal_id).select_from(Q.join(QL, QL.c.quote_id == Q.c.id)).distinct()
+        quoted = (select(QuoteLine.c.sku, Quote.c.deal_id)
+                  .select_from(Quote.join(QuoteLine, QuoteLine.c.quote_id == Quote.c.id)).distinct()
                   .subquery())
         key = func.coalesce(quoted.c.sku, NONE)
         source = deals.outerjoin(quoted, quoted.c.deal_id == deals.c.id)
-    cols = [deals.c.lost_reason, func.count(), func.coalesce(func.sum(deals.c.v), 0)]
+    cols = [deals.c.lost_reason, func.count().label("n"), func.coalesce(func.sum(deals.c.v), 0).label("minor")]
     query = select(*cols, *([key.label("k")] if key is not None else [])).select_from(source)
     query = query.group_by(deals.c.lost_reason, *([key] if key is not None else []))
     found: dict[Any, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     for found_row in conn.execute(query):
-        group = found_row[3] if key is not None else None
-        reason = reasons.find(found_row[0]) or found_row[0] or NONE
-        found[group][reason][0] += int(found_row[1])
-        found[group][reason][1] += int(found_row[2])
-    total = conn.execute(select(func.count(), func.coalesce(func.sum(deals.c.v), 0))).one()
+        group = found_row.k if key is not None else None
+        reason = reasons.find(found_row.lost_reason) or found_row.lost_reason or NONE
+        found[group][reason][0] += int(found_row.n)
+        found[group][reason][1] += int(found_row.minor)
+    total = conn.execute(select(func.count().label("n"), func.coalesce(func.sum(deals.c.v), 0).label("minor"))).one()
     order = {k: i for i, k in enumerate(reasons.keys)}
     rows: list[dict[str, Any]] = []
     for group in sorted(found, key=lambda g: (g is None or g == NONE, str(g or ""))):
@@ -81,7 +83,7 @@ def report(conn: Connection, *, period: Period, reasons: Reasons, by: str | None
                        value_share=round(minor / group_value, 4) if group_value else None)
             rows.append(row)
     return {"period": {"from": period.start, "to": period.end}, "by": by or "reason", "rows": rows,
-            "total": {"deals": int(total[0]), "value": _money(int(total[1]))}}
+            "total": {"deals": int(total.n), "value": _money(int(total.minor))}}
 
 
 def _money(minor: int) -> Decimal:

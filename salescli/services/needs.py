@@ -19,10 +19,10 @@ from salescli.services.audit import audit
 from salescli.services.authz import Actor, handle_of, id_of
 from salescli.services.rows import insert_id
 
-N = models.needs
-NI = models.need_items
-P = models.products
-R = models.reps
+Need = models.needs
+NeedItem = models.need_items
+Product = models.products
+Rep = models.reps
 
 
 def check(conn: Connection, intake: rules.Intake, *, today: datetime) -> tuple[dict[str, Any], list[rules.Finding]]:
@@ -48,13 +48,14 @@ def confirm(conn: Connection, deal_id: int, intake: rules.Intake, *, at: datetim
     assert intake.budget is not None
     deal = deals.get_open(conn, deal_id, actor=actor, at=at, doing=_("deal {id}: needs confirmed").format(id=deal_id))
     catalog, findings = check(conn, intake, today=at)
-    conn.execute(update(N).where(N.c.deal_id == deal_id, N.c.status == "confirmed").values(status="superseded"))
-    needs_id = insert_id(conn, N, {
+    conn.execute(update(Need).where(Need.c.deal_id == deal_id, Need.c.status == "confirmed")
+                 .values(status="superseded"))
+    needs_id = insert_id(conn, Need, {
         "deal_id": deal_id, "status": "confirmed", "budget_minor": to_minor(intake.budget),
         "deliver_by": intake.deliver_by, "decision_maker": intake.decision_maker, "notes": intake.notes,
         "findings": json.dumps([f.__dict__ for f in findings], ensure_ascii=False), "confirmed_at": at,
         "rep_id": id_of(actor)})
-    conn.execute(insert(NI), [
+    conn.execute(insert(NeedItem), [
         {"needs_id": needs_id, "product_id": catalog[spec.sku]["id"], "sku": spec.sku, "spec": spec.spec,
          "qty": spec.qty, "target_price_minor": to_minor(spec.target_price) if spec.target_price is not None else None}
         for spec in intake.items])
@@ -70,9 +71,10 @@ def confirm(conn: Connection, deal_id: int, intake: rules.Intake, *, at: datetim
 def get(conn: Connection, deal_id: int) -> dict[str, Any]:
     """The deal's current confirmed needs, with items priced from the catalog and the stored findings."""
     row = conn.execute(
-        select(N, R.c.handle.label("rep"), models.deals.c.title.label("deal"))
-        .select_from(N.join(models.deals, models.deals.c.id == N.c.deal_id).outerjoin(R, R.c.id == N.c.rep_id))
-        .where(N.c.deal_id == deal_id, N.c.status == "confirmed").order_by(N.c.id.desc())).mappings().first()
+        select(Need, Rep.c.handle.label("rep"), models.deals.c.title.label("deal"))
+        .select_from(Need.join(models.deals, models.deals.c.id == Need.c.deal_id)
+                     .outerjoin(Rep, Rep.c.id == Need.c.rep_id))
+        .where(Need.c.deal_id == deal_id, Need.c.status == "confirmed").order_by(Need.c.id.desc())).mappings().first()
     if row is None:
         deals_exists = conn.execute(select(models.deals.c.id).where(models.deals.c.id == deal_id)).first()
         if not deals_exists:
@@ -80,10 +82,11 @@ def get(conn: Connection, deal_id: int) -> dict[str, Any]:
         raise NotFound(_("deal {id} has no confirmed needs yet (salescli needs confirm {id})").format(id=deal_id))
     items = []
     for item in conn.execute(
-            select(NI.c.sku, P.c.name, P.c.category, NI.c.spec, NI.c.qty, NI.c.target_price_minor, P.c.price_minor,
-                   P.c.lead_time_days, P.c.active)
-            .select_from(NI.outerjoin(P, P.c.id == NI.c.product_id)).where(NI.c.needs_id == row["id"])
-            .order_by(NI.c.id)).mappings():
+            select(NeedItem.c.sku, Product.c.name, Product.c.category, NeedItem.c.spec, NeedItem.c.qty,
+                   NeedItem.c.target_price_minor, Product.c.price_minor, Product.c.lead_time_days, Product.c.active)
+            .select_from(NeedItem.outerjoin(Product, Product.c.id == NeedItem.c.product_id))
+            .where(NeedItem.c.needs_id == row["id"])
+            .order_by(NeedItem.c.id)).mappings():
         price = from_minor(item["price_minor"])
         assert price is not None
         items.append({"sku": item["sku"], "name": item["name"], "category": item["category"], "spec": item["spec"],

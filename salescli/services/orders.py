@@ -6,11 +6,11 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, func, select, update
 
-from salescli import models
+from salescli import models, records
 from salescli.domain import fields
 from salescli.domain import orders as rules
 from salescli.domain.dates import require_in_order
@@ -24,14 +24,14 @@ from salescli.services.authz import Actor, require_owner
 from salescli.services.numbers import next_number, parse_document_number
 from salescli.services.rows import fetch, insert_id
 
-O = models.orders  # noqa: E741
-OE = models.order_events
-K = models.contracts
-KL = models.contract_lines
-D = models.deals
-C = models.customers
-R = models.reps
-P = models.products
+Order = models.orders
+OrderEvent = models.order_events
+Contract = models.contracts
+ContractLine = models.contract_lines
+Deal = models.deals
+Customer = models.customers
+Rep = models.reps
+Product = models.products
 TIMESTAMP = {"shipped": "shipped_at", "delivered": "delivered_at", "closed": "closed_at", "cancelled": "closed_at"}
 
 
@@ -44,24 +44,24 @@ def create(conn: Connection, contract_number: str, *, promised: date, at: dateti
         raise InputError(_("--promised {promised} is before the order date {ordered}").format(
             promised=promised.isoformat(), ordered=at.date().isoformat()))
     contract = contracts.get_row(conn, contract_number)
-    owner = conn.execute(select(D.c.owner_id).where(D.c.id == contract["deal_id"])).scalar()
+    owner = conn.execute(select(Deal.c.owner_id).where(Deal.c.id == contract["deal_id"])).scalar()
     require_owner(conn, actor, owner, _("contract {number}").format(number=contract["number"]))
     if contract["status"] != "signed":
         raise InvalidTransition(_("contract {number} is {status}; an order needs a signed "
                                   "contract (salescli contract sign {number})").format(number=contract["number"],
                                                                                         status=contract["status"]))
-    existing = conn.execute(select(O.c.number).where(O.c.contract_id == contract["id"],
-                                                     O.c.status != "cancelled")).first()
+    existing = conn.execute(select(Order.c.number).where(Order.c.contract_id == contract["id"],
+                                                         Order.c.status != "cancelled")).first()
     if existing:
         raise PolicyError(_("contract {number} already has order {order}").format(number=contract["number"],
-                                                                                  order=existing[0]))
+                                                                                  order=existing.number))
     require_in_order(at, _("order for contract {number} created").format(number=contract["number"]),
                      (contract["signed_at"], _("the contract was signed")))
     number = next_number(conn, "SO", at.year)
-    order_id = insert_id(conn, O, {"number": number, "contract_id": contract["id"], "deal_id": contract["deal_id"],
-                                   "status": "submitted", "promised": promised, "created_at": at, "updated_at": at})
-    insert_id(conn, OE, {"order_id": order_id, "at": at, "from_status": None, "to_status": "submitted",
-                         "note": f"from contract {contract['number']}", "rep_id": actor.id if actor else None})
+    order_id = insert_id(conn, Order, {"number": number, "contract_id": contract["id"], "deal_id": contract["deal_id"],
+                                       "status": "submitted", "promised": promised, "created_at": at, "updated_at": at})
+    insert_id(conn, OrderEvent, {"order_id": order_id, "at": at, "from_status": None, "to_status": "submitted",
+                                 "note": f"from contract {contract['number']}", "rep_id": actor.id if actor else None})
     audit(conn, at=at, rep=actor.handle if actor else None, entity="order", entity_id=number, action="create",
           after={"contract": contract["number"], "promised": promised})
     return number
@@ -73,17 +73,17 @@ def subject_of(conn: Connection, *, order: str | None, customer_id: int | None) 
         raise InputError(_("give exactly one of --order or --customer"))
     if order is not None:
         row = get_row(conn, order)
-        return row["id"], conn.execute(select(D.c.customer_id).where(D.c.id == row["deal_id"])).scalar_one()
+        return row["id"], conn.execute(select(Deal.c.customer_id).where(Deal.c.id == row["deal_id"])).scalar_one()
     assert customer_id is not None
     from salescli.services.merge import refuse_merged
 
-    refuse_merged(fetch(conn, C, customer_id, "customer"), "customer")
+    refuse_merged(fetch(conn, Customer, customer_id, "customer"), "customer")
     return None, customer_id
 
 
 def get_row(conn: Connection, number: str) -> dict[str, Any]:
     key = parse_number(number)
-    row = conn.execute(select(O).where(O.c.number == key)).mappings().first()
+    row = conn.execute(select(Order).where(Order.c.number == key)).mappings().first()
     if row is None:
         raise NotFound(_("order {number} not found").format(number=key))
     return dict(row)
@@ -98,12 +98,12 @@ def update_status(conn: Connection, number: str, status: str, *, note: str | Non
                   actor: Actor | None) -> dict[str, Any]:
     """One step along the order machine (forward skips allowed, never back; cancel only before shipping)."""
     row = get_row(conn, number)
-    owner = conn.execute(select(D.c.owner_id).where(D.c.id == row["deal_id"])).scalar()
+    owner = conn.execute(select(Deal.c.owner_id).where(Deal.c.id == row["deal_id"])).scalar()
     label = _("order {number}").format(number=row["number"])
     require_owner(conn, actor, owner, label)
     target = status.strip().lower()
     ORDER.check(row["status"], target, label=label)
-    last = conn.execute(select(func.max(OE.c.at)).where(OE.c.order_id == row["id"])).scalar()
+    last = conn.execute(select(func.max(OrderEvent.c.at)).where(OrderEvent.c.order_id == row["id"])).scalar()
     require_in_order(at, _("order {number} {status}").format(number=row["number"], status=target),
                      (last, _became(row["status"])))
     text = fields.text("order_events", "note", note, field="--note") if note else None
@@ -114,9 +114,9 @@ def update_status(conn: Connection, number: str, status: str, *, note: str | Non
         values.setdefault("shipped_at", at)  # a skip past shipping still records when it left
     if target == "closed" and row["delivered_at"] is None:
         values["delivered_at"] = at
-    conn.execute(update(O).where(O.c.id == row["id"]).values(**values))
-    insert_id(conn, OE, {"order_id": row["id"], "at": at, "from_status": row["status"], "to_status": target,
-                         "note": text, "rep_id": actor.id if actor else None})
+    conn.execute(update(Order).where(Order.c.id == row["id"]).values(**values))
+    insert_id(conn, OrderEvent, {"order_id": row["id"], "at": at, "from_status": row["status"], "to_status": target,
+                                 "note": text, "rep_id": actor.id if actor else None})
     audit(conn, at=at, rep=actor.handle if actor else None, entity="order", entity_id=row["number"],
           action=f"status:{target}", before={"status": row["status"]}, after={"status": target, "note": text})
     return row
@@ -126,23 +126,25 @@ def _lead_times(conn: Connection, contract_ids: Iterable[int]) -> dict[int, int]
     ids = list(contract_ids)
     if not ids:
         return {}
-    query = (select(KL.c.contract_id, func.max(P.c.lead_time_days))
-             .select_from(KL.outerjoin(P, P.c.id == KL.c.product_id))
-             .where(KL.c.contract_id.in_(ids)).group_by(KL.c.contract_id))
+    query = (select(ContractLine.c.contract_id, func.max(Product.c.lead_time_days))
+             .select_from(ContractLine.outerjoin(Product, Product.c.id == ContractLine.c.product_id))
+             .where(ContractLine.c.contract_id.in_(ids)).group_by(ContractLine.c.contract_id))
     return {cid: int(days or 0) for cid, days in conn.execute(query)}
 
 
 def _base() -> Any:
-    return (select(O.c.id, O.c.number, O.c.status, O.c.contract_id, K.c.number.label("contract"), O.c.deal_id,
-                   C.c.name.label("customer"), O.c.promised, O.c.created_at, O.c.shipped_at, O.c.delivered_at,
-                   K.c.net_minor, R.c.handle.label("owner"))
-            .select_from(O.join(K, K.c.id == O.c.contract_id).join(D, D.c.id == O.c.deal_id)
-                         .join(C, C.c.id == D.c.customer_id).outerjoin(R, R.c.id == D.c.owner_id)))
+    return (select(Order.c.id, Order.c.number, Order.c.status, Order.c.contract_id, Contract.c.number.label("contract"),
+                   Order.c.deal_id, Customer.c.name.label("customer"), Order.c.promised, Order.c.created_at,
+                   Order.c.shipped_at, Order.c.delivered_at, Contract.c.net_minor, Rep.c.handle.label("owner"))
+            .select_from(Order.join(Contract, Contract.c.id == Order.c.contract_id)
+                         .join(Deal, Deal.c.id == Order.c.deal_id)
+                         .join(Customer, Customer.c.id == Deal.c.customer_id)
+                         .outerjoin(Rep, Rep.c.id == Deal.c.owner_id)))
 
 
 def _with_tracking(rows: list[dict[str, Any]], lead: dict[int, int], today: date,
-                   at_risk_days: int) -> list[dict[str, Any]]:
-    out = []
+                   at_risk_days: int) -> list[records.Order]:
+    out: list[records.Order] = []
     for r in rows:
         t = rules.track(status=r["status"], promised=r["promised"], ordered=r["created_at"].date(), today=today,
                         lead_time_days=lead.get(r["contract_id"], 0),
@@ -159,14 +161,14 @@ def _with_tracking(rows: list[dict[str, Any]], lead: dict[int, int], today: date
 
 def listing(conn: Connection, *, today: date, late_only: bool = False, at_risk_only: bool = False,
             status: str | None = None, include_closed: bool = False, owner_id: int | None = None,
-            at_risk_days: int = rules.DEFAULT_AT_RISK_DAYS) -> list[dict[str, Any]]:
-    query = _base().order_by(O.c.promised, O.c.number)
+            at_risk_days: int = rules.DEFAULT_AT_RISK_DAYS) -> list[records.Order]:
+    query = _base().order_by(Order.c.promised, Order.c.number)
     if status:
-        query = query.where(O.c.status == ORDER.parse(status, field="--status"))
+        query = query.where(Order.c.status == ORDER.parse(status, field="--status"))
     elif not include_closed:
-        query = query.where(O.c.status.notin_(rules.CLOSED))
+        query = query.where(Order.c.status.notin_(rules.CLOSED))
     if owner_id is not None:
-        query = query.where(D.c.owner_id == owner_id)
+        query = query.where(Deal.c.owner_id == owner_id)
     rows = [dict(r) for r in conn.execute(query).mappings()]
     tracked = _with_tracking(rows, _lead_times(conn, {r["contract_id"] for r in rows}), today, at_risk_days)
     if late_only:
@@ -177,26 +179,30 @@ def listing(conn: Connection, *, today: date, late_only: bool = False, at_risk_o
 
 
 def track(conn: Connection, number: str, *, today: date,
-          at_risk_days: int = rules.DEFAULT_AT_RISK_DAYS) -> dict[str, Any]:
+          at_risk_days: int = rules.DEFAULT_AT_RISK_DAYS) -> records.Order:
     row = get_row(conn, number)
-    base = dict(conn.execute(_base().where(O.c.id == row["id"])).mappings().one())
+    base = dict(conn.execute(_base().where(Order.c.id == row["id"])).mappings().one())
     record = _with_tracking([base], _lead_times(conn, [base["contract_id"]]), today, at_risk_days)[0]
-    record["events"] = [dict(e) for e in conn.execute(
-        select(OE.c.at, OE.c.from_status, OE.c.to_status, OE.c.note, R.c.handle.label("rep"))
-        .select_from(OE.outerjoin(R, R.c.id == OE.c.rep_id)).where(OE.c.order_id == row["id"])
-        .order_by(OE.c.at, OE.c.id)).mappings()]
+    record["events"] = [cast(records.StatusEvent, dict(e)) for e in conn.execute(
+        select(OrderEvent.c.at, OrderEvent.c.from_status, OrderEvent.c.to_status, OrderEvent.c.note,
+               Rep.c.handle.label("rep"))
+        .select_from(OrderEvent.outerjoin(Rep, Rep.c.id == OrderEvent.c.rep_id))
+        .where(OrderEvent.c.order_id == row["id"])
+        .order_by(OrderEvent.c.at, OrderEvent.c.id)).mappings()]
     return record
 
 
 def export_rows(conn: Connection, *, status: str | None) -> list[dict[str, Any]]:
     """What the supply-chain team needs per order line: order, customer, promised date, SKU, quantity."""
-    query = (select(O.c.number.label("order"), O.c.status, O.c.promised, C.c.name.label("customer"),
-                    KL.c.sku, KL.c.name.label("item"), KL.c.qty, K.c.number.label("contract"))
-             .select_from(O.join(K, K.c.id == O.c.contract_id).join(KL, KL.c.contract_id == K.c.id)
-                          .join(D, D.c.id == O.c.deal_id).join(C, C.c.id == D.c.customer_id))
-             .order_by(O.c.promised, O.c.number, KL.c.position))
+    query = (select(Order.c.number.label("order"), Order.c.status, Order.c.promised, Customer.c.name.label("customer"),
+                    ContractLine.c.sku, ContractLine.c.name.label("item"), ContractLine.c.qty,
+                    Contract.c.number.label("contract"))
+             .select_from(Order.join(Contract, Contract.c.id == Order.c.contract_id)
+                          .join(ContractLine, ContractLine.c.contract_id == Contract.c.id)
+                          .join(Deal, Deal.c.id == Order.c.deal_id).join(Customer, Customer.c.id == Deal.c.customer_id))
+             .order_by(Order.c.promised, Order.c.number, ContractLine.c.position))
     if status:
-        query = query.where(O.c.status == ORDER.parse(status, field="--status"))
+        query = query.where(Order.c.status == ORDER.parse(status, field="--status"))
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
@@ -225,8 +231,8 @@ def import_status(conn: Connection, path: Path, *, encoding: str | None, input_f
             number = parse_number(row.values["order"])
             if number not in state:
                 found = get_row(conn, number)
-                state[number] = (found["status"], conn.execute(select(func.max(OE.c.at))
-                                                               .where(OE.c.order_id == found["id"])).scalar())
+                state[number] = (found["status"], conn.execute(select(func.max(OrderEvent.c.at))
+                                                               .where(OrderEvent.c.order_id == found["id"])).scalar())
             current, last = state[number]
             column, target = "status", row.values["status"]
             ORDER.check(current, target, label=_("order {number}").format(number=number))

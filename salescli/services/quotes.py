@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from salescli import models
+from salescli import models, records
 from salescli.domain import fields, pricing
 from salescli.domain.catalog import parse_sku
 from salescli.domain.dates import require_in_order
@@ -25,11 +25,11 @@ from salescli.services.authz import Actor, handle_of, id_of
 from salescli.services.numbers import next_number, parse_document_number
 from salescli.services.rows import insert_id
 
-Q = models.quotes
-QL = models.quote_lines
-D = models.deals
-C = models.customers
-R = models.reps
+Quote = models.quotes
+QuoteLine = models.quote_lines
+Deal = models.deals
+Customer = models.customers
+Rep = models.reps
 
 
 def parse_number(text: str) -> str:
@@ -52,18 +52,19 @@ def _pct(bp: int) -> Decimal:
 
 
 def get_row(conn: Connection, number: str, revision: int | None = None) -> dict[str, Any]:
-    query = select(Q).where(Q.c.number == number)
-    query = query.where(Q.c.revision == revision) if revision else query.order_by(Q.c.revision.desc())
+    query = select(Quote).where(Quote.c.number == number)
+    query = query.where(Quote.c.revision == revision) if revision else query.order_by(Quote.c.revision.desc())
     row = conn.execute(query.limit(1)).mappings().first()
     if row is None:
-        exists = revision and conn.execute(select(Q.c.id).where(Q.c.number == number)).first()
+        exists = revision and conn.execute(select(Quote.c.id).where(Quote.c.number == number)).first()
         missing = _("quote {number} has no revision {revision}") if exists else _("quote {number} not found")
         raise NotFound(missing.format(number=number, revision=revision))
     return dict(row)
 
 
 def _lines(conn: Connection, quote_id: int) -> list[pricing.Line]:
-    rows = conn.execute(select(QL).where(QL.c.quote_id == quote_id).order_by(QL.c.position)).mappings()
+    rows = conn.execute(select(QuoteLine).where(QuoteLine.c.quote_id == quote_id)
+                        .order_by(QuoteLine.c.position)).mappings()
     out = []
     for r in rows:
         unit, listed, cost = (from_minor(r["unit_price_minor"]), from_minor(r["list_price_minor"]),
@@ -112,7 +113,7 @@ def _insert_revision(conn: Connection, *, number: str, revision: int, deal: dict
     totals = pricing.price(lines, discount=discount, tax_rate=tax_rate)
     pricing.check_limits(lines, totals)
     reasons = pricing.approval_reasons(totals, policy)
-    quote_id = insert_id(conn, Q, {
+    quote_id = insert_id(conn, Quote, {
         "number": number, "revision": revision, "deal_id": deal["id"], "status": "draft", "currency": currency,
         "discount_bp": pct_to_bp(discount), "tax_rate_bp": pct_to_bp(tax_rate),
         "subtotal_minor": to_minor(totals.subtotal), "discount_minor": to_minor(totals.discount),
@@ -120,9 +121,10 @@ def _insert_revision(conn: Connection, *, number: str, revision: int, deal: dict
         "list_minor": to_minor(totals.list_value), "cost_minor": to_minor(totals.cost), "valid_until": valid_until,
         "needs_approval": bool(reasons), "approval_reason": "; ".join(reasons) or None, "note": note,
         "rep_id": id_of(actor), "created_at": at, **{key: terms.get(key) for key in TERMS}})
-    P = models.products
-    catalog = {sku: (pid, spec, unit) for sku, pid, spec, unit in conn.execute(
-        select(P.c.sku, P.c.id, P.c.spec, P.c.unit).where(P.c.sku.in_([line.sku for line in lines]))).all()}
+    Product = models.products
+    catalog = {found.sku: found for found in conn.execute(
+        select(Product.c.sku, Product.c.id, Product.c.spec, Product.c.unit)
+        .where(Product.c.sku.in_([line.sku for line in lines]))).all()}
     kept = kept or {}
 
     def described(sku: str) -> tuple[str | None, str | None]:
@@ -130,17 +132,18 @@ def _insert_revision(conn: Connection, *, number: str, revision: int, deal: dict
         takes the catalog's."""
         if any(kept.get(sku, (None, None))):
             return kept[sku]
-        return catalog.get(sku, (None, None, None))[1:]
+        found = catalog.get(sku)
+        return (found.spec, found.unit) if found is not None else (None, None)
 
-    conn.execute(insert(QL), [
-        {"quote_id": quote_id, "position": n, "product_id": catalog.get(line.sku, (None,))[0], "sku": line.sku,
-         "name": line.name, "qty": line.qty, "unit_price_minor": to_minor(line.unit_price),
+    conn.execute(insert(QuoteLine), [
+        {"quote_id": quote_id, "position": n, "product_id": catalog[line.sku].id if line.sku in catalog else None,
+         "sku": line.sku, "name": line.name, "qty": line.qty, "unit_price_minor": to_minor(line.unit_price),
          "list_price_minor": to_minor(line.list_price), "unit_cost_minor": to_minor(line.unit_cost),
          "line_discount_bp": pct_to_bp(line.line_discount), "net_minor": to_minor(line.net),
          "spec": described(line.sku)[0], "unit": described(line.sku)[1]}
         for n, line in enumerate(lines, 1)])
     # the deal's value follows its current quote by itself (services/deals.value_column): nothing to copy
-    conn.execute(update(D).where(D.c.id == deal["id"]).values(updated_at=at))
+    conn.execute(update(Deal).where(Deal.c.id == deal["id"]).values(updated_at=at))
     return quote_id
 
 
@@ -188,7 +191,7 @@ def revise(conn: Connection, number: str, *, specs: Sequence[pricing.LineSpec], 
                                                                    models.contracts.c.status == "signed")).first()
     if signed:
         raise InvalidTransition(_("deal {id} has signed contract {contract}; its quotes cannot change").format(
-            id=deal["id"], contract=signed[0]))
+            id=deal["id"], contract=signed.number))
     lines = _lines(conn, old["id"])
     for sku in (parse_sku(s, field="--remove") for s in remove):
         if not any(line.sku == sku for line in lines):
@@ -201,11 +204,11 @@ def revise(conn: Connection, number: str, *, specs: Sequence[pricing.LineSpec], 
             or changed_terms):
         raise InputError(_("nothing to revise: give --item, --remove, --discount, --tax-rate, --valid-days, --note "
                            "or new terms (--payment-terms, --delivery-terms, --delivery-date, --remarks)"))
-    kept = {r.sku: (r.spec, r.unit) for r in conn.execute(select(QL.c.sku, QL.c.spec, QL.c.unit)
-                                                          .where(QL.c.quote_id == old["id"]))}
+    kept = {r.sku: (r.spec, r.unit) for r in conn.execute(select(QuoteLine.c.sku, QuoteLine.c.spec, QuoteLine.c.unit)
+                                                          .where(QuoteLine.c.quote_id == old["id"]))}
     valid_until = at.date() + timedelta(days=valid_days) if valid_days is not None else max(old["valid_until"],
                                                                                             at.date())
-    conn.execute(update(Q).where(Q.c.id == old["id"]).values(status="superseded"))
+    conn.execute(update(Quote).where(Quote.c.id == old["id"]).values(status="superseded"))
     revision = int(old["revision"]) + 1
     _insert_revision(
         conn, number=number, revision=revision, deal=deal, lines=lines,
@@ -239,7 +242,7 @@ def _set_status(conn: Connection, number: str, target: str, *, at: datetime, act
                                                                      date=f"{row['valid_until']:%Y-%m-%d}"))
     QUOTE.check(status, target, label=_("quote {number}").format(number=number))
     require_in_order(at, _("quote {number} {status}").format(number=number, status=target), *_events(row))
-    conn.execute(update(Q).where(Q.c.id == row["id"]).values(status=target, **(values or {})))
+    conn.execute(update(Quote).where(Quote.c.id == row["id"]).values(status=target, **(values or {})))
     audit(conn, at=at, rep=handle_of(actor), entity="quote", entity_id=number, action=target,
           before={"status": row["status"]}, after={"status": target, **(values or {})})
     return row
@@ -259,7 +262,7 @@ def approve(conn: Connection, number: str, *, at: datetime, actor: Actor) -> lis
         raise InvalidTransition(_("quote {number} revision {revision} is already approved").format(
             number=number, revision=row["revision"]))
     require_in_order(at, _("quote {number} approved").format(number=number), *_events(row))
-    conn.execute(update(Q).where(Q.c.id == row["id"]).values(approved_by=actor.id, approved_at=at))
+    conn.execute(update(Quote).where(Quote.c.id == row["id"]).values(approved_by=actor.id, approved_at=at))
     audit(conn, at=at, rep=actor.handle, entity="quote", entity_id=number, action="approve",
           after={"revision": row["revision"], "reason": row["approval_reason"]})
     return str(row["approval_reason"] or "").split("; ")
@@ -281,11 +284,11 @@ def send(conn: Connection, number: str, *, at: datetime, actor: Actor | None) ->
 
 def accept(conn: Connection, number: str, *, at: datetime, actor: Actor | None) -> None:
     row = get_row(conn, number)
-    other = conn.execute(select(Q.c.number).where(Q.c.deal_id == row["deal_id"], Q.c.status == "accepted",
-                                                  Q.c.number != number)).first()
+    other = conn.execute(select(Quote.c.number).where(Quote.c.deal_id == row["deal_id"], Quote.c.status == "accepted",
+                                                      Quote.c.number != number)).first()
     if other:
         raise PolicyError(_("deal {id} already has accepted quote {quote}; one per deal").format(id=row["deal_id"],
-                                                                                                 quote=other[0]))
+                                                                                                 quote=other.number))
     deals.get_open(conn, row["deal_id"], actor=actor)
     _set_status(conn, number, "accepted", at=at, actor=actor, values={"decided_at": at})
 
@@ -299,22 +302,23 @@ def reject(conn: Connection, number: str, *, reason: str | None, at: datetime, a
 # -- reading ---------------------------------------------------------------------------------------------
 
 
-def record(conn: Connection, number: str, *, revision: int | None = None, today: date) -> dict[str, Any]:
+def record(conn: Connection, number: str, *, revision: int | None = None, today: date) -> records.Quote:
     """The quote as PRODUCT.md's scripting contract shows it (plus context fields)."""
     number = parse_number(number)
     row = get_row(conn, number, revision)
     lines = _lines(conn, row["id"])
     totals = pricing.price(lines, discount=_pct(row["discount_bp"]), tax_rate=_pct(row["tax_rate_bp"]))
-    context = conn.execute(select(C.c.name, D.c.title, R.c.handle).select_from(
-        Q.join(D, D.c.id == Q.c.deal_id).join(C, C.c.id == D.c.customer_id).outerjoin(R, R.c.id == Q.c.rep_id))
-        .where(Q.c.id == row["id"])).first()
-    approver = conn.execute(select(R.c.handle).where(R.c.id == row["approved_by"])).scalar() \
+    context = conn.execute(select(Customer.c.name, Deal.c.title, Rep.c.handle).select_from(
+        Quote.join(Deal, Deal.c.id == Quote.c.deal_id).join(Customer, Customer.c.id == Deal.c.customer_id)
+        .outerjoin(Rep, Rep.c.id == Quote.c.rep_id))
+        .where(Quote.c.id == row["id"])).first()
+    approver = conn.execute(select(Rep.c.handle).where(Rep.c.id == row["approved_by"])).scalar() \
         if row["approved_by"] else None
-    latest = conn.execute(select(func.max(Q.c.revision)).where(Q.c.number == number)).scalar_one()
+    latest = conn.execute(select(func.max(Quote.c.revision)).where(Quote.c.number == number)).scalar_one()
     return {
         "number": number, "revision": row["revision"], "latest_revision": latest,
         "status": quote_status(row["status"], row["valid_until"], today), "deal_id": row["deal_id"],
-        "deal": context[1] if context else None, "customer": context[0] if context else None,
+        "deal": context.title if context else None, "customer": context.name if context else None,
         "lines": [{"sku": line.sku, "name": line.name, "qty": line.qty, "unit_price": line.unit_price,
                    "list_price": line.list_price, "line_discount": line.line_discount, "net": line.net}
                   for line in lines],
@@ -327,32 +331,35 @@ def record(conn: Connection, number: str, *, revision: int | None = None, today:
         "approval_reasons": [r for r in (row["approval_reason"] or "").split("; ") if r],
         "approved_by": approver, "approved_at": row["approved_at"], "valid_until": row["valid_until"],
         "sent_at": row["sent_at"], "decided_at": row["decided_at"], "reject_reason": row["reject_reason"],
-        "note": row["note"], "rep": context[2] if context else None, "created_at": row["created_at"],
-        **{key: row[key] for key in TERMS},
+        "note": row["note"], "rep": context.handle if context else None, "created_at": row["created_at"],
+        "payment_terms": row["payment_terms"], "delivery_terms": row["delivery_terms"],
+        "delivery_date": row["delivery_date"], "remarks": row["remarks"],
     }
 
 
 def listing(conn: Connection, *, today: date, status: str | None = None, deal_id: int | None = None,
             owner_id: int | None = None, expiring_within: int | None = None,
-            all_revisions: bool = False) -> list[dict[str, Any]]:
-    query = (select(Q.c.number, Q.c.revision, Q.c.status, Q.c.deal_id, C.c.name.label("customer"),
-                    Q.c.net_minor, Q.c.total_minor, Q.c.currency, Q.c.valid_until, Q.c.needs_approval,
-                    Q.c.approved_by, R.c.handle.label("owner"), Q.c.created_at)
-             .select_from(Q.join(D, D.c.id == Q.c.deal_id).join(C, C.c.id == D.c.customer_id)
-                          .outerjoin(R, R.c.id == D.c.owner_id))
-             .order_by(Q.c.number.desc(), Q.c.revision.desc()))
+            all_revisions: bool = False) -> list[records.QuoteSummary]:
+    query = (select(Quote.c.number, Quote.c.revision, Quote.c.status, Quote.c.deal_id,
+                    Customer.c.name.label("customer"), Quote.c.net_minor, Quote.c.total_minor, Quote.c.currency,
+                    Quote.c.valid_until, Quote.c.needs_approval, Quote.c.approved_by, Rep.c.handle.label("owner"),
+                    Quote.c.created_at)
+             .select_from(Quote.join(Deal, Deal.c.id == Quote.c.deal_id)
+                          .join(Customer, Customer.c.id == Deal.c.customer_id)
+                          .outerjoin(Rep, Rep.c.id == Deal.c.owner_id))
+             .order_by(Quote.c.number.desc(), Quote.c.revision.desc()))
     if not all_revisions:
-        query = query.where(Q.c.status != "superseded")
+        query = query.where(Quote.c.status != "superseded")
     if deal_id is not None:
-        query = query.where(Q.c.deal_id == deal_id)
+        query = query.where(Quote.c.deal_id == deal_id)
     if owner_id is not None:
-        query = query.where(D.c.owner_id == owner_id)
+        query = query.where(Deal.c.owner_id == owner_id)
     if expiring_within is not None:
-        query = query.where(Q.c.status.in_(("draft", "sent")), Q.c.valid_until >= today,
-                            Q.c.valid_until <= today + timedelta(days=expiring_within))
+        query = query.where(Quote.c.status.in_(("draft", "sent")), Quote.c.valid_until >= today,
+                            Quote.c.valid_until <= today + timedelta(days=expiring_within))
     if status:
         status = QUOTE.parse(status, field="--status")
-    rows = []
+    rows: list[records.QuoteSummary] = []
     for r in conn.execute(query).mappings():
         current = quote_status(r["status"], r["valid_until"], today)
         if status and current != status:
@@ -369,7 +376,7 @@ def listing(conn: Connection, *, today: date, status: str | None = None, deal_id
 def history(conn: Connection, number: str, *, today: date) -> list[dict[str, Any]]:
     """Every revision and status change of a quote, in time order."""
     number = parse_number(number)
-    rows = conn.execute(select(Q).where(Q.c.number == number).order_by(Q.c.revision)).mappings().all()
+    rows = conn.execute(select(Quote).where(Quote.c.number == number).order_by(Quote.c.revision)).mappings().all()
     if not rows:
         raise NotFound(_("quote {number} not found").format(number=number))
     events: list[dict[str, Any]] = []
@@ -396,7 +403,7 @@ def history(conn: Connection, number: str, *, today: date) -> list[dict[str, Any
 def diff(conn: Connection, number: str, a: int | None, b: int | None, *, today: date) -> dict[str, Any]:
     """What changed between two revisions (default: the one before the latest, and the latest)."""
     number = parse_number(number)
-    latest = conn.execute(select(func.max(Q.c.revision)).where(Q.c.number == number)).scalar()
+    latest = conn.execute(select(func.max(Quote.c.revision)).where(Quote.c.number == number)).scalar()
     if latest is None:
         raise NotFound(_("quote {number} not found").format(number=number))
     new_rev = b or latest
@@ -404,10 +411,11 @@ def diff(conn: Connection, number: str, a: int | None, b: int | None, *, today: 
     if old_rev < 1 or old_rev == new_rev:
         raise InputError(_("quote {number} has only revision {latest}; nothing to compare").format(number=number,
                                                                                                    latest=latest))
-    old, new = record(conn, number, revision=old_rev, today=today), record(conn, number, revision=new_rev, today=today)
-    old_lines = {line["sku"]: line for line in old["lines"]}
-    new_lines = {line["sku"]: line for line in new["lines"]}
-    changes = []
+    old: Mapping[str, Any] = record(conn, number, revision=old_rev, today=today)
+    new: Mapping[str, Any] = record(conn, number, revision=new_rev, today=today)
+    old_lines: dict[str, Mapping[str, Any]] = {line["sku"]: line for line in old["lines"]}
+    new_lines: dict[str, Mapping[str, Any]] = {line["sku"]: line for line in new["lines"]}
+    changes: list[dict[str, Any]] = []
     for sku in [*old_lines, *(s for s in new_lines if s not in old_lines)]:
         before, after = old_lines.get(sku), new_lines.get(sku)
         if before is None or after is None:
@@ -423,7 +431,7 @@ def diff(conn: Connection, number: str, a: int | None, b: int | None, *, today: 
     return {"number": number, "from_revision": old_rev, "to_revision": new_rev, "changes": changes}
 
 
-def _line_text(line: dict[str, Any] | None) -> str | None:
+def _line_text(line: Mapping[str, Any] | None) -> str | None:
     if line is None:
         return None
     return f"{line['qty']} × {line['unit_price']} − {line['line_discount']}% = {line['net']}"

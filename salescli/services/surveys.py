@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, and_, func, select, update
+from sqlalchemy import Connection, Row, and_, func, select, update
 
-from salescli import models
+from salescli import models, records
 from salescli.domain import fields
 from salescli.domain import surveys as rules
 from salescli.domain.dates import Period, require_in_order
@@ -24,17 +24,18 @@ from salescli.services.authz import Actor, customer_owner, order_owner, require_
 from salescli.services.merge import refuse_merged
 from salescli.services.rows import fetch, insert_id
 
-S = models.surveys
-C = models.customers
-K = models.contacts
-O = models.orders  # noqa: E741
-D = models.deals
-R = models.reps
+Survey = models.surveys
+Customer = models.customers
+Contact = models.contacts
+Order = models.orders
+Deal = models.deals
+Rep = models.reps
 
 
 def _contacts_for(conn: Connection, customer_id: int, preferred: int | None) -> list[dict[str, Any]]:
-    rows = [dict(r) for r in conn.execute(select(K.c.id, K.c.name, K.c.email, K.c.language)
-                                           .where(K.c.customer_id == customer_id).order_by(K.c.id)).mappings()]
+    rows = [dict(r) for r in conn.execute(select(Contact.c.id, Contact.c.name, Contact.c.email, Contact.c.language)
+                                           .where(Contact.c.customer_id == customer_id).order_by(Contact.c.id))
+                                           .mappings()]
     if preferred is not None:
         chosen = [r for r in rows if r["id"] == preferred and r["email"]]
         if chosen:
@@ -51,18 +52,20 @@ def targets(conn: Connection, *, order: str | None, customer_id: int | None,
         raise InputError(_("give exactly one of --order, --customer or --delivered-since"))
     scopes: list[tuple[int, str, int | None, str | None, int | None]] = []  # customer id, name, order id, number
     if order is not None or delivered_since is not None:
-        query = (select(C.c.id, C.c.name, O.c.id, O.c.number, D.c.contact_id)
-                 .select_from(O.join(D, D.c.id == O.c.deal_id).join(C, C.c.id == D.c.customer_id)))
+        query = (select(Customer.c.id.label("customer_id"), Customer.c.name, Order.c.id.label("order_id"),
+                        Order.c.number, Deal.c.contact_id)
+                 .select_from(Order.join(Deal, Deal.c.id == Order.c.deal_id)
+                              .join(Customer, Customer.c.id == Deal.c.customer_id)))
         if order is not None:
-            query = query.where(O.c.id == orders.get_row(conn, order)["id"])
+            query = query.where(Order.c.id == orders.get_row(conn, order)["id"])
         else:
             assert delivered_since is not None
-            query = query.where(O.c.delivered_at >= datetime.combine(delivered_since, time()),
-                                O.c.status.in_(("delivered", "closed"))).order_by(O.c.delivered_at)
-        scopes = [(r[0], r[1], r[2], r[3], r[4]) for r in conn.execute(query)]
+            query = query.where(Order.c.delivered_at >= datetime.combine(delivered_since, time()),
+                                Order.c.status.in_(("delivered", "closed"))).order_by(Order.c.delivered_at)
+        scopes = [(r.customer_id, r.name, r.order_id, r.number, r.contact_id) for r in conn.execute(query)]
     else:
         assert customer_id is not None
-        customer = fetch(conn, C, customer_id, "customer")
+        customer = fetch(conn, Customer, customer_id, "customer")
         refuse_merged(customer, "customer")
         scopes = [(customer_id, customer["name"], None, None, None)]
     out = []
@@ -99,10 +102,11 @@ def owned(conn: Connection, found: list[dict[str, Any]], *, actor: Actor | None,
 
 
 def _existing(conn: Connection, target: dict[str, Any]) -> dict[str, Any] | None:
-    same_order = S.c.order_id == target["order_id"] if target["order_id"] is not None else and_(
-        S.c.order_id.is_(None), S.c.customer_id == target["customer_id"])
-    row = conn.execute(select(S).where(same_order, S.c.contact_id == target["contact_id"], S.c.channel == "email")
-                       .order_by(S.c.id.desc())).mappings().first()
+    same_order = Survey.c.order_id == target["order_id"] if target["order_id"] is not None else and_(
+        Survey.c.order_id.is_(None), Survey.c.customer_id == target["customer_id"])
+    row = conn.execute(select(Survey)
+                       .where(same_order, Survey.c.contact_id == target["contact_id"], Survey.c.channel == "email")
+                       .order_by(Survey.c.id.desc())).mappings().first()
     return dict(row) if row else None
 
 
@@ -126,7 +130,7 @@ def prepare(conn: Connection, found: list[dict[str, Any]], *, resend: bool, at: 
             send.append({**target, "survey_id": existing["id"], "token": existing["token"]})
             continue
         token = rules.new_token()
-        survey_id = None if dry_run else insert_id(conn, S, {
+        survey_id = None if dry_run else insert_id(conn, Survey, {
             "customer_id": target["customer_id"], "order_id": target["order_id"], "contact_id": target["contact_id"],
             "channel": "email", "token": token, "email": target["email"], "language": target["language"],
             "status": "pending", "created_at": at})
@@ -137,7 +141,7 @@ def prepare(conn: Connection, found: list[dict[str, Any]], *, resend: bool, at: 
 def mark(conn: Connection, survey_id: int, *, sent: bool, error: str | None, at: datetime) -> None:
     values: dict[str, Any] = {"status": "sent", "sent_at": at, "error": None} if sent else {
         "status": "failed", "error": error}
-    conn.execute(update(S).where(S.c.id == survey_id).values(**values))
+    conn.execute(update(Survey).where(Survey.c.id == survey_id).values(**values))
 
 
 @dataclass(frozen=True)
@@ -213,7 +217,7 @@ def _answer(conn: Connection, survey_id: int, *, nps: int | None, csat: int | No
     text = fields.text("surveys", "comment", comment, field="--comment") if comment else None
     # only a survey not answered yet: of two answers at once (two taps on the reply page, on PostgreSQL) the second
     # waits for the first's row lock, then finds it answered and changes nothing
-    done = conn.execute(update(S).where(S.c.id == survey_id, S.c.status != "responded").values(
+    done = conn.execute(update(Survey).where(Survey.c.id == survey_id, Survey.c.status != "responded").values(
         status="responded", responded_at=at, nps=nps, csat=csat, comment=text))
     if done.rowcount != 1:
         raise AlreadyAnswered(_("survey {id} was already answered").format(id=survey_id))
@@ -257,28 +261,28 @@ def _plan_answer(conn: Connection, *, order: str | None, customer_id: int | None
     if nps is None and csat is None:
         raise InputError(_("give --nps and/or --csat"))
     text = fields.text("surveys", "comment", comment, field="--comment") if comment else None
-    same = S.c.order_id == order_id if order_id is not None else S.c.order_id.is_(None)
+    same = Survey.c.order_id == order_id if order_id is not None else Survey.c.order_id.is_(None)
     start, end = _day_range(at.date())
     repeat = conn.execute(
-        select(S.c.id).where(S.c.customer_id == customer_id, same, S.c.status == "responded",
-                             S.c.responded_at.between(start, end),
-                             S.c.nps == nps if nps is not None else S.c.nps.is_(None),
-                             S.c.csat == csat if csat is not None else S.c.csat.is_(None),
-                             S.c.comment == text if text is not None else S.c.comment.is_(None))
+        select(Survey.c.id).where(Survey.c.customer_id == customer_id, same, Survey.c.status == "responded",
+                                  Survey.c.responded_at.between(start, end),
+                                  Survey.c.nps == nps if nps is not None else Survey.c.nps.is_(None),
+                                  Survey.c.csat == csat if csat is not None else Survey.c.csat.is_(None),
+                                  Survey.c.comment == text if text is not None else Survey.c.comment.is_(None))
         .limit(1)).scalar()
     if repeat is not None:
         raise AlreadyAnswered(_("{what}: this answer was already recorded on {date} (survey {id})").format(
             what=what, date=f"{at:%Y-%m-%d}", id=repeat))
-    query = (select(S.c.id, S.c.sent_at)
-             .where(S.c.customer_id == customer_id, same, S.c.channel == "email", S.c.status == "sent")
-             .order_by(S.c.sent_at.desc(), S.c.id.desc()))
+    query = (select(Survey.c.id, Survey.c.sent_at)
+             .where(Survey.c.customer_id == customer_id, same, Survey.c.channel == "email", Survey.c.status == "sent")
+             .order_by(Survey.c.sent_at.desc(), Survey.c.id.desc()))
     if taken:
-        query = query.where(S.c.id.not_in(taken))
+        query = query.where(Survey.c.id.not_in(taken))
     sent = conn.execute(query.limit(1)).first()
     if sent is None:
         return _Answer(None, order_id, customer_id, nps, csat, text, at)
-    _answered_in_order(int(sent[0]), sent[1], at)
-    return _Answer(int(sent[0]), order_id, customer_id, nps, csat, text, at)
+    _answered_in_order(int(sent.id), sent.sent_at, at)
+    return _Answer(int(sent.id), order_id, customer_id, nps, csat, text, at)
 
 
 def _answered_in_order(survey_id: int, sent_at: datetime | None, at: datetime) -> None:
@@ -291,9 +295,9 @@ def _answered_in_order(survey_id: int, sent_at: datetime | None, at: datetime) -
 def _store_answer(conn: Connection, answer: _Answer, *, actor: Actor | None) -> int:
     survey_id = answer.survey_id
     if survey_id is None:
-        survey_id = insert_id(conn, S, {"customer_id": answer.customer_id, "order_id": answer.order_id,
-                                        "contact_id": None, "channel": "phone", "token": rules.new_token(),
-                                        "status": "pending", "created_at": answer.at, "sent_at": answer.at})
+        survey_id = insert_id(conn, Survey, {"customer_id": answer.customer_id, "order_id": answer.order_id,
+                                             "contact_id": None, "channel": "phone", "token": rules.new_token(),
+                                             "status": "pending", "created_at": answer.at, "sent_at": answer.at})
     _answer(conn, survey_id, nps=answer.nps, csat=answer.csat, comment=answer.comment, at=answer.at, actor=actor)
     return survey_id
 
@@ -322,8 +326,8 @@ def _by_token(conn: Connection, token: str) -> dict[str, Any] | None:
     """The survey a token names (its id, status and when it was answered), or None."""
     if conn.dialect.name == "postgresql":  # for the reply page's role; nothing changes for anyone else
         conn.execute(select(func.set_config(TOKEN_SETTING, token, True)))
-    row = conn.execute(select(S.c.id, S.c.status, S.c.responded_at, S.c.language, S.c.order_id)
-                       .where(S.c.token == token)).mappings().first()
+    row = conn.execute(select(Survey.c.id, Survey.c.status, Survey.c.responded_at, Survey.c.language, Survey.c.order_id)
+                       .where(Survey.c.token == token)).mappings().first()
     return dict(row) if row else None
 
 
@@ -340,7 +344,8 @@ def respond(conn: Connection, token: str, *, nps: int | None, csat: int | None, 
         raise AlreadyAnswered(_("survey {id} was already answered on {date}").format(
             id=row["id"], date=f"{row['responded_at']:%Y-%m-%d}"))
     if dated:
-        _answered_in_order(int(row["id"]), conn.execute(select(S.c.sent_at).where(S.c.id == row["id"])).scalar(), at)
+        _answered_in_order(int(row["id"]), conn.execute(select(Survey.c.sent_at).where(Survey.c.id == row["id"]))
+                                           .scalar(), at)
     _answer(conn, row["id"], nps=nps, csat=csat, comment=comment, at=at, actor=actor)
     return int(row["id"])
 
@@ -351,7 +356,7 @@ def reply_page(conn: Connection, token: str) -> dict[str, Any] | None:
     row = _by_token(conn, token)
     if row is None:
         return None
-    number = (conn.execute(select(O.c.number).where(O.c.id == row["order_id"])).scalar()
+    number = (conn.execute(select(Order.c.number).where(Order.c.id == row["order_id"])).scalar()
               if row["order_id"] is not None else None)
     return {"id": int(row["id"]), "answered": row["status"] == "responded", "order": number,
             "language": row["language"]}
@@ -392,14 +397,15 @@ def import_responses(conn: Connection, path: Path, *, encoding: str | None, inpu
                 raise InputError(_("give exactly one of token, order or customer"))
             if token is not None:
                 column = "token"
-                found = conn.execute(select(S.c.id, S.c.status, S.c.sent_at).where(S.c.token == token)).first()
+                found = conn.execute(select(Survey.c.id, Survey.c.status, Survey.c.sent_at)
+                                     .where(Survey.c.token == token)).first()
                 if found is None:
                     raise InputError(_("no survey with that token"))
-                if found[1] == "responded" or token in tokens_seen:
+                if found.status == "responded" or token in tokens_seen:
                     raise InputError(_("survey already answered"))
                 if dated:
                     column = "date"
-                    _answered_in_order(int(found[0]), found[2], at)
+                    _answered_in_order(int(found.id), found.sent_at, at)
                 tokens_seen.add(token)
                 planned.append(partial(respond, conn, token, nps=nps, csat=csat, comment=comment, at=at, actor=actor))
                 continue
@@ -433,23 +439,27 @@ def import_responses(conn: Connection, path: Path, *, encoding: str | None, inpu
 
 def results(conn: Connection, *, period: Period | None, by_rep: bool, recent: int = 10) -> dict[str, Any]:
     """NPS, CSAT, % satisfied and response rate for responses in the period (rate: of surveys sent in it)."""
-    owner = func.coalesce(D.c.owner_id, C.c.owner_id)
-    base = S.join(C, C.c.id == S.c.customer_id).outerjoin(O, O.c.id == S.c.order_id).outerjoin(
-        D, D.c.id == O.c.deal_id).outerjoin(R, R.c.id == owner)
-    answered = select(R.c.handle, S.c.nps, S.c.csat, S.c.comment, S.c.responded_at, C.c.name, S.c.channel).select_from(
-        base).where(S.c.status == "responded")
-    sent = select(R.c.handle, func.count()).select_from(base).where(S.c.sent_at.is_not(None), S.c.channel == "email")
+    owner = func.coalesce(Deal.c.owner_id, Customer.c.owner_id)
+    base = (Survey.join(Customer, Customer.c.id == Survey.c.customer_id)
+            .outerjoin(Order, Order.c.id == Survey.c.order_id)
+            .outerjoin(Deal, Deal.c.id == Order.c.deal_id).outerjoin(Rep, Rep.c.id == owner))
+    rep = Rep.c.handle.label("rep")
+    answered = (select(rep, Survey.c.nps, Survey.c.csat, Survey.c.comment, Survey.c.responded_at,
+                       Customer.c.name.label("customer"), Survey.c.channel)
+                .select_from(base).where(Survey.c.status == "responded"))
+    sent = (select(rep, func.count().label("n")).select_from(base)
+            .where(Survey.c.sent_at.is_not(None), Survey.c.channel == "email"))
     if period is not None:
         start, end = datetime.combine(period.start, time()), datetime.combine(period.end, time.max)
-        answered = answered.where(S.c.responded_at.between(start, end))
-        sent = sent.where(S.c.sent_at.between(start, end))
-    rows = [tuple(r) for r in conn.execute(answered.order_by(S.c.responded_at.desc()))]
-    sent_by = {handle: n for handle, n in conn.execute(sent.group_by(R.c.handle))}
+        answered = answered.where(Survey.c.responded_at.between(start, end))
+        sent = sent.where(Survey.c.sent_at.between(start, end))
+    rows = conn.execute(answered.order_by(Survey.c.responded_at.desc())).all()
+    sent_by = {r.rep: r.n for r in conn.execute(sent.group_by(Rep.c.handle))}
 
-    def measures(subset: list[tuple[Any, ...]], sent_count: int) -> dict[str, Any]:
-        nps_scores = [r[1] for r in subset if r[1] is not None]
-        csat_scores = [r[2] for r in subset if r[2] is not None]
-        email_answers = sum(1 for r in subset if r[6] == "email")
+    def measures(subset: Sequence[Row[*tuple[Any, ...]]], sent_count: int) -> dict[str, Any]:
+        nps_scores = [r.nps for r in subset if r.nps is not None]
+        csat_scores = [r.csat for r in subset if r.csat is not None]
+        email_answers = sum(1 for r in subset if r.channel == "email")
         return _numbers({
             "responses": len(subset), "nps": rules.nps(nps_scores), "promoters": sum(s >= 9 for s in nps_scores),
             "passives": sum(7 <= s <= 8 for s in nps_scores), "detractors": sum(s <= 6 for s in nps_scores),
@@ -460,16 +470,18 @@ def results(conn: Connection, *, period: Period | None, by_rep: bool, recent: in
         "period": {"from": period.start, "to": period.end} if period else None,
         "total": measures(rows, sum(sent_by.values())),
         "nps_distribution": [{"score": score, "count": n}
-                             for score, n in rules.distribution([r[1] for r in rows if r[1] is not None], range(11))],
+                             for score, n in rules.distribution([r.nps for r in rows if r.nps is not None],
+                                                                range(11))],
         "csat_distribution": [{"score": score, "count": n}
-                              for score, n in rules.distribution([r[2] for r in rows if r[2] is not None],
+                              for score, n in rules.distribution([r.csat for r in rows if r.csat is not None],
                                                                  range(1, 6))],
-        "comments": [{"at": r[4], "customer": r[5], "nps": r[1], "csat": r[2], "comment": r[3], "rep": r[0]}
-                     for r in rows if r[3]][:recent],
+        "comments": [{"at": r.responded_at, "customer": r.customer, "nps": r.nps, "csat": r.csat,
+                      "comment": r.comment, "rep": r.rep}
+                     for r in rows if r.comment][:recent],
     }
     if by_rep:
-        reps = sorted({r[0] for r in rows} | set(sent_by), key=lambda h: (h is None, h or ""))
-        report["by_rep"] = [{"rep": h or "(none)", **measures([r for r in rows if r[0] == h], sent_by.get(h, 0))}
+        reps = sorted({r.rep for r in rows} | set(sent_by), key=lambda h: (h is None, h or ""))
+        report["by_rep"] = [{"rep": h or "(none)", **measures([r for r in rows if r.rep == h], sent_by.get(h, 0))}
                             for h in reps]
     return report
 
@@ -480,17 +492,18 @@ def _numbers(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def listing(conn: Connection, *, status: str | None = None, order: str | None = None,
-            customer_id: int | None = None) -> list[dict[str, Any]]:
-    query = (select(S.c.id, S.c.status, S.c.channel, C.c.name.label("customer"), O.c.number.label("order"),
-                    K.c.name.label("contact"), S.c.email, S.c.language, S.c.sent_at, S.c.responded_at, S.c.nps,
-                    S.c.csat, S.c.error)
-             .select_from(S.join(C, C.c.id == S.c.customer_id).outerjoin(O, O.c.id == S.c.order_id)
-                          .outerjoin(K, K.c.id == S.c.contact_id)).order_by(S.c.id.desc()))
+            customer_id: int | None = None) -> list[records.Survey]:
+    query = (select(Survey.c.id, Survey.c.status, Survey.c.channel, Customer.c.name.label("customer"),
+                    Order.c.number.label("order"), Contact.c.name.label("contact"), Survey.c.email, Survey.c.language,
+                    Survey.c.sent_at, Survey.c.responded_at, Survey.c.nps, Survey.c.csat, Survey.c.error)
+             .select_from(Survey.join(Customer, Customer.c.id == Survey.c.customer_id)
+                          .outerjoin(Order, Order.c.id == Survey.c.order_id)
+                          .outerjoin(Contact, Contact.c.id == Survey.c.contact_id)).order_by(Survey.c.id.desc()))
     if status:
-        query = query.where(S.c.status == status)
+        query = query.where(Survey.c.status == status)
     if order:
-        query = query.where(S.c.order_id == orders.get_row(conn, order)["id"])
+        query = query.where(Survey.c.order_id == orders.get_row(conn, order)["id"])
     if customer_id is not None:
-        query = query.where(S.c.customer_id == customer_id)
-    return [dict(r) for r in conn.execute(query).mappings()]
+        query = query.where(Survey.c.customer_id == customer_id)
+    return [cast(records.Survey, dict(r)) for r in conn.execute(query).mappings()]
 

@@ -18,19 +18,19 @@ from salescli.i18n import _
 from salescli.services.audit import audit
 from salescli.services.authz import Actor, handle_of
 
-T = models.team_settings
+TeamSettings = models.team_settings
 ENTITY = "setting"
 
 
 def load(conn: Connection) -> dict[str, str]:
     """Every stored team setting (text by key), in one query."""
-    return {key: value for key, value in conn.execute(select(T.c.key, T.c.value))}
+    return {key: value for key, value in conn.execute(select(TeamSettings.c.key, TeamSettings.c.value))}
 
 
 def stored(conn: Connection, key: str, *, lock: bool = False) -> str | None:
     """One stored value, or None (the default applies). ``lock``: keep the row for this transaction (PostgreSQL;
     SQLite's write transaction holds the whole file already)."""
-    query = select(T.c.value).where(T.c.key == key)
+    query = select(TeamSettings.c.value).where(TeamSettings.c.key == key)
     return conn.execute(query.with_for_update() if lock else query).scalar()
 
 
@@ -68,8 +68,8 @@ def put(conn: Connection, key: str, value: str, *, at: datetime, actor: Actor | 
         from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
     who = handle_of(actor)
     row = {"key": key, "value": value, "updated_at": at, "updated_by": who}
-    conn.execute(upsert(T).values(**row).on_conflict_do_update(
-        index_elements=[T.c.key], set_={"value": value, "updated_at": at, "updated_by": who}))
+    conn.execute(upsert(TeamSettings).values(**row).on_conflict_do_update(
+        index_elements=[TeamSettings.c.key], set_={"value": value, "updated_at": at, "updated_by": who}))
     audit(conn, at=at, rep=who, entity=ENTITY, entity_id=key, action="set", before={"value": old},
           after={"value": value})
     return True
@@ -80,7 +80,7 @@ def remove(conn: Connection, key: str, *, at: datetime, actor: Actor | None) -> 
     old = stored(conn, key, lock=True)
     if old is None:
         return False
-    conn.execute(delete(T).where(T.c.key == key))
+    conn.execute(delete(TeamSettings).where(TeamSettings.c.key == key))
     audit(conn, at=at, rep=handle_of(actor), entity=ENTITY, entity_id=key, action="unset", before={"value": old},
           after={"value": None})
     return True
