@@ -12,7 +12,7 @@ tool error with the CLI's one-line reason; nothing is written.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -24,6 +24,9 @@ from salescli.errors import SalesError, redact
 from salescli.i18n import _
 from salescli.output import json_value
 from salescli.settings import Settings
+
+if TYPE_CHECKING:
+    from salescli.records import Quote, Task
 
 INSTRUCTIONS = """salescli: a sales pipeline (leads → deals → quotes → contracts → orders → KPIs).
 Tools act as one sales rep (see whoami) with that rep's rights: a rep sees and changes their own records, managers
@@ -124,7 +127,7 @@ def build(settings: Settings) -> MCPServer:
         belongs to that record's owner. Only the record's owner or a manager may add it. Returns the task."""
         from salescli.services import tasks
 
-        def work(a: App) -> dict[str, Any]:
+        def work(a: App) -> Task:
             at = a.moment(None)
             day = a.parse_day(due, field="due", base=at.date())
             with a.store.write() as conn:
@@ -141,12 +144,13 @@ def build(settings: Settings) -> MCPServer:
         confirmed needs); tax rate, validity and terms from the team settings. A quote over the discount policy
         is created but needs a manager's approval before it can be sent (needs_approval in the result). Nothing is
         sent to the customer."""
-        from salescli.commands.quote import _policy, terms
+        from salescli.commands.quote import _policy
+        from salescli.document_files import terms
         from salescli.domain.money import parse_pct
         from salescli.domain.pricing import parse_line
         from salescli.services import quotes
 
-        def work(a: App) -> dict[str, Any]:
+        def work(a: App) -> Quote:
             at = a.moment(None)
             specs = [parse_line(text) for text in items or []]
             with a.store.write() as conn:
@@ -167,7 +171,7 @@ def build(settings: Settings) -> MCPServer:
         status, and whether it needs or has a manager's approval."""
         from salescli.services import quotes
 
-        def work(a: App) -> dict[str, Any]:
+        def work(a: App) -> Quote:
             with a.store.read() as conn:
                 return quotes.record(conn, quotes.parse_number(number), revision=revision, today=a.day(None))
         return call(work)  # type: ignore[no-any-return]

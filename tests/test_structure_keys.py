@@ -75,3 +75,18 @@ def test_sample_keys_are_identity_keys(sqlite_cli: Cli) -> None:
         for email, email_key, phone, phone_key in rows:
             assert email_key == (normalize_email(email)[1] if email else None)
             assert phone_key == (normalize_phone(phone)[1] if phone else None)
+
+
+def test_the_key_rules_are_written_once() -> None:
+    """The import's fast path takes the mobile pattern and the country code from domain/identity.py, and the sample
+    names no key column: its keys come from the services' own field rules."""
+    from pathlib import Path
+
+    from salescli.domain.identity import CN_MOBILE, CN_PREFIX
+
+    package = Path(__file__).resolve().parent.parent / "salescli"
+    fields_source = (package / "importers" / "fields.py").read_text("utf-8")
+    assert CN_MOBILE not in fields_source and CN_PREFIX not in fields_source
+    sample_source = (package / "services" / "sample.py").read_text("utf-8")
+    for copy in ("email_key", "phone_key", "normalize_email", "normalize_phone"):
+        assert copy not in sample_source, copy

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from salescli import output
+from salescli import columns, output
 from salescli.app import App
 from salescli.i18n import _
 from salescli.options import AllOpt, FormatOpt, OwnerOpt, command_group
@@ -27,11 +27,6 @@ def today(
     fmt: FormatOpt = None,
 ) -> None:
     """Your agenda: follow-ups due, quotes about to expire, late or at-risk orders, tickets near their SLA."""
-    from salescli.commands.lead import DUE_COLUMNS
-    from salescli.commands.order import COLUMNS as ORDER_COLUMNS
-    from salescli.commands.quote import COLUMNS as QUOTE_COLUMNS
-    from salescli.commands.task import COLUMNS as TASK_COLUMNS
-    from salescli.commands.ticket import COLUMNS as TICKET_COLUMNS
     from salescli.services import agenda
 
     a = App.of(ctx)
@@ -49,26 +44,26 @@ def today(
         output.render_record(report, kind)
         return
     if kind is output.Format.csv:
-        output.render(report["follow_ups"], DUE_COLUMNS, kind)
+        output.render(report["follow_ups"], columns.LEAD_DUE, kind)
         return
     shown_day, days = day.isoformat(), agenda.EXPIRING_DAYS
     sections = (
-        ("tasks", TASK_COLUMNS, _("tasks due by {day}").format(day=shown_day),
+        ("tasks", columns.TASKS, _("tasks due by {day}").format(day=shown_day),
          _("no tasks due by {day}").format(day=shown_day), "salescli task list --due-before today"),
-        ("follow_ups", DUE_COLUMNS, _("follow-ups due by {day}").format(day=shown_day),
+        ("follow_ups", columns.LEAD_DUE, _("follow-ups due by {day}").format(day=shown_day),
          _("no follow-ups due by {day}").format(day=shown_day), "salescli lead due"),
-        ("expiring_quotes", QUOTE_COLUMNS, _("quotes expiring within {days} days").format(days=days),
+        ("expiring_quotes", columns.QUOTES, _("quotes expiring within {days} days").format(days=days),
          _("no quotes expiring within {days} days").format(days=days), f"salescli quote list --expiring {days}"),
-        ("orders", ORDER_COLUMNS, _("late and at-risk orders"), _("no late and at-risk orders"),
+        ("orders", columns.ORDERS, _("late and at-risk orders"), _("no late and at-risk orders"),
          "salescli order track --at-risk"),
-        ("tickets", TICKET_COLUMNS, _("tickets past or near their SLA"), _("no tickets past or near their SLA"),
+        ("tickets", columns.TICKETS, _("tickets past or near their SLA"), _("no tickets past or near their SLA"),
          "salescli ticket list"),
     )
-    for n, (key, columns, title, empty, more) in enumerate(sections):
+    for n, (key, cols, title, empty, more) in enumerate(sections):
         if n:
             output.newline()
         rows = report[key]
-        output.render(rows[:top], columns, kind, heading=True, title=f"{title} ({len(rows)})", empty=empty)
+        output.render(rows[:top], cols, kind, heading=True, title=f"{title} ({len(rows)})", empty=empty)
         if len(rows) > top:
             output.lines([_("… {count} more: {command}").format(count=len(rows) - top, command=more)])
 

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from salescli import output
+from salescli import document_files, output
 from salescli.app import App
-from salescli.commands.quote import DeliveryDate, DeliveryTerms, LangOpt, Remarks
+from salescli.document_files import DeliveryDate, DeliveryTerms, LangOpt, Remarks
 from salescli.i18n import _
 from salescli.options import AllOpt, DateOpt, FormatOpt, OwnerOpt, command_group
 from salescli.output import Col
@@ -38,13 +38,12 @@ def create(
 
     Payment and delivery terms, the delivery date and remarks carry over from the quote unless given.
     """
-    from salescli.commands.quote import terms as terms_options
     from salescli.services import contracts
 
     a = App.of(ctx)
     at = a.moment(date)
-    given = terms_options(a, base=at.date(), payment_terms=None, delivery_terms=delivery_terms,
-                          delivery_date=delivery_date, remarks=remarks, defaults=False)
+    given = document_files.terms(a, base=at.date(), payment_terms=None, delivery_terms=delivery_terms,
+                                 delivery_date=delivery_date, remarks=remarks, defaults=False)
     with a.store.write() as conn:
         number = contracts.create(conn, quote, payment_terms=payment_terms, terms=terms, at=at,
                                   actor=a.actor(conn), document_terms=given)
@@ -131,10 +130,9 @@ def render(
     """Write the contract for both sides to sign: seller and buyer (with tax ids and bank), lines, totals, the
     total in Chinese capitals (大写金额), payment and delivery terms, clauses, remarks, and signature and stamp
     areas. A draft is marked DRAFT, a cancelled contract VOID."""
-    from salescli.commands.quote import write_document
     from salescli.services import documents
 
     a = App.of(ctx)
-    write_document(a, "contract", to, force=force, lang=lang,
-                   build=lambda conn, language, seller: documents.contract(conn, contract, language=language,
-                                                                           settings=seller))
+    document_files.write_document(
+        a, "contract", to, force=force, lang=lang,
+        build=lambda conn, language, seller: documents.contract(conn, contract, language=language, settings=seller))

@@ -187,7 +187,7 @@ def merge(
     """Merge two customers that are the same company: OTHER's contacts, leads, deals, tasks, tickets and surveys
     move to KEEP, which takes OTHER's profile fields where it has none (the tier is computed again); OTHER is marked
     merged into KEEP (not deleted). Both must be yours, and all that moves (a manager merges any)."""
-    from salescli.commands import merging
+    from salescli import merge_report
     from salescli.services import customers
     from salescli.services.ids import parse_id
 
@@ -196,4 +196,4 @@ def merge(
     with a.store.read() if dry_run else a.store.write() as conn:
         result = customers.merge(conn, keep_id, other_id, at=a.moment(date), actor=a.actor(conn),
                                  targets=_targets(a), dry_run=dry_run)
-    merging.show(result, "customer", keep_id, other_id, fmt, dry_run=dry_run)
+    merge_report.show(result, "customer", keep_id, other_id, fmt, dry_run=dry_run)

@@ -117,7 +117,8 @@ def import_(
                               keys=tuple(key) if key else None, update=update, dry_run=dry_run,
                               skip_invalid=skip_invalid, rejects=rejects, force=force, encoding=encoding,
                               input_format=input_format, quiet=quiet)
-    done = imports.import_file(a, request)
+    done = imports.import_file(request, store=a.store, database=a.database_file(), now=a.moment(None),
+                               config=a.config, actor=a.actor)
     if save_mapping:
         _save(save_mapping, pairs, a.database_file())
     output.message(done)

@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from salescli import output
+from salescli import columns, output
 from salescli.app import App
 from salescli.domain.leads import SCORE_RULE, SOURCES
 from salescli.i18n import _
 from salescli.options import AllOpt, DateOpt, FormatOpt, LimitOpt, OwnerOpt, command_group
 from salescli.output import Col
 
+if TYPE_CHECKING:
+    from salescli.records import LeadMatch
+
 app = command_group()
 
 COLUMNS = [Col("id", "id", True), Col("name", "name"), Col("company", "company"), Col("source", "source"),
            Col("status", "status"), Col("score", "score", True), Col("owner", "owner"),
            Col("follow_up", "follow-up")]
-DUE_COLUMNS = [Col("follow_up", "due"), Col("overdue_days", "late (days)", True), Col("id", "id", True),
-               Col("name", "name"), Col("company", "company"), Col("phone", "phone"), Col("status", "status"),
-               Col("score", "score", True), Col("owner", "owner")]
 ACTIVITY_COLUMNS = [Col("at", "at"), Col("kind", "kind"), Col("summary", "summary"), Col("next_step", "next"),
                     Col("rep", "rep")]
 
@@ -35,7 +35,7 @@ FollowUp = Annotated[str | None, typer.Option(
 LeadArg = Annotated[str, typer.Argument(help="Lead id.")]
 
 
-def _warn_duplicates(lead_id: int, dups: list[dict[str, Any]]) -> None:
+def _warn_duplicates(lead_id: int, dups: list[LeadMatch]) -> None:
     for dup in dups:
         if dup["id"] != lead_id:
             output.warn(_("lead {id} ({name}) has the same email or phone").format(id=dup["id"], name=dup["name"]))
@@ -239,7 +239,7 @@ def due(
     today = a.day(date)
     with a.store.read() as conn:
         rows = agenda.due_leads(conn, today=today, owner_id=a.scope(conn, owner, everyone), limit=limit)
-    output.render(rows, DUE_COLUMNS, fmt, empty=_("nothing due by {day}").format(day=today.isoformat()))
+    output.render(rows, columns.LEAD_DUE, fmt, empty=_("nothing due by {day}").format(day=today.isoformat()))
 
 
 @app.command("merge")
@@ -253,7 +253,7 @@ def merge(
     """Merge two leads of the same person: OTHER's activities, deals and tasks move to KEEP, which takes OTHER's
     contact details where it has none; OTHER is marked merged into KEEP (not deleted). Both must be yours (a
     manager merges any)."""
-    from salescli.commands import merging
+    from salescli import merge_report
     from salescli.services import leads
     from salescli.services.ids import parse_id
 
@@ -261,4 +261,4 @@ def merge(
     keep_id, other_id = parse_id(keep, "lead"), parse_id(other, "lead")
     with a.store.read() if dry_run else a.store.write() as conn:
         result = leads.merge(conn, keep_id, other_id, at=a.moment(date), actor=a.actor(conn), dry_run=dry_run)
-    merging.show(result, "lead", keep_id, other_id, fmt, dry_run=dry_run)
+    merge_report.show(result, "lead", keep_id, other_id, fmt, dry_run=dry_run)

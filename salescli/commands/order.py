@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from salescli import output
+from salescli import columns, output
 from salescli.app import App
 from salescli.i18n import _
 from salescli.options import AllOpt, DateOpt, FormatOpt, InputFormatOpt, OwnerOpt, SheetOpt, command_group
@@ -15,9 +15,6 @@ from salescli.output import Col
 
 app = command_group()
 
-COLUMNS = [Col("number", "order"), Col("status", "status"), Col("flag", "flag"), Col("promised", "promised"),
-           Col("expected", "expected"), Col("days_left", "days left", True), Col("customer", "customer"),
-           Col("net", "net", True), Col("owner", "owner")]
 EVENT_COLUMNS = [Col("at", "at"), Col("from_status", "from"), Col("to_status", "to"), Col("note", "note"),
                  Col("rep", "rep")]
 OrderArg = Annotated[str, typer.Argument(help="Order number, e.g. SO-2026-0001.")]
@@ -83,7 +80,8 @@ def track(
     if order:
         output.render_record(record, fmt, sections={"events": (record["events"], EVENT_COLUMNS)})
     else:
-        output.render(rows, COLUMNS, fmt, empty=_("no open orders") if not (late or at_risk) else _("nothing late"))
+        output.render(rows, columns.ORDERS, fmt,
+                      empty=_("no open orders") if not (late or at_risk) else _("nothing late"))
 
 
 @app.command("list")
@@ -100,7 +98,7 @@ def list_(
     with a.store.read() as conn:
         rows = orders.listing(conn, today=a.day(None), status=status, include_closed=closed,
                               owner_id=a.scope(conn, owner, everyone), at_risk_days=a.config_int("at_risk_days"))
-    output.render(rows, COLUMNS, fmt, empty=_("no orders"))
+    output.render(rows, columns.ORDERS, fmt, empty=_("no orders"))
 
 
 @app.command("export")
@@ -119,8 +117,8 @@ def export(
     import sys
     from contextlib import nullcontext
 
-    from salescli.commands.export import export_format, utf8_stdout, write_xlsx
     from salescli.errors import InputError
+    from salescli.export_files import export_format, utf8_stdout, write_xlsx
     from salescli.services import orders
 
     kind = export_format(fmt.lower() if fmt else None, dest, excel)

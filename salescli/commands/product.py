@@ -154,4 +154,6 @@ def import_products(
     request = imports.Request(entity="products", file=file, mapping=imports.pairs(map_, "--map"), constants={},
                               update=update, dry_run=dry_run, skip_invalid=skip_invalid, rejects=rejects, force=force,
                               encoding=encoding, input_format=input_format)
-    output.message(imports.import_file(App.of(ctx), request))
+    a = App.of(ctx)
+    output.message(imports.import_file(request, store=a.store, database=a.database_file(), now=a.moment(None),
+                                       config=a.config, actor=a.actor))

@@ -44,8 +44,10 @@ def _sender(a: App, conn: Any, *, sending: bool) -> tuple[Any, str]:
     """From: config smtp_from, else the acting rep's email; a real send needs one, a preview does not."""
     from salescli.errors import PolicyError
     from salescli.mailer import address
+    from salescli.services import reps
 
-    rep = a.acting_rep(conn)
+    actor = a.actor(conn)
+    rep = reps.get(conn, actor.handle) if actor is not None and actor.handle is not None else None
     email = a.config("smtp_from") or (rep["email"] if rep and rep["email"] else None)
     if email is None:
         if sending:

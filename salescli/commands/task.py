@@ -6,17 +6,13 @@ from typing import Annotated
 
 import typer
 
-from salescli import output
+from salescli import columns, output
 from salescli.app import App
 from salescli.i18n import _
 from salescli.options import AllOpt, DateOpt, FormatOpt, LimitOpt, OwnerOpt, command_group
-from salescli.output import Col
 
 app = command_group()
 
-COLUMNS = [Col("due", "due"), Col("overdue_days", "late (days)", True), Col("id", "id", True),
-           Col("priority", "priority"), Col("on", "on"), Col("record_id", "#", True), Col("record", "record"),
-           Col("text", "task"), Col("status", "status"), Col("owner", "owner")]
 TaskArg = Annotated[str, typer.Argument(help="Task id.")]
 Priority = Annotated[str | None, typer.Option("--priority", help="low, normal or high.")]
 
@@ -65,7 +61,7 @@ def list_(
     with a.store.read() as conn:
         rows = tasks.listing(conn, today=today, owner_id=a.scope(conn, owner, everyone), overdue=overdue,
                              due_by=due_by, include_done=done, limit=limit)
-    output.render(rows, COLUMNS, fmt, empty=_("no tasks"))
+    output.render(rows, columns.TASKS, fmt, empty=_("no tasks"))
 
 
 @app.command("done")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from salescli import output
+from salescli import columns, output
 from salescli.app import App
 from salescli.i18n import _
 from salescli.options import DateOpt, FormatOpt, command_group
@@ -14,9 +14,6 @@ from salescli.output import Col
 
 app = command_group()
 
-COLUMNS = [Col("id", "id", True), Col("priority", "priority"), Col("status", "status"), Col("sla", "sla"),
-           Col("sla_due_at", "due"), Col("hours_left", "hours left", True), Col("customer", "customer"),
-           Col("order", "order"), Col("subject", "subject")]
 EVENT_COLUMNS = [Col("at", "at"), Col("from_status", "from"), Col("to_status", "to"), Col("note", "note"),
                  Col("rep", "rep")]
 TicketArg = Annotated[str, typer.Argument(help="Ticket id.")]
@@ -118,4 +115,4 @@ def list_(
         rows = tickets.listing(conn, now=a.moment(date), status=status, priority=priority,
                                customer_id=parse_id(customer, "customer") if customer else None, breached=breached,
                                include_closed=closed)
-    output.render(rows, COLUMNS, fmt, empty=_("no tickets"))
+    output.render(rows, columns.TICKETS, fmt, empty=_("no tickets"))

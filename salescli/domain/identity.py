@@ -59,7 +59,12 @@ SIMPLE_EMAIL = re.compile(
     r"@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,63}))")
 SPECIAL_TLDS = frozenset({"arpa", "invalid", "local", "localhost", "onion", "test", "internal", "home", "lan"})
 _PHONE_NOISE = re.compile(r"[\s\-().]")
-_CN_MOBILE = re.compile(r"(?:\+86)?(1[3-9]\d{9})")
+# A Chinese mobile number (11 digits: 1, then 3-9, then 9 more) and the country code its E.164 key starts with.
+# Public: imports match a whole phone column against CN_MOBILE in one scan and key it with CN_PREFIX
+# (importers/fields.py), so the two stay this one rule.
+CN_MOBILE = r"1[3-9]\d{9}"
+CN_PREFIX = "+86"
+_CN_MOBILE = re.compile(rf"(?:{re.escape(CN_PREFIX)})?({CN_MOBILE})")
 
 
 def normalize_email(value: str, *, field: str = "email") -> tuple[str, str]:
@@ -89,8 +94,8 @@ def normalize_phone(value: str, *, region: str = "CN", field: str = "phone") -> 
     text = unicodedata.normalize("NFKC", value).strip()
     bare = _PHONE_NOISE.sub("", text)
     mobile = _CN_MOBILE.fullmatch(bare)
-    if mobile and (region == "CN" or bare.startswith("+86")):
-        return text, "+86" + mobile.group(1)
+    if mobile and (region == "CN" or bare.startswith(CN_PREFIX)):
+        return text, CN_PREFIX + mobile.group(1)
     import phonenumbers
 
     try:

@@ -484,19 +484,23 @@ def _email_column(ctx: Context) -> ColumnCheck:
 
 
 def _phone_column(ctx: Context) -> ColumnCheck:
-    """The whole column at once when every number is a plain Chinese mobile (its key is +86 and the number, as
-    normalize_phone gives it: tests/test_structure_keys.py); otherwise cell by cell."""
+    """The whole column at once when every number is a plain Chinese mobile (its key is the country code and the
+    number: domain/identity.py's CN_MOBILE and CN_PREFIX, the rule normalize_phone keys by); otherwise cell by
+    cell."""
     import re
+
+    from salescli.domain.identity import CN_MOBILE, CN_PREFIX
 
     cellwise = columnwise(_phone(ctx))
     china = ctx.region == "CN"
-    whole = re.compile(r"(?:(?:1[3-9]\d{9})?\n)*(?:1[3-9]\d{9})?")
+    whole = re.compile(rf"(?:(?:{CN_MOBILE})?\n)*(?:{CN_MOBILE})?")
+    prefix = CN_PREFIX
 
     def run(values: list[str]) -> tuple[dict[str, list[Any]], list[tuple[int, str]]]:
         if china and whole.fullmatch("\n".join(values)):
             if "" not in values:  # the usual case, in C
-                return {"phone": values, "phone_key": list(map("+86".__add__, values))}, []
-            return ({"phone": [v or None for v in values], "phone_key": ["+86" + v if v else None for v in values]},
+                return {"phone": values, "phone_key": list(map(prefix.__add__, values))}, []
+            return ({"phone": [v or None for v in values], "phone_key": [prefix + v if v else None for v in values]},
                     [])
         return cellwise(values)
     return run

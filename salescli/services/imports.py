@@ -34,7 +34,7 @@ from salescli.services.authz import Actor
 from salescli.store import sqlite_cache
 
 if TYPE_CHECKING:
-    from salescli.app import App
+    from salescli.store import Store
 
 __all__ = ["Options", "Plan", "Request", "apply", "check_options", "import_file", "pairs", "run"]
 
@@ -100,30 +100,37 @@ def check_options(*, skip_invalid: bool, rejects: Path | None) -> None:
         raise InputError(_("--rejects goes with --skip-invalid"))
 
 
-def import_file(app: App, request: Request) -> str:
+def import_file(request: Request, *, store: Store, database: Path | None, now: datetime,
+                config: Callable[[str], Any], actor: Callable[[Connection], Actor | None]) -> str:
     """An import command's whole work (``import``, ``product import``): the options checked, every problem printed
     as it is found, a progress line for a big file on a terminal, the rejects file written aside and put in place
     only after the import committed (a refused or killed import leaves none, and it can never be the input, the
-    database, or an existing file without --force). Returns the summary line."""
+    database, or an existing file without --force). Returns the summary line.
+
+    ``database``: the SQLite file (the rejects file is never it); ``config``: a setting's value by name (the phone
+    region, the team's aliases and target industries); ``actor``: who is acting, resolved in the import's
+    transaction."""
     import sys
+
+    from salescli import files
 
     check_options(skip_invalid=request.skip_invalid, rejects=request.rejects)
 
     def report(line: str) -> None:
         sys.stderr.write(line + "\n")
 
-    writing = (app.output_file(request.rejects, option="--rejects", force=request.force, inputs=[request.file])
-               if request.rejects is not None else nullcontext(None))
+    writing = (files.atomic_write(request.rejects, option="--rejects", force=request.force, database=database,
+                                  inputs=[request.file]) if request.rejects is not None else nullcontext(None))
     with writing as reject_file:
         progress, finish = _progress(request.file, request.quiet)
         try:
             options = Options(mapping=request.mapping, constants=request.constants, keys=request.keys,
                               update=request.update, dry_run=request.dry_run, skip_invalid=request.skip_invalid,
                               rejects=reject_file, encoding=request.encoding, input_format=request.input_format)
-            with app.store.write() as conn:
-                plan = run(conn, entity=request.entity, path=request.file, options=options, now=app.moment(None),
-                           region=app.config("phone_region"), actor=app.actor(conn), on_problem=report,
-                           progress=progress, team=_team(app))
+            with store.write() as conn:
+                plan = run(conn, entity=request.entity, path=request.file, options=options, now=now,
+                           region=config("phone_region"), actor=actor(conn), on_problem=report,
+                           progress=progress, team=_team(config))
         finally:
             finish()
     return _summary(plan, dry_run=request.dry_run, rejects=request.rejects)
@@ -145,14 +152,14 @@ def _summary(plan: Plan, *, dry_run: bool, rejects: Path | None) -> str:
                        path=rejects)
 
 
-def _team(app: App) -> dict[str, Any]:
+def _team(config: Callable[[str], Any]) -> dict[str, Any]:
     """The team settings imported rows are checked by: its industry and channel aliases, the tier rule's industries."""
     from salescli.domain.aliases import extra
     from salescli.domain.customers import split_list
 
-    return {"industries": extra(app.config("industry_aliases"), name="industry_aliases"),
-            "channels": extra(app.config("channel_aliases"), name="channel_aliases"),
-            "targets": tuple(split_list(app.config("target_industries")))}
+    return {"industries": extra(config("industry_aliases"), name="industry_aliases"),
+            "channels": extra(config("channel_aliases"), name="channel_aliases"),
+            "targets": tuple(split_list(config("target_industries")))}
 
 
 def _progress(file: Path, quiet: bool) -> tuple[Callable[[int], None] | None, Callable[[], None]]:

@@ -2,6 +2,12 @@
 activities and follow-ups, deals across the pipeline, a product catalog, confirmed needs and demos, quotes,
 contracts, orders with their events, after-sales tickets and satisfaction surveys.
 
+Loaded through the services, as the commands would: reps, customers, contacts, the catalog, targets, deals, quotes,
+contracts, orders and tickets, each checked and audited. Leads are written in the state they reached (no service
+creates a lead already contacted, lost or converted), their fields and identity keys cleaned by the leads service's
+own rule (leads.clean_fields); so are their activities, the deals' earlier stage events, needs, demos and surveys
+(measured: the whole sample stays under 3 s, benchmarks/sample.py).
+
 Loaded once per database: a marker in the audit log makes a second run a no-op.
 """
 
@@ -19,12 +25,12 @@ from sqlalchemy import Connection, insert, select
 from salescli import models
 from salescli.domain import customers as customer_rules
 from salescli.domain import leads as lead_rules
-from salescli.domain.identity import name_key, normalize_email, normalize_phone
+from salescli.domain.identity import name_key
 from salescli.domain.money import round_money, to_minor
 from salescli.domain.needs import Item, Product, findings, list_value
 from salescli.domain.pipeline import DEAL_OPEN
 from salescli.domain.pricing import Policy
-from salescli.services import customers, deals
+from salescli.services import customers, deals, leads, products, reps, targets
 from salescli.services.audit import audit
 from salescli.services.authz import Actor, acting_for, handle_of
 from salescli.services.rows import insert_id
@@ -168,7 +174,7 @@ def load(conn: Connection, *, today: date, seed: int = 20261129, n_customers: in
     activity_rows, convert = _work_leads(mk, lead_rows, today, now)
     lead_ids = _store_leads(conn, lead_rows, activity_rows)
     catalog = _load_products(conn, now)
-    _targets(conn, sellers, today, mk)
+    _targets(conn, sellers, today, now, mk)
     counts = _deals(conn, mk, [(lead_rows[i], lead_ids[i]) for i in convert], catalog, now)
 
     from salescli.services import search
@@ -188,15 +194,15 @@ def _reps(conn: Connection, now: datetime) -> list[int]:
         if existing:
             rep_ids.append(int(existing[0]))
             continue
-        rep_ids.append(insert_id(conn, models.reps, {"handle": handle, "name": name, "email": email, "role": role,
-                                                     "active": True, "created_at": now - timedelta(days=400)}))
+        rep_ids.append(reps.add(conn, handle=handle, name=name, email=email, manager=role == "manager",
+                                at=now - timedelta(days=400), actor=None))
     return rep_ids
 
 
 def _customers(conn: Connection, mk: _Maker, sellers: list[int], n_customers: int) -> tuple[list[dict[str, Any]], int]:
     """``n_customers`` customers with distinct names, each with one to three contacts: the customers' rows (with
     their ids) and how many contacts."""
-    targets = list(customer_rules.DEFAULT_TARGET_INDUSTRIES)
+    industries = list(customer_rules.DEFAULT_TARGET_INDUSTRIES)
 
     pool: list[dict[str, Any]] = []
     names_seen: set[str] = set()
@@ -210,28 +216,21 @@ def _customers(conn: Connection, mk: _Maker, sellers: list[int], n_customers: in
         head_count = int(mk.rnd.lognormvariate(4.5, 1.3)) + 1
         budget = mk.rnd.choice((None, 30_000, 80_000, 150_000, 300_000, 600_000, 1_200_000, 2_500_000))
         competitors = ", ".join(mk.rnd.sample(COMPETITORS, mk.rnd.choice((0, 0, 1, 1, 2))))
-        row = {
-            "name": name, "name_key": name_key(name), "industry": industry,
-            "size": customer_rules.parse_size(str(head_count)), "city": city, "region": None,
-            "budget_minor": budget * 100 if budget else None, "preferences": mk.rnd.choice(PREFERENCES),
-            "competitors": competitors or None, "owner_id": mk.rnd.choice(sellers),
-            "created_at": mk.moment(400, 200),
-        }
-        row["updated_at"] = row["created_at"]
-        row["tier"] = customers.tier_of(row, targets)
-        row["id"] = insert_id(conn, models.customers, row)
-        pool.append(row)
-        people = []
+        values = {"name": name, "industry": industry, "size": str(head_count), "city": city,
+                  "budget": str(budget) if budget else None, "preferences": mk.rnd.choice(PREFERENCES),
+                  "competitors": competitors or None}
+        owner_id, created = mk.rnd.choice(sellers), mk.moment(400, 200)
+        customer_id = customers.add(conn, values=values, owner_id=owner_id, at=created, actor=None, targets=industries,
+                                    allow_duplicate=True)  # distinct here; a name already stored is the user's
+        pool.append({"id": customer_id, "name": name, "city": city})
         for _ in range(mk.rnd.choice((1, 1, 2, 3))):
             person, local = mk.person()
             phone = mk.phone()
             email = mk.email(person, local)
-            people.append({"customer_id": row["id"], "name": person, "title": mk.rnd.choice(TITLES),
-                           "email": email, "email_key": normalize_email(email)[1], "phone": phone,
-                           "phone_key": normalize_phone(phone)[1],
-                           "created_at": row["created_at"]})
-        conn.execute(insert(models.contacts), people)
-        contacts += len(people)
+            customers.add_contact(conn, customer_id=customer_id, values={
+                "name": person, "title": mk.rnd.choice(TITLES), "email": email, "phone": phone}, region="CN",
+                at=created, actor=None)
+            contacts += 1
     return pool, contacts
 
 
@@ -251,10 +250,10 @@ def _new_leads(mk: _Maker, pool: list[dict[str, Any]], sellers: list[int], n_lea
         has_email, has_phone = mk.rnd.random() < 0.8, mk.rnd.random() < 0.85
         lead_email = mk.email(person, f"{local}{i}") if has_email else None
         lead_phone: str | None = mk.phone() if has_phone else None
+        cleaned = leads.clean_fields({"name": person, "company": company, "email": lead_email, "phone": lead_phone,
+                                      "city": city, "source": source}, region="CN")  # with the identity keys
         lead_rows.append({
-            "name": person, "company": company, "title": None, "email": lead_email,
-            "email_key": normalize_email(lead_email)[1] if lead_email else None, "phone": lead_phone,
-            "phone_key": normalize_phone(lead_phone)[1] if lead_phone else None, "city": city, "source": source,
+            "title": None, **cleaned,
             "status": "new",
             "owner_id": mk.rnd.choice(sellers), "follow_up": None, "notes": None, "lost_reason": None,
             "customer_id": None, "_customer": company_row["id"] if from_pool else None,
@@ -284,8 +283,8 @@ def _work_leads(mk: _Maker, lead_rows: list[dict[str, Any]], today: date,
                                   "at": at, "summary": mk.rnd.choice(CALL_NOTES), "next_step": None,
                                   "rep_id": lead["owner_id"]})
         lead["status"] = status
-        lead["score"] = lead_rules.score(source=lead["source"], company=lead["company"], email=lead["email"],
-                                         phone=lead["phone"], status=status, touches=touches)
+        lead["score"] = lead_rules.score(source=lead["source"], company=lead["company"], email=lead.get("email"),
+                                         phone=lead.get("phone"), status=status, touches=touches)
         if status in ("new", "contacted", "qualified"):
             lead["follow_up"] = today + timedelta(days=mk.rnd.choice((-6, -3, -1, 0, 0, 1, 2, 3, 4, 6, 8, 10, 14, 21,
                                                                       30, 45)))
@@ -491,33 +490,30 @@ def _survey(conn: Connection, order_number: str, mk: _Maker, delivered: datetime
     conn.execute(insert(models.surveys).values(**values))
 
 
-def _targets(conn: Connection, sellers: list[int], today: date, mk: _Maker) -> None:
-    """Monthly revenue targets for this year, so attainment means something."""
+def _targets(conn: Connection, sellers: list[int], today: date, now: datetime, mk: _Maker) -> None:
+    """Monthly revenue targets for this year for the sellers (:data:`REPS` after the manager), so attainment means
+    something; a target already set stays."""
     have = {(r, p) for r, p in conn.execute(select(models.targets.c.rep_id, models.targets.c.period))}
-    rows = []
-    for rep_id in sellers:
+    handles = [handle for handle, _name, _email, _role in REPS[1:]]
+    for rep_id, handle in zip(sellers, handles, strict=True):
         base = mk.rnd.choice((30_000, 40_000, 50_000, 60_000))
         for month in range(1, 13):
             label = f"{today.year}-{month:02d}"
-            if (rep_id, label) in have:
-                continue
-            end = (date(today.year + (month == 12), month % 12 + 1, 1) - timedelta(days=1))
-            rows.append({"rep_id": rep_id, "period": label, "period_start": date(today.year, month, 1),
-                         "period_end": end, "revenue_minor": base * 100, "units": None})
-    if rows:
-        conn.execute(insert(models.targets), rows)
+            if (rep_id, label) not in have:
+                targets.set_target(conn, rep=handle, period=label, revenue=str(base), units=None, at=now, actor=None)
 
 
 def _load_products(conn: Connection, now: datetime) -> list[Product]:
     """The sample catalog (skipping SKUs the database already has)."""
-    P = models.products
-    have = set(conn.execute(select(P.c.sku)).scalars())
-    rows = [{"sku": sku, "name": name, "category": category, "price_minor": price * 100, "cost_minor": cost * 100,
-             "lead_time_days": lead, "active": active, "created_at": now - timedelta(days=365),
-             "updated_at": now - timedelta(days=365)}
-            for sku, name, category, price, cost, lead, active in PRODUCTS if sku not in have]
-    if rows:
-        conn.execute(insert(P), rows)
+    have = set(products.all_skus(conn))
+    at = now - timedelta(days=365)
+    for sku, name, category, price, cost, lead, active in PRODUCTS:
+        if sku in have:
+            continue
+        products.add(conn, sku=sku, values={"name": name, "category": category, "price": str(price),
+                                            "cost": str(cost), "lead_time_days": lead}, at=at, actor=None)
+        if not active:
+            products.update_product(conn, sku, values={"active": False}, at=at, actor=None)
     return [Product(sku, name, category, Decimal(price), Decimal(cost), lead, active)
             for sku, name, category, price, cost, lead, active in PRODUCTS]
 
