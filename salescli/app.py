@@ -151,13 +151,6 @@ class App:
             self._actor_resolved = True
         return self._actor
 
-    def acting_rep(self, conn: Connection) -> dict[str, Any] | None:
-        """The acting rep as a record (handle, name, role), or None."""
-        actor = self.actor(conn)
-        if actor is None or actor.id is None:
-            return None
-        return {"id": actor.id, "handle": actor.handle, "name": actor.name, "role": actor.role}
-
     def require_manager(self, conn: Connection, action: str, *, bootstrap: bool = False) -> Actor | None:
         from salescli.services import authz
 

@@ -163,9 +163,26 @@ def columns(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(char) in ("W", "F") else 1 for char in text)
 
 
-_WIDE_CHUNKS = (r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60"
-                r"\uffe0-\uffe6]|[^\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f"
-                r"\uff00-\uff60\uffe0-\uffe6]+")  # one wide character, or a run of others
+# Where a line may break between characters: East Asian wide and full-width blocks. (Not a regular expression:
+# compiling a character class this large costs 8 ms, a tenth of ``--help``.)
+_WIDE_BLOCKS = ((0x1100, 0x115F), (0x2E80, 0xA4CF), (0xAC00, 0xD7A3), (0xF900, 0xFAFF), (0xFE30, 0xFE4F),
+                (0xFF00, 0xFF60), (0xFFE0, 0xFFE6))
+
+
+def _wide_chunks(text: str) -> list[str]:
+    """``text`` as one chunk per wide character and one per run of other characters."""
+    chunks: list[str] = []
+    start = 0
+    for i, char in enumerate(text):
+        code = ord(char)
+        if code >= 0x1100 and any(low <= code <= high for low, high in _WIDE_BLOCKS):
+            if start < i:
+                chunks.append(text[start:i])
+            chunks.append(char)
+            start = i + 1
+    if start < len(text):
+        chunks.append(text[start:])
+    return chunks
 
 
 _NO_LINE_START = frozenset("、，。：；！？）」』】》〉…,.:;!?)")
@@ -180,7 +197,7 @@ def _wrapper_class() -> type:
         def _split(self, text: str) -> list[str]:
             chunks: list[str] = []
             for chunk in super()._split(text):
-                chunks.extend([chunk] if chunk.isascii() else re.findall(_WIDE_CHUNKS, chunk))
+                chunks.extend([chunk] if chunk.isascii() else _wide_chunks(chunk))
             return chunks
 
         def _wrap_chunks(self, chunks: list[str]) -> list[str]:

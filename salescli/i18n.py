@@ -80,12 +80,64 @@ def use(lang: str) -> None:
     global _translations, _language
     if lang not in LANGUAGES:
         lang = "en"
-    if lang == "en":
-        _translations = _gettext.NullTranslations()
-    else:
-        _translations = _gettext.translation(DOMAIN, LOCALE_DIR, languages=[CATALOGS[lang]], fallback=True)
+    _translations = _gettext.NullTranslations() if lang == "en" else _catalog(lang)
     _language = lang
     for name in ("typer.core", "typer.rich_utils"):  # they call gettext's global ``_``: point it at ours
         module = sys.modules.get(name)
         if module is not None and hasattr(module, "_"):
             module._ = _  # type: ignore[attr-defined]
+
+
+class _Messages(_gettext.NullTranslations):
+    """A catalog of plain messages (no plural forms) read by ``_read_mo``: translated, or the message itself."""
+
+    def __init__(self, messages: dict[str, str]) -> None:
+        super().__init__()
+        self._messages = messages
+
+    def gettext(self, message: str) -> str:
+        return self._messages.get(message, message)
+
+
+def _catalog(lang: str) -> _gettext.NullTranslations:
+    """``lang``'s catalog: the compiled .mo read in one pass (about 40% of gettext's time, which ``--help`` in
+    Chinese pays first thing), or by gettext itself when the file holds what ``_read_mo`` leaves to it (plural
+    forms, another charset, a damaged file) or is not there (English then, as gettext's fallback)."""
+    path = LOCALE_DIR / CATALOGS[lang] / "LC_MESSAGES" / f"{DOMAIN}.mo"
+    try:
+        messages = _read_mo(path.read_bytes())
+    except OSError:
+        messages = None
+    if messages is None:
+        return _gettext.translation(DOMAIN, LOCALE_DIR, languages=[CATALOGS[lang]], fallback=True)
+    return _Messages(messages)
+
+
+def _read_mo(data: bytes) -> dict[str, str] | None:
+    """A GNU .mo file's messages as gettext.GNUTranslations reads them (the header under ""), when the file is
+    little-endian, UTF-8 and without plural forms (what tools/catalog.py and the install write); else None."""
+    import struct
+
+    try:
+        magic, version, count, originals, translations = struct.unpack_from("<5I", data)
+        if magic != 0x950412DE or version >> 16:
+            return None
+        keys = struct.unpack_from(f"<{2 * count}I", data, originals)
+        values = struct.unpack_from(f"<{2 * count}I", data, translations)
+        messages = {}
+        for size, start, value_size, value_start in zip(keys[0::2], keys[1::2], values[0::2], values[1::2],
+                                                        strict=True):
+            if start + size > len(data) or value_start + value_size > len(data):
+                return None
+            key = data[start:start + size]
+            if b"\0" in key:
+                return None
+            messages[key.decode()] = data[value_start:value_start + value_size].decode()
+    except (struct.error, UnicodeDecodeError):
+        return None
+    for line in messages.get("", "").splitlines():
+        name, _colon, value = line.partition(":")
+        charset = value.split("charset=")[1].strip().lower() if "charset=" in value else "utf-8"
+        if name.strip().lower() == "content-type" and charset not in ("utf-8", "utf8"):
+            return None
+    return messages

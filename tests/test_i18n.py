@@ -41,6 +41,31 @@ def test_installed_catalog_is_compiled_from_the_current_po(tmp_path: Path) -> No
     assert built == source, "stale .mo: reinstall (pip install -e .) or python tools/catalog.py compile"
 
 
+def test_the_catalog_reads_as_gettext_reads_it(tmp_path: Path) -> None:
+    """i18n reads the .mo itself (a third of gettext's time, first thing in ``--help``): the same messages as gettext's
+    reader, and gettext's own reading for a catalog with what that reader leaves to it (plural forms)."""
+    import gettext
+
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+
+    mo = catalog.PO.with_suffix(".mo")
+    with mo.open("rb") as fh:
+        expected = gettext.GNUTranslations(fh)
+    read = i18n._catalog("zh")
+    assert isinstance(read, i18n._Messages) and read._messages == expected._catalog
+    for message in ("no records", "Usage: ", "not in the catalog", ""):
+        assert read.gettext(message) == expected.gettext(message)
+    assert read.ngettext("{n} row", "{n} rows", 2) == expected.ngettext("{n} row", "{n} rows", 2)
+
+    plural = Catalog(locale="zh_CN")
+    plural.add(("{n} file", "{n} files"), ("{n} 个文件",))
+    with (tmp_path / "plural.mo").open("wb") as fh:
+        write_mo(fh, plural)
+    assert i18n._read_mo((tmp_path / "plural.mo").read_bytes()) is None  # gettext reads it
+    assert i18n._read_mo(b"not a catalog") is None
+
+
 @pytest.mark.parametrize(("environ", "expected"), [
     ({"LANG": "zh_CN.UTF-8"}, "zh"),
     ({"LANG": "zh_TW.UTF-8"}, "zh"),

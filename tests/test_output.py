@@ -75,3 +75,52 @@ def test_terminal_tables_show_the_first_rows_and_say_how_many_more(capsys) -> No
     piped = io.StringIO()
     render(rows, [Col("id", "id", True), Col("name", "name")], "plain", stream=piped)
     assert f"客户{SCREEN_ROWS + 6}" in piped.getvalue()  # scripts always get everything
+
+
+def test_plain_and_markdown_are_tabulates_tables_to_the_byte() -> None:
+    """Plain and markdown tables of ASCII and CJK text are made without tabulate (start-up, issue 21): the same text
+    as tabulate's, whatever the cells (blank, padded, wider than their header, "True"), and the rest still goes to
+    tabulate (accents, emoji, combining marks, line breaks, tabs, escapes)."""
+    import random
+
+    from tabulate import tabulate
+
+    from salescli import output
+    from salescli.output import Format
+
+    wide = [chr(code) for low, high in output._WIDE_RANGES for code in range(low, high + 1)]
+    ascii_ = [chr(code) for code in range(32, 127)]
+    odd = ["é", "\n", "\u3000", "\xa0", "👍", "\u0301", "ｶ", "\t", "\x1b", "·", "\u200b", "|", "<", "[", "\\"]
+    pools = [ascii_, wide, ascii_ + wide, ascii_ + odd, wide + odd, [" ", "a", "中", "True", "1", "-"]]
+    rng = random.Random(21)
+
+    def text() -> str:
+        pool = rng.choice(pools)
+        return "".join(rng.choice(pool) for _ in range(rng.choice([0, 1, 2, 3, 5, 9])))
+
+    for _ in range(1500):
+        width = rng.randint(1, 5)
+        body = [[text() for _ in range(width)] for _ in range(rng.randint(1, 5))]
+        columns = [Col(f"k{i}", text(), rng.random() < 0.5) for i in range(width)]
+        for kind in (Format.plain, Format.markdown):
+            out = io.StringIO()
+            output._tabulate(out, body, columns, kind)
+            safe = output.markdown_cell if kind is Format.markdown else output._human
+            expected = tabulate([[safe(cell) for cell in row] for row in body],
+                                headers=[safe(col.header) for col in columns],
+                                tablefmt="github" if kind is Format.markdown else "plain",
+                                colalign=["right" if col.numeric else "left" for col in columns],
+                                disable_numparse=True)
+            assert out.getvalue() == expected + "\n", (body, columns, kind)
+
+
+def test_the_characters_measured_without_wcwidth_are_two_columns_in_wcwidth() -> None:
+    from wcwidth import wcswidth, wcwidth
+
+    from salescli import output
+
+    wide = [chr(code) for low, high in output._WIDE_RANGES for code in range(low, high + 1)]
+    assert [char for char in wide if wcwidth(char) != 2] == []
+    mixed = "王芳 Wang（华南）한국어カタカナ"
+    assert output._simple_chars([mixed])
+    assert output._simple_width(mixed) == wcswidth(mixed)
