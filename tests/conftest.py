@@ -9,16 +9,18 @@ import subprocess
 import sys
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from typer.testing import CliRunner
 
 from salescli.cli import app
+
+T = TypeVar("T")
 
 PG_ADMIN_URL = os.environ.get("SALESCLI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -157,30 +159,30 @@ class Cli:
 
 
 # -- scheduling (pytest-xdist, --dist loadgroup) ------------------------------------------------------------------
-# The tests that take longest (over ~5 s each in `pytest --durations=60`), longest first: they start first, so that
-# no worker is left running a long one alone at the end. A name here that no longer exists only loses its place.
+# The tests that take longest (over ~4 s each in `pytest --durations=60`, on a busy machine), longest first: they
+# start first, so that no worker is left running a long one alone at the end. A name here that no longer exists only
+# loses its place.
 SLOW_FIRST = (
-    "tests/test_readme_tour.py::test_every_tour_line_runs_in_order",
-    "tests/test_zh_values.py::test_tables_and_show_read_chinese_json_and_csv_keep_the_codes",
-    "tests/test_import.py::test_sigkill_mid_import_leaves_nothing_and_rerun_completes",
-    "tests/test_i18n.py::test_tables_read_chinese_and_json_stays_byte_identical",
-    "tests/test_import_pipeline.py::test_stopping_a_big_import_saves_nothing_and_leaves_no_reader",
-    "tests/test_store.py::test_database_at_every_earlier_revision_upgrades_with_rows_intact",
-    "tests/test_import_pg.py::test_a_killed_import_leaves_nothing_and_ids_stay_right",
     "tests/test_team.py::test_eight_writers_never_duplicate_numbers_postgres",
-    "tests/test_postgres.py::test_all_ten_steps_give_the_same_answers_on_postgres",
-    "tests/test_needs_interactive.py::test_ctrl_c_at_any_prompt_writes_nothing",
-    "tests/test_team.py::test_sigkill_during_quote_revisions_keeps_quotes_whole",
+    "tests/test_import.py::test_sigkill_mid_import_leaves_nothing_and_rerun_completes",
+    "tests/test_store.py::test_database_at_every_earlier_revision_upgrades_with_rows_intact",
     "tests/test_team.py::test_eight_writers_never_duplicate_numbers_sqlite",
-    "tests/test_i18n.py::test_errors_are_chinese_under_a_chinese_locale",
-    "tests/test_kpi.py::test_report_by_month_channel_product",
-    "tests/test_kpi.py::test_targets_set_replace_list",
-    "tests/test_export_sample.py::test_export_streams_more_rows_than_one_batch",
-    "tests/test_needs_interactive.py::test_interactive_intake_stores_the_same_needs_as_flags",
-    "tests/test_tables_fit.py::test_today_and_kpi_report_fit",
-    "tests/test_tables_fit.py::test_record_views_fit",
-    "tests/test_documents.py::test_html_fits_a4_in_chromium",
+    "tests/test_import_pg.py::test_a_killed_import_leaves_nothing_and_ids_stay_right",
+    "tests/test_import_pipeline.py::test_stopping_a_big_import_saves_nothing_and_leaves_no_reader",
+    "tests/test_help_examples.py::test_examples_work_on_the_sample",
+    "tests/test_soak_smoke.py::test_soak_runs_clean_and_its_checks_catch_damage",
+    "tests/test_team.py::test_sigkill_during_quote_revisions_keeps_quotes_whole",
+    "tests/test_i18n.py::test_tables_read_chinese_and_json_stays_byte_identical",
+    "tests/test_documents.py::test_pdf_fonts_cover_every_character_or_the_render_refuses",
     "tests/test_import_pg.py::test_a_big_file_in_many_chunks_matches_sqlite",
+    "tests/test_survey_serve.py::test_end_to_end_the_emailed_link_in_headless_chromium",
+    "tests/test_needs_interactive.py::test_ctrl_c_at_any_prompt_writes_nothing",
+    "tests/test_needs_interactive.py::test_interactive_intake_stores_the_same_needs_as_flags",
+    "tests/test_postgres.py::test_all_ten_steps_give_the_same_answers_on_postgres",
+    "tests/test_readme_tour.py::test_every_tour_line_runs_in_order",
+    "tests/test_concurrency.py::test_parallel_writers_lose_nothing",
+    "tests/test_kpi_page.py::test_html_page_is_self_contained_readable_and_fits_1280",
+    "tests/test_documents.py::test_html_fits_a4_in_chromium",
     "tests/test_lost_merge.py::test_customer_merge_moves_contacts_deals_leads_tasks_and_surveys",
 )
 
@@ -378,7 +380,13 @@ _DROPPER = _Dropper()
 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    import shutil
+
+    for name in _BUILT_PG:
+        _DROPPER.drop(name)
     _DROPPER.close()
+    for folder in _BUILT_FOLDERS:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextmanager
@@ -446,12 +454,109 @@ def pg_migrated_url(pg_template: str) -> Iterator[str]:
         yield url
 
 
+_BUILT: dict[tuple[str, str], tuple[str, Any]] = {}  # (build, backend) → (where its copy is, what build returned)
+_BUILT_PG: list[str] = []  # the PostgreSQL copies, dropped when the session ends
+_BUILT_FOLDERS: list[Path] = []  # the SQLite copies' folders, removed when the session ends
+
+
+def built(request: pytest.FixtureRequest, cli: Cli, build: Callable[[Cli], T]) -> T:
+    """``build(cli)`` on the ``cli`` fixture's fresh database, run once per backend in a test process and copied
+    for every further test that asks (a SQLite file copy; on PostgreSQL a new database from it as a template):
+    the same rows, ids and sequences, without running every command of the build again. Only for a build that
+    writes nothing but the database (no config file, no other file: checked under HOME) and whose result does not
+    depend on which test ran it or when in the session."""
+    import shutil
+    import sqlite3
+    import tempfile
+    from copy import deepcopy as copy_of
+
+    key = (f"{build.__module__}.{build.__qualname__}", "postgres" if "://" in cli.db else "sqlite")
+    if key in _BUILT:
+        where, value = _BUILT[key]
+        if key[1] == "sqlite":
+            for leftover in (Path(f"{cli.db}-wal"), Path(f"{cli.db}-shm")):
+                leftover.unlink(missing_ok=True)
+            shutil.copy(where, cli.db)  # and its mode
+        else:
+            copy = _pg_database(where)
+            cli.db = copy.__enter__()
+            cli._engine = None
+            request.addfinalizer(lambda: copy.__exit__(None, None, None))
+        return copy_of(value)
+
+    def files_at_home() -> list[tuple[str, int, int]]:
+        return sorted((str(p), p.stat().st_size, p.stat().st_mtime_ns)
+                      for p in Path(os.environ["HOME"]).rglob("*") if p.is_file())
+
+    before = files_at_home()
+    value = build(cli)
+    assert files_at_home() == before, f"{key[0]} wrote a file besides the database: it cannot be copied"
+    if key[1] == "sqlite":
+        folder = Path(tempfile.mkdtemp(prefix="salescli-test-built-"))
+        _BUILT_FOLDERS.append(folder)
+        where = str(folder / "built.db")
+        source, target = sqlite3.connect(cli.db), sqlite3.connect(where)
+        try:
+            source.backup(target)
+        finally:
+            source.close()
+            target.close()
+        shutil.copymode(cli.db, where)
+    else:
+        import psycopg
+
+        where = f"salescli_test_built_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{where}" TEMPLATE "{cli.db.rsplit("/", 1)[1]}"')
+        _BUILT_PG.append(where)
+    _BUILT[key] = (where, copy_of(value))
+    return value
+
+
 def run_subprocess(*args: str, env: dict[str, str] | None = None,
                    timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """salescli as a real process (for start-up, import and exit-code behaviour)."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([sys.executable, "-m", "salescli", *args], capture_output=True, text=True,
                           env=full_env, timeout=timeout)
+
+
+@contextmanager
+def _environment(env: dict[str, str]) -> Iterator[None]:
+    """``os.environ`` is exactly ``env`` (nothing else set) inside, as it was afterwards."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def run_like_a_process(*args: str, env: dict[str, str], input: str | None = None) -> Run:
+    """salescli as ``python -m salescli ARGS`` would run with exactly ``env`` as its environment (the language
+    chosen from it, as ``salescli.cli.main`` chooses it), but in this process: about 0.5 s less per run than
+    run_subprocess, for what a command prints, stores and exits with. A test about the process itself (a real
+    terminal, a signal, start-up, imports, the exit on a broken pipe) starts one (run_subprocess). Typer's help
+    layout stays as the other in-process runs have it (help_text.install, which main also calls, patches Typer for
+    good: not here, so that no later test depends on whether one of these ran before it)."""
+    from salescli import help_text, i18n
+    from salescli.cli import choose_language
+
+    before = i18n.language()
+    install = help_text.install
+    with _environment(env):
+        help_text.install = lambda: None  # type: ignore[assignment]
+        try:
+            choose_language()
+        finally:
+            help_text.install = install  # type: ignore[assignment]
+        try:
+            result = CliRunner().invoke(app, list(args), input=input, prog_name="salescli", catch_exceptions=False)
+        finally:
+            i18n.use(before)
+    return Run(result.exit_code, result.stdout, result.stderr)
 
 
 def snapshot(target: Path | Cli) -> list[Any]:

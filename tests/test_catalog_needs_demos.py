@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Cli
+from tests.conftest import Cli, built
 
 
 def _stage(cli: Cli, deal: int) -> str:
@@ -15,7 +15,11 @@ def _stage(cli: Cli, deal: int) -> str:
 
 
 @pytest.fixture
-def deal(cli: Cli) -> int:
+def deal(cli: Cli, request: pytest.FixtureRequest) -> int:
+    return built(request, cli, _deal)  # made once per backend, copied for each test
+
+
+def _deal(cli: Cli) -> int:
     cli.ok("product", "add", "ab-100", "--name", "工业网关", "--price", "1200", "--cost", "700", "--lead-time-days",
            "30", "--category", "hardware")
     cli.ok("product", "add", "AB-200", "--name", "边缘服务器", "--price", "800", "--cost", "500", "--lead-time-days",

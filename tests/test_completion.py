@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from salescli.completion import BY, LIMIT, what
-from tests.conftest import Cli
+from tests.conftest import Cli, run_like_a_process
 
 
 def _env(home: Path, db: str) -> dict[str, str]:
@@ -30,18 +30,17 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The environment of a sample database (loaded once for this module)."""
     home = tmp_path_factory.mktemp("completion")
     env = _env(home, str(home / "sample.db"))
-    subprocess.run([sys.executable, "-m", "salescli", "sample"], env=env, check=True, capture_output=True,
-                   timeout=120)
+    assert run_like_a_process("sample", env=env).exit_code == 0
     return env
 
 
 def tab(env: dict[str, str], line: str) -> list[str]:
-    """What bash offers for a Tab at the end of ``line`` (a trailing space: a new word)."""
+    """What bash offers for a Tab at the end of ``line`` (a trailing space: a new word): what the child process
+    bash starts prints, run in this process (run_like_a_process); the zsh test below starts the real one."""
     words = line.split(" ")
-    done = subprocess.run([sys.executable, "-m", "salescli"], capture_output=True, text=True, timeout=60,
-                          env={**env, "_SALESCLI_COMPLETE": "complete_bash", "COMP_WORDS": line,
-                               "COMP_CWORD": str(len(words) - 1)})
-    assert done.returncode == 0 and done.stderr == "", done.stderr
+    done = run_like_a_process(env={**env, "_SALESCLI_COMPLETE": "complete_bash", "COMP_WORDS": line,
+                                   "COMP_CWORD": str(len(words) - 1)})
+    assert done.exit_code == 0 and done.stderr == "", done.stderr
     return done.stdout.split()
 
 

@@ -7,22 +7,27 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Case, Cli, check_refusals
+from tests.conftest import Case, Cli, built, check_refusals
 
 BOB = ["--rep", "bob"]
 ALICE = ["--rep", "alice"]
 
 
 @pytest.fixture
-def deal(cli: Cli) -> Cli:
-    """bob's deal 1 (created 2026-10-02) with a product P-1 (100.00, cost 50); alice is another rep, mgr a manager."""
+def deal(cli: Cli, request: pytest.FixtureRequest) -> Cli:
+    """bob's deal 1 (created 2026-10-02) with a product P-1 (100.00, cost 50); alice is another rep, mgr a manager
+    (made once per backend, copied for each test)."""
+    built(request, cli, _deal)
+    return cli
+
+
+def _deal(cli: Cli) -> None:
     cli.ok("rep", "add", "bob", "--name", "鲍勃")
     cli.ok("rep", "add", "alice", "--name", "艾丽斯")
     cli.ok("rep", "add", "mgr", "--name", "经理", "--manager")
     cli.ok("product", "add", "P-1", "--name", "Widget", "--price", "100", "--cost", "50")
     cli.id(*BOB, "lead", "add", "客户乙", "--source", "web", "--company", "乙公司", "--date", "2026-10-01")
     assert cli.id(*BOB, "lead", "convert", "1", "--date", "2026-10-02") == 1
-    return cli
 
 
 def value(cli: Cli) -> str:

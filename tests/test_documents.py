@@ -12,7 +12,7 @@ import pytest
 
 from salescli.domain.documents import build, labels
 from tests import browser
-from tests.conftest import Case, Cli, check_refusals
+from tests.conftest import Case, Cli, built, check_refusals
 
 FONTS = Path("/usr/share/fonts/truetype")
 DROID = FONTS / "droid/DroidSansFallbackFull.ttf"  # CJK glyphs, no Latin ones
@@ -31,8 +31,13 @@ def _font(path: Path) -> Path:
 
 
 @pytest.fixture
-def quote(cli: Cli) -> str:
-    """A quote with everything a customer's document shows, and an internal note that it must not show."""
+def quote(cli: Cli, request: pytest.FixtureRequest) -> str:
+    """A quote with everything a customer's document shows, and an internal note that it must not show (made
+    once per backend, copied for each test)."""
+    return built(request, cli, _quote)
+
+
+def _quote(cli: Cli) -> str:
     cli.ok("rep", "add", "wang", "--name", "王芳", "--email", "wang.fang@example.cn")
     for key, value in SELLER.items():
         cli.ok("config", "set", key, value)

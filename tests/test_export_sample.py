@@ -5,7 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from tests.conftest import Cli
 
@@ -42,10 +46,19 @@ def test_export_to_missing_folder_is_a_clear_error(cli: Cli, tmp_path: Path) -> 
     assert "widgets" in cli.fails(2, "export", "widgets")
 
 
-def test_export_streams_more_rows_than_one_batch(cli: Cli, db_path: Path) -> None:
-    cli.ok("sample", "--leads", "2500", "--customers", "20", "--date", "2026-11-29")
+def test_export_streams_more_rows_than_one_batch(cli: Cli, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from salescli.services import export
+
+    streamed, batches = export.rows, []
+
+    def in_batches_of_100(conn: Any, entity: str) -> Iterator[dict[str, Any]]:  # 250 rows: two and a half
+        batches.append(100)
+        return streamed(conn, entity, batch=100)
+
+    monkeypatch.setattr(export, "rows", in_batches_of_100)
+    cli.ok("sample", "--leads", "250", "--customers", "20", "--date", "2026-11-29")
     run = cli.ok("export", "leads", "--format", "jsonl")
-    assert len(run.stdout.splitlines()) == 2500
+    assert len(run.stdout.splitlines()) == 250 and batches == [100]
 
 
 def test_sample_is_realistic_and_loads_once(cli: Cli) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from salescli.domain.dates import parse_period
 from salescli.domain.kpi import Sums, as_numbers, measures, target_for
-from tests.conftest import Cli
+from tests.conftest import Cli, built
 
 
 def _won(cli: Cli, owner: str, created: str, signed: str, qty: int, delivered: str | None = None,
@@ -37,7 +37,12 @@ def _lost(cli: Cli, owner: str, when: str) -> None:
 
 
 @pytest.fixture
-def book(cli: Cli) -> Cli:
+def book(cli: Cli, request: pytest.FixtureRequest) -> Cli:
+    built(request, cli, _book)  # made once per backend, copied for each test
+    return cli
+
+
+def _book(cli: Cli) -> None:
     cli.ok("rep", "add", "a", "--name", "Anna")
     cli.ok("rep", "add", "b", "--name", "白冰")
     cli.ok("rep", "add", "boss", "--name", "Boss", "--manager")
@@ -55,7 +60,6 @@ def book(cli: Cli) -> Cli:
         cli.id("survey", "record", "--order", o1, "--nps", str(nps), "--csat", str(csat), "--date", "2026-11-01")
     cli.id("survey", "record", "--order", o3, "--nps", "7", "--csat", "3", "--date", "2026-12-31T23:59")
     cli.id("survey", "record", "--order", o3, "--nps", "0", "--csat", "1", "--date", "2026-09-30T23:59")  # before
-    return cli
 
 
 EXPECTED_A = {"rep": "a", "revenue": "1500.00", "units": 3, "deals_won": 2, "deals_lost": 0, "win_rate": 1.0,

@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 
 from salescli.kpi_page import LABELS, Views, kpi_html, language
-from tests.conftest import Cli
+from tests.conftest import Cli, built
 from tests.test_kpi import _won
 
 CHROMIUM = next((p for p in (shutil.which("chromium"), shutil.which("chromium-browser"), "/usr/bin/chromium")
@@ -24,8 +24,14 @@ CHROMIUM = next((p for p in (shutil.which("chromium"), shutil.which("chromium-br
 
 
 @pytest.fixture
-def team(cli: Cli) -> Cli:
-    """Two reps with display names and targets, and one won deal nobody owns (unassigned revenue)."""
+def team(cli: Cli, request: pytest.FixtureRequest) -> Cli:
+    """Two reps with display names and targets, and one won deal nobody owns (unassigned revenue): made once per
+    backend, copied for each test."""
+    built(request, cli, _team)
+    return cli
+
+
+def _team(cli: Cli) -> None:
     cli.ok("rep", "add", "a", "--name", "Anna Schmidt")
     cli.ok("rep", "add", "b", "--name", "白冰")
     cli.ok("product", "add", "P-1", "--name", "Widget", "--price", "500", "--cost", "100")
@@ -41,7 +47,6 @@ def team(cli: Cli) -> Cli:
     cli.ok("quote", "accept", quote, "--date", "2026-10-02")
     contract = cli.ok("contract", "create", quote, "--date", "2026-10-02").stdout.strip()
     cli.ok("contract", "sign", contract, "--signed-by", "X", "--date", "2026-12-01")
-    return cli
 
 
 def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

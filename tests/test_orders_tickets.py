@@ -9,11 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Cli, snapshot
+from tests.conftest import Cli, built, snapshot
 
 
 @pytest.fixture
-def contract(cli: Cli) -> str:
+def contract(cli: Cli, request: pytest.FixtureRequest) -> str:
+    return built(request, cli, _contract)  # made once per backend, copied for each test
+
+
+def _contract(cli: Cli) -> str:
     cli.ok("product", "add", "GW-1", "--name", "工业网关", "--price", "1200", "--cost", "700", "--lead-time-days", "10")
     lead = cli.id("lead", "add", "李雷", "--source", "web", "--company", "上海华信", "--date", "2026-11-01")
     deal = cli.id("lead", "convert", str(lead), "--date", "2026-11-01")

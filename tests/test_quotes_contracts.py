@@ -6,11 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Cli, snapshot
+from tests.conftest import Cli, built, snapshot
 
 
 @pytest.fixture
-def deal(cli: Cli) -> int:
+def deal(cli: Cli, request: pytest.FixtureRequest) -> int:
+    return built(request, cli, _deal)  # made once per backend, copied for each test
+
+
+def _deal(cli: Cli) -> int:
     cli.ok("rep", "add", "boss", "--name", "陈静", "--manager")
     cli.ok("rep", "add", "wang", "--name", "王芳")
     cli.ok("product", "add", "GW-1", "--name", "工业网关", "--price", "1200", "--cost", "700", "--lead-time-days", "30")

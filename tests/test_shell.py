@@ -12,7 +12,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from tests.conftest import Cli
+from tests.conftest import Cli, run_like_a_process
 
 
 @pytest.fixture
@@ -26,14 +26,19 @@ def env(tmp_path: Path, sqlite_cli: Cli) -> dict[str, str]:
             "SALESCLI_DEBUG": "", "PROMPT_TOOLKIT_NO_CPR": "1"}
 
 
+def _in_process(env: dict[str, str], *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    """What ``python -m salescli ARGS`` prints and exits with, run in this process (run_like_a_process); the real
+    process is started below where it matters: a terminal, and one piped session (--keep-going)."""
+    run = run_like_a_process(*args, env=env, input=input)
+    return subprocess.CompletedProcess(list(args), run.exit_code, run.stdout, run.stderr)
+
+
 def _piped(env: dict[str, str], text: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "salescli", *args, "shell"], input=text, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return _in_process(env, *args, "shell", input=text)
 
 
 def _one_shot(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "salescli", *args], env=env, capture_output=True, text=True,
-                          timeout=120)
+    return _in_process(env, *args)
 
 
 def test_piped_lines_print_what_one_shot_commands_print(env: dict[str, str]) -> None:

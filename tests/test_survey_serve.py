@@ -35,7 +35,7 @@ from starlette.testclient import TestClient
 from salescli.store import Store, resolve_url
 from salescli.web import guard
 from salescli.web.app import Site, create_app
-from tests.conftest import PG_ADMIN_URL, Cli, delivered_order, snapshot
+from tests.conftest import PG_ADMIN_URL, Cli, built, delivered_order, snapshot
 from tests.test_surveys import Mailbox, smtp  # noqa: F401 - the SMTP server fixture (aiosmtpd on loopback)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,17 +71,27 @@ def _deliver(cli: Cli) -> str:
     return delivered_order(cli)[0]
 
 
-@pytest.fixture
-def shop(cli: Cli, tmp_path: Path) -> Iterator[Shop]:
+def _surveys_sent(cli: Cli) -> tuple[str, str, str, str]:
+    """A delivered order's survey and two customer surveys, sent (to outboxes nobody reads): the order's number
+    and the tokens of the order's survey (Chinese), Bob Smith's (English) and 赵敏's customer survey."""
+    import tempfile
+
     order = _deliver(cli)
     cli.ok("config", "set", "company_name", "示例科技 <Acme & Co>")
-    cli.ok("survey", "send", "--order", order, "--outbox", str(tmp_path / "out"))
-    cli.ok("survey", "send", "--customer", "1", "--outbox", str(tmp_path / "out2"))
+    with tempfile.TemporaryDirectory() as outboxes:
+        cli.ok("survey", "send", "--order", order, "--outbox", str(Path(outboxes) / "out"))
+        cli.ok("survey", "send", "--customer", "1", "--outbox", str(Path(outboxes) / "out2"))
     rows = cli.rows("SELECT s.token, s.order_id, c.name FROM surveys s JOIN contacts c ON c.id = s.contact_id "
                     "ORDER BY s.id")
     zh = next(t for t, o, _ in rows if o is not None)
     en = next(t for t, o, name in rows if o is None and name == "Bob Smith")
     other = next(t for t, o, name in rows if o is None and name == "赵敏")
+    return order, zh, en, other
+
+
+@pytest.fixture
+def shop(cli: Cli, request: pytest.FixtureRequest) -> Iterator[Shop]:
+    order, zh, en, other = built(request, cli, _surveys_sent)  # sent once per backend, copied for each test
     s = Shop(cli=cli, order=order, zh=zh, en=en, other=other)
     try:
         yield s

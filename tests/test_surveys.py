@@ -15,7 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from tests.conftest import Cli, delivered_order, snapshot
+from tests.conftest import Cli, built, delivered_order, snapshot
 
 
 @pytest.fixture
@@ -69,7 +69,11 @@ def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
 
 
 @pytest.fixture
-def order(cli: Cli, db_path: Path) -> str:
+def order(cli: Cli, request: pytest.FixtureRequest) -> str:
+    return built(request, cli, _order)  # delivered once, copied for each test
+
+
+def _order(cli: Cli) -> str:
     cli.ok("config", "set", "smtp_from", "sales@example.com")
     return delivered_order(cli)[0]
 

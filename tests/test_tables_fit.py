@@ -17,6 +17,7 @@ import pytest
 
 from salescli import output
 from salescli.output import Col, render, render_record
+from tests.conftest import run_like_a_process
 
 pexpect = pytest.importorskip("pexpect")
 from wcwidth import wcswidth  # noqa: E402
@@ -34,11 +35,10 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     env.update({"HOME": str(home), "XDG_DATA_HOME": str(home / "data"), "XDG_CONFIG_HOME": str(home / "config"),
                 "SALESCLI_DB": str(home / "sales.db"), "NO_COLOR": "1", "TZ": "Asia/Shanghai", "LANG": "C.UTF-8",
                 "TERM": "xterm"})
-    import subprocess
 
-    def run(*args: str) -> str:
-        return subprocess.run([sys.executable, "-m", "salescli", *args], env=env, capture_output=True, text=True,
-                              check=True).stdout
+    def run(*args: str) -> None:
+        done = run_like_a_process(*args, env=env)
+        assert done.exit_code == 0, done.stderr
 
     run("sample", "--customers", "40", "--leads", "120")
     run("customer", "add", LONG_NAME, "--size", "large", "--budget", "98765432.10", "--city", "呼和浩特",
@@ -47,10 +47,9 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 def _json(env: dict[str, str], *args: str) -> Any:
-    import subprocess
-
-    done = subprocess.run([sys.executable, "-m", "salescli", *args, "--format", "json"], env=env,
-                          capture_output=True, text=True, check=True)
+    """What the command gives as JSON (in this process: only the terminal views need one of their own)."""
+    done = run_like_a_process(*args, "--format", "json", env=env)
+    assert done.exit_code == 0, done.stderr
     return json.loads(done.stdout)
 
 
@@ -170,10 +169,8 @@ def test_json_and_plain_keep_everything(book: dict[str, str], tmp_path: Path) ->
     assert any(lead["owner"] in NAMES for lead in leads)  # handles, not names
     customers = _json(book, "customer", "list")
     assert any(c["name"] == LONG_NAME and c["owner"] == "wang.fang" for c in customers)
-    import subprocess
-
-    plain = subprocess.run([sys.executable, "-m", "salescli", "customer", "list", "--format", "plain"],
-                           env={**book, "COLUMNS": "80"}, capture_output=True, text=True, check=True)
+    plain = run_like_a_process("customer", "list", "--format", "plain", env={**book, "COLUMNS": "80"})
+    assert plain.exit_code == 0, plain.stderr
     assert LONG_NAME in plain.stdout and "98,765,432.10" in plain.stdout and not plain.stderr  # never shortened
 
 

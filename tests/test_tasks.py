@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Case, Cli, check_refusals
+from tests.conftest import Case, Cli, built, check_refusals
 
 BOB = ["--rep", "bob"]
 ALICE = ["--rep", "alice"]
@@ -15,8 +15,14 @@ MGR = ["--rep", "mgr"]
 
 
 @pytest.fixture
-def team(cli: Cli) -> Cli:
-    """bob owns lead 1, customer 1 and deal 1 (created 2026-10-02); alice owns lead 2; task 1 is bob's."""
+def team(cli: Cli, request: pytest.FixtureRequest) -> Cli:
+    """bob owns lead 1, customer 1 and deal 1 (created 2026-10-02); alice owns lead 2; task 1 is bob's (made once
+    per backend, copied for each test)."""
+    built(request, cli, _team)
+    return cli
+
+
+def _team(cli: Cli) -> None:
     cli.ok("rep", "add", "bob", "--name", "鲍勃")
     cli.ok("rep", "add", "alice", "--name", "艾丽斯")
     cli.ok("rep", "add", "mgr", "--name", "经理", "--manager")
@@ -24,7 +30,6 @@ def team(cli: Cli) -> Cli:
     assert cli.id(*BOB, "lead", "convert", "1", "--date", "2026-10-02") == 1
     assert cli.id(*ALICE, "lead", "add", "客户甲", "--source", "web", "--date", "2026-10-01") == 2
     assert cli.id(*BOB, "task", "add", "--deal", "1", "--due", "2026-10-10", "--date", "2026-10-03", "寄样品") == 1
-    return cli
 
 
 def test_add_list_update_done(team: Cli) -> None:

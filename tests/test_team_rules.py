@@ -10,11 +10,21 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Case, Cli, check_refusals, snapshot
+from tests.conftest import Case, Cli, built, check_refusals, snapshot
 
 
 @pytest.fixture
-def team(cli: Cli, tmp_path: Path) -> Cli:
+def team(cli: Cli, tmp_path: Path, request: pytest.FixtureRequest) -> Cli:
+    built(request, cli, _team)  # made once per backend, copied for each test
+    (tmp_path / "up.csv").write_text("name,source,status\n客户乙,web,lost\n", encoding="utf-8")
+    (tmp_path / "cust.csv").write_text("name,city\n乙公司,北京\n", encoding="utf-8")
+    (tmp_path / "owned.csv").write_text("name,source,owner\n新客户,web,bob\n", encoding="utf-8")
+    (tmp_path / "contacts.csv").write_text("customer,name,phone\n乙公司,张三,13800138000\n", encoding="utf-8")
+    # bob's lead and customer have no email or phone: match them by name
+    return cli
+
+
+def _team(cli: Cli) -> None:
     cli.ok("rep", "add", "alice", "--name", "艾丽斯")
     cli.ok("rep", "add", "bob", "--name", "鲍勃")
     cli.ok("rep", "add", "mgr", "--name", "经理", "--manager")
@@ -33,12 +43,6 @@ def team(cli: Cli, tmp_path: Path) -> Cli:
     cli.ok(*bob, "order", "update", "SO-2026-0001", "--status", "delivered", "--date", "2026-10-20")
     cli.ok(*bob, "ticket", "open", "--order", "SO-2026-0001", "--subject", "坏了", "--date", "2026-10-21")
     cli.ok("--rep", "alice", "customer", "add", "甲公司")  # alice's customer (id 2)
-    (tmp_path / "up.csv").write_text("name,source,status\n客户乙,web,lost\n", encoding="utf-8")
-    (tmp_path / "cust.csv").write_text("name,city\n乙公司,北京\n", encoding="utf-8")
-    (tmp_path / "owned.csv").write_text("name,source,owner\n新客户,web,bob\n", encoding="utf-8")
-    (tmp_path / "contacts.csv").write_text("customer,name,phone\n乙公司,张三,13800138000\n", encoding="utf-8")
-    # bob's lead and customer have no email or phone: match them by name
-    return cli
 
 
 ALICE = ["--rep", "alice"]
