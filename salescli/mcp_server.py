@@ -26,7 +26,7 @@ from salescli.output import json_value
 from salescli.settings import Settings
 
 if TYPE_CHECKING:
-    from salescli.records import Quote, Task
+    from salescli.records import KpiReport, Quote, Task
 
 INSTRUCTIONS = """salescli: a sales pipeline (leads → deals → quotes → contracts → orders → KPIs).
 Tools act as one sales rep (see whoami) with that rep's rights: a rep sees and changes their own records, managers
@@ -193,7 +193,7 @@ def build(settings: Settings) -> MCPServer:
         on-time delivery (what the acting rep may see)."""
         from salescli.services import kpi
 
-        def work(a: App) -> dict[str, Any]:
+        def work(a: App) -> KpiReport:
             span = kpi.resolve_period(period, None, None, a.day(None))
             with a.store.read() as conn:
                 return kpi.report(conn, period=span, by=by, rep_id=a.report_scope(conn, None))

@@ -10,7 +10,7 @@ datetime, days are date. Types only: commands import them under TYPE_CHECKING.
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import NotRequired, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 # -- leads -----------------------------------------------------------------------------------------------------
 
@@ -432,3 +432,334 @@ class Survey(TypedDict):
 # a rep's revenue (and units) target for a year, quarter or month: functional form, "from" is a keyword
 Target = TypedDict("Target", {"rep": str, "period": str, "from": date, "to": date, "revenue": Decimal | None,
                               "units": int | None})
+
+
+# -- reps ------------------------------------------------------------------------------------------------------
+
+
+class Rep(TypedDict):
+    """A rep as stored: who sells, who manages (``rep add`` and ``rep update`` print part of it)."""
+
+    id: int
+    handle: str
+    name: str
+    email: str | None
+    role: str  # "rep" or "manager"
+    active: bool
+    created_at: datetime
+    login: str | None  # PostgreSQL team mode: the login role the rep connects as
+
+
+class RepChanges(TypedDict, total=False):
+    """What ``rep update`` changes (only what differs)."""
+
+    name: str
+    email: str | None
+    role: str
+    login: str
+
+
+class RepSummary(TypedDict):
+    """A rep in ``rep list``."""
+
+    handle: str
+    name: str
+    email: str | None
+    role: str
+    active: bool
+    created_at: datetime
+
+
+# -- needs -----------------------------------------------------------------------------------------------------
+
+
+class NeedItem(TypedDict):
+    """A requested item priced from the catalog (name, category, lead time: none if the product is gone)."""
+
+    sku: str
+    name: str | None
+    category: str | None
+    spec: str | None
+    qty: int
+    target_price: Decimal | None
+    list_price: Decimal
+    line_value: Decimal
+    lead_time_days: int | None
+
+
+class Finding(TypedDict):
+    """A stored feasibility finding (domain/needs.Finding as JSON)."""
+
+    kind: str
+    message: str
+    sku: str | None
+
+
+class Needs(TypedDict):
+    """A deal's current confirmed needs (``needs show``)."""
+
+    id: int
+    deal_id: int
+    deal: str
+    status: str
+    items: list[NeedItem]
+    budget: Decimal | None
+    list_value: Decimal
+    deliver_by: date | None
+    decision_maker: str | None
+    notes: str | None
+    findings: list[Finding]
+    confirmed_at: datetime
+    rep: str | None
+
+
+class Recommendation(TypedDict):
+    """A catalog product that fits a deal's needs (``product recommend``)."""
+
+    for_sku: str | None
+    sku: str
+    name: str
+    category: str | None
+    price: Decimal
+    qty: int
+    line_value: Decimal
+    lead_time_days: int
+    fits_budget: bool
+    fits_deadline: bool
+    reason: str
+
+
+# -- history ---------------------------------------------------------------------------------------------------
+
+
+class Change(TypedDict):
+    """One entry of a record's audit trail: ``before`` and ``after`` as they were stored (JSON objects)."""
+
+    at: datetime
+    rep: str | None
+    action: str
+    changes: str  # a one-line summary of the fields changed
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
+# -- reports ---------------------------------------------------------------------------------------------------
+
+# the days a report covers, both included: functional form, "from" is a keyword
+Span = TypedDict("Span", {"from": date, "to": date})
+
+#: what a KPI report is grouped by (its rows carry the group under this key)
+Grouping = Literal["rep", "month", "channel", "product"]
+
+
+class Measures(TypedDict):
+    """A KPI row's measures (PRODUCT.md's definitions): money Decimal, rates and averages JSON numbers, None where
+    a ratio has no denominator."""
+
+    revenue: Decimal
+    units: int
+    deals_won: int
+    deals_lost: int
+    win_rate: float | None
+    avg_deal: Decimal | None
+    cycle_days: float | None
+    target: Decimal | None
+    attainment: float | None
+    nps: float | None
+    csat: float | None
+    surveys: int
+    on_time_rate: float | None
+
+
+class KpiRow(Measures):
+    """One group's row: its group under the report's ``by`` key (a rep's handle, YYYY-MM, a channel, a SKU; None:
+    no rep, no channel)."""
+
+    rep: NotRequired[str | None]
+    month: NotRequired[str]
+    channel: NotRequired[str | None]
+    product: NotRequired[str | None]
+
+
+class KpiReport(TypedDict):
+    period: Span
+    by: Grouping
+    rows: list[KpiRow]
+    total: Measures
+
+
+class FunnelCounts(TypedDict):
+    """How many leads reached each step, and the conversion from each step to the next (None: none reached the
+    earlier one)."""
+
+    leads: int
+    deals: int
+    needs: int
+    demo: int
+    quote_sent: int
+    won: int
+    leads_to_deals: float | None
+    deals_to_needs: float | None
+    needs_to_demo: float | None
+    demo_to_quote_sent: float | None
+    quote_sent_to_won: float | None
+    lead_to_won: float | None
+
+
+class FunnelRow(FunnelCounts):
+    """A channel's or a rep's funnel (rep: its handle, or "unassigned")."""
+
+    channel: NotRequired[str | None]
+    rep: NotRequired[str]
+
+
+class StageDays(TypedDict):
+    stage: str
+    deals: int
+    avg_days: float | None
+
+
+class Funnel(TypedDict):
+    period: Span
+    by: Literal["channel", "rep"]
+    rows: list[FunnelRow]
+    total: FunnelCounts
+    stage_days: list[StageDays]
+
+
+class ForecastMonth(TypedDict):
+    """Open deals expected to close in a month (YYYY-MM, or "(no date)")."""
+
+    month: str
+    deals: int
+    value: Decimal
+    weighted: Decimal
+
+
+class LostReason(TypedDict):
+    """Deals lost for one reason (within a group: its rep, channel or product)."""
+
+    reason: str  # the team's key, or the free text stored before the list existed, or "(none)"
+    name: str | None  # the reason's display name from the list
+    deals: int
+    value: Decimal
+    share: float | None  # of the group's lost deals
+    value_share: float | None  # of the group's value lost
+    rep: NotRequired[str]  # --by: the group ("(none)": no rep, no channel, no product quoted)
+    channel: NotRequired[str]
+    product: NotRequired[str]
+
+
+class LostTotal(TypedDict):
+    deals: int
+    value: Decimal
+
+
+class LostReport(TypedDict):
+    """``kpi lost-reasons``."""
+
+    period: Span
+    by: Literal["reason", "rep", "channel", "product"]
+    rows: list[LostReason]
+    total: LostTotal
+
+
+# -- whole rows ------------------------------------------------------------------------------------------------
+# A table's row as stored (money in minor units, rates in basis points): what services read before they change a
+# record, and hand to each other.
+
+
+class DealRow(TypedDict):
+    id: int
+    title: str
+    customer_id: int
+    contact_id: int | None
+    lead_id: int | None
+    owner_id: int | None
+    source: str | None
+    stage: str
+    value_minor: int | None
+    expected_close: date | None
+    lost_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+    stage_at: datetime
+    closed_at: datetime | None
+    probability_bp: int | None
+    next_step: str | None
+    lost_note: str | None
+
+
+class QuoteRow(TypedDict):
+    """One revision of a quote."""
+
+    id: int
+    number: str
+    revision: int
+    deal_id: int
+    status: str
+    currency: str
+    discount_bp: int
+    tax_rate_bp: int
+    subtotal_minor: int
+    discount_minor: int
+    net_minor: int
+    tax_minor: int
+    total_minor: int
+    list_minor: int
+    cost_minor: int
+    valid_until: date
+    needs_approval: bool
+    approval_reason: str | None
+    approved_by: int | None
+    approved_at: datetime | None
+    sent_at: datetime | None
+    decided_at: datetime | None
+    reject_reason: str | None
+    note: str | None
+    rep_id: int | None
+    created_at: datetime
+    payment_terms: str | None
+    delivery_terms: str | None
+    delivery_date: date | None
+    remarks: str | None
+
+
+class ContractRow(TypedDict):
+    id: int
+    number: str
+    quote_id: int
+    deal_id: int
+    status: str
+    currency: str
+    payment_terms: str | None
+    terms: str | None
+    discount_bp: int
+    tax_rate_bp: int
+    subtotal_minor: int
+    discount_minor: int
+    net_minor: int
+    tax_minor: int
+    total_minor: int
+    units: int
+    signed_at: datetime | None
+    signed_by: str | None
+    closed_at: datetime | None
+    created_at: datetime
+    delivery_terms: str | None
+    delivery_date: date | None
+    remarks: str | None
+
+
+class OrderRow(TypedDict):
+    id: int
+    number: str
+    contract_id: int
+    deal_id: int
+    status: str
+    promised: date
+    shipped_at: datetime | None
+    delivered_at: datetime | None
+    closed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime

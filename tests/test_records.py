@@ -132,3 +132,72 @@ def test_converting_returns_a_conversion(sqlite_cli: Cli) -> None:
         made = leads.convert(conn, lead, title=None, owner_id=None, at=datetime.now(), actor=None, targets=[],
                              region="CN")
     _check(records.Conversion, made)
+
+
+def _check_grouped(kind: Any, rows: list[Any], by: str | None) -> None:
+    """Rows of a report grouped ``by``: the type's required keys and the group's (none when not grouped)."""
+    assert rows, kind.__name__
+    for row in rows:
+        assert set(row) == _keys(kind, full=False) | ({by} if by else set()), (kind.__name__, by)
+
+
+def test_rows_reps_needs_history_and_reports_have_the_keys_their_types_name(sqlite_cli: Cli) -> None:
+    from salescli.domain.dates import parse_period
+    from salescli.domain.lost import parse_reasons
+    from salescli.services import contracts, deals, history, kpi, lost, needs, orders, quotes, reps
+
+    cli = sqlite_cli
+    cli.ok("rep", "add", "wang", "--name", "王芳")
+    cli.ok("rep", "update", "wang", "--email", "wang@example.cn")
+    number, _customer = delivered_order(cli)
+    cli.id("survey", "record", "--order", number, "--nps", "9")
+    cli.ok("product", "add", "GW-2", "--name", "网关二代", "--price", "900", "--cost", "500", "--category", "gateway")
+    cli.ok("product", "add", "GW-3", "--name", "网关三代", "--price", "800", "--cost", "400", "--category", "gateway")
+    open_deal = cli.id("lead", "convert", str(cli.id("lead", "add", "李雷", "--source", "web", "--company", "丁公司")))
+    cli.ok("needs", "confirm", str(open_deal), "--item", "GW-2:2", "--budget", "100", "--deliver-by", "+60d")
+    lost_deal = cli.id("lead", "convert", str(cli.id("lead", "add", "韩梅", "--source", "referral",
+                                                       "--company", "戊公司")))
+    cli.ok("quote", "create", str(lost_deal), "--item", "GW-3:1")
+    cli.ok("deal", "lose", str(lost_deal), "--reason", "price")
+    today = date.today()
+    period = parse_period(f"{today:%Y}")
+    quote, contract = cli.json("quote", "list")[0]["number"], cli.json("contract", "list")[0]["number"]
+    with cli.engine.begin() as conn:
+        _check(records.DealRow, deals.fetch_deal(conn, lost_deal))
+        _check(records.DealRow, deals.get_open(conn, open_deal))
+        _check(records.QuoteRow, quotes.get_row(conn, quote))
+        _check(records.ContractRow, contracts.get_row(conn, contract))
+        _check(records.OrderRow, orders.get_row(conn, number))
+
+        _check(records.Rep, reps.get(conn, "wang"))
+        _check(records.RepSummary, reps.listing(conn))
+        _check(records.Rep, reps.update(conn, "wang", name="王芳芳", email=None, manager=True, at=datetime.now(),
+                                        actor=None))
+        _check(records.Change, history.changes(conn, "rep", "wang"))
+
+        confirmed = needs.get(conn, open_deal)
+        _check(records.Needs, confirmed)
+        _check(records.NeedItem, confirmed["items"])
+        _check(records.Finding, confirmed["findings"])
+        _check(records.Recommendation, needs.recommend(conn, open_deal, today=datetime.now(), limit=5))
+
+        for by in ("rep", "month", "channel", "product"):
+            report = kpi.report(conn, period=period, by=by)
+            _check(records.KpiReport, report)
+            _check(records.Span, report["period"])
+            _check(records.Measures, report["total"])
+            _check_grouped(records.Measures, list(report["rows"]), by)
+        for by in ("channel", "rep"):
+            funnel = kpi.funnel(conn, period=period, by=by)
+            _check(records.Funnel, funnel)
+            _check(records.FunnelCounts, funnel["total"])
+            _check_grouped(records.FunnelCounts, list(funnel["rows"]), by)
+            _check(records.StageDays, funnel["stage_days"])
+        _check(records.ForecastMonth, kpi.forecast(conn, today=today))
+
+        reasons = parse_reasons("price:价格,lead_time:交期")
+        for grouping in (None, "rep", "channel", "product"):
+            found = lost.report(conn, period=period, reasons=reasons, by=grouping)
+            _check(records.LostReport, found)
+            _check(records.LostTotal, found["total"])
+            _check_grouped(records.LostReason, list(found["rows"]), grouping)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -13,6 +14,9 @@ from salescli.app import App
 from salescli.i18n import N_, _
 from salescli.options import AllOpt, FormatOpt, OwnerOpt, command_group
 from salescli.output import Col
+
+if TYPE_CHECKING:
+    from salescli.records import KpiReport
 
 app = command_group()
 
@@ -52,7 +56,7 @@ def _period(a: App, period: str | None, start: str | None, end: str | None) -> A
                           a.day(end, field="--to") if end else None, a.day(None))
 
 
-def charts(report: dict[str, Any], names: dict[str, str] | None = None) -> list[str]:
+def charts(report: KpiReport, names: dict[str, str] | None = None) -> list[str]:
     """Revenue against target per rep (or per month), and the revenue trend by month when grouped by month."""
     from salescli.charts import bars, paired_bars
     from salescli.kpi_page import group_label
@@ -77,7 +81,7 @@ def _words() -> dict[str, str]:
     return LABELS["zh" if i18n.language() == "zh" else "en"]
 
 
-def _views(conn: Any, span: Any, by: str, rep_id: int | None, result: dict[str, Any], today: Any) -> Any:
+def _views(conn: Any, span: Any, by: str, rep_id: int | None, result: KpiReport, today: Any) -> Any:
     """Every view the page and the workbook show, computed on the same connection (one snapshot)."""
     from salescli.kpi_page import Views
     from salescli.services import kpi
@@ -89,7 +93,7 @@ def _views(conn: Any, span: Any, by: str, rep_id: int | None, result: dict[str, 
                  names=kpi.rep_names(conn), period_label=span.label, today=today)
 
 
-def _human_rows(result: dict[str, Any], names: dict[str, str]) -> list[dict[str, Any]]:
+def _human_rows(result: KpiReport, names: dict[str, str]) -> list[dict[str, Any]]:
     """Rows for people: reps by display name, no rep as "unassigned", and the TOTAL row."""
     from salescli.kpi_page import group_label
 
@@ -98,7 +102,7 @@ def _human_rows(result: dict[str, Any], names: dict[str, str]) -> list[dict[str,
     return [*rows, {by: _("TOTAL"), **result["total"]}]
 
 
-def _csv_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+def _csv_rows(result: KpiReport) -> list[dict[str, Any]]:
     """Rows for scripts: handles, "unassigned" (no channel or product: "unknown", as in plain), the TOTAL row, and
     the period on every row."""
     from salescli.kpi_page import LABELS, group_label
@@ -251,7 +255,7 @@ def lost_reasons(
     columns = [*([Col(by, by)] if by else []), Col("reason", "reason"), Col("name", "name"),
                Col("deals", "deals", True), Col("value", "value lost", True),
                Col("share", "share", True, percent=True), Col("value_share", "value share", True, percent=True)]
-    rows = result["rows"]
+    rows: Sequence[Mapping[str, Any]] = result["rows"]
     if kind is not output.Format.csv:
         rows = [*rows, {(by or "reason"): _("TOTAL"), **result["total"]}]
     title = (_("lost reasons {period} by {group}") if by else _("lost reasons {period}")).format(period=span.label,

@@ -76,11 +76,11 @@ def create(conn: Connection, quote_number: str, *, payment_terms: str | None, te
     return contract
 
 
-def get_row(conn: Connection, number: str) -> dict[str, Any]:
+def get_row(conn: Connection, number: str) -> records.ContractRow:
     row = conn.execute(select(Contract).where(Contract.c.number == parse_number(number))).mappings().first()
     if row is None:
         raise NotFound(_("contract {number} not found").format(number=number.strip().upper()))
-    return dict(row)
+    return cast(records.ContractRow, dict(row))
 
 
 def sign(conn: Connection, number: str, *, signed_by: str, at: datetime, actor: Actor | None) -> None:

@@ -63,17 +63,17 @@ def create(conn: Connection, *, customer_id: int, contact_id: int | None, lead_i
     return deal_id
 
 
-def fetch_deal(conn: Connection, deal_id: int) -> dict[str, Any]:
-    return fetch(conn, Deal, deal_id, "deal")
+def fetch_deal(conn: Connection, deal_id: int) -> records.DealRow:
+    return cast(records.DealRow, fetch(conn, Deal, deal_id, "deal"))
 
 
 def get_open(conn: Connection, deal_id: int, *, actor: Actor | None = None, at: datetime | None = None,
-             doing: str | None = None) -> dict[str, Any]:
+             doing: str | None = None) -> records.DealRow:
     """The deal, which must still be open (not won or lost) for pipeline work on it, and the acting rep's
     to change (or any, for a manager). With ``at``, work dated before the deal was created is refused
     (``doing`` names it in the message, whole and translated: "deal 12: quote created"; default "deal 12: this
     change")."""
-    deal = fetch(conn, Deal, deal_id, "deal")
+    deal = fetch_deal(conn, deal_id)
     require_owner(conn, actor, deal["owner_id"], _("deal {id}").format(id=deal_id))
     if deal["stage"] not in DEAL_OPEN:
         raise InvalidTransition(_("deal {id} is {stage}, which is final").format(id=deal_id, stage=deal["stage"]))
@@ -82,7 +82,7 @@ def get_open(conn: Connection, deal_id: int, *, actor: Actor | None = None, at: 
     return deal
 
 
-def stage_change_in_order(deal: dict[str, Any], target: str, *, at: datetime, doing: str) -> None:
+def stage_change_in_order(deal: records.DealRow, target: str, *, at: datetime, doing: str) -> None:
     """Dates in order for the deal: nothing on it before it was created, and a stage change (to ``target``, if it
     moves the deal) not before its last one. ``doing``: the change, whole and translated ("deal 12: lost")."""
     moves = target == "lost" or DEAL.order.index(target) > DEAL.order.index(deal["stage"])
@@ -90,7 +90,7 @@ def stage_change_in_order(deal: dict[str, Any], target: str, *, at: datetime, do
                      (deal["stage_at"] if moves else None, _("it moved to {stage}").format(stage=deal["stage"])))
 
 
-def advance(conn: Connection, deal: dict[str, Any], target: str, *, at: datetime, note: str | None,
+def advance(conn: Connection, deal: records.DealRow, target: str, *, at: datetime, note: str | None,
             actor: Actor | None, doing: str | None = None) -> str:
     """Move the deal forward to ``target`` (never back: a later stage stays); record the change (``note``: stored
     with it, as is). Work dated before the deal was created, or a move dated before its last stage change, is
@@ -146,7 +146,7 @@ def log(conn: Connection, deal_id: int, *, kind: str, summary: str, next_day: da
     ``next_day`` is the next follow-up, which also becomes an open task on the deal for its owner."""
     from salescli.domain.deals import parse_kind
 
-    deal = fetch(conn, Deal, deal_id, "deal")
+    deal = fetch_deal(conn, deal_id)
     require_owner(conn, actor, deal["owner_id"], _("deal {id}").format(id=deal_id))
     kind = parse_kind(kind)
     text = fields.required_text("activities", "summary", summary, field="--summary")
@@ -219,7 +219,7 @@ def lose(conn: Connection, deal_id: int, *, reason: str, at: datetime, actor: Ac
          reasons: Reasons = DEFAULT_REASONS, note: str | None = None) -> None:
     """Mark an open deal lost for a reason of the team's list (a key or an alias: 价格 → price; anything else is
     refused, exit 2, listing the keys), stored as its key; ``note``: the rep's words, kept beside it."""
-    deal = fetch(conn, Deal, deal_id, "deal")
+    deal = fetch_deal(conn, deal_id)
     require_owner(conn, actor, deal["owner_id"], _("deal {id}").format(id=deal_id))
     DEAL.check(deal["stage"], "lost", label=_("deal {id}").format(id=deal_id))
     key = reasons.parse(fields.required_text("deals", "lost_reason", reason, field="--reason") or "")

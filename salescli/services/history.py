@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from salescli import models
+from salescli import models, records
 from salescli.errors import InputError, NotFound
 from salescli.i18n import _
 
@@ -15,7 +15,7 @@ ENTITIES = ("lead", "customer", "contact", "deal", "needs", "demo", "quote", "co
             "survey", "product", "rep", "target", "import", "setting", "task", "hook")
 
 
-def changes(conn: Connection, entity: str, entity_id: str) -> list[dict[str, Any]]:
+def changes(conn: Connection, entity: str, entity_id: str) -> list[records.Change]:
     if entity not in ENTITIES:
         raise InputError(_("entity: {entity!r} is not one of {choices}").format(entity=entity,
                                                                                 choices=", ".join(ENTITIES)))
@@ -36,7 +36,7 @@ def changes(conn: Connection, entity: str, entity_id: str) -> list[dict[str, Any
                         .order_by(AuditLog.c.at, AuditLog.c.id)).all()
     if not rows:
         raise NotFound(_("no history for {entity} {id}").format(entity=entity, id=entity_id))
-    out = []
+    out: list[records.Change] = []
     for at, rep, action, before, after in rows:
         old, new = json.loads(before) if before else {}, json.loads(after) if after else {}
         fields = [k for k in new if not k.endswith(("_key", "_at")) or k == "closed_at"] or list(old)

@@ -10,12 +10,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, cast
 
-from sqlalchemy import Connection, Date, case, cast, distinct, func, literal, or_, select
+from sqlalchemy import Connection, Date, Row, case, distinct, func, literal, or_, select
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.sql.elements import ColumnElement
 
-from salescli import models
+from salescli import models, records
 from salescli.domain import kpi as rules
 from salescli.domain.dates import Period, parse_period
 from salescli.domain.money import from_minor
@@ -49,7 +50,7 @@ def _month_label(key: Any) -> Any:
 
 
 def _day(conn: Connection, column: Any) -> ColumnElement[Any]:
-    return cast(column, Date) if conn.dialect.name == "postgresql" else func.date(column)
+    return sql_cast(column, Date) if conn.dialect.name == "postgresql" else func.date(column)
 
 
 def _days_between(conn: Connection, start: Any, end: Any) -> ColumnElement[Any]:
@@ -82,7 +83,7 @@ class _Family:
     pooled: tuple[list[Any], Any] | None = None
 
 
-def report(conn: Connection, *, period: Period, by: str = "rep", rep_id: int | None = None) -> dict[str, Any]:
+def report(conn: Connection, *, period: Period, by: str = "rep", rep_id: int | None = None) -> records.KpiReport:
     """Every measure per group and for the pooled total, exactly per PRODUCT.md's KPI definitions."""
     if by not in GROUPINGS:
         raise InputError(_("--by: {by!r} is not one of {choices}").format(by=by, choices=", ".join(GROUPINGS)))
@@ -98,8 +99,12 @@ def report(conn: Connection, *, period: Period, by: str = "rep", rep_id: int | N
     else:
         rows, total_target = _group_rows(by, period, groups, targets)
     pooled = sum((_sums(g) for g in groups.values()), rules.Sums()) if partitions else _sums(totals)
-    return {"period": {"from": period.start, "to": period.end}, "by": by, "rows": rows,
-            "total": rules.as_numbers(rules.measures(pooled, total_target))}
+    return {"period": {"from": period.start, "to": period.end}, "by": cast(records.Grouping, by), "rows": rows,
+            "total": _measures(pooled, total_target)}
+
+
+def _measures(sums: rules.Sums, target: Decimal | None) -> records.Measures:
+    return cast(records.Measures, rules.as_numbers(rules.measures(sums, target)))
 
 
 REPORT_CACHE_KB = 2000  # SQLite's default
@@ -198,11 +203,11 @@ def _families(conn: Connection, by: str, start: datetime, end: datetime, *, mine
 
 
 def _collect(conn: Connection, families: list[_Family], *, rep_id: int | None,
-             pooled: bool) -> tuple[dict[Any, dict[str, Any]], dict[str, Any]]:
+             pooled: bool) -> tuple[dict[Any, dict[str, Row[Any]]], dict[str, Row[Any]]]:
     """Run each family's query grouped by its key (``groups``: key → family → row), and, when the groups do not
     partition the records (``pooled``) or the family has a pooled form, once over all of them (``totals``)."""
-    groups: dict[Any, dict[str, Any]] = defaultdict(dict)
-    totals: dict[str, Any] = {}
+    groups: dict[Any, dict[str, Row[Any]]] = defaultdict(dict)
+    totals: dict[str, Row[Any]] = {}
     for family in families:
         if pooled or family.pooled is not None:
             columns, source = family.pooled or (family.columns, family.source)
@@ -218,30 +223,31 @@ def _query(family: _Family, columns: list[Any], source: Any, rep_id: int | None)
     return query.where(_OWNER[family.name] == rep_id) if rep_id is not None else query
 
 
-def _rep_rows(conn: Connection, groups: dict[Any, dict[str, Any]], targets: dict[Any, Decimal | None],
-              rep_id: int | None) -> tuple[list[dict[str, Any]], Decimal | None]:
+def _rep_rows(conn: Connection, groups: dict[Any, dict[str, Row[Any]]], targets: dict[Any, Decimal | None],
+              rep_id: int | None) -> tuple[list[records.KpiRow], Decimal | None]:
     """A row per rep (every rep, or only ``rep_id``; and "unassigned" when deals have no owner), by handle; and
     the total's target: the sum of theirs."""
     handles = dict(conn.execute(select(Rep.c.id, Rep.c.handle)).all())
     wanted = set(groups) | ({rep_id} if rep_id is not None else set(handles))
-    rows = [{"rep": handles.get(k) if k is not None else None,
-             **rules.as_numbers(rules.measures(_sums(groups.get(k, {})), targets.get(k)))} for k in wanted]
+    rows = [cast(records.KpiRow, {"rep": handles.get(k) if k is not None else None,
+                                  **_measures(_sums(groups.get(k, {})), targets.get(k))}) for k in wanted]
     rows.sort(key=lambda r: (r["rep"] is None, r["rep"] or ""))
     return rows, rules.sum_targets(targets.get(k) for k in wanted if k is not None)
 
 
-def _group_rows(by: str, period: Period, groups: dict[Any, dict[str, Any]],
-                targets: dict[Any, Decimal | None]) -> tuple[list[dict[str, Any]], Decimal | None]:
+def _group_rows(by: str, period: Period, groups: dict[Any, dict[str, Row[Any]]],
+                targets: dict[Any, Decimal | None]) -> tuple[list[records.KpiRow], Decimal | None]:
     """A row per month (every month of the period), channel or product; the total's target by month only."""
     if by == "month":
         for month in period.months():
             groups.setdefault(month, {})
-    rows = [{by: k, **rules.as_numbers(rules.measures(_sums(groups[k]), targets.get(k)))} for k in groups]
-    rows.sort(key=lambda r: (r[by] is None, str(r[by] or "")))
+    # the group first: its key is the report's --by
+    rows = [cast(records.KpiRow, {by: k, **_measures(_sums(groups[k]), targets.get(k))}) for k in groups]
+    rows.sort(key=lambda r: (r.get(by) is None, str(r.get(by) or "")))
     return rows, rules.sum_targets(targets.values()) if by == "month" else None
 
 
-def _sums(found: dict[str, Any]) -> rules.Sums:
+def _sums(found: dict[str, Row[Any]]) -> rules.Sums:
     """One group's family rows as the domain's sums (the columns are labelled by field; revenue comes in minor
     units, cycle days as a float); a family with no row leaves its fields at zero."""
     values: dict[str, Any] = {}
@@ -303,7 +309,7 @@ def resolve_period(period: str | None, start: date | None, end: date | None, tod
 FUNNEL_STEPS = ("leads", "deals", "needs", "demo", "quote_sent", "won")
 
 
-def funnel(conn: Connection, *, period: Period, by: str, rep_id: int | None = None) -> dict[str, Any]:
+def funnel(conn: Connection, *, period: Period, by: str, rep_id: int | None = None) -> records.Funnel:
     """Leads created in the period and how far they got: lead → deal → needs → demo → quote sent → won, with
     the conversion from each step to the next, by channel or rep; and the mean days deals spent per stage.
     ``rep_id``: only that rep's leads (services/authz.report_scope)."""
@@ -325,13 +331,16 @@ def funnel(conn: Connection, *, period: Period, by: str, rep_id: int | None = No
     query = (select(key.label("k"), *counts)
              .select_from(Lead.outerjoin(Deal, Deal.c.lead_id == Lead.c.id).outerjoin(Rep, Rep.c.id == Lead.c.owner_id))
              .where(Lead.c.created_at >= start, Lead.c.created_at < end, *mine).group_by(key).order_by(key))
-    rows = []
+    rows: list[records.FunnelRow] = []
+    counts_of: list[dict[str, int]] = []
     for row in conn.execute(query).mappings():
         values = {step: row[step] for step in FUNNEL_STEPS}
-        rows.append({by: row["k"], **values, **_conversions(values)})
-    total = {step: sum(r[step] for r in rows) for step in FUNNEL_STEPS}
-    return {"period": {"from": period.start, "to": period.end}, "by": by, "rows": rows,
-            "total": {**total, **_conversions(total)}, "stage_days": _stage_days(conn, start, end, mine)}
+        counts_of.append(values)
+        rows.append(cast(records.FunnelRow, {by: row["k"], **values, **_conversions(values)}))  # the group first
+    total = {step: sum(c[step] for c in counts_of) for step in FUNNEL_STEPS}
+    return {"period": {"from": period.start, "to": period.end}, "by": cast(Literal["channel", "rep"], by),
+            "rows": rows, "total": cast(records.FunnelCounts, {**total, **_conversions(total)}),
+            "stage_days": _stage_days(conn, start, end, mine)}
 
 
 def _conversions(values: dict[str, int]) -> dict[str, float | None]:
@@ -345,7 +354,7 @@ def _conversions(values: dict[str, int]) -> dict[str, float | None]:
     return out
 
 
-def _stage_days(conn: Connection, start: datetime, end: datetime, mine: list[Any]) -> list[dict[str, Any]]:
+def _stage_days(conn: Connection, start: datetime, end: datetime, mine: list[Any]) -> list[records.StageDays]:
     """Mean days spent in each stage by deals of leads created in the period (time to the next event); ``mine``:
     the funnel's condition on the leads' owner."""
     cohort = (select(Deal.c.id).select_from(Deal.join(Lead, Lead.c.id == Deal.c.lead_id))
@@ -357,14 +366,14 @@ def _stage_days(conn: Connection, start: datetime, end: datetime, mine: list[Any
     for current, following in itertools.pairwise(events):
         if current.deal_id == following.deal_id:
             spent[current.to_stage].append((following.at - current.at).total_seconds() / 86400)
-    out = []
+    out: list[records.StageDays] = []
     for stage in DEAL_OPEN:
         mean = rules.ratio(Decimal(str(round(sum(spent[stage]), 6))), len(spent[stage]), "0.1")
         out.append({"stage": stage, "deals": len(spent[stage]), "avg_days": float(mean) if mean is not None else None})
     return out
 
 
-def forecast(conn: Connection, *, today: date, owner_id: int | None = None) -> list[dict[str, Any]]:
+def forecast(conn: Connection, *, today: date, owner_id: int | None = None) -> list[records.ForecastMonth]:
     """Open pipeline by expected close month: value (a deal's derived value, services/deals.value_column) and value
     × the deal's probability (set by hand, else its stage's default)."""
     from salescli.domain.pipeline import win_probability
@@ -375,7 +384,7 @@ def forecast(conn: Connection, *, today: date, owner_id: int | None = None) -> l
     query = (select(month.label("month"), sub.c.stage, sub.c.probability_bp, func.count(),
                     func.coalesce(func.sum(sub.c.v), 0))
              .where(sub.c.stage.in_(DEAL_OPEN)).group_by(month, sub.c.stage, sub.c.probability_bp))
-    months: dict[str | None, dict[str, Any]] = {}
+    months: dict[str | None, records.ForecastMonth] = {}
     for m, stage, bp, count, minor in conn.execute(query):
         value = from_minor(int(minor)) or Decimal("0.00")
         row = months.setdefault(m, {"month": m or "(no date)", "deals": 0, "value": Decimal("0.00"),

@@ -7,11 +7,11 @@ import typing
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, cast
 
 from sqlalchemy import Connection, func, select
 
-from salescli import models
+from salescli import models, records
 from salescli.domain.dates import Period
 from salescli.domain.lost import Reasons
 from salescli.domain.money import from_minor
@@ -26,7 +26,7 @@ NONE = "(none)"
 
 
 def report(conn: Connection, *, period: Period, reasons: Reasons, by: str | None = None,
-           rep_id: int | None = None) -> dict[str, Any]:
+           rep_id: int | None = None) -> records.LostReport:
     """Deals lost in the period (by the date they were lost; attribution: the deal's owner) per reason: ``deals``,
     ``value`` (each deal's value as ``deal show`` gives it, as it stood on the day it was lost: a quote still valid
     that day counts), ``share`` of the lost deals and ``value_share`` of the value lost — both within the row's
@@ -69,20 +69,21 @@ def report(conn: Connection, *, period: Period, reasons: Reasons, by: str | None
         found[group][reason][1] += int(found_row.minor)
     total = conn.execute(select(func.count().label("n"), func.coalesce(func.sum(deals.c.v), 0).label("minor"))).one()
     order = {k: i for i, k in enumerate(reasons.keys)}
-    rows: list[dict[str, Any]] = []
+    rows: list[records.LostReason] = []
     for group in sorted(found, key=lambda g: (g is None or g == NONE, str(g or ""))):
         counts = found[group]
         group_deals = sum(c for c, _value in counts.values())
         group_value = sum(v for _count, v in counts.values())
         for reason in sorted(counts, key=lambda r: (-counts[r][0], -counts[r][1], order.get(r, len(order)), r)):
             n, minor = counts[reason]
-            row: dict[str, Any] = {by: group} if by is not None else {}
             names = reasons.names.get(reason)
-            row.update(reason=reason, name=names[0] if names else None, deals=n, value=_money(minor),
-                       share=round(n / group_deals, 4) if group_deals else None,
-                       value_share=round(minor / group_value, 4) if group_value else None)
-            rows.append(row)
-    return {"period": {"from": period.start, "to": period.end}, "by": by or "reason", "rows": rows,
+            fields: records.LostReason = {
+                "reason": reason, "name": names[0] if names else None, "deals": n, "value": _money(minor),
+                "share": round(n / group_deals, 4) if group_deals else None,
+                "value_share": round(minor / group_value, 4) if group_value else None}
+            rows.append(cast(records.LostReason, {by: group, **fields}) if by is not None else fields)  # group first
+    return {"period": {"from": period.start, "to": period.end},
+            "by": cast(Literal["rep", "channel", "product"], by) if by is not None else "reason", "rows": rows,
             "total": {"deals": int(total.n), "value": _money(int(total.minor))}}
 
 

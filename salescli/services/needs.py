@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import cast
 
 from sqlalchemy import Connection, insert, select, update
 
-from salescli import models
+from salescli import models, records
 from salescli.domain import needs as rules
 from salescli.domain.money import from_minor, round_money, to_minor
 from salescli.errors import InputError, NotFound
@@ -25,7 +25,8 @@ Product = models.products
 Rep = models.reps
 
 
-def check(conn: Connection, intake: rules.Intake, *, today: datetime) -> tuple[dict[str, Any], list[rules.Finding]]:
+def check(conn: Connection, intake: rules.Intake, *,
+          today: datetime) -> tuple[dict[str, records.Product], list[rules.Finding]]:
     """Resolve the SKUs (unknown → exit 2 with close matches) and compute the findings, writing nothing.
 
     Returns the catalog records by SKU and the findings.
@@ -40,7 +41,7 @@ def check(conn: Connection, intake: rules.Intake, *, today: datetime) -> tuple[d
 
 
 def confirm(conn: Connection, deal_id: int, intake: rules.Intake, *, at: datetime,
-            actor: Actor | None) -> dict[str, Any]:
+            actor: Actor | None) -> records.Needs:
     """Store confirmed needs for an open deal (replacing earlier ones) and move it to needs_confirmed."""
     missing = intake.missing()
     if missing:
@@ -68,7 +69,7 @@ def confirm(conn: Connection, deal_id: int, intake: rules.Intake, *, at: datetim
     return get(conn, deal_id)
 
 
-def get(conn: Connection, deal_id: int) -> dict[str, Any]:
+def get(conn: Connection, deal_id: int) -> records.Needs:
     """The deal's current confirmed needs, with items priced from the catalog and the stored findings."""
     row = conn.execute(
         select(Need, Rep.c.handle.label("rep"), models.deals.c.title.label("deal"))
@@ -80,7 +81,7 @@ def get(conn: Connection, deal_id: int) -> dict[str, Any]:
         if not deals_exists:
             raise NotFound(_("deal {id} not found").format(id=deal_id))
         raise NotFound(_("deal {id} has no confirmed needs yet (salescli needs confirm {id})").format(id=deal_id))
-    items = []
+    items: list[records.NeedItem] = []
     for item in conn.execute(
             select(NeedItem.c.sku, Product.c.name, Product.c.category, NeedItem.c.spec, NeedItem.c.qty,
                    NeedItem.c.target_price_minor, Product.c.price_minor, Product.c.lead_time_days, Product.c.active)
@@ -93,16 +94,17 @@ def get(conn: Connection, deal_id: int) -> dict[str, Any]:
                       "qty": item["qty"], "target_price": from_minor(item["target_price_minor"]),
                       "list_price": price, "line_value": round_money(price * item["qty"]),
                       "lead_time_days": item["lead_time_days"]})
+    findings = cast(list[records.Finding], json.loads(row["findings"] or "[]"))
     return {
         "id": row["id"], "deal_id": deal_id, "deal": row["deal"], "status": row["status"], "items": items,
         "budget": from_minor(row["budget_minor"]),
         "list_value": sum((i["line_value"] for i in items), Decimal("0.00")),
         "deliver_by": row["deliver_by"], "decision_maker": row["decision_maker"], "notes": row["notes"],
-        "findings": json.loads(row["findings"] or "[]"), "confirmed_at": row["confirmed_at"], "rep": row["rep"],
+        "findings": findings, "confirmed_at": row["confirmed_at"], "rep": row["rep"],
     }
 
 
-def recommend(conn: Connection, deal_id: int, *, today: datetime, limit: int) -> list[dict[str, Any]]:
+def recommend(conn: Connection, deal_id: int, *, today: datetime, limit: int) -> list[records.Recommendation]:
     current = get(conn, deal_id)
     catalog = products.resolve(conn, [i["sku"] for i in current["items"]])
     items = [rules.Item(products.as_domain(catalog[i["sku"]]), i["qty"], i["target_price"]) for i in current["items"]]

@@ -81,12 +81,12 @@ def subject_of(conn: Connection, *, order: str | None, customer_id: int | None) 
     return None, customer_id
 
 
-def get_row(conn: Connection, number: str) -> dict[str, Any]:
+def get_row(conn: Connection, number: str) -> records.OrderRow:
     key = parse_number(number)
     row = conn.execute(select(Order).where(Order.c.number == key)).mappings().first()
     if row is None:
         raise NotFound(_("order {number} not found").format(number=key))
-    return dict(row)
+    return cast(records.OrderRow, dict(row))
 
 
 def _became(status: str) -> str:
@@ -95,7 +95,7 @@ def _became(status: str) -> str:
 
 
 def update_status(conn: Connection, number: str, status: str, *, note: str | None, at: datetime,
-                  actor: Actor | None) -> dict[str, Any]:
+                  actor: Actor | None) -> records.OrderRow:
     """One step along the order machine (forward skips allowed, never back; cancel only before shipping)."""
     row = get_row(conn, number)
     owner = conn.execute(select(Deal.c.owner_id).where(Deal.c.id == row["deal_id"])).scalar()

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, func, insert, select, update
 
@@ -51,7 +51,7 @@ def _pct(bp: int) -> Decimal:
     return value
 
 
-def get_row(conn: Connection, number: str, revision: int | None = None) -> dict[str, Any]:
+def get_row(conn: Connection, number: str, revision: int | None = None) -> records.QuoteRow:
     query = select(Quote).where(Quote.c.number == number)
     query = query.where(Quote.c.revision == revision) if revision else query.order_by(Quote.c.revision.desc())
     row = conn.execute(query.limit(1)).mappings().first()
@@ -59,7 +59,7 @@ def get_row(conn: Connection, number: str, revision: int | None = None) -> dict[
         exists = revision and conn.execute(select(Quote.c.id).where(Quote.c.number == number)).first()
         missing = _("quote {number} has no revision {revision}") if exists else _("quote {number} not found")
         raise NotFound(missing.format(number=number, revision=revision))
-    return dict(row)
+    return cast(records.QuoteRow, dict(row))
 
 
 def _lines(conn: Connection, quote_id: int) -> list[pricing.Line]:
@@ -105,7 +105,7 @@ def carried_terms(old: Mapping[str, Any], day: date) -> dict[str, Any]:
     return carried
 
 
-def _insert_revision(conn: Connection, *, number: str, revision: int, deal: dict[str, Any],
+def _insert_revision(conn: Connection, *, number: str, revision: int, deal: records.DealRow,
                      lines: list[pricing.Line], discount: Decimal, tax_rate: Decimal, valid_until: date,
                      note: str | None, at: datetime, actor: Actor | None, policy: pricing.Policy,
                      currency: str, terms: Mapping[str, Any],
@@ -225,7 +225,7 @@ def revise(conn: Connection, number: str, *, specs: Sequence[pricing.LineSpec], 
     return revision
 
 
-def _events(row: dict[str, Any]) -> list[tuple[datetime | None, str]]:
+def _events(row: records.QuoteRow) -> list[tuple[datetime | None, str]]:
     """A quote revision's events so far, for the dates-in-order rule: made, approved, sent (translated)."""
     made = (_("it was created") if row["revision"] == 1
             else _("revision {revision} was made").format(revision=row["revision"]))
@@ -233,7 +233,7 @@ def _events(row: dict[str, Any]) -> list[tuple[datetime | None, str]]:
 
 
 def _set_status(conn: Connection, number: str, target: str, *, at: datetime, actor: Actor | None,
-                values: dict[str, Any] | None = None) -> dict[str, Any]:
+                values: dict[str, Any] | None = None) -> records.QuoteRow:
     row = get_row(conn, number)
     status = quote_status(row["status"], row["valid_until"], at.date())
     if status == "expired" and target != "expired":

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import cast
 
 from sqlalchemy import Connection, func, select
 from sqlalchemy import update as update_
 
-from salescli import models
+from salescli import models, records
 from salescli.domain import fields
 from salescli.domain.identity import normalize_email, parse_handle
 from salescli.errors import InputError, NotFound, PolicyError
@@ -67,19 +67,21 @@ def login_needs_password(conn: Connection, login: str) -> bool:
 
 
 def update(conn: Connection, handle: str, *, name: str | None, email: str | None, manager: bool | None,
-           at: datetime, actor: Actor | None, login: str | None = None, password: str | None = None) -> dict[str, Any]:
+           at: datetime, actor: Actor | None, login: str | None = None,
+           password: str | None = None) -> records.Rep:
     """Change a rep's name, email or role; a manager's login moves between salescli_rep and salescli_manager in
     the same transaction. ``login`` gives the rep a login (one added before team mode, or whose role is missing,
     e.g. after a restore on another server): created, or an existing role adopted, as for ``add``."""
     before = get(conn, handle)
-    changes: dict[str, Any] = {}
-    if name is not None:
-        changes["name"] = fields.required_text("reps", "name", name, field="--name")
+    changes: records.RepChanges = {}  # only what differs
+    if name is not None and (new_name := fields.required_text("reps", "name", name, field="--name")) != before["name"]:
+        changes["name"] = new_name
     if email is not None:
-        changes["email"] = normalize_email(email, field="--email")[0] if email.strip() else None
-    if manager is not None:
-        changes["role"] = "manager" if manager else "rep"
-    changes = {k: v for k, v in changes.items() if before[k] != v}
+        new_email = normalize_email(email, field="--email")[0] if email.strip() else None
+        if new_email != before["email"]:
+            changes["email"] = new_email
+    if manager is not None and (new_role := "manager" if manager else "rep") != before["role"]:
+        changes["role"] = new_role
     if login is not None:  # (re)attached even when unchanged: the role is created or put in its group again
         login = _check_login_for(conn, before, login, with_password=password is not None)
         changes["login"] = login
@@ -93,11 +95,12 @@ def update(conn: Connection, handle: str, *, name: str | None, email: str | None
     elif "role" in changes and before["login"] and conn.dialect.name == "postgresql":
         team.manage_login(conn, "group", before["login"], manager=role == "manager")
     audit(conn, at=at, rep=handle_of(actor), entity="rep", entity_id=before["handle"], action="update",
-          before={k: before[k] for k in changes}, after=changes)
-    return {**before, **changes}
+          before={k: v for k, v in before.items() if k in changes}, after=changes)
+    updated: records.Rep = {**before, **changes}
+    return updated
 
 
-def _check_login_for(conn: Connection, rep: dict[str, Any], login: str, *, with_password: bool) -> str:
+def _check_login_for(conn: Connection, rep: records.Rep, login: str, *, with_password: bool) -> str:
     """A login for an existing rep: as for a new one, and a rep whose login role exists keeps it (no silent
     switch to another role; the old one would keep its rights)."""
     team.require_initialized(conn, "--login")
@@ -119,7 +122,7 @@ def _check_login_for(conn: Connection, rep: dict[str, Any], login: str, *, with_
 
 
 def set_active(conn: Connection, handle: str, *, active: bool, at: datetime,
-               actor: Actor | None) -> tuple[dict[str, Any], bool]:
+               actor: Actor | None) -> tuple[records.Rep, bool]:
     """Disable (records kept, the login may no longer connect) or enable a rep. Returns (the rep, whether anything
     changed)."""
     rep = get(conn, handle)
@@ -163,7 +166,7 @@ def handover(conn: Connection, source: str, target: str, *, at: datetime, actor:
     return counts
 
 
-def get(conn: Connection, handle: str, *, field: str = "rep") -> dict[str, Any]:
+def get(conn: Connection, handle: str, *, field: str = "rep") -> records.Rep:
     key = handle.strip().lower()
     row = conn.execute(select(models.reps).where(models.reps.c.handle == key)).mappings().first()
     if row is None:
@@ -171,11 +174,11 @@ def get(conn: Connection, handle: str, *, field: str = "rep") -> dict[str, Any]:
         missing = (_("{field}: no rep {handle!r} (see 'salescli rep list')") if known
                    else _("{field}: no rep {handle!r} (no reps yet: 'salescli rep add HANDLE --name NAME')"))
         raise NotFound(missing.format(field=field, handle=handle))
-    return dict(row)
+    return cast(records.Rep, dict(row))
 
 
-def listing(conn: Connection) -> list[dict[str, Any]]:
+def listing(conn: Connection) -> list[records.RepSummary]:
     r = models.reps
     rows = conn.execute(select(r.c.handle, r.c.name, r.c.email, r.c.role, r.c.active, r.c.created_at)
                         .order_by(r.c.handle)).mappings()
-    return [dict(row) for row in rows]
+    return [cast(records.RepSummary, dict(row)) for row in rows]
