@@ -304,3 +304,13 @@ def test_query_terms_reach_postgresql_as_the_terms_themselves() -> None:
             == sorted((t,) for t in [*odd, "tab\there", "line\nbreak"])
     assert tsquery([Clause(exact=("a",), prefixes=("b",)), Clause(exact=("c",))]) == "('a' | 'b':*) & ('c')"
     assert tsquery([Clause()]) is None and tsquery([]) is None
+
+
+def test_a_query_of_thousands_of_digits_finds_nothing_on_either_backend(cli: Cli) -> None:
+    """A pasted list of phone numbers is one long phone query: no stored term is that long, so nothing is found
+    (PostgreSQL refused a tsquery word of 2 KB: the query is cut as terms are)."""
+    book(cli)
+    digits = "1" * 2047
+    assert cli.json("search", digits) == []
+    assert cli.json("lead", "list", "--all", "--search", digits) == []
+    assert cli.json("search", "-".join(["13800001234"] * 200)) == []

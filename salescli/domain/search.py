@@ -1,7 +1,8 @@
 """Search, the pure half: the index terms of a record, what a typed query looks for, and how well a record matches.
 
-The index (services/search.py) is one table of ``(term, kind, record_id)`` rows read with equality and prefix
-ranges, so it works the same on SQLite and PostgreSQL and needs no word breaker for Chinese:
+The index (services/search.py) holds each record's terms, read by exact term or prefix: ``(term, kind, record_id)``
+rows on SQLite, one tsvector per record on PostgreSQL (models.py says why). Either way it needs no word breaker
+for Chinese:
 
 - text (names, companies, deal titles) is NFKC-normalized and case-folded, then cut into runs: a run of
   Chinese/Japanese/Korean characters gives one term per character, the character and the next one (a bigram; the
@@ -76,7 +77,7 @@ def email_terms(email: str | None) -> frozenset[str]:
 
 def phone_terms(phone_key: str | None) -> frozenset[str]:
     digits = _NOT_DIGIT.sub("", phone_key or "")
-    return frozenset((PHONE_MARK + digits[::-1],)) if len(digits) >= MIN_PHONE_DIGITS else frozenset()
+    return frozenset(((PHONE_MARK + digits[::-1])[:TERM_LEN],)) if len(digits) >= MIN_PHONE_DIGITS else frozenset()
 
 
 def record_terms(kind: str, values: Mapping[str, object]) -> set[str]:
@@ -141,7 +142,8 @@ def parse(text: str) -> Query:
     digits = _NOT_DIGIT.sub("", folded)
     if _PHONE_QUERY.fullmatch(folded) and len(digits) >= MIN_PHONE_DIGITS:
         word = digits[:WORD_LEN]
-        return Query(stripped, folded, (Clause(prefixes=(PHONE_MARK + digits[::-1], word)),), phone_digits=digits)
+        phone = (PHONE_MARK + digits[::-1])[:TERM_LEN]  # no term is longer (PostgreSQL refuses a word of 2 KB)
+        return Query(stripped, folded, (Clause(prefixes=(phone, word)),), phone_digits=digits)
     if _SPACE_OR_TOKEN.sub("", folded):  # punctuation or symbols the terms do not hold: literal match
         return Query(stripped, folded, scan=True)
     clauses: list[Clause] = []

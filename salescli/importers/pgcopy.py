@@ -11,8 +11,8 @@ it), so a killed import leaves nothing behind. Per chunk, the writer (:class:`Co
 - COPYs the rows with those ids; where row-level security applies to the session (a rep's login in team mode:
   PostgreSQL refuses COPY FROM into such a table), it COPYs them into a temporary table and moves them with one
   ``INSERT ... SELECT``, which the policies check row by row as for any insert;
-- COPYs the rows' search terms (worked out by the reader) into ``search_docs`` by id, one row per record
-  (services/search.py ``document_rows``), the same way;
+- COPYs the rows' search terms (worked out by the reader as tsvector text) into ``search_docs`` by id, one row
+  per record, the same way;
 - runs ANALYZE on the target as it grows fourfold (from 10,000 rows on), when the session owns the table, so the
   statements that follow the import plan against its real size.
 

@@ -113,10 +113,11 @@ def _remove(conn: Connection, kind: str, record_id: int, terms: set[str]) -> Non
         return
     if _docs(conn):
         key = {"kind": rules.KINDS[kind], "id": record_id}
-        conn.exec_driver_sql("UPDATE search_docs SET terms = ts_delete(terms, %(terms)s::text[]) "
-                             "WHERE kind = %(kind)s AND record_id = %(id)s", {**key, "terms": sorted(terms)})
-        conn.exec_driver_sql("DELETE FROM search_docs WHERE kind = %(kind)s AND record_id = %(id)s "
-                             "AND length(terms) = 0", key)
+        left = conn.exec_driver_sql("UPDATE search_docs SET terms = ts_delete(terms, %(terms)s::text[]) "
+                                    "WHERE kind = %(kind)s AND record_id = %(id)s RETURNING length(terms)",
+                                    {**key, "terms": sorted(terms)}).scalar()
+        if left == 0:  # no terms left: no row
+            conn.exec_driver_sql("DELETE FROM search_docs WHERE kind = %(kind)s AND record_id = %(id)s", key)
         return
     conn.execute(delete(T).where(T.c.kind == rules.KINDS[kind], T.c.record_id == record_id,
                                  T.c.term.in_(sorted(terms))))
@@ -167,7 +168,7 @@ DOC_COLUMNS = ("kind", "record_id", "terms")  # search_docs, as an import COPYs 
 
 
 def add_chunk(conn: Connection, kind: str, terms: str, ids: Sequence[int | None]) -> None:
-    """Store an import chunk's terms (SQLite; PostgreSQL's imports COPY :func:`document_rows`): ``terms`` is a JSON
+    """Store an import chunk's terms (SQLite; PostgreSQL's imports COPY them: importers/pgcopy.py): ``terms`` is a JSON
     array holding each row's array of terms, ``ids`` the id each row was stored under (None: the row was not
     stored). One statement per chunk when every row was stored under consecutive ids (the usual case): the database
     unpacks the JSON, so no Python object is made per term; otherwise the rows' terms go through executemany."""
@@ -286,10 +287,11 @@ def search(conn: Connection, text: str, *, kinds: Iterable[str] | None = None, l
     only their own and unowned leads and deals (and every customer and contact), as row security has it on a team
     database (where it also holds by itself).
 
-    Per kind, the newest ``CANDIDATES`` matches are read and ranked (domain/search.py). They are found from one
-    clause's terms, walked newest first in the index (its key ends with the record id, so each term's records come
-    in order and the walk stops early), and checked against the rest of the query here; a query whose every clause
-    spans too many terms (one letter) is answered by ``condition`` instead."""
+    Per kind, the newest ``CANDIDATES`` matches are read and ranked (domain/search.py). On SQLite they are found
+    from one clause's terms, walked newest first in the index (its key ends with the record id, so each term's
+    records come in order and the walk stops early), and checked against the rest of the query here; a query whose
+    every clause spans too many terms (one letter) is answered by ``condition`` instead, as every query is on
+    PostgreSQL (one tsquery against the GIN index)."""
     query = rules.parse(text)
     wanted = list(kinds) if kinds is not None else list(rules.KIND_ORDER)
     cap = max(CANDIDATES, limit)
