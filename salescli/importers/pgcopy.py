@@ -114,8 +114,10 @@ class CopyWriter(_DirectWriter):
         self.conn.exec_driver_sql(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging}")
 
     def _analyze(self) -> None:
-        """ANALYZE the target once it holds four times the rows its statistics know of (the session's own
-        uncommitted rows count: ANALYZE samples them). Only the table's owner may; a rep's login does not."""
+        """ANALYZE the target, and the search index it feeds, once it holds four times the rows its statistics
+        know of (the session's own uncommitted rows count: ANALYZE samples them). Only the table's owner may; a rep's
+        login does not. Without it a search for a common word planned against an index it thought empty: 280k
+        probes for one kind (measured 0.45 s against 0.1 s for 有限公司 in 200k leads)."""
         if self.owned and self.stored >= self.planned * 4:
-            self.conn.exec_driver_sql(f"ANALYZE {self.target.name}")
+            self.conn.exec_driver_sql(f"ANALYZE {self.target.name}" + (", search_docs" if self.kind else ""))
             self.planned = self.stored
