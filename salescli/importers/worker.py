@@ -19,13 +19,42 @@ import os
 import pickle
 import signal
 import sys
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, BinaryIO, Generic, TypeVar
 
 from salescli.errors import SalesError
 
 T = TypeVar("T")
 AHEAD = 4  # items the child may produce before the parent takes them (each about 0.7 MB for 5,000 leads)
+
+
+@contextlib.contextmanager
+def held_interrupts() -> Iterator[Callable[[], None]]:
+    """Ctrl-C during an import stops it between chunks: ``with held_interrupts() as check:`` call ``check()`` at each
+    safe point; it raises KeyboardInterrupt there if Ctrl-C came meanwhile, and so does leaving the block. Without
+    it, KeyboardInterrupt surfaced wherever Python was: inside SQLAlchemy's or sqlite3's bookkeeping (the import
+    then failed with "unexpected PendingRollbackError" instead of "interrupted": 2-6 times in 50 stops, measured),
+    or in a reader just forked, before it ignores SIGINT. Off the main thread (where signals are not delivered)
+    ``check`` does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: None
+        return
+    came: list[int] = []
+
+    def hold(signum: int, frame: Any) -> None:
+        came.append(signum)
+
+    def check() -> None:
+        if came:
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, hold)
+    try:
+        yield check
+        check()
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def available() -> bool:
@@ -84,7 +113,6 @@ def _serve(items: Iterable[Any], fd: int) -> None:
     to AHEAD items ahead of the parent instead of stopping each time the pipe is full (the writing thread
     waits in the kernel, without the GIL). The parent's waits then even out."""
     import queue
-    import threading
 
     code = 1
     try:

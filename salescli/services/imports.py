@@ -281,9 +281,10 @@ def _load(spec: Spec, path: Path, options: Options, ctx: Context, plan: Plan, on
     the reader); a reader *thread* made it slower (62k → 47k rows/s), see importers/worker.py."""
     produced = chunks(spec, path, options, ctx, allowed, sqlite, screen, index)
     pays = worker.available() and path.is_file() and path.stat().st_size >= WORKER_MIN_BYTES
-    with worker.Background(produced) if pays else nullcontext(produced) as stream:
+    with worker.held_interrupts() as check, worker.Background(produced) if pays else nullcontext(produced) as stream:
         rejects = options.rejects
         for chunk in stream:
+            check()
             if chunk.header is not None and rejects is not None:
                 write_rows(rejects, [[*chunk.header, "error"]])
             plan.rows += chunk.read
