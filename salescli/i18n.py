@@ -102,14 +102,19 @@ class _Messages(_gettext.NullTranslations):
 def _catalog(lang: str) -> _gettext.NullTranslations:
     """``lang``'s catalog: the compiled .mo read in one pass (about 40% of gettext's time, which ``--help`` in
     Chinese pays first thing), or by gettext itself when the file holds what ``_read_mo`` leaves to it (plural
-    forms, another charset, a damaged file) or is not there (English then, as gettext's fallback)."""
+    forms, another charset); English when it is not there or damaged (every command would fail otherwise)."""
     path = LOCALE_DIR / CATALOGS[lang] / "LC_MESSAGES" / f"{DOMAIN}.mo"
     try:
         messages = _read_mo(path.read_bytes())
     except OSError:
         messages = None
     if messages is None:
-        return _gettext.translation(DOMAIN, LOCALE_DIR, languages=[CATALOGS[lang]], fallback=True)
+        import struct
+
+        try:
+            return _gettext.translation(DOMAIN, LOCALE_DIR, languages=[CATALOGS[lang]], fallback=True)
+        except (OSError, ValueError, struct.error):  # a damaged catalog: English, as when there is none
+            return _gettext.NullTranslations()
     return _Messages(messages)
 
 

@@ -66,6 +66,19 @@ def test_the_catalog_reads_as_gettext_reads_it(tmp_path: Path) -> None:
     assert i18n._read_mo(b"not a catalog") is None
 
 
+@pytest.mark.parametrize("damage", [b"", b"\xde\x12\x04\x95" + b"\0" * 8, "cut"])
+def test_a_damaged_catalog_means_english_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    damage: bytes | str) -> None:
+    """An empty or cut .mo (a broken install) made every Chinese command, --help too, end in a traceback."""
+    folder = tmp_path / "zh_CN" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    mo = catalog.PO.with_suffix(".mo").read_bytes()
+    (folder / "salescli.mo").write_bytes(mo[:1000] if damage == "cut" else damage)  # type: ignore[arg-type]
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    read = i18n._catalog("zh")
+    assert read.gettext("no records") == "no records"
+
+
 @pytest.mark.parametrize(("environ", "expected"), [
     ({"LANG": "zh_CN.UTF-8"}, "zh"),
     ({"LANG": "zh_TW.UTF-8"}, "zh"),
