@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -10,10 +10,11 @@ from salescli.output import Format
 from salescli.settings import ENV_FORMAT
 
 
-def command_group(*, single: bool = False) -> typer.Typer:
-    """A Typer app for one command module: plain (click-style) help like the root, no pretty tracebacks."""
+def command_group(*, single: bool = False, **extra: Any) -> typer.Typer:
+    """A Typer app for one command module: plain (click-style) help like the root, no pretty tracebacks.
+    ``extra``: more of Typer's settings (``shell`` runs its callback without a subcommand)."""
     return typer.Typer(no_args_is_help=not single, rich_markup_mode=None, pretty_exceptions_enable=False,
-                       context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+                       context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110}, **extra)
 
 
 FormatOpt = Annotated[Format | None, typer.Option(

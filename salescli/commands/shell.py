@@ -13,8 +13,9 @@ import typer
 
 from salescli import output
 from salescli.i18n import _
+from salescli.options import command_group
 
-app = typer.Typer(invoke_without_command=True, add_completion=False)
+app = command_group(single=True, invoke_without_command=True, add_completion=False)
 
 BUILTINS = ("exit", "quit", "help", "use")
 FIXED = ("--db", "--rep")  # fixed for the session: given to `salescli shell`, or `use rep X`
@@ -216,12 +217,6 @@ def shell(
     milliseconds. --db and --rep given to 'salescli shell' hold for the session; 'use rep HANDLE' switches
     rep (SQLite). Piped in, each line is a command: the shell stops at the first failure with its exit code
     (--keep-going runs them all).
-
-    Examples:
-
-      salescli --rep wang.fang shell
-
-      printf 'lead list --limit 5\\ntoday\\n' | salescli shell
     """
     from salescli.app import App
 
