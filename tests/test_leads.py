@@ -80,6 +80,18 @@ def test_due_and_today_as_of_a_date(cli: Cli) -> None:
     assert "nothing due" in cli.ok("lead", "due", "--date", "2026-11-01").stderr
 
 
+def test_today_shortens_its_sections_on_screen_only(cli: Cli) -> None:
+    """--top cuts each section of the table a person reads; plain and markdown (pipes, notes) have every row."""
+    for i in range(4):
+        cli.id("lead", "add", f"线索{i}", "--source", "web", "--follow-up", "2026-11-25")
+    shown = {kind: cli.ok("today", "--date", "2026-11-29", "--top", "2", "--format", kind).stdout
+             for kind in ("table", "plain", "markdown")}
+    assert "… 2 more: salescli lead due" in shown["table"] and "线索1" in shown["table"]
+    assert "线索2" not in shown["table"]
+    for kind in ("plain", "markdown"):
+        assert all(f"线索{i}" in shown[kind] for i in range(4)) and "more:" not in shown[kind], kind
+
+
 def test_acting_rep_sees_own_leads_unless_all(cli: Cli) -> None:
     cli.ok("rep", "add", "wang.fang", "--name", "王芳")
     cli.ok("rep", "add", "li.wei", "--name", "李伟")

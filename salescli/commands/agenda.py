@@ -22,8 +22,8 @@ def today(
     date: Annotated[str | None, typer.Option("--date", metavar="DATE", help="As of this day (default: today).")]
     = None,
     owner: OwnerOpt = None, everyone: AllOpt = False,
-    top: Annotated[int, typer.Option("--top", min=1, help="Rows per section on screen (JSON and CSV have all).")]
-    = 15,
+    top: Annotated[int, typer.Option(
+        "--top", min=1, help="Rows per section on screen (plain, markdown, JSON and CSV have all).")] = 15,
     fmt: FormatOpt = None,
 ) -> None:
     """Your agenda: follow-ups due, quotes about to expire, late or at-risk orders, tickets near their SLA."""
@@ -59,13 +59,14 @@ def today(
         ("tickets", columns.TICKETS, _("tickets past or near their SLA"), _("no tickets past or near their SLA"),
          "salescli ticket list"),
     )
+    shown = top if kind is output.Format.table else None  # on screen; plain and markdown (scripts, notes) all
     for n, (key, cols, title, empty, more) in enumerate(sections):
         if n:
             output.newline()
         rows = report[key]
-        output.render(rows[:top], cols, kind, heading=True, title=f"{title} ({len(rows)})", empty=empty)
-        if len(rows) > top:
-            output.lines([_("… {count} more: {command}").format(count=len(rows) - top, command=more)])
+        output.render(rows[:shown], cols, kind, heading=True, title=f"{title} ({len(rows)})", empty=empty)
+        if shown is not None and len(rows) > shown:
+            output.lines([_("… {count} more: {command}").format(count=len(rows) - shown, command=more)])
 
 
 def pipeline(ctx: typer.Context, owner: OwnerOpt = None, everyone: AllOpt = False, fmt: FormatOpt = None) -> None:
