@@ -95,8 +95,10 @@ def test_a_real_terminal_session(env: dict[str, str], sqlite_cli: Cli, tmp_path:
         child.expect("W-100")  # G completed to GW-100
         child.send("\x03")
         child.expect("wang.fang@salescli>")
-        child.sendline("lead add 新客户 --source web")
+        child.sendline("lead add 新客户 --source web --format json")
+        child.expect('"name": "新客户"')  # the command ran (its prompt line is redrawn before it runs)
         child.expect("wang.fang@salescli>")
+        child.waitnoecho(timeout=10)  # the next prompt reads keys (a Ctrl-D typed before that was lost: CI once)
         child.sendeof()  # Ctrl-D leaves with the last command's exit code
         child.expect(pexpect.EOF)
     finally:
