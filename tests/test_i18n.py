@@ -66,7 +66,7 @@ def test_the_catalog_reads_as_gettext_reads_it(tmp_path: Path) -> None:
     assert i18n._read_mo(b"not a catalog") is None
 
 
-@pytest.mark.parametrize("damage", [b"", b"\xde\x12\x04\x95" + b"\0" * 8, "cut"])
+@pytest.mark.parametrize("damage", [b"", b"not a catalog, not even its magic number", "cut"])
 def test_a_damaged_catalog_means_english_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                     damage: bytes | str) -> None:
     """An empty or cut .mo (a broken install) made every Chinese command, --help too, end in a traceback."""
